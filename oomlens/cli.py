@@ -1,0 +1,325 @@
+"""The ``oomlens`` command: thin typer wiring over the library.
+
+``oomlens`` alone is ``oomlens analyze``, reading stdin. Exit codes: 0 analysed
+(also with no report found), 1 internal error, 2 usage or unreadable input,
+3 ``--fail-on`` matched. Every failure is one line on stderr, never a
+traceback (``OOMLENS_DEBUG=1`` re-raises).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import sys
+from importlib import metadata
+from typing import Annotated, NoReturn
+
+import typer
+
+from .pipeline import Options
+from .verdict import CODES
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_FAIL_ON = 0, 1, 2, 3
+FORMATS = ("text", "json", "jsonl", "markdown", "csv")
+SUBCOMMANDS = ("analyze", "gfp", "batch", "summary")
+ROOT_OPTIONS = ("--help", "-h", "--version", "--install-completion", "--show-completion")
+
+app = typer.Typer(
+    name="oomlens",
+    help="Why did the kernel's page allocator fail? Reads OOM-killer and page-allocation-failure "
+    "reports, replays the request and says whether the highatomic reserve was to blame.",
+    no_args_is_help=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+
+def fail(message: str) -> NoReturn:
+    """The user asked for something impossible: one line on stderr, exit 2."""
+    err(message)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _version() -> str:
+    try:
+        return metadata.version("oomlens")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"oomlens {_version()}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version_callback, is_eager=True,
+                     help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """oomlens: OOM and allocation-failure reports, replayed and explained."""
+
+
+def err(message: str) -> None:
+    """One line on stderr, prefixed ``oomlens:``."""
+    from .render.escape import term
+
+    sys.stderr.write(f"oomlens: {term(message)}\n")
+
+
+def expand(paths: list[str]) -> list[str | None]:
+    """Paths with globs expanded here (shells on Windows do not); [] means stdin."""
+    out: list[str | None] = []
+    for path in paths:
+        if path == "-":
+            out.append(None)
+        elif glob.has_magic(path) and not os.path.exists(path):
+            matches = sorted(glob.glob(path, recursive=True))
+            if not matches:
+                fail(f"{path}: no file matches this pattern")
+            out.extend(matches)
+        else:
+            out.append(path)
+    return out or [None]
+
+
+def parse_fail_on(value: str | None) -> frozenset[str]:
+    """``highatomic-stranded,exhausted`` → a set of verdict codes; unknown codes are usage errors."""
+    if not value:
+        return frozenset()
+    codes = frozenset(c.strip() for c in value.split(",") if c.strip())
+    unknown = sorted(codes - set(CODES))
+    if unknown:
+        fail(f"--fail-on: unknown code {', '.join(unknown)} "
+                           f"(codes: {', '.join(CODES)})")
+    return codes
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+@app.command()
+def analyze(
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(help="Log files, globs, compressed files; none or '-' reads stdin.",
+                       metavar="[PATH]...", show_default=False),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT",
+                          help="text, json, jsonl, markdown or csv.")
+    ] = "text",
+    kernel: Annotated[
+        str | None, typer.Option(metavar="RELEASE",
+                                  help="Apply this kernel release's rules (e.g. 5.15.0).")
+    ] = None,
+    assume: Annotated[
+        list[str] | None,
+        typer.Option(metavar="FEATURE",
+                     help="Backported feature present (or no-FEATURE); repeatable."),
+    ] = None,
+    page_size: Annotated[
+        int | None, typer.Option("--page-size", metavar="KB", help="Page size in kB.", min=1)
+    ] = None,
+    pageblock_order: Annotated[
+        int | None, typer.Option("--pageblock-order", metavar="N", help="pageblock_order.",
+                                min=0, max=20)
+    ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option("--fail-on", metavar="CODE[,CODE]",
+                     help="Exit 3 when any verdict has one of these codes."),
+    ] = None,
+    chart: Annotated[
+        str | None,
+        typer.Option("--chart", metavar="DIR", help="Write one PNG per report into DIR."),
+    ] = None,
+) -> None:
+    """Analyse kernel logs: one verdict per OOM or allocation-failure report."""
+    if fmt not in FORMATS:
+        fail(f"--format: unknown format {fmt!r} (choose {', '.join(FORMATS)})")
+    codes = parse_fail_on(fail_on)
+    options = Options(kernel=kernel, assume=tuple(assume or ()), page_kb=page_size,
+                      pageblock_order=pageblock_order)
+    inputs = expand(list(paths or ()))
+    if inputs == [None] and sys.stdin.isatty():
+        err("reading a kernel log from stdin (end with Ctrl-D; see --help)")
+    from .pipeline import analyze_file
+
+    results = [analyze_file(p, options) for p in inputs]
+    readable = [r for r in results if r.status != "unreadable"]
+    for r in results:
+        if r.status != "ok" and r.reason:
+            err(f"{r.path}: {r.reason}")
+    analyses = [a for r in readable for a in r.analyses]
+    if readable:
+        if fmt == "text" and sys.stdout.isatty():
+            from .render.text import print_rich
+
+            print_rich(readable)
+        else:
+            from .render import render
+
+            _write(render(readable, fmt))
+    if readable and not analyses:
+        names = ", ".join(r.path or "stdin" for r in readable)
+        err(f"no OOM or page-allocation-failure report found in {names}")
+    if chart is not None and analyses:
+        from .render.chart import ChartUnavailable, write_charts
+
+        try:
+            written = write_charts(analyses, chart)
+        except ChartUnavailable as exc:
+            fail(str(exc))
+        except OSError as exc:
+            fail(f"--chart {chart}: {exc.strerror or exc}")
+        for path in written:
+            sys.stderr.write(f"chart: {path}\n")
+    if len(readable) < len(results):
+        raise typer.Exit(EXIT_USAGE)
+    if codes and any(a.verdict is not None and a.verdict.code in codes for a in analyses):
+        raise typer.Exit(EXIT_FAIL_ON)
+
+
+@app.command()
+def gfp(
+    mask: Annotated[str, typer.Argument(metavar="MASK", help="The gfp_mask, hex (0x24280ca) or decimal.")],
+    kernel: Annotated[
+        str | None, typer.Option(metavar="RELEASE",
+                                  help="Decode with this release's bit layout (e.g. 4.8).")
+    ] = None,
+) -> None:
+    """Decode a gfp_mask into the kernel's flag names, zone and migratetype."""
+    try:
+        value = int(mask, 0)
+    except ValueError:
+        try:
+            value = int(mask, 16)
+        except ValueError:
+            fail(f"{mask!r} is not a gfp mask (use hex like 0xcc0)")
+    if value < 0:
+        fail(f"{mask!r} is not a gfp mask (negative)")
+    from . import gfp as gfp_mod
+
+    if kernel:
+        layout = gfp_mod.layout_for_release(kernel)
+        how = f"for {kernel}"
+    else:
+        layout = gfp_mod.layout_from_mask(value, None)
+        how = "guessed from the mask (pass --kernel RELEASE to be sure)"
+    if layout is None:
+        fail(f"no GFP layout known {how}")
+    decoded = gfp_mod.decode(value, layout)
+    name = getattr(layout, "name", None) or str(layout)
+    lines = [
+        decoded.text or f"{value:#x}",
+        f"flags: {' '.join(decoded.flags) if decoded.flags else '(none)'}",
+        f"highest zone: {decoded.highest_zone}",
+        f"migratetype: {decoded.migratetype}",
+        f"layout: {name}, {how}",
+    ]
+    _write("\n".join(lines) + "\n")
+
+
+@app.command()
+def batch(
+    paths: Annotated[list[str], typer.Argument(help="Files and directories (recursed).")],
+    out: Annotated[str, typer.Option("--out", "-o", help="Directory for the tables.")],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="parquet (default; csv when pyarrow is missing) or csv."),
+    ] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = None,
+    engine: Annotated[str, typer.Option(help="local or dask.")] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address (tcp://host:8786).")
+    ] = None,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")
+    ] = True,
+    kernel: Annotated[str | None, typer.Option(help="Apply this release's rules.")] = None,
+    assume: Annotated[list[str] | None, typer.Option(help="Backported feature; repeatable.")]
+    = None,
+) -> None:
+    """Analyse a fleet of logs into tables (Parquet or CSV), on all cores or a Dask cluster."""
+    from . import batch as batch_mod
+
+    options = Options(kernel=kernel, assume=tuple(assume or ()))
+    try:
+        result = batch_mod.run_batch(expand(paths), out, fmt, jobs=jobs, engine=engine,
+                                     scheduler=scheduler, progress=progress, options=options)
+    except batch_mod.BatchError as exc:
+        fail(str(exc))
+    for notice in result.notices:
+        err(notice)
+    sys.stderr.write(
+        f"oomlens batch: {result.files} files ({result.ok} ok, {result.partial} partial, "
+        f"{result.unreadable} unreadable), {result.reports} reports in {result.seconds:.1f}s "
+        f"→ {result.out}\n")
+
+
+@app.command()
+def summary(
+    out_dir: Annotated[str, typer.Argument(help="A directory written by 'oomlens batch'.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or markdown.")] = "text",
+) -> None:
+    """Summarise a batch output directory: verdicts, releases, zones, the unreserve share."""
+    if fmt not in ("text", "markdown"):
+        fail(f"--format: unknown format {fmt!r} (choose text or markdown)")
+    if not os.path.isdir(out_dir):
+        fail(f"{out_dir}: not a directory written by 'oomlens batch'")
+    try:
+        from .summary import render_summary, summarize
+    except ImportError:  # the summary may live in oomlens.batch
+        from .batch import render_summary, summarize  # type: ignore[attr-defined,no-redef]
+    _write(render_summary(summarize(out_dir), fmt))
+
+
+def _argv_with_default(argv: list[str]) -> list[str]:
+    """Insert ``analyze`` unless the first word is a subcommand or a root option."""
+    if argv and (argv[0] in SUBCOMMANDS or argv[0] in ROOT_OPTIONS):
+        return argv
+    return ["analyze", *argv]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point; returns the exit code."""
+    args = _argv_with_default(list(sys.argv[1:] if argv is None else argv))
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=args, prog_name="oomlens", standalone_mode=False)
+        return code if isinstance(code, int) else EXIT_OK
+    except typer.Exit as exc:
+        return exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        return 130
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        return EXIT_OK
+    except Exception as exc:  # the CLI boundary: one line, never a traceback
+        if hasattr(exc, "format_message") and isinstance(getattr(exc, "exit_code", None), int):
+            # typer's (vendored click) usage and parameter errors
+            lines = str(exc.format_message()).splitlines() or [type(exc).__name__]
+            hint = " (see --help)" if exc.exit_code == EXIT_USAGE else ""
+            err(lines[0] + hint)
+            return exc.exit_code
+        if os.environ.get("OOMLENS_DEBUG") == "1":
+            raise
+        err(f"internal error: {type(exc).__name__}: {exc} (OOMLENS_DEBUG=1 shows the traceback)")
+        return EXIT_INTERNAL
+
+
+def _quiet_broken_pipe() -> None:
+    """``oomlens … | head``: stop writing without a second error at interpreter exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass

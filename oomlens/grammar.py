@@ -1,0 +1,35 @@
+"""The cached LALR parser factory for the report grammar in ``grammars/``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from lark import Lark
+
+
+def grammar_path(name: str = "report.lark") -> Path:
+    """Locate a shipped grammar: inside the wheel, or ``grammars/`` in a source tree."""
+    try:
+        packaged = resources.files("oomlens.grammars").joinpath(name)
+        if packaged.is_file():
+            return Path(str(packaged))
+    except (ModuleNotFoundError, FileNotFoundError):
+        pass
+    return Path(__file__).resolve().parent.parent / "grammars" / name
+
+
+@lru_cache(maxsize=None)
+def report_parser() -> Lark:
+    """Build the report parser once per process, transformer applied inline."""
+    from .transform import LineTransformer
+
+    return Lark(
+        grammar_path().read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
+        transformer=LineTransformer(),
+        maybe_placeholders=False,
+        cache=False,
+    )

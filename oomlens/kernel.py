@@ -1,0 +1,326 @@
+"""Kernel behaviour profiles: one default (newest mainline) plus per-release overrides.
+
+Each allocator behaviour change is one ``Feature`` with the commit that made it,
+its first mainline release and the stable releases that carry it. A release
+string (mainline, -rc, next-, distro, Android, vendor) maps to the set of
+features present; ``Options.assume`` switches single features on or off; with
+no release the report's own content bounds the era.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+Version = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One behaviour change of the page allocator, as merged upstream."""
+
+    name: str
+    commit: str  # 12 hex digits; "" when the id could not be checked
+    title: str
+    release: str  # first mainline release, "4.10"
+    function: str  # the kernel function whose behaviour changed
+    rc: int = 1  # first -rc of ``release`` carrying it (1 = merge window)
+    stable: tuple[str, ...] = ()  # "6.6.15"; "4.9.y" when the patch level is unknown
+    vendor: bool = False  # commonly carried by vendor (Android/msm) trees ahead of mainline
+    verified: bool = True  # commit id and release checked against period sources
+
+    @property
+    def version(self) -> Version:
+        major, minor = self.release.split(".")
+        return int(major), int(minor)
+
+
+FEATURES: tuple[Feature, ...] = (
+    Feature("highatomic", "0aaa29a56e4f", "mm, page_alloc: reserve pageblocks for high-order "
+            "atomic allocations on demand", "4.4", "reserve_highatomic_pageblock"),
+    Feature("order0-watermark", "97a16fc82a7c", "mm, page_alloc: only enforce watermarks for "
+            "order-0 allocations", "4.4", "__zone_watermark_ok"),
+    Feature("watermark-fast", "48ee5f3696f6", "mm, page_alloc: shortcut watermark checks for "
+            "order-0 pages", "4.7", "zone_watermark_fast"),
+    Feature("should-reclaim-retry", "0a0337e0d1d1", "mm, oom: rework oom detection", "4.7",
+            "should_reclaim_retry"),
+    Feature("no-steal-highatomic", "88ed365ea227", "mm: don't steal highatomic pageblock",
+            "4.10", "__rmqueue_fallback", vendor=True),
+    Feature("no-double-decrease", "4855e4a7f29d", "mm: prevent double decrease of "
+            "nr_reserved_highatomic", "4.10", "unreserve_highatomic_pageblock",
+            stable=("4.9.y",), vendor=True),
+    Feature("unreserve-before-oom", "04c8716f7b00", "mm: try to exhaust highatomic reserve "
+            "before the OOM", "4.10", "should_reclaim_retry", vendor=True),
+    Feature("unreserve-reliable", "29fac03bef72", "mm: make unreserve highatomic functions "
+            "reliable", "4.10", "unreserve_highatomic_pageblock", vendor=True),
+    # Posted 2017-11-02, in the mmotm since-4.14 branch; commit id not checked.
+    Feature("harder-highatomic-only", "", "mm, page_alloc: fix potential false positive in "
+            "__zone_watermark_ok", "4.15", "__zone_watermark_ok", verified=False),
+    Feature("alloc-oom", "cd04ae1e2dc8", "mm, oom: do not rely on TIF_MEMDIE for memory "
+            "reserves access", "4.15", "__zone_watermark_ok"),
+    Feature("watermark-boost", "1c30844d2dfe", "mm: reclaim small amounts of memory when an "
+            "external fragmentation event occurs", "5.0", "wmark_pages"),
+    Feature("highest-zoneidx", "3334a45eb9e2", "mm/page_alloc: use ac->high_zoneidx for "
+            "classzone_idx", "5.8", "get_page_from_freelist"),
+    Feature("fast-highatomic", "f27ce0e14088", "page_alloc: consider highatomic reserve in "
+            "watermark fast", "5.9", "zone_watermark_fast", vendor=True),
+    Feature("unboosted-atomic", "f80b08fc4453", "mm, page_alloc: skip ->waternark_boost for "
+            "atomic order-0 allocations", "5.9", "zone_watermark_fast", stable=("5.4.y",)),
+    Feature("movable-skips-pcp", "1d91df85f399", "mm/page_alloc: handle a missing case for "
+            "memalloc_nocma_{save/restore} APIs", "5.9", "rmqueue", verified=False),
+    Feature("pcp-high-order", "44042b449872", "mm/page_alloc: allow high-order pages to be "
+            "stored on the per-cpu lists", "5.13", "rmqueue_pcplist", verified=False),
+    Feature("fast-negative-fix", "9282012fc0aa", "page_alloc: fix invalid watermark check on a "
+            "negative value", "5.19", "zone_watermark_fast", rc=8, stable=("5.15.59",)),
+    # The pcp miss falling through to rmqueue_buddy is verified in 6.0 source; that this
+    # commit is the one that introduced it is not checked.
+    Feature("pcp-miss-to-buddy", "4b23a68f9536", "mm/page_alloc: protect PCP lists with a "
+            "spinlock", "6.0", "rmqueue", verified=False),
+    Feature("alloc-reserves", "1ebbb21811b7", "mm/page_alloc: explicitly define how __GFP_HIGH "
+            "non-blocking allocations accesses reserves", "6.3", "gfp_to_alloc_flags",
+            stable=("5.15.171", "6.1.116")),
+    Feature("gfp-atomic-removed", "2973d8229b78", "mm: discard __GFP_ATOMIC", "6.3",
+            "gfp_to_alloc_flags"),
+    Feature("unreserve-at-giveup", "ac3f3b0a5551", "mm: page_alloc: unreserve highatomic page "
+            "blocks before oom", "6.8", "should_reclaim_retry", stable=("6.6.15", "6.1.76")),
+    Feature("cap-aligned", "d68e39fc45f7", "mm: page_alloc: correct high atomic reserve "
+            "calculations", "6.8", "reserve_highatomic_pageblock"),
+    Feature("cap-min-zone", "9cd20f3fe045", "mm: page_alloc: enforce minimum zone size to do "
+            "high atomic reserves", "6.8", "reserve_highatomic_pageblock"),
+    Feature("order0-atomic-highatomic", "281dd25c1a01", "mm/page_alloc: let GFP_ATOMIC order-0 "
+            "allocs access highatomic reserves", "6.12", "rmqueue_buddy", rc=6,
+            stable=("6.11.7", "6.6.60", "6.1.116", "5.15.171")),
+    Feature("free-highatomic", "c928807f6f6b", "mm/page_alloc: keep track of free highatomic",
+            "6.12", "__zone_watermark_unusable_free", rc=7),
+)
+
+BY_NAME = {f.name: f for f in FEATURES}
+NEWEST: Version = max(f.version for f in FEATURES)
+
+
+def feature(name: str) -> Feature:
+    """The catalogue entry for ``name`` (KeyError when unknown)."""
+    return BY_NAME[name]
+
+
+def feature_names() -> tuple[str, ...]:
+    """Every feature name ``--assume`` accepts (with or without ``no-``)."""
+    return tuple(BY_NAME)
+
+
+@dataclass(frozen=True)
+class Release:
+    """A kernel release string taken apart."""
+
+    text: str
+    version: tuple[int, int, int]
+    rc: int | None = None
+    next: bool = False  # a linux-next build: the next merge window may be in
+    vendor: bool = False  # distro/vendor build: backports possible
+    patch_known: bool = True  # the stable patch level is in the string
+
+    @property
+    def series(self) -> Version:
+        return self.version[0], self.version[1]
+
+
+_RELEASE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?(.*)")
+_RC = re.compile(r"^-?(?:0\.)?rc(\d+)", re.I)
+_DISTRO = re.compile(r"^-\d+[.-]|\.el\d|-generic|-amd64|-arm64|-default|-azure|-aws|-gcp"
+                     r"|-android|-qubes|\.fc\d|-\d+$", re.I)
+
+
+def parse_release(text: str) -> Release | None:
+    """Take a ``uname -r`` style string apart; None when it is not one."""
+    m = _RELEASE.match(text.strip())
+    if not m:
+        return None
+    major, minor = int(m.group(1)), int(m.group(2))
+    patch = int(m.group(3)) if m.group(3) else 0
+    rest = m.group(4)
+    rc_m = _RC.match(rest)
+    rc = int(rc_m.group(1)) if rc_m else None
+    nxt = "next-" in rest
+    vendor = bool(_DISTRO.search(rest)) and rc is None
+    # Ubuntu/Debian/RHEL/SUSE-style "X.Y.0-NNN" hide the stable level they carry.
+    patch_known = not (vendor and patch == 0)
+    return Release(text, (major, minor, patch), rc, nxt, vendor, patch_known)
+
+
+def _stable_state(feat: Feature, rel: Release) -> str:
+    """'yes' | 'no' | 'maybe' for a release older than the feature's mainline one."""
+    for entry in feat.stable:
+        parts = entry.split(".")
+        if (int(parts[0]), int(parts[1])) != rel.series:
+            continue
+        if parts[2] == "y" or not rel.patch_known:
+            return "maybe"
+        return "yes" if rel.version[2] >= int(parts[2]) else "no"
+    if rel.vendor and (feat.vendor or feat.stable):
+        return "maybe"
+    return "no"
+
+
+def feature_state(feat: Feature, rel: Release) -> str:
+    """Whether ``rel`` carries ``feat``: 'yes', 'no' or 'maybe'."""
+    series = rel.series
+    if series > feat.version:
+        return "yes"
+    if series == feat.version:
+        if rel.rc is None or rel.rc >= feat.rc:
+            return "yes"
+        return "maybe" if rel.next else "no"
+    if rel.next and (series[0], series[1] + 1) == feat.version:
+        return "maybe"
+    if rel.next and series[0] + 1 == feat.version[0] and feat.version[1] == 0:
+        return "maybe"
+    return _stable_state(feat, rel)
+
+
+def features_at(version: Version) -> frozenset[str]:
+    """Features of the mainline release ``version`` (final, not -rc)."""
+    return frozenset(f.name for f in FEATURES if version >= f.version)
+
+
+@dataclass(frozen=True)
+class KernelProfile:
+    """Which allocator rules to replay with, and how sure we are of them."""
+
+    features: frozenset[str]
+    uncertain: frozenset[str] = frozenset()  # may or may not be present
+    release: str | None = None
+    basis: str = "default"  # "report" | "option" | "content" | "default"
+    clues: tuple[str, ...] = ()  # content clues used when there was no release
+    label: str = "newest mainline (default)"
+    assumed: tuple[str, ...] = ()  # --assume switches applied
+
+    def has(self, name: str) -> bool:
+        """True when the profile carries the feature ``name``."""
+        return name in self.features
+
+    def with_features(self, on: tuple[str, ...] = (), off: tuple[str, ...] = ()) -> KernelProfile:
+        """A copy with features switched on/off (a counterfactual kernel)."""
+        feats = (self.features | frozenset(on)) - frozenset(off)
+        return replace(self, features=feats, uncertain=self.uncertain - set(on) - set(off))
+
+
+def profile_for_release(text: str, basis: str = "report") -> KernelProfile | None:
+    """The profile of a named release; None when the string is not a release."""
+    rel = parse_release(text)
+    if rel is None:
+        return None
+    states = {f.name: feature_state(f, rel) for f in FEATURES}
+    feats = frozenset(n for n, s in states.items() if s == "yes")
+    maybe = frozenset(n for n, s in states.items() if s == "maybe")
+    source = "from report" if basis == "report" else "from --kernel"
+    label = f"{rel.series[0]}.{rel.series[1]}"
+    if rel.version[2]:
+        label += f".{rel.version[2]}"
+    if rel.rc is not None:
+        label += f"-rc{rel.rc}"
+    return KernelProfile(feats, maybe, text, basis, (), f"{label} ({source})")
+
+
+@dataclass(frozen=True)
+class ContentClue:
+    """One thing in the report that bounds the kernel era."""
+
+    name: str
+    low: Version | None = None  # the report is from this release or later
+    high: Version | None = None  # ... or from this release or earlier
+
+
+def profile_from_clues(clues: tuple[ContentClue, ...]) -> KernelProfile:
+    """The profile bounded by content clues: features known present, the rest uncertain."""
+    lows = [c.low for c in clues if c.low]
+    highs = [c.high for c in clues if c.high]
+    low = max(lows) if lows else None
+    high = min(highs) if highs else None
+    if low is None and high is None:
+        return KernelProfile(features_at(NEWEST), frozenset(f.name for f in FEATURES))
+    sure = features_at(low) if low else frozenset()
+    possible = features_at(high) if high else features_at(NEWEST)
+    names = ", ".join(c.name for c in clues)
+    if low and high:
+        span = f"{low[0]}.{low[1]}..{high[0]}.{high[1]}"
+    elif low:
+        span = f">={low[0]}.{low[1]}"
+    else:
+        span = f"<={high[0]}.{high[1]}"
+    # Replay with the oldest era the clues allow; the judge also tries the newest.
+    return KernelProfile(sure, possible - sure, None, "content", tuple(c.name for c in clues),
+                         f"{span} (inferred from content: {names})")
+
+
+def apply_assume(profile: KernelProfile, assume: tuple[str, ...]) -> tuple[KernelProfile, tuple[str, ...]]:
+    """Switch features on ("NAME") or off ("no-NAME"); returns the unknown names too."""
+    on: list[str] = []
+    off: list[str] = []
+    unknown: list[str] = []
+    for item in assume:
+        name = item[3:] if item.startswith("no-") else item
+        if name not in BY_NAME:
+            unknown.append(item)
+        elif item.startswith("no-"):
+            off.append(name)
+        else:
+            on.append(name)
+    if not on and not off:
+        return profile, tuple(unknown)
+    out = profile.with_features(tuple(on), tuple(off))
+    return replace(out, assumed=tuple(assume), label=f"{out.label} +assume"), tuple(unknown)
+
+
+_LAYOUT_ERA: dict[str, tuple[Version | None, Version | None]] = {
+    "4.4": ((4, 4), (4, 9)),
+    "4.10": ((4, 10), (4, 17)),
+    "4.18": ((4, 18), (5, 0)),
+    "5.1": ((5, 1), (6, 2)),
+    "6.3": ((6, 3), None),
+}
+
+
+def clues_from_report(report, layout: str | None) -> tuple[ContentClue, ...]:
+    """Era bounds read from what the report printed (kernel-model.md §1)."""
+    clues: list[ContentClue] = []
+    if layout in _LAYOUT_ERA:
+        low, high = _LAYOUT_ERA[layout]
+        clues.append(ContentClue(f"GFP layout {layout}", low, high))
+    elif layout:
+        clues.append(ContentClue(f"GFP layout {layout}", None, (4, 3)))
+    keys = {k for z in report.zones for k, _ in z.fields}
+    letters = {ch for z in report.zones if z.buddy for e in z.buddy.entries for ch in e.types}
+    if "R" in letters:
+        clues.append(ContentClue("R letters in buddy lines", None, (4, 3)))
+    if "H" in letters:
+        clues.append(ContentClue("H letters in buddy lines", (4, 4)))
+    if report.nodes:
+        clues.append(ContentClue("Node line", (4, 8)))
+    if "free_highatomic" in keys:
+        clues.append(ContentClue("free_highatomic field", (6, 12)))
+    if "boost" in keys:
+        clues.append(ContentClue("boost field", (5, 16)))
+    if "reserved_highatomic" in keys:
+        clues.append(ContentClue("reserved_highatomic field", (5, 5)))
+    if "kernel_stack" in keys:
+        clues.append(ContentClue("kernel_stack on zone line", None, (5, 8)))
+    if "pagetables" in keys:
+        clues.append(ContentClue("pagetables on zone line", None, (5, 10)))
+    if report.constraint is not None:
+        clues.append(ContentClue("oom-kill constraint line", (5, 0)))
+    if any(k == "rss_anon" for t in report.tasks[:1] for k, _ in t.columns):
+        clues.append(ContentClue("rss_anon task column", (6, 8)))
+    return tuple(clues)
+
+
+def resolve_profile(report, kernel: str | None, assume: tuple[str, ...],
+                    layout: str | None) -> tuple[KernelProfile, tuple[str, ...]]:
+    """The profile for a report: --kernel, else its release, else its content; then --assume."""
+    profile = None
+    if kernel:
+        profile = profile_for_release(kernel, basis="option")
+    if profile is None and report.release:
+        profile = profile_for_release(report.release, basis="report")
+    if profile is None:
+        profile = profile_from_clues(clues_from_report(report, layout))
+    return apply_assume(profile, assume)

@@ -1,0 +1,116 @@
+"""Which free lists a request may take from, and what the buddy line proves about them.
+
+Mirrors ``rmqueue``/``rmqueue_buddy``, ``__rmqueue`` and ``__rmqueue_fallback``
+per era, and the per-migratetype bounds of kernel-model.md §8.3: a letter
+printed at an order means at least one chunk of that type; the count less one
+for each other letter is the most it can hold.
+"""
+
+from __future__ import annotations
+
+from ..kernel import KernelProfile
+from .flags import AllocFlags
+from .state import FreeArea, Interval, ZoneState
+
+LETTER = {"Unmovable": "U", "Movable": "M", "Reclaimable": "E"}
+# fallbacks[] in mm/page_alloc.c, unchanged 4.4 → today; H, C, I are never fallback sources.
+FALLBACKS = {"U": "EM", "M": "EU", "E": "UM"}
+PCP_COSTLY_ORDER = 3  # PAGE_ALLOC_COSTLY_ORDER
+
+
+def reaches_buddy(order: int, migratetype: str, flags: AllocFlags, profile: KernelProfile,
+                  pageblock_order: int) -> bool:
+    """Whether a request that missed its pcp list gets to ``rmqueue_buddy`` (§4.2)."""
+    pcp = order == 0
+    if profile.has("pcp-high-order"):
+        # 44042b449872 (5.13): orders <= PAGE_ALLOC_COSTLY_ORDER and the THP order use pcp
+        pcp = order <= PCP_COSTLY_ORDER or order == pageblock_order
+    if not pcp:
+        return True
+    if profile.has("movable-skips-pcp") and migratetype == "Movable" and not flags.cma:
+        return True  # 1d91df85f399 (5.9): MOVABLE without ALLOC_CMA bypasses the pcp
+    return profile.has("pcp-miss-to-buddy")  # 6.0: a pcp miss falls through to rmqueue_buddy
+
+
+def may_take_highatomic(order: int, migratetype: str, flags: AllocFlags,
+                        profile: KernelProfile, pageblock_order: int) -> bool:
+    """Whether ``rmqueue`` may take from MIGRATE_HIGHATOMIC lists for this request (§4.3)."""
+    if not profile.has("highatomic"):
+        return False
+    if profile.has("alloc-reserves"):
+        if order > 0 and flags.highatomic:  # rmqueue_buddy: ALLOC_HIGHATOMIC tries H first
+            return True
+        late = flags.oom  # 6.3: ALLOC_OOM takes H after __rmqueue fails
+        if profile.has("order0-atomic-highatomic"):
+            late = late or flags.non_block  # 281dd25c1a01 (6.12-rc6, 5.15.171, 6.1.116, 6.6.60)
+        return late and reaches_buddy(order, migratetype, flags, profile, pageblock_order)
+    # 0aaa29a56e4f (4.4) .. 6.2: buffered_rmqueue/rmqueue try H only for order > 0 && HARDER
+    return order > 0 and flags.harder
+
+
+def usable_letters(order: int, migratetype: str, flags: AllocFlags, profile: KernelProfile,
+                   pageblock_order: int) -> str:
+    """Letters of the lists ``__rmqueue`` (plus the era's H and CMA paths) may take from."""
+    mt = LETTER[migratetype]
+    out = mt + FALLBACKS[mt]
+    if flags.cma:
+        out += "C"
+    if not profile.has("highatomic"):
+        out += "R"  # before 0aaa29a56e4f (4.4): MIGRATE_RESERVE is every type's last fallback
+    elif may_take_highatomic(order, migratetype, flags, profile, pageblock_order):
+        out += "H"
+    return out
+
+
+def freelist_result(zone: ZoneState, order: int, letters: str) -> str:
+    """Can the buddy lists serve ``order`` from ``letters``: 'pass', 'fail' or 'depends'."""
+    if zone.areas is None:
+        return "depends"
+    nonempty = [a for a in zone.areas if a.order >= order and a.count > 0]
+    if not nonempty:
+        return "fail"
+    if not zone.has_letters:
+        return "depends"
+    if any(set(a.letters) & set(letters) for a in nonempty):
+        return "pass"
+    if all(a.letters for a in nonempty):
+        return "fail"
+    return "depends"
+
+
+def chunk_bounds(area: FreeArea, letters: str) -> Interval:
+    """How many chunks at this order belong to any of ``letters`` (§8.3)."""
+    shown = set(area.letters)
+    ours = shown & set(letters)
+    if not area.count or not ours:
+        return 0, 0
+    if shown <= set(letters):
+        return area.count, area.count
+    return len(ours), area.count - len(shown - ours)
+
+
+def type_pages(zone: ZoneState, letters: str, min_order: int = 0,
+               max_order: int | None = None) -> Interval:
+    """Free pages on ``letters`` lists at orders in [min_order, max_order]."""
+    if zone.areas is None:
+        return 0, zone.free_bounds[1]
+    lo = hi = 0
+    for a in zone.areas:
+        if a.order < min_order or (max_order is not None and a.order > max_order):
+            continue
+        c_lo, c_hi = chunk_bounds(a, letters)
+        lo += c_lo << a.order
+        hi += c_hi << a.order
+    return lo, hi
+
+
+def highatomic_chunks(zone: ZoneState) -> tuple[tuple[int, int, int], ...]:
+    """(order, fewest, most) H chunks per order, lowest order first."""
+    if zone.areas is None:
+        return ()
+    out = []
+    for a in zone.areas:
+        lo, hi = chunk_bounds(a, "H")
+        if hi:
+            out.append((a.order, lo, hi))
+    return tuple(out)

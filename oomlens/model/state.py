@@ -1,0 +1,192 @@
+"""The allocator state a report printed, in pages, with unknowns kept as intervals.
+
+Mirrors ``struct zone`` as ``show_free_areas()`` prints it: watermarks,
+``lowmem_reserve[]``, ``free_area[order]`` counts with their migratetype letters,
+the highatomic counters where printed. Zone type indexes follow the arch zone
+order (``enum zone_type``), never the order of the lines (kernel-model.md §1.6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..report import Report, ZoneLine
+
+Interval = tuple[int, int]
+
+# enum zone_type order; which of these a kernel has depends on its config.
+ZONE_ORDER = ("DMA", "DMA32", "Normal", "HighMem", "Movable", "Device")
+_ADD_64 = ("Normal", "DMA32", "DMA", "Device")
+_ADD_32 = ("Normal", "HighMem", "DMA", "Device")
+_32BIT = ("i386", "i686", "x86", "arm", "mips", "ppc", "powerpc")
+# pageblock_order = HUGETLB_PAGE_ORDER by base page size (kernel-model.md §6).
+_PAGEBLOCK_ORDER = {4: 9, 16: 11, 64: 13}
+
+
+@dataclass(frozen=True)
+class FreeArea:
+    """``free_area[order]``: chunk count and the set of migratetype letters printed."""
+
+    order: int
+    count: int
+    letters: str
+
+
+@dataclass(frozen=True)
+class ZoneState:
+    """One zone, in pages."""
+
+    name: str
+    node: int | None
+    index: int | None  # enum zone_type index, None when the mapping is unknown
+    free: int  # NR_FREE_PAGES (the zone line's free:)
+    buddy_pages: int | None  # Σ count·2^order from the buddy line
+    min: int
+    low: int
+    high: int
+    boost: int | None
+    managed: int | None
+    cma: int | None
+    lowmem_reserve: tuple[int, ...] | None
+    areas: tuple[FreeArea, ...] | None  # None without a buddy line
+    has_letters: bool  # the buddy line prints migratetype letters (3.8+)
+    reserved_highatomic: int | None  # printed (5.5+), pages
+    free_highatomic: int | None  # printed (~6.16+), pages
+    free_pcp: int | None
+    local_pcp: int | None
+    reclaimable: int | None  # file LRU (+ anon when swap is free), for should_reclaim_retry
+
+    @property
+    def free_bounds(self) -> Interval:
+        """(min, max) of free: and the buddy total (§8.5)."""
+        if self.buddy_pages is None:
+            return self.free, self.free
+        return min(self.free, self.buddy_pages), max(self.free, self.buddy_pages)
+
+    def reserve_for(self, classzone: int | None) -> int | None:
+        """``lowmem_reserve[classzone]``, None when unknown."""
+        if self.lowmem_reserve is None or classzone is None:
+            return None
+        if classzone >= len(self.lowmem_reserve):
+            return None
+        return self.lowmem_reserve[classzone]
+
+
+@dataclass(frozen=True)
+class AllocatorState:
+    """Every zone of the report plus the geometry needed to replay."""
+
+    zones: tuple[ZoneState, ...]
+    zone_types: tuple[str, ...] | None  # index → zone name
+    page_kb: int
+    pageblock_order: int
+    nr_orders: int
+    assumptions: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+
+    @property
+    def pageblock_pages(self) -> int:
+        return 1 << self.pageblock_order
+
+    def zone_index(self, name: str) -> int | None:
+        """The enum zone_type index of ``name`` in this kernel."""
+        if self.zone_types and name in self.zone_types:
+            return self.zone_types.index(name)
+        return None
+
+
+def zone_types(printed: set[str], entries: int | None, arch: str | None) -> tuple[str, ...] | None:
+    """Which zone types the kernel was built with, from lowmem_reserve's length (§1.6)."""
+    if not entries:
+        return None
+    have = set(printed) | {"Normal", "Movable"}
+    bits32 = bool(arch) and any(arch.startswith(a) for a in _32BIT) and arch != "arm64"
+    for name in _ADD_32 if bits32 else _ADD_64:
+        if len(have) >= entries:
+            break
+        have.add(name)
+    if len(have) != entries or not have <= set(ZONE_ORDER):
+        return None
+    return tuple(z for z in ZONE_ORDER if z in have)
+
+
+def _pages(kb: int | None, page_kb: int) -> int | None:
+    return None if kb is None else kb // page_kb
+
+
+def _reclaimable(z: ZoneLine, swap_free: bool) -> int | None:
+    files = [z.get("active_file"), z.get("inactive_file")]
+    if None in files:
+        return None
+    total = sum(files)  # type: ignore[arg-type]
+    if swap_free:
+        anon = [z.get("active_anon"), z.get("inactive_anon")]
+        total += sum(a for a in anon if a is not None)
+    return total
+
+
+def zone_state(z: ZoneLine, index: int | None, page_kb: int, swap_free: bool) -> ZoneState | None:
+    """One ZoneState from a zone line; None when free/min/low/high are not all printed."""
+    need = (z.free_kb, z.min_kb, z.low_kb, z.high_kb)
+    if any(v is None for v in need):
+        return None
+    areas = None
+    buddy_pages = None
+    letters = False
+    if z.buddy is not None and z.buddy.entries:
+        areas = tuple(FreeArea(e.order, e.count, e.types) for e in z.buddy.entries)
+        letters = any(e.types for e in z.buddy.entries)
+        if z.buddy.whole:
+            buddy_pages = sum(e.count << e.order for e in z.buddy.entries)
+    recl = _reclaimable(z, swap_free)
+    return ZoneState(
+        name=z.name, node=z.node, index=index,
+        free=z.free_kb // page_kb, buddy_pages=buddy_pages,  # type: ignore[operator]
+        min=z.min_kb // page_kb, low=z.low_kb // page_kb,  # type: ignore[operator]
+        high=z.high_kb // page_kb,  # type: ignore[operator]
+        boost=_pages(z.boost_kb, page_kb), managed=_pages(z.managed_kb, page_kb),
+        cma=_pages(z.free_cma_kb, page_kb), lowmem_reserve=z.lowmem_reserve,
+        areas=areas, has_letters=letters,
+        reserved_highatomic=_pages(z.reserved_highatomic_kb, page_kb),
+        free_highatomic=_pages(z.free_highatomic_kb, page_kb),
+        free_pcp=_pages(z.get("free_pcp"), page_kb), local_pcp=_pages(z.get("local_pcp"), page_kb),
+        reclaimable=None if recl is None else recl // page_kb,
+    )
+
+
+def build_state(report: Report, page_kb: int | None = None,
+                pageblock_order: int | None = None) -> AllocatorState:
+    """The allocator state of ``report``; overrides from Options win over the report."""
+    assumptions: list[str] = []
+    missing: list[str] = []
+    buddies = [z.buddy for z in report.zones if z.buddy is not None and z.buddy.entries]
+    printed_kb = next((b.page_kb for b in buddies if b.page_kb), None)
+    if page_kb is None:
+        page_kb = printed_kb
+    if page_kb is None:
+        page_kb = 4
+        assumptions.append("page-size-4kB")
+    whole = [b for b in buddies if b.whole]
+    nr_orders = max((len(b.entries) for b in whole), default=0) or 11
+    if not whole:
+        assumptions.append("nr-orders-11")
+    if pageblock_order is None:
+        pageblock_order = min(_PAGEBLOCK_ORDER.get(page_kb, nr_orders - 1), nr_orders - 1)
+        assumptions.append(f"pageblock-order-{pageblock_order}")
+    entries = next((len(z.lowmem_reserve) for z in report.zones if z.lowmem_reserve), None)
+    types = zone_types({z.name for z in report.zones}, entries, report.arch)
+    if types is None:
+        missing.append("lowmem_reserve")
+    swap_free = bool(report.swap and report.swap.free_kb)
+    zones = []
+    for z in report.zones:
+        index = types.index(z.name) if types and z.name in types else None
+        st = zone_state(z, index, page_kb, swap_free)
+        if st is not None:
+            zones.append(st)
+    if not zones:
+        missing.append("zone lines")
+    elif all(z.areas is None for z in zones):
+        missing.append("buddy lines")
+    return AllocatorState(tuple(zones), types, page_kb, pageblock_order, nr_orders,
+                          tuple(assumptions), tuple(missing))

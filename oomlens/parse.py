@@ -1,0 +1,412 @@
+"""Parse report spans with the Lark grammar and assemble typed ``Report`` records."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from lark.exceptions import LarkError, UnexpectedInput
+
+from .grammar import report_parser
+from .report import (
+    BuddyLine,
+    Constraint,
+    Diagnostic,
+    Header,
+    Killed,
+    Memcg,
+    NodeLine,
+    Report,
+    SwapInfo,
+    TaskContext,
+    TaskRow,
+    Totals,
+    ZoneLine,
+)
+from .segment import RawReport, segment_lines
+from .transform import Line, entries
+
+MAX_RETRIES = 48
+# Task-table layout used when the excerpt starts below the header (4.19+).
+DEFAULT_TASK_COLUMNS = ("pid", "uid", "tgid", "total_vm", "rss", "pgtables_bytes", "swapents",
+                        "oom_score_adj", "name")
+_TASK_ROW = re.compile(r"^\[\s*(-?\d+)\]\s*(.*)$")
+
+
+def parse_lines(texts: list[str]) -> tuple[list[Line], list[int]]:
+    """Run the grammar over a report's lines; return records and the lines it had to skip.
+
+    A line that starts like a known kind but breaks its form is re-read as an
+    unknown line (its number is returned), never failing the whole report.
+    """
+    parser = report_parser()
+    texts = [t.replace("\x00", "\ufffd") for t in texts]
+    broken: list[int] = []
+    for _ in range(MAX_RETRIES):
+        try:
+            return parser.parse("\n".join(texts) + "\n"), broken
+        except UnexpectedInput as err:
+            idx = _error_line(err, len(texts))
+            if idx is None or texts[idx].startswith("\x00"):
+                break
+            texts[idx] = "\x00" + texts[idx]
+            broken.append(idx + 1)
+        except LarkError:
+            break
+    # Too many odd lines: read them one by one.
+    records: list[Line] = []
+    for i, text in enumerate(texts, start=1):
+        try:
+            got = parser.parse(text + "\n")
+        except LarkError:
+            got = parser.parse("\x00" + text.lstrip("\x00") + "\n")
+            broken.append(i)
+        records.extend(replace(r, line=i) for r in got)
+    return records, sorted(set(broken))
+
+
+def _error_line(err: UnexpectedInput, n: int) -> int | None:
+    line = getattr(err, "line", -1)
+    if isinstance(line, int) and 1 <= line <= n:
+        return line - 1
+    return n - 1 if n else None
+
+
+def parse_raw(raw: RawReport) -> Report:
+    """Parse one segmented span into a ``Report``."""
+    texts = [ln.text for ln in raw.lines]
+    records, broken = parse_lines(texts)
+    return assemble(raw, records, broken)
+
+
+def parse_text(text: str, source: str = "<text>") -> list[Report]:
+    """Every report in a text (library convenience; the CLI streams instead)."""
+    from .ingest import decode_line
+
+    lines = []
+    for lineno, raw in enumerate(text.encode("utf-8", "surrogateescape").split(b"\n"), start=1):
+        lines.extend(decode_line(raw, lineno, source))
+    return [parse_raw(r) for r in segment_lines(lines, source)]
+
+
+class _Assembly:
+    """Mutable working state while records are folded into a Report."""
+
+    def __init__(self, raw: RawReport) -> None:
+        self.raw = raw
+        self.header: Header | None = None
+        self.vmalloc: Header | None = None
+        self.context = TaskContext()
+        self.meminfo: list[tuple[str, int]] = []
+        self.nodes: list[NodeLine] = []
+        self.zones: list[ZoneLine] = []
+        self.swap = SwapInfo()
+        self.totals: list[tuple[str, int]] = []
+        self.pagecache: int | None = None
+        self.task_columns: tuple[str, ...] | None = None
+        self.tasks: list[TaskRow] = []
+        self.killed: Killed | None = None
+        self.constraint: Constraint | None = None
+        self.memcg = Memcg()
+        self.memcg_seen = False
+        self.trace: list[str] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.in_trace = True
+        self.after_meminfo = False
+
+    def lineno(self, rec_line: int) -> int:
+        lines = self.raw.lines
+        return lines[min(max(rec_line, 1), len(lines)) - 1].lineno
+
+
+def assemble(raw: RawReport, records: list[Line], broken: list[int]) -> Report:
+    """Fold line records, in order, into one ``Report``."""
+    a = _Assembly(raw)
+    for rec in records:
+        handler = _HANDLERS.get(rec.kind)
+        if handler is not None:
+            handler(a, rec)
+    for idx in broken:
+        a.diagnostics.append(Diagnostic(a.lineno(idx), "line breaks the form its start promises; read as unknown"))
+    for zone in a.zones:
+        b = zone.buddy
+        if b is not None and b.whole and b.sum_kb != b.total_kb:
+            a.diagnostics.append(Diagnostic(
+                b.line, f"{zone.name} buddy columns sum to {b.sum_kb}kB, the kernel printed {b.total_kb}kB"))
+    header = a.header or a.vmalloc
+    if a.header and a.vmalloc and a.header.detail is None:
+        header = replace(a.header, detail=a.vmalloc.detail, vmalloc_size=a.vmalloc.vmalloc_size)
+    kind = _kind(a, header)
+    killed = a.killed
+    complete = _complete(a, header, kind)
+    diagnostics = tuple(sorted(a.diagnostics, key=lambda d: d.line))
+    return Report(
+        source=raw.source,
+        first_line=raw.first_line,
+        last_line=raw.last_line,
+        kind=kind,
+        complete=complete,
+        header=header,
+        context=a.context if a.context != TaskContext() else None,
+        meminfo=tuple(a.meminfo),
+        nodes=tuple(a.nodes),
+        zones=tuple(a.zones),
+        swap=a.swap if a.swap != SwapInfo() else None,
+        totals=Totals(tuple(a.totals), a.pagecache) if (a.totals or a.pagecache is not None) else None,
+        tasks=tuple(a.tasks),
+        killed=killed,
+        constraint=a.constraint,
+        memcg=a.memcg if a.memcg_seen else None,
+        trace=tuple(a.trace),
+        arch=infer_arch(a.context, a.trace, raw),
+        diagnostics=diagnostics,
+        lines=tuple(ln.text for ln in raw.lines),
+    )
+
+
+def _kind(a: _Assembly, header: Header | None) -> str | None:
+    memcg = a.memcg_seen or (a.killed is not None and (a.killed.reason or "").startswith("Memory cgroup"))
+    if a.constraint is not None:
+        c = a.constraint.constraint or ""
+        memcg = memcg or c == "CONSTRAINT_MEMCG" or a.constraint.get("oom_memcg") is not None
+    if header is not None:
+        if header.kind == "oom" and memcg:
+            return "memcg-oom"
+        return "oom" if header.kind == "oom" else "alloc-failure"
+    # an excerpt without its trigger: infer from what it holds
+    if memcg:
+        return "memcg-oom"
+    if a.killed is not None or a.tasks or a.constraint is not None:
+        return "oom"
+    return None
+
+
+def _complete(a: _Assembly, header: Header | None, kind: str | None) -> bool:
+    if header is None or not a.raw.trigger:
+        return False
+    if kind == "memcg-oom":
+        return a.killed is not None
+    state = bool(a.zones) and all(z.buddy is not None for z in a.zones)
+    if kind == "oom":
+        return state and a.killed is not None
+    return state
+
+
+# ---- record handlers ------------------------------------------------------------
+def _on_header(a: _Assembly, rec: Line) -> None:
+    h: Header = rec.data  # type: ignore[assignment]
+    h = replace(h, line=a.lineno(rec.line))
+    if a.header is None:
+        a.header = h
+
+
+def _on_vmalloc(a: _Assembly, rec: Line) -> None:
+    if a.vmalloc is None:
+        a.vmalloc = replace(rec.data, line=a.lineno(rec.line))  # type: ignore[arg-type]
+
+
+def _on_cpuset(a: _Assembly, rec: Line) -> None:
+    _, cpuset, mems = rec.data  # type: ignore[misc]
+    if a.header is not None and a.header.cpuset is None:
+        a.header = replace(a.header, cpuset=cpuset, mems_allowed=mems)
+
+
+def _on_banner(a: _Assembly, rec: Line) -> None:
+    ctx: TaskContext = rec.data  # type: ignore[assignment]
+    if a.context.pid is None:
+        a.context = replace(ctx, hardware=a.context.hardware)
+
+
+def _on_hardware(a: _Assembly, rec: Line) -> None:
+    if a.context.hardware is None:
+        a.context = replace(a.context, hardware=rec.data)
+
+
+def _on_frame(a: _Assembly, rec: Line) -> None:
+    if a.in_trace:
+        a.trace.extend(rec.data)  # type: ignore[arg-type]
+
+
+def _leave_trace(a: _Assembly) -> None:
+    a.in_trace = False
+
+
+def _on_meminfo_head(a: _Assembly, rec: Line) -> None:
+    _leave_trace(a)
+    a.after_meminfo = True
+
+
+def _on_counters(a: _Assembly, rec: Line) -> None:
+    if a.in_trace and not a.after_meminfo and a.trace:
+        return  # a "key:value" register-ish line inside the stack dump
+    _leave_trace(a)
+    a.after_meminfo = True
+    a.meminfo.extend(rec.data)  # type: ignore[arg-type]
+
+
+def _on_node(a: _Assembly, rec: Line) -> None:
+    _leave_trace(a)
+    node, fields, unrec = rec.data  # type: ignore[misc]
+    a.nodes.append(NodeLine(node, fields, unrec))
+
+
+def _on_zone(a: _Assembly, rec: Line) -> None:
+    _leave_trace(a)
+    node, name, fields, protections = rec.data  # type: ignore[misc]
+    a.zones.append(ZoneLine(node, name, fields, lowmem_reserve=protections, line=a.lineno(rec.line)))
+
+
+def _on_lowmem(a: _Assembly, rec: Line) -> None:
+    if a.zones and a.zones[-1].lowmem_reserve is None:
+        a.zones[-1] = replace(a.zones[-1], lowmem_reserve=rec.data)
+    else:
+        a.diagnostics.append(Diagnostic(a.lineno(rec.line), "lowmem_reserve line without its zone line"))
+
+
+def _on_buddy(a: _Assembly, rec: Line) -> None:
+    _leave_trace(a)
+    node, name, raw_entries, total, empty = rec.data  # type: ignore[misc]
+    line = a.lineno(rec.line)
+    ents = entries(raw_entries)
+    whole = total is not None and (bool(ents) or empty)
+    buddy = BuddyLine(node, name, ents, total, whole, empty=empty, line=line)
+    for i, z in enumerate(a.zones):
+        if z.name == name and z.node == node and z.buddy is None:
+            a.zones[i] = replace(z, buddy=buddy)
+            return
+    # an excerpt that kept the buddy line but not its zone line
+    a.zones.append(ZoneLine(node, name, (), buddy=buddy, line=line))
+
+
+def _on_swap(a: _Assembly, rec: Line) -> None:
+    which, kb = rec.data  # type: ignore[misc]
+    a.swap = replace(a.swap, **{"free_kb" if which == "free" else "total_kb": kb})
+
+
+def _on_pages(a: _Assembly, rec: Line) -> None:
+    what, n = rec.data  # type: ignore[misc]
+    if "swap cache" in what:
+        a.swap = replace(a.swap, cache_pages=n)
+    elif "pagecache" in what:
+        a.pagecache = n
+    else:
+        a.totals.append((what, n))
+
+
+def _on_task_header(a: _Assembly, rec: Line) -> None:
+    _leave_trace(a)
+    a.task_columns = rec.data  # type: ignore[assignment]
+
+
+def _on_task_row(a: _Assembly, rec: Line) -> None:
+    m = _TASK_ROW.match(rec.data)  # type: ignore[arg-type]
+    if not m:
+        return
+    cols = a.task_columns or DEFAULT_TASK_COLUMNS
+    numeric = [c for c in cols[1:] if c != "name"]
+    parts = m.group(2).split(None, len(numeric))
+    values: list[tuple[str, int]] = []
+    for col, part in zip(numeric, parts):
+        try:
+            values.append((col, int(part)))
+        except ValueError:
+            a.diagnostics.append(Diagnostic(a.lineno(rec.line), f"task row column {col} is not a number"))
+            return
+    name = parts[len(numeric)] if len(parts) > len(numeric) else ""
+    a.tasks.append(TaskRow(int(m.group(1)), name, tuple(values), line=a.lineno(rec.line)))
+
+
+def _on_kill(a: _Assembly, rec: Line) -> None:
+    k: Killed = replace(rec.data, line=a.lineno(rec.line))  # type: ignore[arg-type]
+    prev = a.killed
+    if prev is not None and prev.pid == k.pid:
+        k = replace(k, score=k.score if k.score is not None else prev.score,
+                    fields=k.fields or prev.fields, reason=prev.reason or k.reason, line=prev.line)
+    a.killed = k
+
+
+def _on_constraint(a: _Assembly, rec: Line) -> None:
+    pairs = rec.data  # type: ignore[assignment]
+    constraint = next((v for k, v in pairs if k == "constraint"), None)
+    a.constraint = Constraint(constraint, pairs)
+
+
+def _on_memcg_task_in(a: _Assembly, rec: Line) -> None:
+    task_in, limit_of = rec.data  # type: ignore[misc]
+    a.memcg = replace(a.memcg, task_in=task_in, limit_of=limit_of)
+    a.memcg_seen = True
+
+
+def _on_memcg_usage(a: _Assembly, rec: Line) -> None:
+    if rec.data is not None:
+        a.memcg = replace(a.memcg, counters=a.memcg.counters + (rec.data,))
+        a.memcg_seen = True
+
+
+def _on_memcg_stats(a: _Assembly, rec: Line) -> None:
+    a.memcg_seen = True
+
+
+def _on_unknown(a: _Assembly, rec: Line) -> None:
+    if a.in_trace:
+        return  # register dumps, code listings, decoder output inside the stack dump
+    text = str(rec.data)
+    a.diagnostics.append(Diagnostic(a.lineno(rec.line), f"line not understood: {text[:120]}"))
+
+
+_HANDLERS = {
+    "header": _on_header,
+    "vmalloc_failure": _on_vmalloc,
+    "cpuset": _on_cpuset,
+    "banner": _on_banner,
+    "hardware": _on_hardware,
+    "frame": _on_frame,
+    "trace_head": _on_frame,
+    "meminfo_head": _on_meminfo_head,
+    "counters": _on_counters,
+    "node": _on_node,
+    "zone": _on_zone,
+    "lowmem": _on_lowmem,
+    "buddy": _on_buddy,
+    "swap": _on_swap,
+    "pages": _on_pages,
+    "task_header": _on_task_header,
+    "task_row": _on_task_row,
+    "kill": _on_kill,
+    "constraint": _on_constraint,
+    "memcg_task_in": _on_memcg_task_in,
+    "memcg_usage": _on_memcg_usage,
+    "memcg_stats": _on_memcg_stats,
+    "unknown": _on_unknown,
+}
+
+_ARCH_RELEASE = (
+    ("x86_64", "x86_64"), ("amd64", "x86_64"), ("aarch64", "arm64"), ("arm64", "arm64"),
+    ("i686", "i386"), ("i586", "i386"), ("PAE", "i386"), ("ppc64", "ppc64"), ("armv7", "arm"),
+)
+
+
+def infer_arch(ctx: TaskContext, trace: list[str], raw: RawReport) -> str | None:
+    """Guess the architecture from the release string, the hardware name and frame styles."""
+    release = ctx.release or ""
+    for needle, arch in _ARCH_RELEASE:
+        if needle in release:
+            return arch
+    hw = ctx.hardware or ""
+    if "QEMU Standard PC" in hw or "VMware" in hw or "Bochs" in hw or "innotek" in hw:
+        return "x86_64" if any("ffffffff8" in ln.text for ln in raw.lines[:60]) or not trace else None
+    for ln in raw.lines[:80]:
+        t = ln.text
+        if t.startswith("[<ffffffff") or " [<ffffffff" in t or t.startswith("RIP: 0010"):
+            return "x86_64"
+        if t.startswith("[<ffffff8") or t.startswith("[<ffffffc"):
+            return "arm64"
+        if ") from [<" in t:
+            return "arm"
+        if "sysenter_past_esp" in t or "entry_INT80_32" in t:
+            return "i386"
+    if any(f in ("el0_svc", "el0t_64_sync", "do_el0_svc", "dump_backtrace") for f in trace):
+        return "arm64"
+    if any(f in ("entry_SYSCALL_64_after_hwframe", "do_syscall_64", "asm_exc_page_fault") for f in trace):
+        return "x86_64"
+    return None

@@ -1,0 +1,98 @@
+"""The whole flow for one input: ingest → segment → parse → model → replay → judge.
+
+This is the one function both the CLI and the batch engines call per file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .report import Diagnostic, Report
+from .verdict import Verdict
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user told us that the report does not say."""
+
+    kernel: str | None = None  # --kernel RELEASE: rules of this release instead of the report's
+    assume: tuple[str, ...] = ()  # --assume FEATURE / no-FEATURE: backport switches
+    page_kb: int | None = None  # --page-size override, in kB
+    pageblock_order: int | None = None  # --pageblock-order override
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One report with what the model made of it."""
+
+    report: Report
+    request: object | None = None  # oomlens.model.request.Request once decoded
+    verdict: Verdict | None = None
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """Everything read from one input: its reports and what went wrong reading it."""
+
+    path: str
+    size: int | None
+    lines: int
+    status: str  # "ok" | "partial" | "unreadable"
+    reason: str | None
+    analyses: tuple[Analysis, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = field(default=())
+
+
+def analyze_report(report: Report, options: Options) -> Analysis:
+    """Model, replay and judge one parsed report; a model failure leaves verdict None."""
+    from .judge import analyze
+
+    request, verdict = analyze(report, options)
+    return Analysis(report=report, request=request, verdict=verdict)
+
+
+def iter_analyses(path: str | None, options: Options | None = None,
+                  diagnostics: list[Diagnostic] | None = None) -> Iterator[Analysis]:
+    """Stream the analyses of one input, report by report (raises InputError if unreadable)."""
+    from .ingest import open_input
+    from .parse import parse_raw
+    from .segment import ScanStats, segment_stream
+
+    options = options or Options()
+    inp = open_input(path)
+    stats = ScanStats()
+    try:
+        for raw in segment_stream(inp.stream, inp.path, stats):
+            yield analyze_report(parse_raw(raw), options)
+    finally:
+        if diagnostics is not None:
+            diagnostics.extend(inp.diagnostics)
+        inp.close()
+
+
+def analyze_file(path: str | None, options: Options | None = None) -> FileResult:
+    """Everything in one input; never raises for bad content or an unreadable file."""
+    from .ingest import InputError, open_input
+    from .parse import parse_raw
+    from .segment import ScanStats, segment_stream
+
+    options = options or Options()
+    display = "<stdin>" if path in (None, "-") else str(path)
+    try:
+        inp = open_input(path)
+    except InputError as err:
+        return FileResult(display, None, 0, "unreadable", str(err))
+    stats = ScanStats()
+    analyses: list[Analysis] = []
+    try:
+        for raw in segment_stream(inp.stream, inp.path, stats):
+            analyses.append(analyze_report(parse_raw(raw), options))
+    except OSError as err:  # a read error mid-file: keep what was read
+        inp.diagnostics.append(Diagnostic(stats.lines, f"read error: {err}"))
+    finally:
+        inp.close()
+    diags = tuple(inp.diagnostics)
+    status = "partial" if diags else "ok"
+    return FileResult(inp.path, inp.size, stats.lines, status, diags[0].message if diags else None,
+                      tuple(analyses), diags)

@@ -1,0 +1,105 @@
+"""Strip the prefixes that loggers, terminals and mailers put before a kernel message.
+
+One precompiled regex lists every prefix element in its usual nesting order
+(quotes/indent, syslog or journal header, /dev/kmsg record, console level,
+``dmesg -x`` columns, dmesg time, printk caller id, Android task context); it is
+applied again from where it stopped until it takes nothing more, so unusual
+orders nest too. Only a bracket that holds a timestamp, a caller id, a date or
+an Android ``[cpu: comm:pid]`` context is a prefix: trace frames ``[<addr>]``,
+``[func+0x1/0x2]`` and task-table rows ``[ 1234]`` stay in the text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+
+class Prefix(NamedTuple):
+    """What :func:`strip_prefix` took off one line, and what it read there.
+
+    A named tuple rather than a dataclass: one is built for every line read.
+    """
+
+    timestamp: float | None = None  # seconds since boot: "[ 12.345]" or kmsg usec
+    caller: str | None = None  # "T123" / "C1"; Android "[cpu: comm:pid]" gives "T<pid>"
+    host: str | None = None  # syslog/journal host, verbatim ("**", "..." included)
+    prefix: str = ""  # exactly the characters removed before the message
+
+
+NO_PREFIX = Prefix()
+
+# A month as locales print it: "Feb", "June", "jun", "févr.", zh_CN "4月".
+_MON = r"(?:[^\W\d_]{3,9}\.?|\d{1,2}月)"
+_BSD_DATE = _MON + r"[ \t]+\d{1,2}[ \t]+\d{1,2}:\d{2}:\d{2}"
+_ISO_DATE = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?"
+# The kernel's syslog tag: "kernel:", or metalog's "[kernel]".
+_TAG = r"(?:kernel(?:\[\d+\])?:|\[kernel\])"
+_FACILITY = r"(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])"
+_LEVEL = r"(?:emerg|alert|crit|err|warn|notice|info|debug)"
+
+_PREFIX = re.compile(
+    rf"""
+    \s*(?:>\s*)*                                            # mail quotes, indentation
+    (?:(?:{_BSD_DATE}\s+(?:(?P<host>[^\s\[]\S*)\s+)?{_TAG}
+        |{_ISO_DATE}\s+(?:(?P<ihost>\S+)\s+)?{_TAG}         # journalctl -o short-iso(-precise)
+        |\d{{4}}-\d{{2}}-\d{{2}}T\d{{2}}:\d{{2}}:\d{{2}},\d+[+-]\d{{2}}:?\d{{2}}  # dmesg iso
+        |(?P<redacted>\.\.\.|…)\s+{_TAG}                    # date and host redacted
+      )\s*)?
+    (?:\d{{1,3}},\d+,(?P<usec>\d+),[^;,\s]*                 # /dev/kmsg: level,seq,usec,flags
+       (?:,caller=(?P<kcaller>[TC]\d+))?(?:,[^;\s]*)?;)?
+    (?:<\d{{1,3}}>(?=\S))?                                   # console level "<4>"
+    (?:{_FACILITY}\s*:\s*{_LEVEL}\s*:\s*)?                  # dmesg -x "kern  :warn  : "
+    (?:\[\s*(?P<ts>\d+\.\d+)\]\s*                           # dmesg "[   12.345678]"
+      |\[?[^\W\d_]{{1,9}}\.?\s+{_MON}\s+\d{{1,2}}\s+\d{{1,2}}:\d{{2}}:\d{{2}}\s+\d{{4}}\]\s*  # -T
+      |\[{_MON}\s?\d{{1,2}}\s\d{{1,2}}:\d{{2}}\]\s*         # dmesg -H first line
+      |\[\s*\+\d+\.\d+\]\s*                                 # dmesg -H delta
+    )?
+    (?:\[\s*(?P<caller>T\d{{1,7}}|C\d{{1,4}})\]\s*)?        # printk caller id
+    (?:\[\s*\d{{1,4}}:[^\]]*?:\s*(?P<pid>\d{{1,7}})\]\s*)?  # Android "[cpu: comm:pid]"
+    """,
+    re.VERBOSE,
+)
+
+# First characters that can open a prefix; any other ASCII start is message text.
+_MAYBE = frozenset(
+    " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # whitespace that str.strip() removes
+    ">[<.0123456789"
+    "JFMASONDjfmasond"  # months
+    "TW"  # weekdays of a dmesg -T date that lost its "["
+    "kulc"  # dmesg -x facilities (kern, user, local, cron, ... start with these or a month letter)
+)
+
+
+def strip_prefix(text: str) -> tuple[str, Prefix]:
+    """Split ``text`` into the kernel message (stripped) and the :class:`Prefix` before it."""
+    first = text[:1]
+    if not first or (first < "\x80" and first not in _MAYBE):
+        return text.rstrip(), NO_PREFIX
+    ts = caller = host = None
+    pos = 0
+    for _ in range(4):
+        m = _PREFIX.match(text, pos)
+        end = m.end()
+        if end == pos:
+            break
+        pos = end
+        g_host, g_ihost, g_red, g_usec, g_kcaller, g_ts, g_caller, g_pid = m.groups()
+        if ts is None:
+            if g_ts is not None:
+                ts = float(g_ts)
+            elif g_usec is not None:
+                ts = int(g_usec) / 1e6
+        if caller is None:
+            caller = g_caller or g_kcaller or (g_pid and "T" + g_pid)
+        if host is None:
+            host = g_host or g_ihost or g_red
+        nxt = text[pos : pos + 1]
+        if not nxt or (nxt < "\x80" and nxt not in _MAYBE):
+            break
+    rest = text[pos:]
+    body = rest.lstrip()
+    pos += len(rest) - len(body)
+    if pos == 0:
+        return body.rstrip(), NO_PREFIX
+    return body.rstrip(), Prefix(ts, caller, host, text[:pos])

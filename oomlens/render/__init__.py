@@ -1,0 +1,43 @@
+"""Renderers: verdicts to text, JSON, Markdown, CSV and PNG charts.
+
+Each renderer is a pure function of ``FileResult`` records to a string (the
+chart writes files). None imports a heavy library at module level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from ..pipeline import FileResult
+
+FORMATS = ("text", "json", "jsonl", "markdown", "csv")
+
+
+def renderer(fmt: str) -> Callable[[Sequence[FileResult]], str]:
+    """The render function for ``fmt`` (one of FORMATS)."""
+    if fmt == "text":
+        from .text import render_text
+
+        return render_text
+    if fmt == "json":
+        from .json import render_json
+
+        return render_json
+    if fmt == "jsonl":
+        from .json import render_jsonl
+
+        return render_jsonl
+    if fmt == "markdown":
+        from .markdown import render_markdown
+
+        return render_markdown
+    if fmt == "csv":
+        from .csv import render_csv
+
+        return render_csv
+    raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def render(results: Sequence[FileResult], fmt: str) -> str:
+    """Render every report in ``results`` as ``fmt``."""
+    return renderer(fmt)(results)

@@ -1,0 +1,257 @@
+"""Typed, frozen records of one parsed report: the state the kernel printed.
+
+Numbers keep the units the kernel printed them in (kB on zone, node, buddy and
+kill lines; pages on Mem-Info summary, lowmem_reserve and task-table lines).
+Anything the report did not print is ``None``; nothing is guessed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Fields = tuple[tuple[str, int], ...]
+
+
+def field_value(fields: Fields, *names: str) -> int | None:
+    """Return the first of ``names`` present in a ``key:value`` tuple, else None."""
+    for name in names:
+        for key, value in fields:
+            if key == name:
+                return value
+    return None
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """Something in the input that the reader could not use, with its 1-based line."""
+
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Header:
+    """The trigger line: an OOM-killer invocation or an allocation-failure warning."""
+
+    kind: str  # "oom" | "alloc-failure" | "vmalloc" | "memcg-oom"
+    comm: str | None
+    gfp_mask: int | None
+    gfp_names: str | None  # the names the kernel printed in (...), verbatim
+    order: int | None
+    oom_score_adj: int | None = None
+    oom_adj: int | None = None
+    nodemask: str | None = None
+    cpuset: str | None = None
+    mems_allowed: str | None = None
+    vmalloc_size: int | None = None  # bytes, from vmalloc error/failure lines
+    detail: str | None = None  # the trailing reason on vmalloc/vmemmap lines
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class TaskContext:
+    """The ``CPU: N PID: N Comm: X ... <release>`` banner and ``Hardware name:``."""
+
+    cpu: int | None = None
+    pid: int | None = None
+    comm: str | None = None
+    tainted: str | None = None
+    release: str | None = None
+    hardware: str | None = None
+
+
+@dataclass(frozen=True)
+class FreeAreaEntry:
+    """One ``count*sizekB (LETTERS)`` column of a buddy line."""
+
+    order: int
+    count: int
+    size_kb: int
+    types: str  # migratetype letters as printed, "" when none
+
+
+@dataclass(frozen=True)
+class BuddyLine:
+    """``[Node N ]Zone: count*sizekB (T) ... = totalkB`` — the zone's free lists."""
+
+    node: int | None
+    zone: str
+    entries: tuple[FreeAreaEntry, ...]
+    total_kb: int | None  # the kernel's own sum after "=", None when cut off
+    whole: bool  # every column and the total were read
+    empty: bool = False  # printed as "... empty" (zone with no free pages tracked)
+    line: int = 0
+
+    @property
+    def sum_kb(self) -> int:
+        """Σ count × size over the columns read."""
+        return sum(e.count * e.size_kb for e in self.entries)
+
+    @property
+    def page_kb(self) -> int | None:
+        """Page size in kB, from the first column's chunk size."""
+        if not self.entries:
+            return None
+        first = self.entries[0]
+        return first.size_kb >> first.order if first.order else first.size_kb
+
+
+@dataclass(frozen=True)
+class ZoneLine:
+    """``[Node N ]Zone free:NkB min:NkB ...`` with its ``lowmem_reserve[]`` and buddy line."""
+
+    node: int | None
+    name: str
+    fields: Fields  # key → value in kB (the kernel prints these in kB; KB accepted)
+    lowmem_reserve: tuple[int, ...] | None = None  # pages, one per zone type
+    buddy: BuddyLine | None = None
+    line: int = 0
+
+    def get(self, *names: str) -> int | None:
+        """The value of the first named field present."""
+        return field_value(self.fields, *names)
+
+    @property
+    def free_kb(self) -> int | None:
+        return self.get("free")
+
+    @property
+    def min_kb(self) -> int | None:
+        return self.get("min")
+
+    @property
+    def low_kb(self) -> int | None:
+        return self.get("low")
+
+    @property
+    def high_kb(self) -> int | None:
+        return self.get("high")
+
+    @property
+    def managed_kb(self) -> int | None:
+        return self.get("managed")
+
+    @property
+    def present_kb(self) -> int | None:
+        return self.get("present")
+
+    @property
+    def free_cma_kb(self) -> int | None:
+        return self.get("free_cma")
+
+    @property
+    def reserved_highatomic_kb(self) -> int | None:
+        return self.get("reserved_highatomic")
+
+    @property
+    def free_highatomic_kb(self) -> int | None:
+        return self.get("free_highatomic")
+
+    @property
+    def boost_kb(self) -> int | None:
+        return self.get("boost")
+
+
+@dataclass(frozen=True)
+class NodeLine:
+    """``Node N active_anon:NkB ... all_unreclaimable? no``."""
+
+    node: int
+    fields: Fields
+    all_unreclaimable: bool | None = None
+
+
+@dataclass(frozen=True)
+class SwapInfo:
+    """``Free swap  = NkB`` / ``Total swap = NkB`` and the swap-cache lines."""
+
+    free_kb: int | None = None
+    total_kb: int | None = None
+    cache_pages: int | None = None
+
+
+@dataclass(frozen=True)
+class Totals:
+    """``N pages RAM`` and friends at the end of show_mem (pages)."""
+
+    fields: Fields = ()
+    pagecache_pages: int | None = None
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """One row of the OOM task table; columns named by the table's header line."""
+
+    pid: int
+    name: str
+    columns: Fields
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Killed:
+    """The victim: ``Out of memory: Kill process``/``Killed process`` lines merged."""
+
+    pid: int
+    comm: str
+    score: int | None = None
+    fields: Fields = ()  # total-vm, anon-rss, file-rss, shmem-rss (kB), UID, pgtables, oom_score_adj
+    reason: str | None = None  # "Out of memory", "Memory cgroup out of memory", ...
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """``oom-kill:constraint=...,nodemask=...,task_memcg=...,task=X,pid=N,uid=N``."""
+
+    constraint: str | None
+    fields: tuple[tuple[str, str], ...]
+
+    def get(self, key: str) -> str | None:
+        for k, v in self.fields:
+            if k == key:
+                return v
+        return None
+
+
+@dataclass(frozen=True)
+class Memcg:
+    """Memory-cgroup lines: which cgroup hit which limit, and its usage counters."""
+
+    task_in: str | None = None  # "Task in /A killed as a result of limit of /B": /A
+    limit_of: str | None = None  # ... and /B
+    counters: tuple[tuple[str, int, int, int], ...] = ()  # (name, usage kB, limit kB, failcnt)
+
+
+@dataclass(frozen=True)
+class Report:
+    """One OOM-killer or allocation-failure report, as printed."""
+
+    source: str
+    first_line: int
+    last_line: int
+    kind: str | None
+    complete: bool
+    header: Header | None
+    context: TaskContext | None
+    meminfo: Fields
+    nodes: tuple[NodeLine, ...]
+    zones: tuple[ZoneLine, ...]
+    swap: SwapInfo | None
+    totals: Totals | None
+    tasks: tuple[TaskRow, ...]
+    killed: Killed | None
+    constraint: Constraint | None
+    memcg: Memcg | None
+    trace: tuple[str, ...]  # function names of the call trace, innermost first
+    arch: str | None
+    diagnostics: tuple[Diagnostic, ...] = field(default=())
+    lines: tuple[str, ...] = field(default=(), repr=False)  # the report's own text
+
+    @property
+    def id(self) -> str:
+        return f"{self.source}:{self.first_line}"
+
+    @property
+    def release(self) -> str | None:
+        return self.context.release if self.context else None

@@ -1,0 +1,275 @@
+"""Find report spans in a log: a cheap byte prefilter, then line-level segmentation.
+
+A report starts at a trigger line (or, for an excerpt, at the first line of a
+report section) and ends by content: the kill line, or the first run of lines
+that belong to no report. Lines that carry a printk caller id are untangled by
+it; lines a mail client wrapped are joined back where the prefix proves it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from .ingest import LogLine, decode_line
+from .report import Diagnostic
+
+# Byte strings at least one of which sits on the first lines of every report or
+# excerpt; a chunk without any of them is skipped without decoding a line.
+MARKERS = (b"oom-kill", b" failure", b"vmalloc error", b"Mem-", b"[]:", b"ill process",
+           b"total_vm", b"of limit")
+CHUNK = 1 << 20
+BACK_LINES = 48  # lines before a marker that may open the report (zone line before lowmem_reserve)
+
+_TRIGGER = re.compile(
+    r"invoked oom-killer:|^oom-killer: gfp_mask|page allocation failure[.:]"
+    r"|vmalloc error: size|vmemmap alloc failure:"
+)
+_VMALLOC_FAILURE = re.compile(r"vmalloc: allocation failure")
+# First lines an excerpt may start with when its trigger line was not kept.
+_FRAGMENT_START = re.compile(
+    r"^(?:Mem-[Ii]nfo:|(?:Node \d+ )?(?:DMA32|DMA|Normal|HighMem|Movable|Device)(?: free:|: \d)"
+    r"|lowmem_reserve\[\]:|protections\[\]:|Node \d+ active_anon:|active_anon:\d"
+    r"|Tasks state \(memory|\[\s*pid\s*\]|oom-kill:constraint=|Task in .* killed as a result"
+    r"|memory: usage \d|Memory cgroup stats for|(?:[^:]*: )?Kill(?:ed)? process \d)"
+)
+# Lines that belong inside a report (any section); everything else is a gap.
+_CONTENT = re.compile(
+    r"^(?:CPU: ?\d|Pid: \d|Hardware name:|Workqueue:|Call [Tt]race|Backtrace:|Stack:|<\/?[A-Z#]+>"
+    r"|Code:|RIP:|RSP:|R[A-Z0-9]{1,2}: |EIP:|[ER]?[A-Z]{2}: [0-9a-f]|(?:r\d+|x\d+|sp|lr|pc|ip|fp) ?: ?[0-9a-f]"
+    r"|\[<|<[0-9a-f]{8}|\? |[0-9a-f]{8,16}(?: |$)|Mem-[Ii]nfo|[A-Za-z_]+:-?\d+(?: |$)"
+    r"|Node \d+ |(?:DMA32|DMA|Normal|HighMem|Movable|Device)[ :]|lowmem_reserve|protections\[\]"
+    r"|\w+ per-cpu:|(?:cpu|CPU) +\d+:? |Free pages:|Active:|(?:Free|Total) swap|\d+ (?:pages|total|reserved)"
+    r"|Swap cache|hugepages_|Tasks state|\[\s*(?:pid|-?\d+)\s*\]|Unreclaimable slab|Name +Used|oom-kill:"
+    r"|oom_reaper:|Out of [Mm]emory|Memory cgroup|Task in |[\w+]+: usage \d|[a-z_]+ \d+$"
+    r"|[\w-]+ +\d+KB +\d+KB|Killed process|.*cpuset=|.*[\w.]\+0x[0-9a-f]+/0x|[\w.]+ \(\S+\.[chS]:\d)"
+)
+_END = re.compile(r"Killed process|Kill process|oom_reaper: reaped")
+_CONT_HEAD = re.compile(r"^(?:\d+\*\d+kB|= ?\d+kB|\([A-Z]+\)|[a-z_()]+:\s?-?\d+[kK]B|order=|gfp_mask=|oom_score_adj=|nodemask=)")
+
+
+@dataclass
+class RawReport:
+    """The lines of one report, in order, untangled and rejoined."""
+
+    source: str
+    lines: list[LogLine]
+    caller: str | None
+    trigger: bool  # starts at its trigger line
+    ended: bool = False  # reached a natural end (the kill line), not EOF or a gap
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    _pending: list[LogLine] = field(default_factory=list)
+    _gap: int = 0
+    _closing: bool = False
+
+    @property
+    def first_line(self) -> int:
+        return self.lines[0].lineno
+
+    @property
+    def last_line(self) -> int:
+        return self.lines[-1].lineno
+
+
+def _join(prev: str, cont: str) -> str:
+    """Glue a wrapped continuation back onto its line; no space inside a broken token."""
+    if prev.endswith((":", "=", "*")) or (prev[-1:].isdigit() and cont[:1].isdigit()):
+        return prev + cont
+    if cont.startswith(("kB", "KB", "B ", "B=")) and prev[-1:].isdigit():
+        return prev + cont
+    return f"{prev} {cont}"
+
+
+class Segmenter:
+    """Turn a stream of ``LogLine`` into ``RawReport`` spans (feed, then finish)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.open: dict[str | None, RawReport] = {}
+
+    @property
+    def idle(self) -> bool:
+        return not self.open
+
+    def feed(self, line: LogLine) -> Iterator[RawReport]:
+        """Take one line; yield any report this line closes."""
+        text = line.text
+        key = line.caller
+        rep = self.open.get(key)
+        if _TRIGGER.search(text):
+            if rep is not None and not self._merges(rep, text):
+                yield from self._close(key)
+                rep = None
+            if rep is None:
+                self.open[key] = RawReport(self.source, [line], key, trigger=True)
+            else:
+                self._append(rep, line)
+            return
+        if rep is None:
+            if text and (_FRAGMENT_START.search(text) or _VMALLOC_FAILURE.search(text)):
+                self.open[key] = RawReport(
+                    self.source, [line], key, trigger=bool(_VMALLOC_FAILURE.search(text)))
+            return
+        if self._continues(rep, line):
+            last = rep.lines[-1]
+            rep.lines[-1] = LogLine(last.source, last.lineno, _join(last.text, text),
+                                    last.timestamp, last.caller, last.host, last.prefix, last.cut)
+            return
+        if rep._closing:
+            if text.startswith(("oom_reaper:", "oom-kill:")):
+                self._append(rep, line)
+                return
+            yield from self._close(key)
+            yield from self.feed(line)
+            return
+        if not text:
+            rep._pending.append(line)
+            return
+        if _CONTENT.search(text):
+            self._append(rep, line)
+            if _END.search(text):
+                rep._closing = True
+                rep.ended = True
+            return
+        rep._pending.append(line)
+        rep._gap += 1
+        if rep._gap > self._max_gap(rep):
+            yield from self._close(key)
+
+    def finish(self) -> Iterator[RawReport]:
+        """Close every open report at end of input."""
+        for key in list(self.open):
+            yield from self._close(key)
+
+    # -- helpers ---------------------------------------------------------------
+    @staticmethod
+    def _merges(rep: RawReport, text: str) -> bool:
+        # "vmalloc: allocation failure, allocated X of Y bytes" is printed just
+        # before the warn_alloc header of the same event (4.x).
+        return len(rep.lines) <= 2 and bool(_VMALLOC_FAILURE.search(rep.lines[0].text)) \
+            and "page allocation failure" in text
+
+    @staticmethod
+    def _continues(rep: RawReport, line: LogLine) -> bool:
+        """A wrapped continuation: no prefix where the report's lines have one, or a
+        fragment that cannot start a line of its own."""
+        if not line.text or rep._pending:
+            return False
+        first = rep.lines[0]
+        if first.timestamp is not None and line.timestamp is None and not line.prefix:
+            return True
+        return bool(_CONT_HEAD.match(line.text)) and not _FRAGMENT_START.match(line.text)
+
+    @staticmethod
+    def _max_gap(rep: RawReport) -> int:
+        # Inside the stack dump (before Mem-Info) decoders insert code listings.
+        in_trace = not any(x.text.startswith(("Mem-", "active_anon")) for x in rep.lines[-3:])
+        return 64 if in_trace and len(rep.lines) < 80 else 6
+
+    @staticmethod
+    def _append(rep: RawReport, line: LogLine) -> None:
+        if rep._pending:
+            rep.lines.extend(rep._pending)
+            rep._pending.clear()
+        rep._gap = 0
+        rep.lines.append(line)
+
+    def _close(self, key: str | None) -> Iterator[RawReport]:
+        rep = self.open.pop(key, None)
+        if rep is not None:
+            # trailing gap lines are not the report's
+            rep._pending.clear()
+            yield rep
+
+
+@dataclass
+class ScanStats:
+    """What the prefilter saw: lines in the input, and lines it decoded."""
+
+    lines: int = 0
+    decoded: int = 0
+
+
+def iter_raw_lines(stream: BinaryIO, idle: Callable[[], bool],
+                   stats: ScanStats | None = None) -> Iterator[tuple[int, bytes]]:
+    """Yield ``(lineno, raw line)`` for lines near a marker or while a report is open.
+
+    Chunks with no marker are skipped while ``idle()`` holds: only their
+    newlines are counted, so line numbers stay exact.
+    """
+    stats = stats if stats is not None else ScanStats()
+    lineno = 0
+    carry = b""
+    while True:
+        chunk = stream.read(CHUNK)
+        if not chunk:
+            if carry:
+                stats.lines = lineno + 1
+                stats.decoded += 1
+                yield lineno + 1, carry
+            else:
+                stats.lines = lineno
+            return
+        data = carry + chunk
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            carry = data
+            if len(carry) > 16 * CHUNK:  # one enormous line: keep its head, drop the rest
+                carry = carry[: 4 * CHUNK]
+            continue
+        carry = data[cut:]
+        for item in _scan(data, cut, lineno, idle):
+            stats.decoded += 1
+            yield item
+        lineno += data.count(b"\n", 0, cut)
+        stats.lines = lineno
+
+
+def _first_marker(data: bytes, start: int, end: int) -> int:
+    best = -1
+    for m in MARKERS:
+        i = data.find(m, start, end if best < 0 else best)
+        if i >= 0:
+            best = i
+    return best
+
+
+def _scan(data: bytes, end: int, lineno: int, idle: Callable[[], bool]) -> Iterator[tuple[int, bytes]]:
+    pos = 0
+    while pos < end:
+        if idle():
+            hit = _first_marker(data, pos, end)
+            if hit < 0:
+                return
+            start = data.rfind(b"\n", pos, hit) + 1
+            for _ in range(BACK_LINES):
+                if start <= pos:
+                    break
+                start = data.rfind(b"\n", pos, start - 1) + 1
+            start = max(start, pos)
+            lineno += data.count(b"\n", pos, start)
+            pos = start
+        nl = data.find(b"\n", pos, end)
+        lineno += 1
+        yield lineno, data[pos:nl]
+        pos = nl + 1
+
+
+def segment_lines(lines: Iterable[LogLine], source: str) -> Iterator[RawReport]:
+    """Segment already-decoded lines (tests and library use)."""
+    seg = Segmenter(source)
+    for line in lines:
+        yield from seg.feed(line)
+    yield from seg.finish()
+
+
+def segment_stream(stream: BinaryIO, source: str,
+                   stats: ScanStats | None = None) -> Iterator[RawReport]:
+    """Segment a plain-text byte stream with the marker prefilter."""
+    seg = Segmenter(source)
+    for lineno, raw in iter_raw_lines(stream, lambda: seg.idle, stats):
+        for line in decode_line(raw, lineno, source):
+            yield from seg.feed(line)
+    yield from seg.finish()
