@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from lark.exceptions import LarkError, UnexpectedInput
+from lark.exceptions import UnexpectedInput
 
 from .grammar import report_parser
 from .report import (
@@ -51,14 +51,14 @@ def parse_lines(texts: list[str]) -> tuple[list[Line], list[int]]:
                 break
             texts[idx] = "\x00" + texts[idx]
             broken.append(idx + 1)
-        except LarkError:
+        except Exception:  # noqa: BLE001 - a transformer that met a form it misreads
             break
-    # Too many odd lines: read them one by one.
+    # Too many odd lines, or one the transformer could not read: one by one.
     records: list[Line] = []
     for i, text in enumerate(texts, start=1):
         try:
             got = parser.parse(text + "\n")
-        except LarkError:
+        except Exception:  # noqa: BLE001
             got = parser.parse("\x00" + text.lstrip("\x00") + "\n")
             broken.append(i)
         records.extend(replace(r, line=i) for r in got)
@@ -113,6 +113,7 @@ class _Assembly:
         self.diagnostics: list[Diagnostic] = []
         self.in_trace = True
         self.after_meminfo = False
+        self.zone_open = False  # a zone line was read and its lowmem_reserve not yet
 
     def lineno(self, rec_line: int) -> int:
         lines = self.raw.lines
@@ -237,6 +238,11 @@ def _on_meminfo_head(a: _Assembly, rec: Line) -> None:
 
 
 def _on_counters(a: _Assembly, rec: Line) -> None:
+    if a.zone_open and a.zones:
+        # the rest of a zone line that a mail client or syslog split off
+        z = a.zones[-1]
+        a.zones[-1] = replace(z, fields=z.fields + rec.data)  # type: ignore[operator]
+        return
     if a.in_trace and not a.after_meminfo and a.trace:
         return  # a "key:value" register-ish line inside the stack dump
     _leave_trace(a)
@@ -252,11 +258,16 @@ def _on_node(a: _Assembly, rec: Line) -> None:
 
 def _on_zone(a: _Assembly, rec: Line) -> None:
     _leave_trace(a)
-    node, name, fields, protections = rec.data  # type: ignore[misc]
-    a.zones.append(ZoneLine(node, name, fields, lowmem_reserve=protections, line=a.lineno(rec.line)))
+    node, name, fields, protections, cut = rec.data  # type: ignore[misc]
+    line = a.lineno(rec.line)
+    if cut is not None:
+        a.diagnostics.append(Diagnostic(line, f"{name} zone line cut short after {len(fields)} fields"))
+    a.zones.append(ZoneLine(node, name, fields, lowmem_reserve=protections, line=line))
+    a.zone_open = True
 
 
 def _on_lowmem(a: _Assembly, rec: Line) -> None:
+    a.zone_open = False
     if a.zones and a.zones[-1].lowmem_reserve is None:
         a.zones[-1] = replace(a.zones[-1], lowmem_reserve=rec.data)
     else:
@@ -265,10 +276,13 @@ def _on_lowmem(a: _Assembly, rec: Line) -> None:
 
 def _on_buddy(a: _Assembly, rec: Line) -> None:
     _leave_trace(a)
-    node, name, raw_entries, total, empty = rec.data  # type: ignore[misc]
+    a.zone_open = False
+    node, name, raw_entries, total, empty, cut = rec.data  # type: ignore[misc]
     line = a.lineno(rec.line)
     ents = entries(raw_entries)
-    whole = total is not None and (bool(ents) or empty)
+    whole = total is not None and cut is None and (bool(ents) or empty)
+    if not whole and not empty:
+        a.diagnostics.append(Diagnostic(line, f"{name} buddy line cut short after {len(ents)} orders"))
     buddy = BuddyLine(node, name, ents, total, whole, empty=empty, line=line)
     for i, z in enumerate(a.zones):
         if z.name == name and z.node == node and z.buddy is None:

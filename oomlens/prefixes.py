@@ -65,9 +65,8 @@ _PREFIX = re.compile(
 _MAYBE = frozenset(
     " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # whitespace that str.strip() removes
     ">[<.0123456789"
-    "JFMASONDjfmasond"  # months
-    "TW"  # weekdays of a dmesg -T date that lost its "["
-    "kulc"  # dmesg -x facilities (kern, user, local, cron, ... start with these or a month letter)
+    "JFMASONDTW"  # months and weekdays ("Thu May  9 ..." whose "[" was lost)
+    "abcdefghijklmnopqrstuvwxyz"  # localised months ("jun", "ene", "gru"), dmesg -x facilities
 )
 
 

@@ -33,7 +33,8 @@ _FRAGMENT_START = re.compile(
     r"^(?:Mem-[Ii]nfo:|(?:Node \d+ )?(?:DMA32|DMA|Normal|HighMem|Movable|Device)(?: free:|: \d)"
     r"|lowmem_reserve\[\]:|protections\[\]:|Node \d+ active_anon:|active_anon:\d"
     r"|Tasks state \(memory|\[\s*pid\s*\]|oom-kill:constraint=|Task in .* killed as a result"
-    r"|memory: usage \d|Memory cgroup stats for|(?:[^:]*: )?Kill(?:ed)? process \d)"
+    r"|memory: usage \d|Memory cgroup stats for|(?:[^:]*: )?[Kk]ill(?:ed)? process \d"
+    r"|CPU: ?\d+ (?:UID: \d+ )?PID: \d+ Comm: |\[\s*\d+\]\s+-?\d+\s+\d+\s+\d+\s+\d+)"
 )
 # Lines that belong inside a report (any section); everything else is a gap.
 _CONTENT = re.compile(
@@ -46,8 +47,13 @@ _CONTENT = re.compile(
     r"|oom_reaper:|Out of [Mm]emory|Memory cgroup|Task in |[\w+]+: usage \d|[a-z_]+ \d+$"
     r"|[\w-]+ +\d+KB +\d+KB|Killed process|.*cpuset=|.*[\w.]\+0x[0-9a-f]+/0x|[\w.]+ \(\S+\.[chS]:\d)"
 )
-_END = re.compile(r"Killed process|Kill process|oom_reaper: reaped")
-_CONT_HEAD = re.compile(r"^(?:\d+\*\d+kB|= ?\d+kB|\([A-Z]+\)|[a-z_()]+:\s?-?\d+[kK]B|order=|gfp_mask=|oom_score_adj=|nodemask=)")
+_END = re.compile(r"[Kk]illed process|oom_reaper: reaped")
+# A span without its trigger line is a report only if it holds one of these.
+_SUBSTANCE = re.compile(
+    r"^(?:Mem-[Ii]nfo|(?:Node \d+ )?(?:DMA32|DMA|Normal|HighMem|Movable)(?: free:|: \d)|lowmem_reserve"
+    r"|protections\[\]|\[\s*pid\s*\]|\[\s*\d+\]\s+\d|oom-kill:|Task in |memory: usage|(?:[^:]*: )?[Kk]ill(?:ed)? process)"
+)
+_CONT_HEAD = re.compile(r"^(?:\d+\*\d+kB|= ?\d+kB|\d+kB$|\([A-Z]+\)|[a-z_()]+:\s?-?\d+[kK]B|order=|gfp_mask=|oom_score_adj=|nodemask=)")
 
 
 @dataclass
@@ -178,9 +184,11 @@ class Segmenter:
 
     def _close(self, key: str | None) -> Iterator[RawReport]:
         rep = self.open.pop(key, None)
-        if rep is not None:
-            # trailing gap lines are not the report's
-            rep._pending.clear()
+        if rep is None:
+            return
+        rep._pending.clear()  # trailing gap lines are not the report's
+        # an excerpt that never showed a report section is an ordinary stack dump
+        if rep.trigger or any(_SUBSTANCE.match(x.text) for x in rep.lines):
             yield rep
 
 

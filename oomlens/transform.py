@@ -44,8 +44,8 @@ _FUNC_DEC = re.compile(r"^(?:\? )?([A-Za-z_.][\w.$]*) \(")
 _FUNC_RHEL4 = re.compile(r"\{([\w.$]+)\+\d+\}")
 _FUNC_ARM = re.compile(r"\] \(([\w.$]+)\) from")
 _KILL = re.compile(
-    r"^(?:(?P<reason>[^:]*?):\s*)?(?:Kill(?:ed)? process|Killing process|killed process)"
-    r" (?P<pid>-?\d+) \((?P<comm>.*)\)(?P<rest>(?: score| total-vm| and children|,|$).*)$"
+    r"^(?:(?P<reason>[^:]*?):\s*)?(?:[Kk]ill(?:ed)? process|Killing process)"
+    r" (?P<pid>-?\d+)(?:, UID \d+,)? \((?P<comm>.*)\)(?P<rest>(?: score| total-vm| and children|,|\.|$).*)$"
 )
 _KILL_FIELD = re.compile(r"([A-Za-z_-]+):\s?(-?\d+)(?:kB)?")
 _SCORE = re.compile(r"score (-?\d+)")
@@ -197,7 +197,7 @@ class LineTransformer(Transformer):
         return Line("meminfo_head", c[0].line)
 
     def counters(self, c):
-        return Line("counters", c[0].line, tuple(_kv(t) for t in c))
+        return Line("counters", c[0].line, tuple(_kv(t) for t in c if t.type == "KV"))
 
     def node_line(self, c):
         head = c[0]
@@ -207,7 +207,7 @@ class LineTransformer(Transformer):
         for tok in c[1:]:
             if tok.type == "ALLUNREC":
                 unrec = tok.endswith("yes")
-            else:
+            elif tok.type == "KV":
                 fields.append(_kv(tok))
         return Line("node", head.line, (node, tuple(fields), unrec))
 
@@ -218,13 +218,16 @@ class LineTransformer(Transformer):
         name = head[m.end():] if m else head
         fields = []
         protections: list[int] = []
+        cut = None
         for tok in c[1:]:
             if tok.type == "KV":
                 fields.append(_kv(tok))
             elif tok.type == "INT":
                 protections.append(int(tok))
+            elif tok.type == "CUT":
+                cut = str(tok)
         return Line("zone", c[0].line, (node, name, tuple(fields),
-                                         tuple(protections) if protections else None))
+                                         tuple(protections) if protections else None, cut))
 
     def lowmem_line(self, c):
         return Line("lowmem", c[0].line, tuple(int(t) for t in c[1:]))
@@ -237,6 +240,7 @@ class LineTransformer(Transformer):
         entries: list[list] = []
         total = None
         empty = False
+        cut = None
         for tok in c[1:]:
             t = tok.type
             if t == "BUDDY_ENTRY":
@@ -248,7 +252,9 @@ class LineTransformer(Transformer):
                 total = int(tok.lstrip("= ")[:-2])
             elif t == "EMPTY":
                 empty = True
-        return Line("buddy", c[0].line, (node, name, tuple(entries), total, empty))
+            elif t == "CUT":
+                cut = str(tok)
+        return Line("buddy", c[0].line, (node, name, tuple(entries), total, empty, cut))
 
     def percpu_head(self, c):
         return Line("percpu", c[0].line)
@@ -264,7 +270,8 @@ class LineTransformer(Transformer):
 
     def swap_line(self, c):
         text = str(c[0])
-        return Line("swap", c[0].line, (text.split()[0].lower(), _kb(text.rsplit("=", 1)[1].strip())))
+        m = re.search(r"(-?\d+)kB", text)
+        return Line("swap", c[0].line, (text.split()[0].lower(), int(m.group(1)) if m else 0))
 
     def pages_line(self, c):
         text = str(c[0])
@@ -329,6 +336,15 @@ class LineTransformer(Transformer):
 
     def memcg_stats(self, c):
         return Line("memcg_stats", c[0].line, str(c[0]))
+
+    def swap_cache(self, c):
+        return Line("swap_cache", c[0].line, str(c[0]))
+
+    def slab(self, c):
+        return Line("slab", c[0].line, str(c[0]))
+
+    def code(self, c):
+        return Line("trace", c[0].line, ())
 
     def ratelimit(self, c):
         return Line("ratelimit", c[0].line, str(c[0]))

@@ -88,6 +88,9 @@ def write_charts(analyses: Sequence[Analysis], out_dir: str) -> list[str]:
         if not zones:
             continue
         path = os.path.join(out_dir, chart_name(analysis))
+        stem, n = path[:-4], 2
+        while path in written:  # same file name in two directories
+            path, n = f"{stem}-{n}.png", n + 1
         fig = _figure(plt, analysis, zones)
         fig.savefig(path, dpi=100)
         plt.close(fig)
@@ -96,6 +99,8 @@ def write_charts(analyses: Sequence[Analysis], out_dir: str) -> list[str]:
 
 
 def _figure(plt, analysis: Analysis, zones: list[ZoneLine]):  # noqa: ANN001, ANN202
+    from matplotlib.patches import Patch
+
     from . import escape
 
     page_kb = describe.page_kb(analysis.report)
@@ -117,15 +122,16 @@ def _figure(plt, analysis: Analysis, zones: list[ZoneLine]):  # noqa: ANN001, AN
             if s:
                 ax.bar(labels[i], base[i], fill=False, hatch="//", edgecolor="#333333",
                        linewidth=0)
-        if any(split):
-            ax.bar([], [], fill=False, hatch="//", edgecolor="#333333",
-                   label="several letters: split evenly (real split unknown)")
         need = needed_pages(zone, analysis, page_kb)
         if need is not None:
             ax.axhline(need[0], color="black", linestyle="--", linewidth=1, label=need[1])
+        handles, names = ax.get_legend_handles_labels()
+        if any(split):
+            handles.append(Patch(fill=False, hatch="//", edgecolor="#333333"))
+            names.append("several letters: split evenly (real split unknown)")
         ax.set_title(escape.term(describe.zone_label(zone)).replace("$", r"\$"), fontsize=10)
         ax.set_xlabel("order (Σ = all orders)")
         ax.set_ylabel(f"free pages ({page_kb} kB)")
-        ax.legend(fontsize=7, loc="upper left")
+        ax.legend(handles, names, fontsize=7, loc="upper left")
     fig.tight_layout()
     return fig

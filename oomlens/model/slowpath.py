@@ -1,0 +1,75 @@
+"""__alloc_pages_slowpath decisions: gfp_to_alloc_flags, reclaim, should_reclaim_retry, may_oom.
+
+The caller is assumed to be an ordinary task (not RT, not PF_MEMALLOC, not an
+OOM victim, not in interrupt): a report does not say otherwise (§8.7).
+"""
+
+from __future__ import annotations
+
+from ..kernel import KernelProfile
+from ..request import Request
+from .flags import AllocFlags
+
+COSTLY_ORDER = 3  # PAGE_ALLOC_COSTLY_ORDER
+MAX_RECLAIM_RETRIES = 16
+
+
+def can_direct_reclaim(request: Request) -> bool:
+    """``__GFP_DIRECT_RECLAIM`` (4.4+) or ``__GFP_WAIT`` (before d0164adc89f6, 4.4)."""
+    return request.has("DIRECT_RECLAIM") or request.has("WAIT")
+
+
+def fastpath_flags(request: Request) -> AllocFlags:
+    """__alloc_pages' first get_page_from_freelist: ALLOC_WMARK_LOW, no reserve cuts."""
+    return AllocFlags(wmark="low", cma=request.migratetype == "Movable")
+
+
+def may_oom_flags(request: Request) -> AllocFlags:
+    """__alloc_pages_may_oom's last attempt: ALLOC_WMARK_HIGH|ALLOC_CPUSET."""
+    return AllocFlags(wmark="high", cma=request.migratetype == "Movable")
+
+
+def gfp_to_alloc_flags(request: Request, order: int, profile: KernelProfile) -> AllocFlags:
+    """gfp_to_alloc_flags() for an ordinary task, per era (§3.2)."""
+    high = request.has("HIGH")
+    nomemalloc = request.has("NOMEMALLOC")
+    cma = request.migratetype == "Movable"
+    if profile.has("alloc-reserves"):
+        # 1ebbb21811b7 (6.3; 5.15.171, 6.1.116): keyed on the absence of DIRECT_RECLAIM
+        non_block = not can_direct_reclaim(request) and not nomemalloc
+        return AllocFlags(high=high, non_block=non_block,
+                          highatomic=non_block and order > 0,
+                          cpuset=not (high and not can_direct_reclaim(request)), cma=cma)
+    if profile.has("highatomic") or request.has("ATOMIC"):
+        atomic = request.has("ATOMIC")  # d0164adc89f6 (4.4): __GFP_ATOMIC
+    else:
+        atomic = not request.has("WAIT") and not request.has("NO_KSWAPD")  # 3.x
+    if atomic and can_direct_reclaim(request):
+        atomic = False  # the slow path strips __GFP_ATOMIC combined with DIRECT_RECLAIM
+    harder = atomic and not nomemalloc
+    return AllocFlags(high=high, harder=harder, cpuset=not atomic, cma=cma)
+
+
+def reaches_retry(request: Request, order: int, profile: KernelProfile) -> bool:
+    """Whether the slow path gets to should_reclaim_retry() (§7.1 steps b, f, g)."""
+    if not profile.has("should-reclaim-retry") or not can_direct_reclaim(request):
+        return False
+    if request.has("NORETRY"):
+        return False
+    if order > COSTLY_ORDER and not (request.has("RETRY_MAYFAIL") or request.has("REPEAT")):
+        return False
+    return True
+
+
+def oom_allowed(request: Request, order: int, highest_index: int | None,
+                normal_index: int | None) -> bool | None:
+    """Whether __alloc_pages_may_oom() would call out_of_memory() (§7.3)."""
+    if not can_direct_reclaim(request) or request.has("NORETRY"):
+        return False
+    if order > COSTLY_ORDER or request.has("THISNODE") or request.has("RETRY_MAYFAIL"):
+        return False
+    if highest_index is None or normal_index is None:
+        return None
+    if highest_index < normal_index:
+        return False  # "does not needlessly kill tasks for lowmem"
+    return request.has("FS")  # out_of_memory() pretends progress for !__GFP_FS

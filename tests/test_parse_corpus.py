@@ -1,0 +1,97 @@
+"""Every real report in samples/: the parser against an independent line-by-line oracle.
+
+The oracle reads the raw file with plain regular expressions (no prefix
+stripping beyond a search anywhere in the line) and checks what the Lark parser
+produced: every trigger line has its own report, gfp mask and order match the
+header, every zone line's name/free/min is in the report covering it, and every
+whole buddy line sums to the total the kernel printed.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.corpus import ALL_FILES, reports
+
+TRIGGER = re.compile(
+    r"invoked oom-killer:|(?:^|\] |: |> )oom-killer: gfp_mask|page allocation failure[.:]"
+    r"|vmalloc error: size|vmemmap alloc failure:"
+)
+GFP = re.compile(r"(?:gfp_mask|mode)[=:]0x([0-9a-fA-F]+)")
+ORDER = re.compile(r"order[=:](-?\d+)")
+ZONE = re.compile(r"(?:Node (\d+) )?\b(DMA32|DMA|Normal|HighMem|Movable) free:(\d+)kB(?: boost:\d+kB)? min:(\d+)kB")
+BUDDY = re.compile(r"\b(DMA32|DMA|Normal|HighMem|Movable): ((?:\d+\*\d+kB (?:\([A-Z]+\) )?)+)= ?(\d+)kB")
+CHUNK = re.compile(r"(\d+)\*(\d+)kB")
+
+
+def _stem(path) -> str:
+    return "seed" if path.suffix == ".txt" else path.stem
+
+
+def _lines(path) -> list[str]:
+    return path.read_bytes().decode("utf-8", "replace").split("\n")
+
+
+def _covering(reps, lineno):
+    return [r for r in reps if r.first_line <= lineno <= r.last_line]
+
+
+@pytest.mark.parametrize("path", ALL_FILES, ids=_stem)
+def test_every_trigger_line_has_its_own_report(path):
+    reps = reports(_stem(path))
+    lines = _lines(path)
+    triggers = [i for i, text in enumerate(lines, start=1) if TRIGGER.search(text)]
+    header_lines = {r.header.line for r in reps if r.header is not None}
+    for lineno in triggers:
+        assert lineno in header_lines, f"trigger at line {lineno} has no report of its own"
+        text = lines[lineno - 1]
+        rep = next(r for r in reps if r.header is not None and r.header.line == lineno)
+        gfp = GFP.search(text)
+        if gfp and "nodemask=" not in text[: gfp.start()]:
+            assert rep.header.gfp_mask == int(gfp.group(1), 16)
+        order = ORDER.search(text)
+        if order:
+            assert rep.header.order == int(order.group(1))
+    assert len(header_lines) == len(triggers)
+
+
+@pytest.mark.parametrize("path", ALL_FILES, ids=_stem)
+def test_every_zone_line_is_in_its_report(path):
+    reps = reports(_stem(path))
+    for lineno, text in enumerate(_lines(path), start=1):
+        for m in ZONE.finditer(text):
+            node, name, free, low_min = m.group(1), m.group(2), int(m.group(3)), int(m.group(4))
+            covering = _covering(reps, lineno)
+            assert covering, f"zone line {lineno} is in no report"
+            zones = [z for r in covering for z in r.zones if z.line == lineno]
+            assert any(z.name == name and z.free_kb == free and z.min_kb == low_min
+                       and (node is None or z.node == int(node)) for z in zones), (lineno, name)
+
+
+@pytest.mark.parametrize("path", ALL_FILES, ids=_stem)
+def test_every_whole_buddy_line_sums_to_its_total(path):
+    reps = reports(_stem(path))
+    for lineno, text in enumerate(_lines(path), start=1):
+        for m in BUDDY.finditer(text):
+            printed = int(m.group(3))
+            by_hand = sum(int(n) * int(s) for n, s in CHUNK.findall(m.group(2)))
+            buddies = [z.buddy for r in _covering(reps, lineno) for z in r.zones
+                       if z.buddy is not None and z.buddy.line == lineno]
+            assert buddies, f"buddy line {lineno} is in no report"
+            b = buddies[0]
+            assert b.zone == m.group(1)
+            assert b.total_kb == printed
+            assert b.whole
+            assert b.sum_kb == by_hand
+            if by_hand == printed:  # the kernel's own checksum
+                assert b.sum_kb == b.total_kb
+
+
+@pytest.mark.parametrize("path", ALL_FILES, ids=_stem)
+def test_whole_buddy_lines_match_the_kernel_checksum(path):
+    for rep in reports(_stem(path)):
+        for z in rep.zones:
+            if z.buddy is not None and z.buddy.whole:
+                assert z.buddy.sum_kb == z.buddy.total_kb, (rep.id, z.name)

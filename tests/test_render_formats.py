@@ -1,0 +1,213 @@
+"""Renderers on real reports: the JSON contract, text, Markdown, CSV, and verdict None."""
+
+import csv
+import dataclasses
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from oomlens import describe
+from oomlens.pipeline import FileResult, Options, analyze_file
+from oomlens.render import render
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = str(ROOT / "samples/seeds/000_702fbe451f37f534.txt")
+BALLOON = str(ROOT / "samples/corpus/035.log")
+
+REPORT_KEYS = {"id", "source", "kind", "complete", "kernel", "task", "request", "zones", "killed",
+               "verdict", "diagnostics"}
+ZONE_KEYS = {"node", "name", "free_kb", "min_kb", "low_kb", "high_kb", "managed_kb", "free_cma_kb",
+             "reserved_highatomic_kb", "lowmem_reserve", "free_area", "free_area_kb"}
+VERDICT_KEYS = {"code", "unreserve_would_avoid", "confidence", "unreserve_rounds",
+                "kernel_could_unreserve", "factors", "evidence", "fixes", "missing", "summary"}
+
+
+@pytest.fixture(scope="module")
+def seed() -> FileResult:
+    return analyze_file(SEED, Options())
+
+
+@pytest.fixture(scope="module")
+def balloon() -> FileResult:
+    return analyze_file(BALLOON, Options())
+
+
+def without_verdicts(result: FileResult) -> FileResult:
+    """The same real reports with verdict None, as when the model cannot judge."""
+    analyses = tuple(dataclasses.replace(a, verdict=None) for a in result.analyses)
+    return dataclasses.replace(result, analyses=analyses)
+
+
+def test_json_document_has_exactly_the_contract_keys(balloon):
+    doc = json.loads(render([balloon], "json"))
+    assert doc["schema"] == "oomlens/1"
+    (report,) = doc["reports"]
+    assert REPORT_KEYS <= set(report)
+    assert set(report["source"]) == {"path", "first_line", "last_line"}
+    assert set(report["kernel"]) == {"release", "arch"}
+    assert set(report["task"]) == {"comm", "pid"}
+    assert set(report["request"]) == {"gfp_mask", "gfp_flags", "order", "migratetype",
+                                      "highest_zone"}
+    for zone in report["zones"]:
+        assert set(zone) == ZONE_KEYS
+        for area in zone["free_area"]:
+            assert set(area) == {"order", "count", "kb", "types"}
+    assert report["verdict"] is None or VERDICT_KEYS <= set(report["verdict"])
+
+
+def test_json_numbers_are_the_reports_own(balloon):
+    report = json.loads(render([balloon], "json"))["reports"][0]
+    assert report["id"] == f"{BALLOON}:1"
+    assert report["source"]["first_line"] == 1
+    assert report["kind"] == "oom"
+    assert report["kernel"] == {"release": "4.8.0-rc7-00219-g3f74c9559583-dirty",
+                                "arch": "x86_64"}
+    assert report["task"] == {"comm": "balloon", "pid": 8473}
+    assert report["request"]["gfp_mask"] == "0x24280ca"
+    assert report["request"]["order"] == 0
+    dma, dma32 = report["zones"]
+    assert (dma["name"], dma["free_kb"], dma["min_kb"], dma["lowmem_reserve"]) == (
+        "DMA", 8188, 44, [0, 1952, 1952, 1952])
+    assert (dma32["free_kb"], dma32["min_kb"], dma32["low_kb"], dma32["high_kb"]) == (
+        19404, 5628, 7624, 9620)
+    assert dma32["managed_kb"] == 2030092
+    # the kernel's own checksum: sum(count * kb) equals the total after "="
+    assert dma32["free_area_kb"] == 19484
+    assert sum(a["count"] * a["kb"] for a in dma32["free_area"]) == 19484
+    assert dma32["free_area"][0] == {"order": 0, "count": 7, "kb": 4, "types": "H"}
+
+
+def test_json_verdict_summary_is_the_describe_sentence(balloon):
+    (analysis,) = balloon.analyses
+    verdict = json.loads(render([balloon], "json"))["reports"][0]["verdict"]
+    if analysis.verdict is None:
+        pytest.skip("the judge gave no verdict for 035")
+    assert verdict["code"] == analysis.verdict.code
+    assert verdict["summary"] == describe.summary(
+        analysis.verdict, 0, getattr(analysis.request, "gfp_text", None)
+        or "GFP_HIGHUSER_MOVABLE|__GFP_ZERO")
+    for item in verdict["evidence"]:
+        assert {"zone", "check", "result"} <= set(item)
+
+
+def test_jsonl_is_one_report_a_line(seed):
+    lines = render([seed], "jsonl").splitlines()
+    assert len(lines) == 2
+    first, second = (json.loads(line) for line in lines)
+    assert first["task"]["comm"] == "balloon"
+    assert second["task"] == {"comm": "in:imklog", "pid": 476}
+    assert second["request"]["gfp_mask"] == "0x2280020"
+
+
+def test_renderers_accept_verdict_none(seed):
+    bare = without_verdicts(seed)
+    doc = json.loads(render([bare], "json"))
+    assert [r["verdict"] for r in doc["reports"]] == [None, None]
+    text = render([bare], "text")
+    assert "2 reports: 2 no verdict" in text
+    assert "[no verdict] balloon (pid 8473)" in text
+    assert "## " not in render([bare], "markdown").replace("### ", "")
+    rows = list(csv.reader(io.StringIO(render([bare], "csv"))))
+    assert rows[1][9:12] == ["", "", ""]
+
+
+def test_text_shows_headline_request_and_zone_pages(seed):
+    text = render([without_verdicts(seed)], "text")
+    assert "balloon (pid 8473): oom GFP_HIGHUSER_MOVABLE|__GFP_ZERO order=0" in text
+    assert "in:imklog (pid 476): alloc-failure GFP_ATOMIC|__GFP_NOTRACK order=0" in text
+    # DMA32 free:19404kB min:5628kB → 4851 and 1407 pages of 4 kB; every chunk (H): 4871 pages
+    assert any(line.split()[:3] == ["DMA32", "4851", "1407"] and "4871" in line.split()
+               for line in text.splitlines())
+    # seed 2 DMA: 3*8kB (UH) holds 1..2 H chunks, plus 1*4096kB (H): 1026–1028 H pages
+    assert "1026–1028" in text
+
+
+def test_text_with_verdict_names_the_code(seed):
+    text = render([seed], "text")
+    for analysis in seed.analyses:
+        if analysis.verdict is not None:
+            assert f"[{analysis.verdict.code}] " in text
+            assert f"confidence: {analysis.verdict.confidence}" in text
+
+
+def test_markdown_has_zone_table_codes_and_raw_excerpt(seed):
+    md = render([seed], "markdown")
+    assert "| zone | free | min | reserve | usable | H pages | H reserved | checks |" in md
+    assert "| DMA32 | 4851 | 1407 |" in md
+    assert "| DMA32 | 7532 | 1407 |" in md
+    for analysis in seed.analyses:
+        code = analysis.verdict.code if analysis.verdict else "no verdict"
+        assert f"### `{code}`" in md
+    assert md.count("<details><summary>Raw report") == 2
+    assert "[&lt;ffffffff8138eb13&gt;] dump_stack+0x63/0x90" in md
+
+
+def test_csv_one_row_per_report(seed):
+    rows = list(csv.reader(io.StringIO(render([seed], "csv"))))
+    assert rows[0] == ["id", "path", "lines", "kind", "release", "comm", "pid", "gfp", "order",
+                       "code", "unreserve_would_avoid", "confidence", "summary"]
+    assert len(rows) == 3
+    assert rows[1][2:9] == ["19-60", "oom", "4.8.0-rc7-00219-g3f74c9559583-dirty", "balloon",
+                            "8473", "0x24280ca", "0"]
+    assert rows[2][5:9] == ["in:imklog", "476", "0x2280020", "0"]
+
+
+def hostile_copy(tmp_path: Path) -> str:
+    """035 with the comm replaced in its header lines — made in this test, no real report has it."""
+    evil = "\x1b]0;x\x07|<img src=x>"
+    lines = Path(BALLOON).read_text().splitlines(keepends=True)
+    lines[:3] = [line.replace("balloon", evil) for line in lines[:3]]
+    path = tmp_path / "hostile.log"
+    path.write_text("".join(lines))
+    return str(path)
+
+
+def with_comm(result: FileResult, comm: str) -> FileResult:
+    """The real report with its parsed comm replaced (ingest may strip ESC before the parser)."""
+    analyses = []
+    for a in result.analyses:
+        report = a.report
+        context = dataclasses.replace(report.context, comm=comm)
+        header = dataclasses.replace(report.header, comm=comm)
+        lines = tuple(line.replace("balloon", comm) for line in report.lines)
+        report = dataclasses.replace(report, context=context, header=header, lines=lines)
+        analyses.append(dataclasses.replace(a, report=report))
+    return dataclasses.replace(result, analyses=tuple(analyses))
+
+
+def assert_inert(result: FileResult) -> None:
+    """No control character reaches a terminal; no markup or HTML survives into Markdown.
+
+    ``<img src=x>`` is inert on a terminal, so the text output shows it as written.
+    """
+    text = render([result], "text")
+    md = render([result], "markdown")
+    for out in (text, md):
+        assert "\x1b" not in out and "\x07" not in out
+    assert "<img" not in md and "|<" not in md
+    assert "&#124;&lt;img src=x&gt;" in md
+    doc = render([result], "json")
+    assert "\x1b" not in doc and "\x07" not in doc
+    assert "\x1b" not in render([result], "csv")
+
+
+def test_hostile_process_name_from_file_is_escaped(tmp_path):
+    result = analyze_file(hostile_copy(tmp_path), Options())
+    assert "<img src=x>" in result.analyses[0].report.context.comm
+    assert_inert(result)
+
+
+def test_hostile_process_name_in_records_is_escaped(balloon):
+    evil = "\x1b]0;x\x07|<img src=x>"
+    result = with_comm(balloon, evil)
+    assert_inert(result)
+    text = render([result], "text")
+    assert "[\\x1b]0;x\\x07|<img src=x> (pid 8473)" not in text  # never raw
+    assert "\\x1b]0;x\\x07|<img src=x> (pid 8473)" in text
+    md = render([result], "markdown")
+    assert "&#92;x1b&#93;0;x&#92;x07&#124;&lt;img src=x&gt; (pid 8473)" in md
+    assert "<pre>\\x1b]0;x\\x07|&lt;img src=x&gt; invoked oom-killer" in md
+    doc = json.loads(render([result], "json"))
+    assert doc["reports"][0]["task"]["comm"] == evil
