@@ -11,7 +11,6 @@ from __future__ import annotations
 import glob
 import os
 import sys
-from importlib import metadata
 from typing import Annotated, NoReturn
 
 import typer
@@ -42,6 +41,8 @@ def fail(message: str) -> NoReturn:
 
 
 def _version() -> str:
+    from importlib import metadata
+
     try:
         return metadata.version("oomlens")
     except metadata.PackageNotFoundError:
@@ -210,14 +211,14 @@ def gfp(
 
     if kernel:
         layout = gfp_mod.layout_for_release(kernel)
-        how = f"for {kernel}"
+        how = f"chosen for release {kernel}"
     else:
         layout = gfp_mod.layout_from_mask(value, None)
         how = "guessed from the mask (pass --kernel RELEASE to be sure)"
     if layout is None:
         fail(f"no GFP layout known {how}")
-    decoded = gfp_mod.decode(value, layout)
-    name = getattr(layout, "name", None) or str(layout)
+    decoded = gfp_mod.decode(value, layout, release=kernel)
+    name = getattr(layout, "name", None) or f"{layout}-era bits"
     lines = [
         decoded.text or f"{value:#x}",
         f"flags: {' '.join(decoded.flags) if decoded.flags else '(none)'}",

@@ -291,23 +291,26 @@ def layout_from_mask(mask: int, names: str | None = None) -> str | None:
 
 
 def _fingerprint(mask: int) -> str | None:
-    """Guess the layout from the reclaim bits alone."""
-    if mask & 0x10 and not mask & 0x3C00000 and not mask & 0xC00:
-        # __GFP_WAIT with no 4.4+ reclaim bits: a pre-4.4 kernel.
-        return "2.6.23" if mask & 0x100000 and not mask & 0x8 else "2.6.31"
-    if mask & 0x2400000 == 0x2400000 or mask & 0x2000000 and not mask & 0x1000000:
+    """Guess the layout from the reclaim bits alone (a release string is always better)."""
+    # Both reclaim bits of one era: GFP_KERNEL, GFP_NOIO, GFP_NOFS ... (spec §2.3).
+    for pair, layout in ((0x2400000, "4.4"), (0x1400000, "4.10"), (0x600000, "4.18")):
+        if mask & pair == pair:
+            return layout
+    if mask & 0xC00 == 0xC00:
+        return "5.1" if mask & 0x200 else "6.3"
+    # Kswapd bit alone: GFP_ATOMIC / GFP_NOWAIT.
+    if mask & 0x2000000:
         return "4.4"
-    if mask & 0x1400000 == 0x1400000 or mask & 0x1000000:
+    if mask & 0x1000000 and not mask & 0x10:
         return "4.10"
-    if mask & 0x600000 == 0x600000 or mask & 0x400000 and mask & 0x80000:
+    if mask & 0x400000 and mask & 0x80000:
         return "4.18"
-    if mask & 0xC00 == 0xC00 or mask & 0x800:
-        return "5.1" if mask & 0x200 and mask & 0x20 else "6.3"
-    if mask & 0x10:
-        return "2.6.31"
-    if mask & ~0xFF:
-        return None
-    return "2.6.31"  # GFP_ATOMIC 0x20 and friends: no reclaim bit at all, so pre-4.4
+    if mask & 0x800 and mask & 0x20 and not mask & 0x10:
+        return "5.1" if mask & 0x200 else "6.3"
+    # No 4.4+ reclaim bit at all: __GFP_WAIT masks and GFP_ATOMIC 0x20 of older kernels.
+    if mask & 0x100000 and mask & 0x2 and not mask & 0x8:
+        return "2.6.23"  # __GFP_MOVABLE at 0x100000 (2.6.23–2.6.30)
+    return "2.6.31"
 
 
 # ---- zones ----

@@ -79,7 +79,9 @@ def baseline(fleet, tmp_path_factory) -> Path:
 
 def _equal(a: dict, b: dict) -> None:
     for name in TABLES:
-        assert a[name].equals(b[name]), name
+        if not a[name].equals(b[name]):
+            diff = a[name].compare(b[name]) if a[name].shape == b[name].shape else a[name].shape
+            raise AssertionError(f"{name} differs:\n{diff}")
 
 
 def test_every_file_is_one_inputs_row_with_its_status(baseline, expected):

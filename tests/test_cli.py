@@ -227,3 +227,34 @@ def test_analyze_does_not_import_heavy_libraries():
     imported = {line.rsplit("|", 1)[-1].strip().split(".")[0]
                 for line in done.stderr.splitlines() if line.startswith("import time:")}
     assert not imported & {"pandas", "matplotlib", "dask", "pyarrow", "numpy"}
+
+
+def test_analyze_options_reach_the_pipeline(monkeypatch):
+    seen = []
+
+    def fake(path, options):
+        from oomlens.pipeline import FileResult
+
+        seen.append((path, options))
+        return FileResult(str(path), 0, 0, "ok", None)
+
+    monkeypatch.setattr("oomlens.pipeline.analyze_file", fake)
+    result = run("analyze", BALLOON, "--kernel", "5.15.0", "--assume", "unreserve-before-oom",
+                 "--assume", "no-free-highatomic", "--page-size", "16", "--pageblock-order", "11")
+    assert result.exit_code == 0
+    (path, options), = seen
+    assert path == BALLOON
+    assert (options.kernel, options.assume, options.page_kb, options.pageblock_order) == (
+        "5.15.0", ("unreserve-before-oom", "no-free-highatomic"), 16, 11)
+
+
+def test_batch_then_summary(tmp_path):
+    out = tmp_path / "fleet"
+    done = run("batch", SEED, BALLOON, "--out", str(out), "--format", "csv", "--jobs", "1",
+               "--no-progress")
+    assert done.exit_code == 0, done.stderr
+    assert "2 files (2 ok, 0 partial, 0 unreadable), 3 reports" in done.stderr
+    summary = run("summary", str(out))
+    assert summary.exit_code == 0, summary.stderr
+    assert summary.stdout.startswith("oomlens fleet summary: 2 files, 3 reports")
+    assert run("summary", str(tmp_path / "absent")).exit_code == 2
