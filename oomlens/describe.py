@@ -48,11 +48,14 @@ CODE_TITLES = {
 NUMBER_ALIASES = {
     "free": ("free_pages", "free", "F"),
     "unusable": ("unusable", "unusable_pages", "U"),
-    "min": ("effective_min", "min_adjusted", "mark_adjusted", "mark", "min", "m", "M"),
+    "min": ("min_effective", "effective_min", "min_adjusted", "mark_adjusted", "mark", "min",
+            "m", "M"),
     "reserve": ("lowmem_reserve", "reserve", "R"),
     "usable": ("usable", "usable_pages"),
-    "highatomic_free": ("free_highatomic", "highatomic_free", "h_free", "h_pages", "H"),
-    "reserved": ("nr_reserved_highatomic", "reserved_highatomic", "reserve_bounds", "nr"),
+    "highatomic_free": ("nr_free_highatomic", "free_highatomic", "highatomic_free", "nr_free_ha",
+                        "h_free", "h_pages", "H"),
+    "reserved": ("nr_reserved_highatomic", "reserved_highatomic", "nr_reserved", "reserve_bounds",
+                 "nr"),
     "needed": ("needed", "watermark_needed", "need"),
 }
 

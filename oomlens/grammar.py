@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -20,7 +20,7 @@ def grammar_path(name: str = "report.lark") -> Path:
     return Path(__file__).resolve().parent.parent / "grammars" / name
 
 
-@lru_cache(maxsize=None)
+@cache
 def report_parser() -> Lark:
     """Build the report parser once per process, transformer applied inline."""
     from .transform import LineTransformer

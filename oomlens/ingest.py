@@ -163,13 +163,14 @@ def _one_line(text: str) -> str:
 def open_input(path: str | os.PathLike[str] | None) -> Input:
     """Open a file, or stdin for ``None``/``"-"``, as plain text bytes; raise InputError."""
     if path is None or path == "-":
-        display, size = "<stdin>", None
-        raw: BinaryIO = sys.stdin.buffer
-        closer = None
+        display, size, closer = "<stdin>", None, None
+        raw: BinaryIO | None = getattr(sys.stdin, "buffer", None)
+        if raw is None:
+            raise InputError("cannot read <stdin>: there is no standard input")
     else:
         display = os.fspath(path)
         try:
-            raw = open(display, "rb")  # noqa: SIM115 - closed by Input.close
+            raw = open(display, "rb")  # closed by Input.close
         except OSError as e:
             reason = e.strerror or type(e).__name__
             raise InputError(_one_line(f"cannot read {display}: {reason}")) from None
@@ -178,7 +179,7 @@ def open_input(path: str | os.PathLike[str] | None) -> Input:
         closer = raw.close
     diags: list[Diagnostic] = []
     counter = _LineCounter()
-    chunks = _read_chunks(raw, display, diags, counter)
+    chunks = _read_chunks(raw, diags, counter)
     head, chunks = _peek(chunks, 6)
     encoding = "plain"
     for magic, kind in _MAGIC.items():
@@ -196,8 +197,10 @@ def open_input(path: str | os.PathLike[str] | None) -> Input:
     else:
         encoding = journal
         body = io.BufferedReader(_ChunkStream(_prepend(first, reader)), _CHUNK)
-        records = _json_records(body, diags) if journal == "journal-json" else _export_records(
-            body, diags
+        records = (
+            _json_records(body, diags)
+            if journal == "journal-json"
+            else _export_records(body, diags)
         )
         stream = io.BufferedReader(_ChunkStream(records), _CHUNK)
     return Input(display, stream, encoding, size, diags, closer)
@@ -261,9 +264,7 @@ def _peek(chunks: Iterator[bytes], n: int) -> tuple[bytes, Iterator[bytes]]:
     return head[:n], again()
 
 
-def _read_chunks(
-    f: BinaryIO, display: str, diags: list[Diagnostic], counter: _LineCounter
-) -> Iterator[bytes]:
+def _read_chunks(f: BinaryIO, diags: list[Diagnostic], counter: _LineCounter) -> Iterator[bytes]:
     """The file's bytes; a read error ends them with a diagnostic, never an exception."""
     read = getattr(f, "read1", f.read)
     total = 0

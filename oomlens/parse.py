@@ -320,7 +320,7 @@ def _on_task_row(a: _Assembly, rec: Line) -> None:
     numeric = [c for c in cols[1:] if c != "name"]
     parts = m.group(2).split(None, len(numeric))
     values: list[tuple[str, int]] = []
-    for col, part in zip(numeric, parts):
+    for col, part in zip(numeric, parts, strict=False):
         try:
             values.append((col, int(part)))
         except ValueError:

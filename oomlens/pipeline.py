@@ -46,9 +46,15 @@ class FileResult:
 
 def analyze_report(report: Report, options: Options) -> Analysis:
     """Model, replay and judge one parsed report; a model failure leaves verdict None."""
+    from dataclasses import replace
+
     from .judge import analyze
 
-    request, verdict = analyze(report, options)
+    try:
+        request, verdict = analyze(report, options)
+    except Exception as err:  # noqa: BLE001 - one report's model failure must not lose the file
+        note = Diagnostic(report.first_line, f"model could not judge this report: {type(err).__name__}: {err}")
+        return Analysis(report=replace(report, diagnostics=report.diagnostics + (note,)))
     return Analysis(report=report, request=request, verdict=verdict)
 
 

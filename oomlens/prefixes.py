@@ -69,6 +69,9 @@ _MAYBE = frozenset(
     "abcdefghijklmnopqrstuvwxyz"  # localised months ("jun", "ene", "gru"), dmesg -x facilities
 )
 
+# After a prefix, only these open another one out of the usual order ("[ts] <4>", "... [T1]").
+_AGAIN = frozenset("[<0123456789")
+
 
 def strip_prefix(text: str) -> tuple[str, Prefix]:
     """Split ``text`` into the kernel message (stripped) and the :class:`Prefix` before it."""
@@ -93,8 +96,7 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
             caller = g_caller or g_kcaller or (g_pid and "T" + g_pid)
         if host is None:
             host = g_host or g_ihost or g_red
-        nxt = text[pos : pos + 1]
-        if not nxt or (nxt < "\x80" and nxt not in _MAYBE):
+        if text[pos : pos + 1] not in _AGAIN:
             break
     rest = text[pos:]
     body = rest.lstrip()

@@ -94,6 +94,7 @@ class Segmenter:
     def __init__(self, source: str) -> None:
         self.source = source
         self.open: dict[str | None, RawReport] = {}
+        self.last_key: str | None = None  # whose report took the last line
 
     @property
     def idle(self) -> bool:
@@ -103,7 +104,10 @@ class Segmenter:
         """Take one line; yield any report this line closes."""
         text = line.text
         key = line.caller
+        if key is None and not line.prefix and line.timestamp is None and self.last_key is not None:
+            key = self.last_key  # a bare wrapped line continues the task that printed last
         rep = self.open.get(key)
+        self.last_key = key
         if _TRIGGER.search(text):
             if rep is not None and not self._merges(rep, text):
                 yield from self._close(key)

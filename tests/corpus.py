@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from oomlens.parse import parse_raw
@@ -22,7 +22,7 @@ def sample(name: str) -> Path:
     return SAMPLES / "corpus" / f"{name}.log"
 
 
-@lru_cache(maxsize=None)
+@cache
 def reports(name: str) -> tuple[Report, ...]:
     """Every report oomlens finds in one sample, parsed (cached per test session)."""
     from oomlens.ingest import open_input

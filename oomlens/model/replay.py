@@ -64,6 +64,7 @@ class Replay:
     kernel_could_unreserve: bool | None
     oom_allowed: bool | None
     missing: tuple[str, ...] = ()
+    pageblock_order: int = 9
 
 
 def combine(worst: str, best: str) -> str:
@@ -134,7 +135,7 @@ def _retry(ctx: _Ctx, zone: ZoneState, r: Interval | None, worst: Point, best: P
 
 
 def check_zone(ctx: _Ctx, zone: ZoneState, classzone: int | None, drop_lowmem: bool,
-               fast_flags: AllocFlags) -> ZoneCheck:
+               fast_flags: AllocFlags, retries: bool = True) -> ZoneCheck:
     """Every check of one zone for this request."""
     pb = ctx.state.pageblock_pages
     b = reserve_bounds(zone, pb, ctx.profile)
@@ -153,7 +154,8 @@ def check_zone(ctx: _Ctx, zone: ZoneState, classzone: int | None, drop_lowmem: b
     else:
         success = "depends"
     return ZoneCheck(zone, r, b, letters, effective_min(zone.min, ctx.flags, ctx.profile),
-                     fast, slow, full, fl, success, _retry(ctx, zone, r, worst, best))
+                     fast, slow, full, fl, success,
+                     _retry(ctx, zone, r, worst, best) if retries else None)
 
 
 def outcome(checks: tuple[ZoneCheck, ...]) -> str:
@@ -251,7 +253,9 @@ def replay(state: AllocatorState, request: Request, profile: KernelProfile, *,
         missing.append("highest zone")
     # 3334a45eb9e2 (5.8): lowmem_reserve[highest_zoneidx]; before, the preferred zone's index
     classzone = top if profile.has("highest-zoneidx") else (zones[0].index if zones else None)
-    checks = tuple(check_zone(ctx, z, classzone, drop_lowmem, fast_flags) for z in zones)
+    retries = reaches_retry(request, order, profile)
+    checks = tuple(check_zone(ctx, z, classzone, drop_lowmem, fast_flags, retries)
+                   for z in zones)
     if not checks:
         missing.append("zone lines")
     res = outcome(checks) if checks else "depends"
@@ -259,4 +263,4 @@ def replay(state: AllocatorState, request: Request, profile: KernelProfile, *,
     normal = state.zone_index("Normal")
     return Replay(order, mt, fast_flags, flags, top, classzone, checks, res, rounds,
                   could_unreserve(ctx, request, checks), oom_allowed(request, order, top, normal),
-                  tuple(missing))
+                  tuple(missing), state.pageblock_order)

@@ -175,7 +175,7 @@ def build_state(report: Report, page_kb: int | None = None,
         assumptions.append(f"pageblock-order-{pageblock_order}")
     entries = next((len(z.lowmem_reserve) for z in report.zones if z.lowmem_reserve), None)
     types = zone_types({z.name for z in report.zones}, entries, report.arch)
-    if types is None:
+    if types is None and report.zones:
         missing.append("lowmem_reserve")
     swap_free = bool(report.swap and report.swap.free_kb)
     zones = []

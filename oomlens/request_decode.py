@@ -1,0 +1,69 @@
+"""The failed request from a report header: gfp mask and printed names through oomlens.gfp."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import gfp
+from .report import Report
+from .request import Request
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """The request plus what decoding it noticed."""
+
+    request: Request | None
+    layout: str | None
+    notes: tuple[str, ...] = ()  # assumption codes, e.g. "gfp-names-mismatch"
+    missing: tuple[str, ...] = ()
+
+
+def decode_request(report: Report) -> Decoded:
+    """Request from the header; printed names pick the layout, the release only when absent."""
+    h = report.header
+    if h is None:
+        return Decoded(None, None, (), ("gfp_mask", "order"))
+    missing = []
+    notes = []
+    release = report.release
+    by_release = gfp.layout_for_release(release)
+    layout = None
+    if h.gfp_mask is not None and h.gfp_names:
+        layout = gfp.layout_from_mask(h.gfp_mask, h.gfp_names)
+    if layout is None:
+        layout = by_release
+    if layout is None and h.gfp_mask is not None:
+        layout = gfp.layout_from_mask(h.gfp_mask)
+    if by_release and layout and by_release != layout:
+        notes.append(f"gfp-layout-{layout}-not-{by_release}")
+    if h.order is None:
+        missing.append("order")
+    if h.gfp_mask is None and not h.gfp_names:
+        missing.append("gfp_mask")
+        return Decoded(Request(None, (), None, h.order, None, None, None), layout, tuple(notes),
+                       tuple(missing))
+    if layout is None:
+        missing.append("gfp layout")
+        return Decoded(Request(h.gfp_mask, (), h.gfp_names, h.order, None, None, None), None,
+                       tuple(notes), tuple(missing))
+    rel = release if by_release == layout else None
+    if h.gfp_mask is None:
+        names = gfp.flags_from_names(h.gfp_names or "", layout, release=rel)
+        dec = gfp.decode(names.mask, layout, release=rel)
+    else:
+        dec = gfp.decode(h.gfp_mask, layout, release=rel)
+        if h.gfp_names:
+            why = gfp.check_names(h.gfp_mask, h.gfp_names, layout, release=rel)
+            if why:
+                notes.append("gfp-names-mismatch")
+    if dec.unknown_bits:
+        notes.append(f"gfp-unknown-bits-{dec.unknown_bits:#x}")
+    if dec.highest_zone == "invalid":
+        missing.append("gfp zone bits")
+    flags = dec.flags
+    if "__GFP_WAIT" in flags and "__GFP_DIRECT_RECLAIM" not in flags:
+        flags = flags + ("__GFP_DIRECT_RECLAIM",)  # pre-4.4 __GFP_WAIT means direct reclaim
+    req = Request(dec.mask, flags, h.gfp_names or dec.text, h.order, dec.migratetype,
+                  dec.highest_zone, layout)
+    return Decoded(req, layout, tuple(notes), tuple(missing))
