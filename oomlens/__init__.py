@@ -1,0 +1,27 @@
+"""oomlens: why did this kernel allocation fail, and would unreserving highatomic blocks have saved it?
+
+The library API mirrors the command line::
+
+    from oomlens import analyze_file, parse_text, Options
+    result = analyze_file("crash.log.gz")
+    for a in result.analyses:
+        print(a.report.id, a.verdict.code if a.verdict else None)
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+__all__ = ["Options", "analyze_file", "iter_analyses", "parse_text", "__version__"]
+
+
+def __getattr__(name: str):
+    # Lazy: `import oomlens` stays cheap; the grammar and model load on first use.
+    if name in ("Options", "analyze_file", "iter_analyses"):
+        from . import pipeline
+
+        return getattr(pipeline, name)
+    if name == "parse_text":
+        from .parse import parse_text
+
+        return parse_text
+    raise AttributeError(name)

@@ -54,7 +54,7 @@ def _material(headroom: Interval, threshold: int | None) -> bool:
 def _highatomic_cause(rp: Replay, t: int | None) -> Cause:
     best, worst = rp.rounds
     status = "certain" if worst is not None else "likely" if best is not None else "no"
-    head = _sum([c.bounds.h_pages for c in rp.zones if c.full != "fail" or c.slow != "fail"])
+    head = _sum([c.bounds.h_pages for c in rp.zones if c.bare != "fail"])
     return Cause(V.HIGHATOMIC_STRANDED, status, head, _material(head, t))
 
 
@@ -135,6 +135,8 @@ def _zone_verdict(report: Report, state: AllocatorState, req: Request, profile: 
     rp = replay(state, req, profile, nodes=nodes)
     evidence = replay_evidence(rp, profile)
     missing = tuple(dict.fromkeys(state.missing + rp.missing))
+    if not rp.zones:
+        return _simple(V.UNDETERMINED, profile, None, "unknown", missing or ("zone lines",))
     causes = _causes(state, req, profile, rp, nodes)
     ha = causes[0]
     would = {"certain": True, "likely": None, "no": False}[ha.status]
@@ -153,11 +155,8 @@ def _zone_verdict(report: Report, state: AllocatorState, req: Request, profile: 
         code, conf = V.EXHAUSTED, "certain"
     elif rp.outcome == "fail":
         code, conf = V.EXHAUSTED, "likely"
-    elif all(c.status == "no" for c in causes):
-        code, conf = V.EXHAUSTED, "likely"  # fails at one end of the bounds, no cause helps
-        missing += _deciders(rp, profile)
     else:
-        code, conf = V.UNDETERMINED, "unknown"
+        code, conf = V.EXHAUSTED, "likely"  # fails at one end of the bounds, no cause helps
         missing += _deciders(rp, profile)
     if missing and code != V.UNDETERMINED and conf == "certain":
         conf = "likely"
@@ -220,9 +219,7 @@ def _simple(code: str, profile: KernelProfile, would: bool | None, conf: str = "
 
 
 def analyze(report: Report, options: Options) -> tuple[Request | None, V.Verdict | None]:
-    """Decode, replay and judge one report; (None, None) only with no header and no zones."""
-    if report.header is None and not report.zones:
-        return None, None
+    """Decode, replay and judge one report: always a verdict, `undetermined` naming what is missing."""
     dec = decode_request(report)
     profile, unknown = resolve_profile(report, options.kernel, options.assume, dec.layout)
     notes = dec.notes + tuple(f"unknown-feature-{u}" for u in unknown)
