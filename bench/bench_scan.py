@@ -103,7 +103,7 @@ def check(firsts: list[int], splices: list[noise.Splice]) -> list[str]:
         else:
             stray.append(first)
     out = [f"  {s.name} at lines {s.first}-{s.last}: found {got}, spliced {s.reports}"
-           for s, got in zip(splices, per) if got != s.reports]
+           for s, got in zip(splices, per, strict=True) if got != s.reports]
     out += [f"  span at line {ln} is outside every splice (from noise)" for ln in stray[:20]]
     return out
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import shutil
 import tempfile
@@ -23,8 +22,6 @@ from .batch_tables import TABLES, FileRows, Row, arrow_table, conform, frame
 from .pipeline import Options
 
 __all__ = ["BatchError", "BatchResult", "analyze_paths", "read_tables", "run_batch"]
-
-log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 MANIFEST_SCHEMA = "oomlens-batch/1"
@@ -66,9 +63,7 @@ def run_batch(
     explicit "parquet" without pyarrow raises BatchError.
     """
     start = time.perf_counter()
-    fmt, notices = _choose_format(fmt)
-    for notice in notices:
-        log.warning(notice)
+    fmt, notices = _choose_format(fmt)  # notices are returned for the caller to show
     jobs = _jobs(jobs)
     inputs = discover(paths)
     os.makedirs(out, exist_ok=True)

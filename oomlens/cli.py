@@ -41,12 +41,9 @@ def fail(message: str) -> NoReturn:
 
 
 def _version() -> str:
-    from importlib import metadata
+    from . import __version__
 
-    try:
-        return metadata.version("oomlens")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
+    return __version__
 
 
 def _version_callback(value: bool) -> None:

@@ -63,22 +63,30 @@ ANSWERS = {True: "yes", False: "no", None: "unknown"}
 
 
 def bounds(value: object) -> str:
-    """``5120`` for a point, ``5120–5632`` for a closed interval, ``?`` for None."""
+    """``5120`` for a point, ``5120..5632`` for a closed interval, ``?`` for None."""
     if value is None:
         return "?"
-    if isinstance(value, (tuple, list)) and len(value) == 2:
-        lo, hi = value
-        return str(lo) if lo == hi else f"{lo}–{hi}"
+    if isinstance(value, (tuple, list)):
+        if len(value) == 2 and all(isinstance(v, int) for v in value):
+            lo, hi = value
+            return str(lo) if lo == hi else f"{lo}..{hi}"
+        return "|".join(str(v) for v in value) or "-"
     return str(value)
+
+
+def named(numbers: Iterable[tuple[str, object]], role: str) -> tuple[str, object] | None:
+    """(name, value) of the evidence number playing ``role``, else None."""
+    table = dict(numbers)
+    for name in NUMBER_ALIASES[role]:
+        if name in table:
+            return name, table[name]
+    return None
 
 
 def number(numbers: Iterable[tuple[str, object]], role: str) -> object | None:
     """The evidence number playing ``role`` (a key of NUMBER_ALIASES), else None."""
-    table = dict(numbers)
-    for name in NUMBER_ALIASES[role]:
-        if name in table:
-            return table[name]
-    return None
+    found = named(numbers, role)
+    return found[1] if found else None
 
 
 def gfp_text(mask: int | None, names: str | None) -> str:
@@ -125,34 +133,67 @@ def factor(item: Factor) -> str:
     return f"{item.code}: {bounds(item.headroom_pages)} pages of headroom{note}"
 
 
-def evidence(item: Evidence) -> str:
+def evidence(item: Evidence, brief: bool = False) -> str:
     """One replayed check: ``zone_watermark_fast: free 4851 > min 1407 + reserve 0 → pass``."""
-    return f"{item.check}: {evidence_body(item)}"
+    return f"{item.check}: {evidence_body(item, brief)}"
 
 
-def evidence_body(item: Evidence) -> str:
-    """A check's arithmetic and result: ``free 4851 > min 1407 + reserve 0 → pass``."""
+# Shown in full output only: they restate the zone line or the request.
+SECONDARY = ("buddy_pages", "free_bounds", "alloc_flags")
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def evidence_body(item: Evidence, brief: bool = False) -> str:
+    """A check's arithmetic and result: ``free 4851 > min 1407 + reserve 0 → pass``.
+
+    ``brief`` leaves out the numbers that restate the report (SECONDARY).
+    """
     nums = item.numbers
-    free, mark = number(nums, "free"), number(nums, "min")
+    free, mark = named(nums, "free"), named(nums, "min")
+    skip = set(SECONDARY) if brief else set()
     if free is not None and mark is not None:
         usable = number(nums, "usable")
         unusable = number(nums, "unusable")
-        left = f"free {bounds(free)}"
+        left = f"{_label(free[0])} {bounds(free[1])}"
         if unusable not in (None, 0, (0, 0)):
             left += f" − unusable {bounds(unusable)}"
-        if usable is not None and unusable not in (None, 0, (0, 0)):
-            left += f" = {bounds(usable)}"
-        right = f"min {bounds(mark)}"
-        reserve = number(nums, "reserve")
+            if usable is not None:
+                left += f" = {bounds(usable)}"
+        right = f"{_label(mark[0])} {bounds(mark[1])}"
+        reserve = named(nums, "reserve")
         if reserve is not None:
-            right += f" + reserve {bounds(reserve)}"
-        used = {*NUMBER_ALIASES["free"], *NUMBER_ALIASES["min"], *NUMBER_ALIASES["usable"],
-                *NUMBER_ALIASES["unusable"], *NUMBER_ALIASES["reserve"]}
-        rest = ", ".join(f"{k} {bounds(v)}" for k, v in nums if k not in used)
+            right += f" + {_label(reserve[0])} {bounds(reserve[1])}"
+        skip |= {*NUMBER_ALIASES["free"], *NUMBER_ALIASES["min"], *NUMBER_ALIASES["usable"],
+                 *NUMBER_ALIASES["unusable"], *NUMBER_ALIASES["reserve"]}
+        rest = ", ".join(f"{_label(k)} {bounds(v)}" for k, v in nums if k not in skip)
         body = f"{left} > {right}" + (f" ({rest})" if rest else "")
     else:
-        body = ", ".join(f"{k} {bounds(v)}" for k, v in nums)
+        body = ", ".join(f"{_label(k)} {bounds(v)}" for k, v in nums if k not in skip)
     return f"{body} → {item.result}" if body else item.result
+
+
+SHORT_CHECKS = {
+    "zone_watermark_fast": "fast",
+    "__zone_watermark_ok": "full",
+    "freelist": "freelist",
+    "reserve_highatomic_pageblock": "reserve",
+    "should_reclaim_retry": "retry",
+}
+RESULT_MARKS = {"pass": "✓", "fail": "✗", "depends": "?"}
+
+
+def check_mark(item: Evidence) -> str:
+    """``low✓``, ``full?``, ``freelist✗``: a check and its result in a few characters."""
+    name = SHORT_CHECKS.get(item.check, item.check)
+    flags = dict(item.numbers).get("alloc_flags") or ()
+    if item.check == "zone_watermark_fast":
+        for mark in ("LOW", "MIN", "HIGH"):
+            if f"ALLOC_WMARK_{mark}" in flags:
+                name = mark.lower()
+    return name + RESULT_MARKS.get(item.result, f":{item.result}")
 
 
 def fix(item: Fix) -> str:

@@ -120,8 +120,8 @@ def test_text_shows_headline_request_and_zone_pages(seed):
     # DMA32 free:19404kB min:5628kB → 4851 and 1407 pages of 4 kB; every chunk (H): 4871 pages
     assert any(line.split()[:3] == ["DMA32", "4851", "1407"] and "4871" in line.split()
                for line in text.splitlines())
-    # seed 2 DMA: 3*8kB (UH) holds 1..2 H chunks, plus 1*4096kB (H): 1026–1028 H pages
-    assert "1026–1028" in text
+    # seed 2 DMA: 3*8kB (UH) holds 1..2 H chunks, plus 1*4096kB (H): 1026..1028 H pages
+    assert "1026..1028" in text
 
 
 def test_text_with_verdict_names_the_code(seed):
@@ -136,7 +136,7 @@ def test_markdown_has_zone_table_codes_and_raw_excerpt(seed):
     md = render([seed], "markdown")
     assert "| zone | free | min | reserve | usable | H pages | H reserved | checks |" in md
     assert "| DMA32 | 4851 | 1407 |" in md
-    assert "| DMA32 | 7532 | 1407 |" in md
+    assert "| DMA32 | 7532 | 1407→528 |" in md  # GFP_ATOMIC: min − min/2 − min/4
     for analysis in seed.analyses:
         code = analysis.verdict.code if analysis.verdict else "no verdict"
         assert f"### `{code}`" in md
@@ -211,3 +211,17 @@ def test_hostile_process_name_in_records_is_escaped(balloon):
     assert "<pre>\\x1b]0;x\\x07|&lt;img src=x&gt; invoked oom-killer" in md
     doc = json.loads(render([result], "json"))
     assert doc["reports"][0]["task"]["comm"] == evil
+
+
+def test_hostile_cgroup_path_is_escaped():
+    """A real memcg report (004) with its cgroup path replaced in the records (made here)."""
+    result = analyze_file(str(ROOT / "samples/corpus/004.log"), Options())
+    (analysis,) = result.analyses
+    memcg = dataclasses.replace(analysis.report.memcg, limit_of="/\x1b[2J|<img src=x>")
+    report = dataclasses.replace(analysis.report, memcg=memcg)
+    hostile = dataclasses.replace(result, analyses=(dataclasses.replace(analysis, report=report),))
+    text = render([hostile], "text")
+    assert "memcg: limit of /\\x1b[2J|<img src=x> hit" in text and "\x1b" not in text
+    md = render([hostile], "markdown")
+    assert "- **Memory cgroup:** /&#92;x1b&#91;2J&#124;&lt;img src=x&gt; memory 17024340/17024340 kB" in md
+    assert json.loads(render([hostile], "json"))["reports"][0]["memcg"]["limit_of"] == memcg.limit_of

@@ -49,7 +49,8 @@ def md(text: object) -> str:
     return _MD_RE.sub(lambda m: _MD[m.group()], term(text))
 
 
-_CODE_SAFE = re.compile(r"[A-Za-z0-9_.:+=/ ()|-]*")
+# Symbols and arithmetic (no backtick, no "<", no controls): safe inside a code span.
+_CODE_SAFE = re.compile(r"[A-Za-z0-9_.:+=/ ()|,>?\-−→–✓✗]*")
 
 
 def md_code(text: object, in_table: bool = False) -> str:

@@ -142,7 +142,18 @@ def report_dict(analysis: Analysis) -> dict[str, Any]:
         "killed": _killed(report.killed),
         "verdict": _verdict(analysis.verdict, analysis),
         "diagnostics": [{"line": d.line, "message": d.message} for d in report.diagnostics],
+        "memcg": _memcg(report),
     }
+
+
+def _memcg(report: Report) -> dict[str, Any] | None:
+    """Addition to the contract: the memory cgroup lines, when the report has them."""
+    m = report.memcg
+    if m is None:
+        return None
+    return {"task_in": m.task_in, "limit_of": m.limit_of,
+            "counters": [{"name": n, "usage_kb": u, "limit_kb": lim, "failcnt": f}
+                         for n, u, lim, f in m.counters]}
 
 
 def file_dict(result: FileResult) -> dict[str, Any]:

@@ -56,6 +56,12 @@ def report_markdown(analysis: Analysis) -> str:
                      f"; confidence: {verdict.confidence}")
         if verdict.profile:
             facts.append(f"- **Rules:** {escape.md(verdict.profile)}")
+    memcg = report.memcg
+    if memcg is not None and (memcg.limit_of or memcg.counters):
+        counters = "; ".join(f"{escape.md(n)} {u}/{lim} kB, failcnt {f}"
+                             for n, u, lim, f in memcg.counters[:2])
+        where = f"{escape.md(memcg.limit_of)} " if memcg.limit_of else ""
+        facts.append(f"- **Memory cgroup:** {where}{counters}".rstrip())
     if report.killed is not None:
         facts.append(f"- **Killed:** {escape.md(report.killed.comm)} (pid {report.killed.pid})")
     out += facts + [""]
@@ -82,7 +88,7 @@ def _verdict_markdown(analysis: Analysis) -> list[str]:
     if verdict.evidence:
         out += ["**Evidence**", ""]
         out += [f"- {escape.md(e.zone)} {escape.md_code(e.check)}: "
-                f"{escape.md(describe.evidence_body(e))}" for e in verdict.evidence]
+                f"{escape.md_code(describe.evidence_body(e))}" for e in verdict.evidence]
         out.append("")
     if verdict.factors:
         out += ["**Factors**", ""] + [f"- {escape.md(describe.factor(f))}"

@@ -52,8 +52,26 @@ def headline(analysis: Analysis) -> str:
         order = header.order
     who = escape.term(comm or "?") + (f" (pid {pid})" if pid is not None else "")
     kind = report.kind or "report"
-    return (f"[{code}] {who}: {kind} {escape.term(gfp)} order={bounds_or_q(order)}"
-            f" — {escape.term(report.source)}:{report.first_line}")
+    if order is None and gfp == "?":
+        what = "request not printed"
+    else:
+        what = f"{escape.term(gfp)} order={bounds_or_q(order)}"
+    return f"[{code}] {who}: {kind} {what} — {escape.term(report.source)}:{report.first_line}"
+
+
+def memcg_line(report: Report) -> str | None:
+    """``memcg: limit of /B hit (task in /A); memory 1024/1024 kB, failcnt 7``, escaped."""
+    m = report.memcg
+    if m is None:
+        return None
+    parts = []
+    if m.limit_of:
+        parts.append(f"limit of {escape.term(m.limit_of)} hit")
+    if m.task_in and m.task_in != m.limit_of:
+        parts.append(f"task in {escape.term(m.task_in)}")
+    for name, usage, limit, failcnt in m.counters[:2]:
+        parts.append(f"{escape.term(name)} {usage}/{limit} kB, failcnt {failcnt}")
+    return "memcg: " + "; ".join(parts) if parts else None
 
 
 def bounds_or_q(value: object) -> str:
@@ -82,7 +100,7 @@ def zone_row(zone: ZoneLine, analysis: Analysis, page_kb: int) -> tuple[str, ...
     reserved = pick("reserved")
     if reserved is None and zone.reserved_highatomic_kb is not None:
         reserved = zone.reserved_highatomic_kb // page_kb
-    checks = " ".join(f"{e.check}:{e.result}" for e in items)
+    checks = " ".join(describe.check_mark(e) for e in items)
     return (
         escape.term(describe.zone_label(zone)),
         describe.bounds(free) if free is not None else _pages(zone.free_kb, page_kb),
@@ -146,8 +164,14 @@ def report_blocks(analysis: Analysis) -> list[Block]:
         rows = tuple(zone_row(z, analysis, page_kb) for z in report.zones)
         blocks.append(Line(f"zones (pages of {page_kb} kB):"))
         blocks.append(Table(ZONE_HEADERS, rows))
+        if verdict is not None and verdict.evidence:
+            blocks.append(Line("  checks: low/min = zone_watermark_fast at that mark, full = "
+                               "__zone_watermark_ok; ✓ pass ✗ fail ? depends", "dim"))
     if verdict is not None:
         blocks.extend(verdict_blocks(analysis))
+    memcg = memcg_line(report)
+    if memcg:
+        blocks.append(Line(memcg))
     if report.killed is not None:
         k = report.killed
         blocks.append(Line(f"killed: {escape.term(k.comm)} (pid {k.pid})"))
@@ -163,13 +187,15 @@ def verdict_blocks(analysis: Analysis) -> list[Block]:
     verdict = analysis.verdict
     assert verdict is not None
     blocks: list[Block] = []
-    if verdict.evidence:
+    decisive = [e for e in verdict.evidence if e.result != "pass"] or list(verdict.evidence)
+    if decisive:
         blocks.append(Line("why:"))
-        for e in verdict.evidence:
-            blocks.append(Line(f"  {escape.term(e.zone)} {escape.term(describe.evidence(e))}"))
+        for e in decisive:
+            blocks.append(Line(f"  {escape.term(e.zone)} "
+                               f"{escape.term(describe.evidence(e, brief=True))}"))
     answer = describe.ANSWERS[verdict.unreserve_would_avoid]
     could = describe.ANSWERS[verdict.kernel_could_unreserve]
-    rounds = (f" ({describe.bounds(verdict.unreserve_rounds)} pageblock(s))"
+    rounds = (f" (pageblocks to release: {describe.bounds(verdict.unreserve_rounds)})"
               if verdict.unreserve_rounds else "")
     blocks.append(Line(f"unreserve would avoid: {answer}{rounds}; kernel could unreserve: {could};"
                        f" confidence: {verdict.confidence}"))
