@@ -65,8 +65,8 @@ def run_batch(
     start = time.perf_counter()
     fmt, notices = _choose_format(fmt)  # notices are returned for the caller to show
     jobs = _jobs(jobs)
-    inputs = discover(paths)
     os.makedirs(out, exist_ok=True)
+    inputs = discover(paths, exclude=(out,))  # never read our own tables back as logs
     _clean_stale(out)
     tmp = tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=out)
     try:

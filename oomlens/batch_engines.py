@@ -44,11 +44,12 @@ class Input:
         return size * COMPRESSED_WEIGHT if self.path.endswith(COMPRESSED) else size
 
 
-def discover(paths: Iterable[str]) -> list[Input]:
+def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[Input]:
     """Every file under ``paths``, recursing into directories, sorted by file id.
 
     Directory symlinks are followed, each directory once (loops are safe); file
-    symlinks and hard links are inputs of their own; nothing is skipped.
+    symlinks and hard links are inputs of their own; nothing is skipped but the
+    ``exclude`` directories (a batch's own output directory).
     """
     given = [os.path.abspath(p) for p in dict.fromkeys(paths)]
     if not given:
@@ -57,6 +58,12 @@ def discover(paths: Iterable[str]) -> list[Input]:
     root = os.path.commonpath(bases)
     found: dict[str, Input] = {}
     seen_dirs: set[tuple[int, int]] = set()
+    for path in exclude:
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        seen_dirs.add((st.st_dev, st.st_ino))
     for path in given:
         _visit(path, root, found, seen_dirs)
     return sorted(found.values(), key=lambda i: i.file_id)
@@ -96,7 +103,7 @@ def _reason(exc: OSError) -> str:
 def plan(inputs: list[Input], jobs: int) -> list[tuple[Input, ...]]:
     """Cut ``inputs`` into contiguous batches of similar work, several per worker."""
     total = sum(i.weight for i in inputs)
-    target = max(256 << 10, min(8 << 20, total // max(1, jobs * 8)))
+    target = max(32 << 10, min(8 << 20, total // max(1, jobs * 8)))
     batches: list[tuple[Input, ...]] = []
     current: list[Input] = []
     weight = 0

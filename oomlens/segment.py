@@ -21,6 +21,7 @@ from .report import Diagnostic
 MARKERS = (b"oom-kill", b" failure", b"vmalloc error", b"Mem-", b"[]:", b"ill process",
            b"total_vm", b"of limit")
 CHUNK = 1 << 20
+FOREIGN_LINES = 64  # another task's report closes after this many lines not its own
 BACK_LINES = 48  # lines before a marker that may open the report (zone line before lowmem_reserve)
 
 _TRIGGER = re.compile(
@@ -68,6 +69,7 @@ class RawReport:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     _pending: list[LogLine] = field(default_factory=list)
     _gap: int = 0
+    _foreign: int = 0  # lines printed by other callers since this report's last line
     _closing: bool = False
 
     @property
@@ -108,6 +110,8 @@ class Segmenter:
             key = self.last_key  # a bare wrapped line continues the task that printed last
         rep = self.open.get(key)
         self.last_key = key
+        if len(self.open) > (rep is not None):
+            yield from self._age_others(key)
         if _TRIGGER.search(text):
             if rep is not None and not self._merges(rep, text):
                 yield from self._close(key)
@@ -154,6 +158,14 @@ class Segmenter:
             yield from self._close(key)
 
     # -- helpers ---------------------------------------------------------------
+    def _age_others(self, key: str | None) -> Iterator[RawReport]:
+        """Close reports whose task has printed nothing for FOREIGN_LINES lines of others."""
+        for other in [k for k in self.open if k != key]:
+            rep = self.open[other]
+            rep._foreign += 1
+            if rep._foreign > FOREIGN_LINES:
+                yield from self._close(other)
+
     @staticmethod
     def _merges(rep: RawReport, text: str) -> bool:
         # "vmalloc: allocation failure, allocated X of Y bytes" is printed just
@@ -184,6 +196,7 @@ class Segmenter:
             rep.lines.extend(rep._pending)
             rep._pending.clear()
         rep._gap = 0
+        rep._foreign = 0
         rep.lines.append(line)
 
     def _close(self, key: str | None) -> Iterator[RawReport]:
@@ -239,24 +252,59 @@ def iter_raw_lines(stream: BinaryIO, idle: Callable[[], bool],
         stats.lines = lineno
 
 
-def _first_marker(data: bytes, start: int, end: int) -> int:
-    best = -1
-    for m in MARKERS:
-        i = data.find(m, start, end if best < 0 else best)
-        if i >= 0:
-            best = i
-    return best
+class _Markers:
+    """Next position of each marker in one chunk, searched once per occurrence."""
+
+    def __init__(self, data: bytes, end: int) -> None:
+        self.data, self.end = data, end
+        self.next = {m: -2 for m in MARKERS}  # -2: not searched yet; -1: none left
+
+    def first(self, start: int) -> int:
+        best = -1
+        for m, at in self.next.items():
+            if at == -1:
+                continue
+            if at < start:
+                at = self.data.find(m, start, self.end)
+                self.next[m] = at
+                if at < 0:
+                    continue
+            if best < 0 or at < best:
+                best = at
+        return best
+
+
+# A marker line that can open a report: a trigger, or an excerpt's first lines.
+_OPENS = re.compile(
+    rb"invoked oom-killer:|oom-killer: gfp_mask|page allocation failure[.:]|vmalloc error: size"
+    rb"|vmalloc: allocation failure|vmemmap alloc failure:|Mem-[Ii]nfo:|lowmem_reserve\[\]:"
+    rb"|protections\[\]:|[Kk]ill(?:ed)? process -?\d|\[\s*pid\s*\]|oom-kill:constraint="
+    rb"|killed as a result of limit"
+)
+_TRIGGER_BYTES = re.compile(
+    rb"invoked oom-killer:|oom-killer: gfp_mask|page allocation failure[.:]|vmalloc error: size"
+    rb"|vmalloc: allocation failure|vmemmap alloc failure:"
+)
 
 
 def _scan(data: bytes, end: int, lineno: int, idle: Callable[[], bool]) -> Iterator[tuple[int, bytes]]:
     pos = 0
+    markers = _Markers(data, end)
     while pos < end:
         if idle():
-            hit = _first_marker(data, pos, end)
+            hit = markers.first(pos)
             if hit < 0:
                 return
             start = data.rfind(b"\n", pos, hit) + 1
-            for _ in range(BACK_LINES):
+            stop = data.find(b"\n", hit, end)
+            marker_line = data[start:stop]
+            if not _OPENS.search(marker_line):
+                # a marker word in an ordinary message ("link failure"): skip the line
+                lineno += data.count(b"\n", pos, stop + 1)
+                pos = stop + 1
+                continue
+            back = 0 if _TRIGGER_BYTES.search(marker_line) else BACK_LINES
+            for _ in range(back):
                 if start <= pos:
                     break
                 start = data.rfind(b"\n", pos, start - 1) + 1

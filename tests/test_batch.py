@@ -299,6 +299,21 @@ def test_single_file_keeps_its_name_and_missing_path_is_a_row(fleet, tmp_path):
     ]
 
 
+def test_output_inside_the_input_tree_is_not_read_back(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    shutil.copy(CORPUS[1], logs / "a.log")
+    os.mkfifo(logs / "pipe")  # hand-made: a FIFO in a crash dir is listed, never opened
+    out = logs / "tables"
+    first = run_batch([str(logs)], str(out), fmt="csv", jobs=1)
+    again = run_batch([str(logs)], str(out), fmt="csv", jobs=1)
+    assert first.files == again.files == 2
+    inputs = read_tables(str(out))["inputs"]
+    assert list(inputs["path"]) == ["a.log", "pipe"]
+    assert list(inputs["status"]) == ["ok", "unreadable"]
+    assert inputs["reason"].iloc[1] == "not a regular file"
+
+
 def test_summary_counts(baseline):
     t = read_tables(str(baseline))
     summary = summarize(str(baseline))
