@@ -26,7 +26,7 @@ __all__ = ["BatchError", "BatchResult", "analyze_paths", "read_tables", "run_bat
 MANIFEST = "manifest.json"
 MANIFEST_SCHEMA = "oomlens-batch/1"
 TMP_PREFIX = ".oomlens-batch-"
-FLUSH_ROWS = 65536  # rows per parquet row group / csv write; fixed so reruns match byte for byte
+FLUSH_ROWS = 16384  # rows per parquet row group / csv write; fixed so reruns match byte for byte
 EXTENSIONS = {"parquet": ".parquet", "csv": ".csv"}
 
 

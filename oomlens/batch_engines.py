@@ -128,7 +128,7 @@ def analyze_input(item: Input, options: Options) -> FileRows:
         result = analyze_file(item.path, options)
     except Exception as exc:  # analyze_file must not raise; if it does, the file is kept
         return unreadable_rows(item.file_id, item.size, f"oomlens error: {type(exc).__name__}")
-    return file_rows(result, item.file_id)
+    return file_rows(result, item.file_id, item.size)
 
 
 def process_batch(batch: tuple[Input, ...], options: Options) -> tuple[FileRows, ...]:

@@ -140,8 +140,8 @@ def _text(value: object) -> str | None:
     return text or None
 
 
-def file_rows(result: FileResult, file_id: str) -> FileRows:
-    """All rows one analysed file contributes, keyed by ``file_id``."""
+def file_rows(result: FileResult, file_id: str, size: int | None = None) -> FileRows:
+    """All rows one analysed file contributes, keyed by ``file_id`` (``size`` if unknown)."""
     analyses = sorted(result.analyses, key=lambda a: (a.report.first_line, a.report.last_line))
     reports, zones, free_area, tasks, diags = [], [], [], [], []
     for d in result.diagnostics:
@@ -156,7 +156,14 @@ def file_rows(result: FileResult, file_id: str) -> FileRows:
         tasks.extend(_task_row(t, rid) for t in report.tasks)
         diags.extend((file_id, rid, d.line, _text(d.message)) for d in report.diagnostics)
     inputs = (
-        (file_id, result.size, result.lines, len(analyses), result.status, _text(result.reason)),
+        (
+            file_id,
+            size if result.size is None else result.size,
+            result.lines,
+            len(analyses),
+            result.status,
+            _text(result.reason),
+        ),
     )
     return FileRows(
         inputs, tuple(reports), tuple(zones), tuple(free_area), tuple(tasks), tuple(diags)
