@@ -78,6 +78,10 @@ def _causes(state: AllocatorState, req: Request, profile: KernelProfile, rp: Rep
         status = "certain" if any(c.slow == "pass" and c.freelist == "fail" for c in frag) \
             else "likely" if frag else "no"
         out.append(Cause(V.FRAGMENTED, status, head, head[1] > 0))
+        # For a high-order request the binding limit is one free block, not the
+        # watermark: a counterfactual that certainly serves it is material however
+        # few pages it moves (DESIGN's page threshold is meant for order-0 noise).
+        out = [replace(c, material=c.material or c.status == "certain") for c in out]
     return out
 
 
@@ -108,6 +112,10 @@ def _kernel_serves(state: AllocatorState, req: Request, profile: KernelProfile,
 def _fixes(state, req, profile, nodes, rp: Replay) -> tuple[V.Fix, ...]:
     if not any(c.bounds.h_pages[1] or c.bounds.nr[1] for c in rp.zones):
         return ()
+    # A fix "would have avoided it" only if it changes the outcome: the kernel as
+    # it was did not certainly serve the request, the kernel with the fix does.
+    if _kernel_serves(state, req, profile, nodes):
+        return tuple(spec.record(False) for spec in missing_fixes(profile))
     return tuple(spec.record(_kernel_serves(state, req, with_fix(profile, spec), nodes))
                  for spec in missing_fixes(profile))
 
@@ -160,9 +168,15 @@ def _zone_verdict(report: Report, state: AllocatorState, req: Request, profile: 
         missing += _deciders(rp, profile)
     if missing and code != V.UNDETERMINED and conf == "certain":
         conf = "likely"
+    factors = _factors(rp, causes, code, report, profile)
+    if code == V.HIGHATOMIC_STRANDED and conf == "certain" and any(
+            f.code == V.RESERVE_REMADE for f in factors):
+        # This kernel unreserves before it OOMs: the (H) blocks it printed were
+        # most likely reserved again after the decision (DESIGN: reserve-remade).
+        conf = "likely"
     return V.Verdict(code=code, unreserve_would_avoid=would, confidence=conf,
                      unreserve_rounds=rounds, kernel_could_unreserve=rp.kernel_could_unreserve,
-                     factors=_factors(rp, causes, code, report, profile), evidence=evidence,
+                     factors=factors, evidence=evidence,
                      fixes=_fixes(state, req, profile, nodes, rp), missing=missing,
                      profile=profile.label)
 
@@ -207,7 +221,11 @@ def _not_a_shortage(report: Report, state: AllocatorState) -> bool:
     if h.order is not None and (h.order < 0 or (state.zones and h.order >= state.nr_orders)):
         return True
     if h.kind == "vmalloc":
+        # "failed to allocate pages" is a buddy-allocator failure (replayed at the
+        # printed page order); vm_struct/address-space failures are not a shortage.
         detail = (h.detail or "").lower()
+        if "failed to allocate pages" in detail:
+            return False
         return h.vmalloc_size == 0 or "vm_struct" in detail or "address space" in detail
     return False
 

@@ -55,6 +55,7 @@ _VMALLOC_ERR = re.compile(r"^(?:(.*?): )?vmalloc error: size (\d+), ?(.*)$")
 _MEMCG_USAGE = re.compile(
     r"^([\w+]+): usage (\d+)kB, limit (\d+)kB, failcnt (\d+)"
 )
+_PAGE_ORDER = re.compile(r"page order (\d+)")
 _MEMCG_TASK_IN = re.compile(r"Task in (.*) killed as a result of limit of (.*)$")
 
 
@@ -74,9 +75,12 @@ class LineTransformer(Transformer):
                 **extra) -> Line:
         gfp_mask = gfp_names = order = adj = oom_adj = None
         nodemask = cpuset = mems = None
+        words: list[str] = []
         for tok in fields:
             t = tok.type
-            if t == "GFP":
+            if t == "WORDS":
+                words.append(str(tok).strip())
+            elif t == "GFP":
                 m = _GFP.search(tok)
                 if m:
                     gfp_mask = int(m.group(1), 16)
@@ -95,6 +99,18 @@ class LineTransformer(Transformer):
                 cpuset = tok[7:]
             elif t == "MEMS":
                 mems = tok[13:]
+        if words:
+            extra["detail"] = ", ".join(filter(None, (extra.get("detail"), *words)))
+        if order is None and kind == "vmalloc":
+            # vm_area_alloc_pages: "vmalloc error: size %lu, page order %u, failed to
+            # allocate pages" — the pages were asked of the buddy allocator at that order
+            # (order 0 when the line names none).
+            detail = extra.get("detail") or ""
+            m = _PAGE_ORDER.search(detail)
+            if m:
+                order = int(m.group(1))
+            elif "failed to allocate pages" in detail:
+                order = 0
         header = Header(
             kind=kind, comm=comm, gfp_mask=gfp_mask, gfp_names=gfp_names, order=order,
             oom_score_adj=adj, oom_adj=oom_adj, nodemask=nodemask, cpuset=cpuset,

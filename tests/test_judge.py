@@ -150,3 +150,33 @@ def reports_of(name):
     from tests.corpus import reports
 
     return reports(name)
+
+
+def test_vmalloc_huge_page_failure_replays_at_its_page_order_042():
+    # "vmalloc error: size 0, page order 9, failed to allocate pages": size counts the
+    # pages allocated so far (none), the buddy request was order 9.
+    (rep,) = reports_of("042")
+    assert rep.header.order == 9 and "failed to allocate pages" in rep.header.detail
+    _, v = analyze(rep, Options())
+    # Normal: 1*2048kB (H) is the only free block of order >= 9; converting that one
+    # pageblock to the requester's type serves the request.
+    assert v.code == "highatomic-stranded" and v.unreserve_would_avoid is True
+    assert v.unreserve_rounds == (1, 1)
+
+
+def test_vm_struct_failure_is_not_a_shortage_025():
+    (rep,) = reports_of("025")
+    assert rep.header.detail.startswith("vm_struct allocation failed")
+    _, v = analyze(rep, Options())
+    assert v.code == "not-a-shortage"
+
+
+def test_kernel_that_unreserves_before_oom_marks_reserve_remade_045():
+    # 6.9.8 has ac3f3b0a5551 (unreserve at every give-up): the (H) it printed were
+    # reserved again after the decision, so the verdict is only "likely".
+    (rep,) = reports_of("045")
+    _, v = analyze(rep, Options())
+    assert v.code == "highatomic-stranded" and v.confidence == "likely"
+    assert any(f.code == "reserve-remade" for f in v.factors)
+    # GFP_KERNEL blocks: the order-0 non-blocking H fallback cannot serve it
+    assert all(not f.would_avoid for f in v.fixes if f.commit == "281dd25c1a01")

@@ -24,7 +24,7 @@ from .slowpath import (
     reaches_retry,
 )
 from .state import AllocatorState, Interval, ZoneState
-from .watermark import Point, effective_min, zone_watermark_fast, zone_watermark_ok
+from .watermark import Point, effective_min, free_pages_ok, zone_watermark_fast, zone_watermark_ok
 
 MAX_ROUNDS = 100_000
 # gfp_zone() falls back to ZONE_NORMAL when a zone is not configured (GFP_ZONE_TABLE).
@@ -185,6 +185,11 @@ def _zone_ok(ctx: _Ctx, c: ZoneCheck, pt: Point, worst: bool, conv: int) -> bool
     r = c.reserve or (0, UNBOUNDED)
     wm = zone_watermark_fast(c.zone, ctx.order, c.zone.min, r[1] if worst else r[0],
                              ctx.flags, ctx.profile, pt)
+    if wm != "pass" and 0 < ctx.order <= conv:
+        # the converted block now sits on the requester's list at order >= the
+        # request's, so the free-area half of __zone_watermark_ok holds
+        wm = "pass" if free_pages_ok(c.zone, ctx.order, c.zone.min, r[1] if worst else r[0],
+                                     ctx.flags, ctx.profile, pt) else "fail"
     if wm == "fail" or (worst and wm == "depends"):
         return False
     fl = c.freelist == "pass" or (not worst and c.freelist == "depends")

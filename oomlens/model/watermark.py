@@ -79,6 +79,13 @@ def _suitable_letters(flags: AllocFlags, profile: KernelProfile) -> str:
     return out + "H" if profile.has("harder-highatomic-only") else out + "HCIR"
 
 
+def free_pages_ok(zone: ZoneState, order: int, mark: int, reserve: int,
+                  flags: AllocFlags, profile: KernelProfile, pt: Point) -> bool:
+    """The page-count half of __zone_watermark_ok, without the free-area scan."""
+    m = effective_min(mark, flags, profile)
+    return pt.free - unusable_free(order, flags, profile, pt, zone.cma or 0) > m + reserve
+
+
 def zone_watermark_ok(zone: ZoneState, order: int, mark: int, reserve: int,
                       flags: AllocFlags, profile: KernelProfile, pt: Point,
                       free: int | None = None) -> str:
