@@ -18,7 +18,7 @@ from .report import Diagnostic
 
 # Byte strings at least one of which sits on the first lines of every report or
 # excerpt; a chunk without any of them is skipped without decoding a line.
-MARKERS = (b"oom-kill", b" failure", b"vmalloc error", b"Mem-", b"[]:", b"ill process",
+MARKERS = (b"oom-kill", b" failure", b"vmalloc error", b"Mem-", b"[]:", b"illed process",
            b"total_vm", b"of limit")
 CHUNK = 1 << 20
 FOREIGN_LINES = 64  # another task's report closes after this many lines not its own
@@ -70,6 +70,7 @@ class RawReport:
     _pending: list[LogLine] = field(default_factory=list)
     _gap: int = 0
     _foreign: int = 0  # lines printed by other callers since this report's last line
+    _sections: set[str] = field(default_factory=set)  # once-per-report lines seen so far
     _closing: bool = False
 
     @property
@@ -79,6 +80,19 @@ class RawReport:
     @property
     def last_line(self) -> int:
         return self.lines[-1].lineno
+
+
+_SECTION = re.compile(
+    r"^(?:Mem-[Ii]nfo:|(?:Node \d+ )?(?:DMA32|DMA|Normal|HighMem|Movable|Device)(?= free:)"
+    r"|(?:Node \d+ )?(?:DMA32|DMA|Normal|HighMem|Movable|Device):(?= \d)|\[\s*pid\s*\]"
+    r"|Tasks state|oom-kill:constraint=)"
+)
+
+
+def _section_key(text: str) -> str | None:
+    """A line show_mem()/dump_header() prints once per report, by its section name."""
+    m = _SECTION.match(text)
+    return m.group(0) if m else None
 
 
 def _join(prev: str, cont: str) -> str:
@@ -123,8 +137,12 @@ class Segmenter:
             return
         if rep is None:
             if text and (_FRAGMENT_START.search(text) or _VMALLOC_FAILURE.search(text)):
-                self.open[key] = RawReport(
-                    self.source, [line], key, trigger=bool(_VMALLOC_FAILURE.search(text)))
+                rep = RawReport(self.source, [line], key,
+                                trigger=bool(_VMALLOC_FAILURE.search(text)))
+                section = _section_key(text)
+                if section is not None:
+                    rep._sections.add(section)
+                self.open[key] = rep
             return
         if self._continues(rep, line):
             last = rep.lines[-1]
@@ -142,6 +160,14 @@ class Segmenter:
             rep._pending.append(line)
             return
         if _CONTENT.search(text):
+            section = _section_key(text)
+            if section is not None:
+                if section in rep._sections:
+                    # the same section again: a second excerpt printed back to back
+                    yield from self._close(key)
+                    yield from self.feed(line)
+                    return
+                rep._sections.add(section)
             self._append(rep, line)
             if _END.search(text):
                 rep._closing = True
