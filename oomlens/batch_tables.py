@@ -174,12 +174,8 @@ def _report_row(analysis: Analysis, rid: str, file_id: str) -> Row:
     report: Report = analysis.report
     header, ctx, killed = report.header, report.context, report.killed
     req, verdict = analysis.request, analysis.verdict
-    mask = getattr(req, "gfp_mask", None)
-    if mask is None and header is not None:
-        mask = header.gfp_mask
-    order = getattr(req, "order", None)
-    if order is None and header is not None:
-        order = header.order
+    mask = analysis.gfp_mask
+    order = analysis.order
     rounds = verdict.unreserve_rounds if verdict and verdict.unreserve_rounds else (None, None)
     return (
         rid,

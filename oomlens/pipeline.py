@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .report import Diagnostic, Report
+from .request import Request
 from .verdict import Verdict
 
 
@@ -27,8 +28,22 @@ class Analysis:
     """One report with what the model made of it."""
 
     report: Report
-    request: object | None = None  # oomlens.model.request.Request once decoded
+    request: Request | None = None
     verdict: Verdict | None = None
+
+    @property
+    def gfp_mask(self) -> int | None:
+        """The request's mask as decoded, else as the header printed it."""
+        if self.request is not None and self.request.gfp_mask is not None:
+            return self.request.gfp_mask
+        return self.report.header.gfp_mask if self.report.header else None
+
+    @property
+    def order(self) -> int | None:
+        """The request's order as decoded, else as the header printed it."""
+        if self.request is not None and self.request.order is not None:
+            return self.request.order
+        return self.report.header.order if self.report.header else None
 
 
 @dataclass(frozen=True)

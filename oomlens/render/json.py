@@ -57,14 +57,9 @@ def _killed(killed: Killed | None) -> dict[str, Any] | None:
 
 
 def _request(analysis: Analysis) -> dict[str, Any]:
-    header = analysis.report.header
     req = analysis.request
-    mask = getattr(req, "gfp_mask", None)
-    if mask is None and header is not None:
-        mask = header.gfp_mask
-    order = getattr(req, "order", None)
-    if order is None and header is not None:
-        order = header.order
+    mask = analysis.gfp_mask
+    order = analysis.order
     return {
         "gfp_mask": f"{mask:#x}" if mask is not None else None,
         "gfp_flags": list(getattr(req, "gfp_flags", ()) or ()),

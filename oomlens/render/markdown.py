@@ -28,9 +28,7 @@ def report_markdown(analysis: Analysis) -> str:
     req = analysis.request
     gfp = getattr(req, "gfp_text", None) or (
         describe.gfp_text(header.gfp_mask, header.gfp_names) if header else "?")
-    order = getattr(req, "order", None)
-    if order is None and header is not None:
-        order = header.order
+    order = analysis.order
     code = verdict.code if verdict else "no verdict"
     who = escape.md(comm or "?") + (f" (pid {pid})" if pid is not None else "")
     out = [f"### `{code}`: {who}, {escape.md_code(gfp)} order={'?' if order is None else order}",
@@ -43,7 +41,7 @@ def report_markdown(analysis: Analysis) -> str:
         f"- **Kernel:** {escape.md(report.release or 'unknown')} {escape.md(report.arch or '')}"
         .rstrip(),
     ]
-    mask = getattr(req, "gfp_mask", None) or (header.gfp_mask if header else None)
+    mask = analysis.gfp_mask
     if mask is not None:
         extra = [f"{label} {escape.md(v)}" for label, v in (
             ("highest zone", getattr(req, "highest_zone", None)),

@@ -47,9 +47,7 @@ def headline(analysis: Analysis) -> str:
     req = analysis.request
     gfp = getattr(req, "gfp_text", None) or (
         describe.gfp_text(header.gfp_mask, header.gfp_names) if header else "?")
-    order = getattr(req, "order", None)
-    if order is None and header is not None:
-        order = header.order
+    order = analysis.order
     who = escape.term(comm or "?") + (f" (pid {pid})" if pid is not None else "")
     kind = report.kind or "report"
     if order is None and gfp == "?":
@@ -117,15 +115,13 @@ def request_lines(analysis: Analysis) -> list[Line]:
     """The request decoded: mask, flags, zone, migratetype."""
     req = analysis.request
     header = analysis.report.header
-    mask = getattr(req, "gfp_mask", None) or (header.gfp_mask if header else None)
+    mask = analysis.gfp_mask
     if mask is None and req is None:
         return [Line("request: not printed in this report", "dim")]
     text = getattr(req, "gfp_text", None) or (header.gfp_names if header else None)
     hexmask = f"{mask:#x}" if mask is not None else "?"
     parts = [f"{escape.term(text)} ({hexmask})" if text else f"gfp_mask={hexmask}"]
-    order = getattr(req, "order", None)
-    if order is None and header is not None:
-        order = header.order
+    order = analysis.order
     parts.append(f"order {bounds_or_q(order)}")
     if getattr(req, "highest_zone", None):
         parts.append(f"highest zone {escape.term(req.highest_zone)}")
