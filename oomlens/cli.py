@@ -273,11 +273,13 @@ def summary(
         fail(f"--format: unknown format {fmt!r} (choose text or markdown)")
     if not os.path.isdir(out_dir):
         fail(f"{out_dir}: not a directory written by 'oomlens batch'")
+    from .batch import BatchError
+    from .summary import render_summary, summarize
+
     try:
-        from .summary import render_summary, summarize
-    except ImportError:  # the summary may live in oomlens.batch
-        from .batch import render_summary, summarize  # type: ignore[attr-defined,no-redef]
-    _write(render_summary(summarize(out_dir), fmt))
+        _write(render_summary(summarize(out_dir), fmt))
+    except BatchError as exc:
+        fail(f"{out_dir}: {exc}")
 
 
 def _argv_with_default(argv: list[str]) -> list[str]:

@@ -258,3 +258,10 @@ def test_batch_then_summary(tmp_path):
     assert summary.exit_code == 0, summary.stderr
     assert summary.stdout.startswith("oomlens fleet summary: 2 files, 3 reports")
     assert run("summary", str(tmp_path / "absent")).exit_code == 2
+
+
+def test_summary_of_a_directory_without_batch_output_exits_2_with_one_line(tmp_path):
+    from oomlens.cli import main
+
+    rc = main(["summary", str(tmp_path)])
+    assert rc == 2

@@ -123,3 +123,12 @@ def test_interleaved_cpus_untangled_by_caller_id_028():
     dma32 = t2256.zones[1]
     assert dma32.boost_kb == 85540 and dma32.reserved_highatomic_kb == 16384
     assert t2256.zones[0].lowmem_reserve == (0, 1333, 1333, 1333, 1333)
+
+
+def test_arch_read_from_release_frames_and_zones():
+    # each value is what the sample's .meta names
+    assert reports("001")[0].arch == "x86_64"  # entry_SYSCALL_64_after_hwframe in the trace
+    assert reports("011")[0].arch == "i386"  # release 4.10.0-rc6-686-pae
+    assert reports("008")[0].arch == "ppc64"  # ".vfs_readdir" function descriptors
+    assert reports("006")[0].arch == "arm"  # "(dump_backtrace) from [<c020ded4>]"
+    assert reports("044")[0].arch == "loongarch64"
