@@ -31,6 +31,7 @@ MAX_RETRIES = 48
 DEFAULT_TASK_COLUMNS = ("pid", "uid", "tgid", "total_vm", "rss", "pgtables_bytes", "swapents",
                         "oom_score_adj", "name")
 _TASK_ROW = re.compile(r"^\[\s*(-?\d+)\]\s*(.*)$")
+_TASK_ROW_FAST = re.compile(r"\[\s*\d+\]\s+-?\d+")  # the grammar's TASK_ROW
 # A whole line that is one stack frame: "[<addr>] ? func+0x1a/0x40 [module]" and kin.
 _FRAME_FAST = re.compile(
     r"^(?:\[<[0-9a-f]+>\] )?(?:\? )?([A-Za-z_.$][\w.$]*)\+0x[0-9a-f]+/0x[0-9a-f]+(?: \[[\w]+\])?$"
@@ -45,14 +46,18 @@ def parse_lines(texts: list[str]) -> tuple[list[Line], list[int]]:
     """
     parser = report_parser()
     texts = [t.replace("\x00", "\ufffd") for t in texts]
-    # Fast path for the most numerous kind: "func+0x1a/0x40" stack frames are a
+    # Fast path for the most numerous kinds: "func+0x1a/0x40" stack frames are a
     # third of a report's lines and carry one name each. They are read here with
-    # the grammar's own FRAME pattern and blanked for Lark, keeping line numbers.
+    # the grammar's own patterns and blanked for Lark, keeping line numbers.
+    # Task-table rows (hundreds on a busy box) are single terminals too.
     frames: list[Line] = []
     for i, text in enumerate(texts):
         m = _FRAME_FAST.match(text)
         if m is not None:
             frames.append(Line("frame", i + 1, (m.group(1),)))
+            texts[i] = ""
+        elif _TASK_ROW_FAST.match(text):
+            frames.append(Line("task_row", i + 1, text))
             texts[i] = ""
     broken: list[int] = []
     for _ in range(MAX_RETRIES):
