@@ -24,13 +24,13 @@ class Line:
     data: object = None
 
 
-def _kb(value: str) -> int:
-    return int(value.rstrip("kKB"))
+_KV = re.compile(r"([A-Za-z_][A-Za-z_()0-9]*):\s?(-?\d+)")
+_CHUNKS = re.compile(r"(\d+)\*(\d+)kB(?: ?\(([A-Z]+)\))?")
 
 
-def _kv(token: str) -> tuple[str, int]:
-    key, _, value = token.partition(":")
-    return key, _kb(value.strip())
+def _kvs(token: str) -> list[tuple[str, int]]:
+    """Every ``key:value`` field of a KVS run, units dropped (the line says which)."""
+    return [(k, int(v)) for k, v in _KV.findall(token)]
 
 
 _GFP = re.compile(r"0x([0-9a-fA-F]+)(?:\(([^)]*)\))?")
@@ -213,7 +213,8 @@ class LineTransformer(Transformer):
         return Line("meminfo_head", c[0].line)
 
     def counters(self, c):
-        return Line("counters", c[0].line, tuple(_kv(t) for t in c if t.type == "KV"))
+        return Line("counters", c[0].line,
+                    tuple(kv for t in c if t.type == "KVS" for kv in _kvs(t)))
 
     def node_line(self, c):
         head = c[0]
@@ -223,8 +224,8 @@ class LineTransformer(Transformer):
         for tok in c[1:]:
             if tok.type == "ALLUNREC":
                 unrec = tok.endswith("yes")
-            elif tok.type == "KV":
-                fields.append(_kv(tok))
+            elif tok.type == "KVS":
+                fields.extend(_kvs(tok))
         return Line("node", head.line, (node, tuple(fields), unrec))
 
     def zone_line(self, c):
@@ -236,8 +237,8 @@ class LineTransformer(Transformer):
         protections: list[int] = []
         cut = None
         for tok in c[1:]:
-            if tok.type == "KV":
-                fields.append(_kv(tok))
+            if tok.type == "KVS":
+                fields.extend(_kvs(tok))
             elif tok.type == "INT":
                 protections.append(int(tok))
             elif tok.type == "CUT":
@@ -253,17 +254,14 @@ class LineTransformer(Transformer):
         m = _NODE.match(head + " ")
         node = int(m.group(1)) if m else None
         name = head[m.end():] if m else head
-        entries: list[list] = []
+        entries: list[tuple[int, int, str]] = []
         total = None
         empty = False
         cut = None
         for tok in c[1:]:
             t = tok.type
-            if t == "BUDDY_ENTRY":
-                count, _, size = tok.partition("*")
-                entries.append([int(count), int(size[:-2]), ""])
-            elif t == "TYPES" and entries:
-                entries[-1][2] += tok[1:-1]
+            if t == "BUDDY_ENTRIES":
+                entries.extend((int(n), int(k), types) for n, k, types in _CHUNKS.findall(tok))
             elif t == "BUDDY_TOTAL":
                 total = int(tok.lstrip("= ")[:-2])
             elif t == "EMPTY":
