@@ -29,7 +29,7 @@ app = typer.Typer(
     "reports, replays the request and says whether the highatomic reserve was to blame.",
     no_args_is_help=False,
     context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode=None,
+    rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
 
