@@ -180,3 +180,15 @@ def test_kernel_that_unreserves_before_oom_marks_reserve_remade_045():
     assert any(f.code == "reserve-remade" for f in v.factors)
     # GFP_KERNEL blocks: the order-0 non-blocking H fallback cannot serve it
     assert all(not f.would_avoid for f in v.fixes if f.commit == "281dd25c1a01")
+
+
+def test_android_kswapd_all_h_free_lists_018():
+    # Jaewon Kim's 4.14 report (highatomic-history §5): Normal free 14040kB > min 7440kB,
+    # reserved_highatomic 32768KB, every free chunk (H). No lowmem_reserve line was kept:
+    # a zone's own classzone entry is 0 whatever was printed, and the zone order comes from
+    # the names.
+    (rep,) = reports_of("018")
+    _, v = analyze(rep, Options())
+    assert v.code == "highatomic-stranded" and v.unreserve_would_avoid is True
+    assert v.unreserve_rounds == (1, 1)
+    assert "zone-order-from-names" in v.assumptions

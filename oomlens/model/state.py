@@ -65,6 +65,11 @@ class ZoneState:
 
     def reserve_for(self, classzone: int | None) -> int | None:
         """``lowmem_reserve[classzone]``, None when unknown."""
+        if classzone is not None and self.index is not None and classzone <= self.index:
+            # setup_per_zone_lowmem_reserve() fills only the entries of higher zone
+            # types: a zone keeps nothing back from requests whose classzone is itself
+            # or a lower zone, printed or not.
+            return 0
         if self.lowmem_reserve is None or classzone is None:
             return None
         if classzone >= len(self.lowmem_reserve):
@@ -175,6 +180,13 @@ def build_state(report: Report, page_kb: int | None = None,
         assumptions.append(f"pageblock-order-{pageblock_order}")
     entries = next((len(z.lowmem_reserve) for z in report.zones if z.lowmem_reserve), None)
     types = zone_types({z.name for z in report.zones}, entries, report.arch)
+    if types is None and report.zones and entries is None:
+        # No lowmem_reserve line: the arch zone order still says which zones a
+        # request may use; the reserves themselves stay unknown intervals.
+        names = {z.name for z in report.zones} | {"Normal", "Movable"}
+        if names <= set(ZONE_ORDER):
+            types = tuple(n for n in ZONE_ORDER if n in names)
+            assumptions.append("zone-order-from-names")
     if types is None and report.zones:
         missing.append("lowmem_reserve")
     swap_free = bool(report.swap and report.swap.free_kb)
