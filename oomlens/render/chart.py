@@ -106,7 +106,9 @@ def _figure(plt, analysis: Analysis, zones: list[ZoneLine]):  # noqa: ANN001, AN
     page_kb = describe.page_kb(analysis.report)
     fig, axes = plt.subplots(len(zones), 1, figsize=(9, 3.2 * len(zones) + 0.8), squeeze=False)
     code = analysis.verdict.code if analysis.verdict else "no verdict"
-    comm = escape.term(analysis.report.context.comm if analysis.report.context else "?")
+    from .json import task_of
+
+    comm = escape.term(task_of(analysis.report)[0] or "?")
     fig.suptitle(f"{code}: {comm}  ({escape.term(analysis.report.id)})"
                  .replace("$", r"\$"), fontsize=11)
     for ax, zone in zip(axes[:, 0], zones, strict=True):
