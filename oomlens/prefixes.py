@@ -31,7 +31,7 @@ NO_PREFIX = Prefix()
 
 # A month as locales print it: "Feb", "June", "jun", "févr.", zh_CN "4月".
 _MON = r"(?:[^\W\d_]{3,9}\.?|\d{1,2}月)"
-_BSD_DATE = _MON + r"[ \t]+\d{1,2}[ \t]+\d{1,2}:\d{2}:\d{2}"
+_BSD_DATE = _MON + r"[ \t]+\d{1,2}[ \t]+\d{1,2}:\d{2}:\d{2}(?:\.\d{1,9})?"  # short(-precise)
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?"
 # The kernel's syslog tag: "kernel:", or metalog's "[kernel]".
 _TAG = r"(?:kernel(?:\[\d+\])?:|\[kernel\])"
@@ -43,6 +43,10 @@ _PREFIX = re.compile(
     \s*(?:>\s*)*                                            # mail quotes, indentation
     (?:(?:{_BSD_DATE}\s+(?:(?P<host>[^\s\[]\S*)\s+)?{_TAG}
         |{_ISO_DATE}\s+(?:(?P<ihost>\S+)\s+)?{_TAG}         # journalctl -o short-iso(-precise)
+        |[^\W\d_]{{3}}\s+\d{{4}}-\d{{2}}-\d{{2}}\s+\d{{2}}:\d{{2}}:\d{{2}}(?:\.\d{{1,9}})?\s+[A-Z]{{2,5}}
+           \s+(?:(?P<fhost>\S+)\s+)?{_TAG}                     # journalctl -o short-full
+        |\[\s*(?P<mts>\d+\.\d+)\]\s+(?:(?P<mhost>\S+)\s+)?{_TAG}  # journalctl -o short-monotonic
+        |\d{{9,11}}\.\d{{1,9}}\s+(?:(?P<uhost>\S+)\s+)?{_TAG}     # journalctl -o short-unix
         |\d{{4}}-\d{{2}}-\d{{2}}T\d{{2}}:\d{{2}}:\d{{2}},\d+[+-]\d{{2}}:?\d{{2}}  # dmesg iso
         |(?P<redacted>\.\.\.|…)\s+{_TAG}                    # date and host redacted
       )\s*)?
@@ -86,16 +90,18 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
         if end == pos:
             break
         pos = end
-        g_host, g_ihost, g_red, g_usec, g_kcaller, g_ts, g_caller, g_pid = m.groups()
+        g = m.groupdict()
         if ts is None:
-            if g_ts is not None:
-                ts = float(g_ts)
-            elif g_usec is not None:
-                ts = int(g_usec) / 1e6
+            if g["ts"] is not None:
+                ts = float(g["ts"])
+            elif g["mts"] is not None:
+                ts = float(g["mts"])
+            elif g["usec"] is not None:
+                ts = int(g["usec"]) / 1e6
         if caller is None:
-            caller = g_caller or g_kcaller or (g_pid and "T" + g_pid)
+            caller = g["caller"] or g["kcaller"] or (g["pid"] and "T" + g["pid"])
         if host is None:
-            host = g_host or g_ihost or g_red
+            host = g["host"] or g["ihost"] or g["fhost"] or g["mhost"] or g["uhost"] or g["redacted"]
         if text[pos : pos + 1] not in _AGAIN:
             break
     rest = text[pos:]

@@ -713,3 +713,19 @@ def test_journal_json_null_message(tmp_path):
     assert [(d.line, d.message) for d in inp.diagnostics] == [
         (2, "journal record has null (over 4096 bytes; journalctl --all keeps it) MESSAGE")
     ]
+
+
+# journalctl's other short output modes; no corpus file was saved in them, so these
+# are hand-made around a real message (the Mem-Info line every report prints).
+@pytest.mark.parametrize(
+    ("line", "timestamp", "host"),
+    [
+        ("[ 1234.567890] myhost kernel: Mem-Info:", 1234.56789, "myhost"),  # short-monotonic
+        ("Nov 26 01:02:03.123456 myhost kernel: Mem-Info:", None, "myhost"),  # short-precise
+        ("Thu 2026-11-26 01:02:03 UTC myhost kernel: Mem-Info:", None, "myhost"),  # short-full
+        ("1700000000.123456 myhost kernel: Mem-Info:", None, "myhost"),  # short-unix
+    ],
+)
+def test_journalctl_short_modes(line, timestamp, host):
+    text, prefix = strip_prefix(line)
+    assert (text, prefix.timestamp, prefix.host) == ("Mem-Info:", timestamp, host)
