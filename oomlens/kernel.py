@@ -103,11 +103,6 @@ def feature(name: str) -> Feature:
     return BY_NAME[name]
 
 
-def feature_names() -> tuple[str, ...]:
-    """Every feature name ``--assume`` accepts (with or without ``no-``)."""
-    return tuple(BY_NAME)
-
-
 @dataclass(frozen=True)
 class Release:
     """A kernel release string taken apart."""

@@ -73,19 +73,24 @@ def analyze_report(report: Report, options: Options) -> Analysis:
     return Analysis(report=report, request=request, verdict=verdict)
 
 
+def _analyses(inp, options: Options, stats) -> Iterator[Analysis]:  # noqa: ANN001
+    """Segment, parse and judge an opened input, report by report."""
+    from .parse import parse_raw
+    from .segment import segment_stream
+
+    for raw in segment_stream(inp.stream, inp.path, stats):
+        yield analyze_report(parse_raw(raw), options)
+
+
 def iter_analyses(path: str | None, options: Options | None = None,
                   diagnostics: list[Diagnostic] | None = None) -> Iterator[Analysis]:
     """Stream the analyses of one input, report by report (raises InputError if unreadable)."""
     from .ingest import open_input
-    from .parse import parse_raw
-    from .segment import ScanStats, segment_stream
+    from .segment import ScanStats
 
-    options = options or Options()
     inp = open_input(path)
-    stats = ScanStats()
     try:
-        for raw in segment_stream(inp.stream, inp.path, stats):
-            yield analyze_report(parse_raw(raw), options)
+        yield from _analyses(inp, options or Options(), ScanStats())
     finally:
         if diagnostics is not None:
             diagnostics.extend(inp.diagnostics)
@@ -95,10 +100,8 @@ def iter_analyses(path: str | None, options: Options | None = None,
 def analyze_file(path: str | None, options: Options | None = None) -> FileResult:
     """Everything in one input; never raises for bad content or an unreadable file."""
     from .ingest import InputError, open_input
-    from .parse import parse_raw
-    from .segment import ScanStats, segment_stream
+    from .segment import ScanStats
 
-    options = options or Options()
     display = "<stdin>" if path in (None, "-") else str(path)
     try:
         inp = open_input(path)
@@ -107,8 +110,7 @@ def analyze_file(path: str | None, options: Options | None = None) -> FileResult
     stats = ScanStats()
     analyses: list[Analysis] = []
     try:
-        for raw in segment_stream(inp.stream, inp.path, stats):
-            analyses.append(analyze_report(parse_raw(raw), options))
+        analyses.extend(_analyses(inp, options or Options(), stats))
     except OSError as err:  # a read error mid-file: keep what was read
         inp.diagnostics.append(Diagnostic(stats.lines, f"read error: {err}"))
     finally:

@@ -24,10 +24,13 @@ CHUNK = 1 << 20
 FOREIGN_LINES = 64  # another task's report closes after this many lines not its own
 BACK_LINES = 48  # lines before a marker that may open the report (zone line before lowmem_reserve)
 
-_TRIGGER = re.compile(
-    r"invoked oom-killer:|^oom-killer: gfp_mask|page allocation failure[.:]"
+# The trigger lines of every era (dump_header, warn_alloc, vmalloc, vmemmap), as
+# regex source shared by the line matcher and the byte prefilter below.
+_TRIGGERS = (
+    r"invoked oom-killer:|oom-killer: gfp_mask|page allocation failure[.:]"
     r"|vmalloc error: size|vmemmap alloc failure:"
 )
+_TRIGGER = re.compile(_TRIGGERS)
 _VMALLOC_FAILURE = re.compile(r"vmalloc: allocation failure")
 # First lines an excerpt may start with when its trigger line was not kept.
 _FRAGMENT_START = re.compile(
@@ -65,7 +68,6 @@ class RawReport:
     lines: list[LogLine]
     caller: str | None
     trigger: bool  # starts at its trigger line
-    ended: bool = False  # reached a natural end (the kill line), not EOF or a gap
     diagnostics: list[Diagnostic] = field(default_factory=list)
     _pending: list[LogLine] = field(default_factory=list)
     _gap: int = 0
@@ -171,7 +173,6 @@ class Segmenter:
             self._append(rep, line)
             if _END.search(text):
                 rep._closing = True
-                rep.ended = True
             return
         rep._pending.append(line)
         rep._gap += 1
@@ -301,16 +302,12 @@ class _Markers:
 
 
 # A marker line that can open a report: a trigger, or an excerpt's first lines.
-_OPENS = re.compile(
-    rb"invoked oom-killer:|oom-killer: gfp_mask|page allocation failure[.:]|vmalloc error: size"
-    rb"|vmalloc: allocation failure|vmemmap alloc failure:|Mem-[Ii]nfo:|lowmem_reserve\[\]:"
-    rb"|protections\[\]:|[Kk]ill(?:ed)? process -?\d|\[\s*pid\s*\]|oom-kill:constraint="
-    rb"|killed as a result of limit"
-)
-_TRIGGER_BYTES = re.compile(
-    rb"invoked oom-killer:|oom-killer: gfp_mask|page allocation failure[.:]|vmalloc error: size"
-    rb"|vmalloc: allocation failure|vmemmap alloc failure:"
-)
+_TRIGGER_BYTES = re.compile((_TRIGGERS + r"|vmalloc: allocation failure").encode())
+_OPENS = re.compile((
+    _TRIGGERS + r"|vmalloc: allocation failure|Mem-[Ii]nfo:|lowmem_reserve\[\]:"
+    r"|protections\[\]:|[Kk]ill(?:ed)? process -?\d|\[\s*pid\s*\]|oom-kill:constraint="
+    r"|killed as a result of limit"
+).encode())
 
 
 def _scan(data: bytes, end: int, lineno: int, idle: Callable[[], bool]) -> Iterator[tuple[int, bytes]]:
