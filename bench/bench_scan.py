@@ -61,8 +61,9 @@ def scan(path: Path) -> tuple[list[tuple[int, int]], ScanStats]:
     stats = ScanStats()
     inp = open_input(path)
     try:
-        spans = [(raw.first_line, raw.last_line)
-                 for raw in segment_stream(inp.stream, inp.path, stats)]
+        spans = [
+            (raw.first_line, raw.last_line) for raw in segment_stream(inp.stream, inp.path, stats)
+        ]
     finally:
         inp.close()
     return spans, stats
@@ -83,6 +84,7 @@ def scan_parse(path: Path) -> int:
 
 def noisy(size_mb: int) -> tuple[Path, list[noise.Splice]]:
     """The noisy log of ``size_mb`` MiB and where its reports were spliced."""
+
     def make(path: Path) -> list:
         return [list(vars(s).values()) for s in noise.write_noisy(path, size_mb * noise.MB)]
 
@@ -107,8 +109,11 @@ def check(spans: list[tuple[int, int]], splices: list[noise.Splice]) -> list[str
             per[i] += 1
         else:
             stray.append(first)
-    out = [f"  {s.name} at lines {s.first}-{s.last}: found {got}, spliced {s.reports}"
-           for s, got in zip(splices, per, strict=True) if got != s.reports]
+    out = [
+        f"  {s.name} at lines {s.first}-{s.last}: found {got}, spliced {s.reports}"
+        for s, got in zip(splices, per, strict=True)
+        if got != s.reports
+    ]
     out += [f"  span at line {ln} is outside every splice (from noise)" for ln in stray[:20]]
     return out
 
@@ -135,8 +140,12 @@ def child_rss(path: str) -> None:
 
 def measure_rss(path: Path) -> dict:
     """Peak RSS of a fresh process that scans and parses ``path``."""
-    out = subprocess.run([sys.executable, __file__, "--child-rss", str(path)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child-rss", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -175,8 +184,10 @@ def main() -> int:
     path, splices = noisy(args.size)
     spliced = sum(s.reports for s in splices)
     size = path.stat().st_size
-    print(f"noisy log: {path} {size / noise.MB:.0f} MiB, {len(splices)} splices, {spliced} reports "
-          f"(ready in {time.perf_counter() - t:.1f}s)")
+    print(
+        f"noisy log: {path} {size / noise.MB:.0f} MiB, {len(splices)} splices, {spliced} reports "
+        f"(ready in {time.perf_counter() - t:.1f}s)"
+    )
     warm(path)
     g_lit, g_lit_n = best(lambda: grep(["invoked oom-killer"], path), args.runs)
     marker_args = [a for m in MARKERS for a in ("-e", m.decode())]
@@ -186,30 +197,46 @@ def main() -> int:
     problems = check(spans, splices)
     if found != spliced or len(spans) != spliced or problems:
         ok = False
-        print(f"\n!!! MISMATCH: spliced {spliced} reports, scan found {len(spans)}, "
-              f"scan+parse found {found}")
+        print(
+            f"\n!!! MISMATCH: spliced {spliced} reports, scan found {len(spans)}, "
+            f"scan+parse found {found}"
+        )
         print("\n".join(problems[:40]))
     if stats.decoded > stats.lines // 4:
-        print(f"\n!!! the prefilter decoded {stats.decoded} of {stats.lines} lines: a report stayed "
-              "open (not idle) over most of the input")
+        print(
+            f"\n!!! the prefilter decoded {stats.decoded} of {stats.lines} lines: a report stayed "
+            "open (not idle) over most of the input"
+        )
     mbs = size / noise.MB
     rows += [
-        (f"grep -c 'invoked oom-killer' ({g_lit_n} lines)", f"{g_lit:.3f}s  {mbs / g_lit:.0f} MiB/s"),
-        (f"grep -c -F {len(MARKERS)} markers ({g_set_n} lines)", f"{g_set:.3f}s  {mbs / g_set:.0f} MiB/s"),
+        (
+            f"grep -c 'invoked oom-killer' ({g_lit_n} lines)",
+            f"{g_lit:.3f}s  {mbs / g_lit:.0f} MiB/s",
+        ),
+        (
+            f"grep -c -F {len(MARKERS)} markers ({g_set_n} lines)",
+            f"{g_set:.3f}s  {mbs / g_set:.0f} MiB/s",
+        ),
         ("oomlens scan (segment only)", f"{t_scan:.3f}s  {mbs / t_scan:.0f} MiB/s"),
         ("oomlens scan+parse", f"{t_full:.3f}s  {mbs / t_full:.0f} MiB/s"),
         ("  scan / grep literal", f"{t_scan / g_lit:.2f}x"),
         ("  scan / grep marker set", f"{t_scan / g_set:.2f}x"),
         ("  scan+parse / grep literal", f"{t_full / g_lit:.2f}x  (target <= {TARGET_GREP:.0f}x)"),
         ("  scan+parse / grep marker set", f"{t_full / g_set:.2f}x"),
-        ("lines in / decoded by prefilter", f"{stats.lines} / {stats.decoded} "
-                                            f"({100 * stats.decoded / max(stats.lines, 1):.2f}%)"),
-        ("reports spliced / found", f"{spliced} / {found}" + ("" if found == spliced else "  MISMATCH")),
+        (
+            "lines in / decoded by prefilter",
+            f"{stats.lines} / {stats.decoded} ({100 * stats.decoded / max(stats.lines, 1):.2f}%)",
+        ),
+        (
+            "reports spliced / found",
+            f"{spliced} / {found}" + ("" if found == spliced else "  MISMATCH"),
+        ),
     ]
 
     # -- dense log -------------------------------------------------------------------------
-    dpath, dexpect = noise.cached(f"dense-{args.dense}.log",
-                                  lambda p: noise.write_dense(p, args.dense))
+    dpath, dexpect = noise.cached(
+        f"dense-{args.dense}.log", lambda p: noise.write_dense(p, args.dense)
+    )
     warm(dpath)
     dsize = dpath.stat().st_size
     t_dense, dfound = best(lambda: scan_parse(dpath), 1)
@@ -220,16 +247,21 @@ def main() -> int:
     t_parse, _ = best(lambda: [parse_raw(r) for r in raws], 1)
     nlines = sum(len(r.lines) for r in raws)
     if dfound != dexpect:  # reports/s below counts what was found
-        print(f"\nnote: dense log: wrote {dexpect} reports, found {dfound}; back to back, an "
-              "excerpt without its trigger line joins an open report (a caller-keyed one stays "
-              "open across the whole file)")
+        print(
+            f"\nnote: dense log: wrote {dexpect} reports, found {dfound}; back to back, an "
+            "excerpt without its trigger line joins an open report (a caller-keyed one stays "
+            "open across the whole file)"
+        )
     rate = dfound / t_dense
     rows += [
         (f"dense log ({dsize / noise.MB:.1f} MiB, {dexpect} reports)", f"found {dfound}"),
         ("  segment+parse", f"{t_dense:.2f}s  {rate:.0f} reports/s  (target >= {TARGET_RATE:.0f})"),
         ("  segment only", f"{t_seg:.2f}s  {dfound / t_seg:.0f} reports/s"),
-        ("  parse_raw only", f"{t_parse:.2f}s  {1e3 * t_parse / len(raws):.2f} ms/report, "
-                             f"{1e6 * t_parse / nlines:.0f} us/line ({nlines / len(raws):.0f} lines/report)"),
+        (
+            "  parse_raw only",
+            f"{t_parse:.2f}s  {1e3 * t_parse / len(raws):.2f} ms/report, "
+            f"{1e6 * t_parse / nlines:.0f} us/line ({nlines / len(raws):.0f} lines/report)",
+        ),
     ]
 
     # -- memory ----------------------------------------------------------------------------
@@ -238,17 +270,26 @@ def main() -> int:
     large = measure_rss(path)
     growth = large["peak_kb"] / small["peak_kb"]
     rows += [
-        (f"peak RSS scan+parse {args.small} MiB", f"{small['peak_kb'] / 1024:.1f} MiB "
-                                                 f"(at start {small['start_kb'] / 1024:.1f})"),
-        (f"peak RSS scan+parse {args.size} MiB", f"{large['peak_kb'] / 1024:.1f} MiB "
-                                                f"(at start {large['start_kb'] / 1024:.1f})"),
-        ("  growth", f"{growth:.2f}x for {args.size / args.small:.0f}x input "
-                     f"({'flat' if growth < 1.15 else 'NOT FLAT'})"),
+        (
+            f"peak RSS scan+parse {args.small} MiB",
+            f"{small['peak_kb'] / 1024:.1f} MiB (at start {small['start_kb'] / 1024:.1f})",
+        ),
+        (
+            f"peak RSS scan+parse {args.size} MiB",
+            f"{large['peak_kb'] / 1024:.1f} MiB (at start {large['start_kb'] / 1024:.1f})",
+        ),
+        (
+            "  growth",
+            f"{growth:.2f}x for {args.size / args.small:.0f}x input "
+            f"({'flat' if growth < 1.15 else 'NOT FLAT'})",
+        ),
     ]
 
     width = max(len(k) for k, _ in rows) + 2
-    print(f"\noomlens reader benchmark (python {sys.version.split()[0]}, {os.cpu_count()} cores, "
-          f"one process)")
+    print(
+        f"\noomlens reader benchmark (python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+        f"one process)"
+    )
     for k, v in rows:
         print(f"{k:<{width}}{v}")
     verdicts = [

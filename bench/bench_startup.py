@@ -1,6 +1,6 @@
 """Benchmark start-up: ``python -c pass`` vs one ``oomlens analyze``, and what start-up imports.
 
-    .venv/bin/python bench/bench_startup.py [--runs 10] [--log samples/corpus/035.log]
+.venv/bin/python bench/bench_startup.py [--runs 10] [--log samples/corpus/035.log]
 """
 
 from __future__ import annotations
@@ -16,8 +16,21 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 15.0
-HEAVY = ("pandas", "numpy", "matplotlib", "dask", "distributed", "pyarrow", "zstandard", "rich",
-         "typer", "click", "lark", "json", "importlib.metadata")
+HEAVY = (
+    "pandas",
+    "numpy",
+    "matplotlib",
+    "dask",
+    "distributed",
+    "pyarrow",
+    "zstandard",
+    "rich",
+    "typer",
+    "click",
+    "lark",
+    "json",
+    "importlib.metadata",
+)
 
 
 def timed(cmd: list[str], runs: int) -> tuple[float, int]:
@@ -33,13 +46,18 @@ def timed(cmd: list[str], runs: int) -> tuple[float, int]:
 
 def import_times(cmd: list[str]) -> list[tuple[int, int, str]]:
     """``-X importtime`` rows of one run: (self us, cumulative us, indented module name)."""
-    out = subprocess.run([cmd[0], "-X", "importtime", *cmd[1:]], cwd=ROOT, capture_output=True,
-                         text=True, check=False)
+    out = subprocess.run(
+        [cmd[0], "-X", "importtime", *cmd[1:]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     rows = []
     for line in out.stderr.splitlines():
         if not line.startswith("import time:") or "[us]" in line:
             continue
-        self_us, cum_us, name = line[len("import time:"):].split("|", 2)
+        self_us, cum_us, name = line[len("import time:") :].split("|", 2)
         rows.append((int(self_us), int(cum_us), name.rstrip()))
     return rows
 
@@ -58,8 +76,12 @@ def main() -> int:
     t_cli, rc = timed(cli, args.runs)
     measured = cli
     if rc != 0:  # the CLI is not usable yet: time the library path instead
-        measured = [py, "-c", "import oomlens.pipeline, oomlens.parse; "
-                    f"oomlens.parse.parse_text(open({args.log!r}).read())"]
+        measured = [
+            py,
+            "-c",
+            "import oomlens.pipeline, oomlens.parse; "
+            f"oomlens.parse.parse_text(open({args.log!r}).read())",
+        ]
         t_cli, rc = timed(measured, args.runs)
         rows.append(("CLI unusable; import + parse_text instead", t_cli, rc))
     else:
@@ -69,13 +91,20 @@ def main() -> int:
         t_script, rc_s = timed([script, "analyze", args.log, "--format", "json"], args.runs)
         rows.append((f"oomlens analyze {Path(args.log).name} --format json", t_script, rc_s))
 
-    print(f"start-up, median of {args.runs} runs (python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} cores)")
+    print(
+        f"start-up, median of {args.runs} runs (python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} cores)"
+    )
     width = max(len(r[0]) for r in rows) + 2
     for name, t, code in rows:
         ratio = t / base
-        flag = "" if name == "python -c pass" else (
-            f"  {ratio:5.1f}x  {'PASS' if ratio <= TARGET else 'MISS'} (target <= {TARGET:.0f}x)")
+        flag = (
+            ""
+            if name == "python -c pass"
+            else (
+                f"  {ratio:5.1f}x  {'PASS' if ratio <= TARGET else 'MISS'} (target <= {TARGET:.0f}x)"
+            )
+        )
         print(f"{name:<{width}}{1000 * t:7.1f} ms  rc={code}{flag}")
     if not script:
         print("(no `oomlens` console script in the venv: `pip install -e .` would add one)")

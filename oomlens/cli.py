@@ -56,8 +56,12 @@ def _version_callback(value: bool) -> None:
 def root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version_callback, is_eager=True,
-                     help="Print the version and exit."),
+        typer.Option(
+            "--version",
+            callback=_version_callback,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
     ] = False,
 ) -> None:
     """oomlens: OOM and allocation-failure reports, replayed and explained."""
@@ -93,8 +97,7 @@ def parse_fail_on(value: str | None) -> frozenset[str]:
     codes = frozenset(c.strip() for c in value.split(",") if c.strip())
     unknown = sorted(codes - set(CODES))
     if unknown:
-        fail(f"--fail-on: unknown code {', '.join(unknown)} "
-                           f"(codes: {', '.join(CODES)})")
+        fail(f"--fail-on: unknown code {', '.join(unknown)} (codes: {', '.join(CODES)})")
     return codes
 
 
@@ -107,33 +110,42 @@ def _write(text: str) -> None:
 def analyze(
     paths: Annotated[
         list[str] | None,
-        typer.Argument(help="Log files, globs, compressed files; none or '-' reads stdin.",
-                       metavar="[PATH]...", show_default=False),
+        typer.Argument(
+            help="Log files, globs, compressed files; none or '-' reads stdin.",
+            metavar="[PATH]...",
+            show_default=False,
+        ),
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", metavar="FORMAT",
-                          help="text, json, jsonl, markdown or csv.")
+        str,
+        typer.Option(
+            "--format", "-f", metavar="FORMAT", help="text, json, jsonl, markdown or csv."
+        ),
     ] = "text",
     kernel: Annotated[
-        str | None, typer.Option(metavar="RELEASE",
-                                  help="Apply this kernel release's rules (e.g. 5.15.0).")
+        str | None,
+        typer.Option(metavar="RELEASE", help="Apply this kernel release's rules (e.g. 5.15.0)."),
     ] = None,
     assume: Annotated[
         list[str] | None,
-        typer.Option(metavar="FEATURE",
-                     help="Backported feature present (or no-FEATURE); repeatable."),
+        typer.Option(
+            metavar="FEATURE", help="Backported feature present (or no-FEATURE); repeatable."
+        ),
     ] = None,
     page_size: Annotated[
         int | None, typer.Option("--page-size", metavar="KB", help="Page size in kB.", min=1)
     ] = None,
     pageblock_order: Annotated[
-        int | None, typer.Option("--pageblock-order", metavar="N", help="pageblock_order.",
-                                min=0, max=20)
+        int | None,
+        typer.Option("--pageblock-order", metavar="N", help="pageblock_order.", min=0, max=20),
     ] = None,
     fail_on: Annotated[
         str | None,
-        typer.Option("--fail-on", metavar="CODE[,CODE]",
-                     help="Exit 3 when any verdict has one of these codes."),
+        typer.Option(
+            "--fail-on",
+            metavar="CODE[,CODE]",
+            help="Exit 3 when any verdict has one of these codes.",
+        ),
     ] = None,
     chart: Annotated[
         str | None,
@@ -144,8 +156,12 @@ def analyze(
     if fmt not in FORMATS:
         fail(f"--format: unknown format {fmt!r} (choose {', '.join(FORMATS)})")
     codes = parse_fail_on(fail_on)
-    options = Options(kernel=kernel, assume=tuple(assume or ()), page_kb=page_size,
-                      pageblock_order=pageblock_order)
+    options = Options(
+        kernel=kernel,
+        assume=tuple(assume or ()),
+        page_kb=page_size,
+        pageblock_order=pageblock_order,
+    )
     inputs = expand(list(paths or ()))
     if inputs == [None] and sys.stdin.isatty():
         err("reading a kernel log from stdin (end with Ctrl-D; see --help)")
@@ -188,10 +204,12 @@ def analyze(
 
 @app.command()
 def gfp(
-    mask: Annotated[str, typer.Argument(metavar="MASK", help="The gfp_mask, hex (0x24280ca) or decimal.")],
+    mask: Annotated[
+        str, typer.Argument(metavar="MASK", help="The gfp_mask, hex (0x24280ca) or decimal.")
+    ],
     kernel: Annotated[
-        str | None, typer.Option(metavar="RELEASE",
-                                  help="Decode with this release's bit layout (e.g. 4.8).")
+        str | None,
+        typer.Option(metavar="RELEASE", help="Decode with this release's bit layout (e.g. 4.8)."),
     ] = None,
 ) -> None:
     """Decode a gfp_mask into the kernel's flag names, zone and migratetype."""
@@ -234,7 +252,9 @@ def batch(
         str | None,
         typer.Option("--format", help="parquet (default; csv when pyarrow is missing) or csv."),
     ] = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes.")
+    ] = None,
     engine: Annotated[str, typer.Option(help="local or dask.")] = "local",
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address (tcp://host:8786).")
@@ -243,16 +263,25 @@ def batch(
         bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")
     ] = True,
     kernel: Annotated[str | None, typer.Option(help="Apply this release's rules.")] = None,
-    assume: Annotated[list[str] | None, typer.Option(help="Backported feature; repeatable.")]
-    = None,
+    assume: Annotated[
+        list[str] | None, typer.Option(help="Backported feature; repeatable.")
+    ] = None,
 ) -> None:
     """Analyse a fleet of logs into tables (Parquet or CSV), on all cores or a Dask cluster."""
     from . import batch as batch_mod
 
     options = Options(kernel=kernel, assume=tuple(assume or ()))
     try:
-        result = batch_mod.run_batch(expand(paths), out, fmt, jobs=jobs, engine=engine,
-                                     scheduler=scheduler, progress=progress, options=options)
+        result = batch_mod.run_batch(
+            expand(paths),
+            out,
+            fmt,
+            jobs=jobs,
+            engine=engine,
+            scheduler=scheduler,
+            progress=progress,
+            options=options,
+        )
     except batch_mod.BatchError as exc:
         fail(str(exc))
     for notice in result.notices:
@@ -260,7 +289,8 @@ def batch(
     sys.stderr.write(
         f"oomlens batch: {result.files} files ({result.ok} ok, {result.partial} partial, "
         f"{result.unreadable} unreadable), {result.reports} reports in {result.seconds:.1f}s "
-        f"→ {result.out}\n")
+        f"→ {result.out}\n"
+    )
 
 
 @app.command()

@@ -48,14 +48,34 @@ CODE_TITLES = {
 NUMBER_ALIASES = {
     "free": ("free_pages", "free", "F"),
     "unusable": ("unusable", "unusable_pages", "U"),
-    "min": ("min_effective", "effective_min", "min_adjusted", "mark_adjusted", "mark", "min",
-            "m", "M"),
+    "min": (
+        "min_effective",
+        "effective_min",
+        "min_adjusted",
+        "mark_adjusted",
+        "mark",
+        "min",
+        "m",
+        "M",
+    ),
     "reserve": ("lowmem_reserve", "reserve", "R"),
     "usable": ("usable", "usable_pages"),
-    "highatomic_free": ("nr_free_highatomic", "free_highatomic", "highatomic_free", "nr_free_ha",
-                        "h_free", "h_pages", "H"),
-    "reserved": ("nr_reserved_highatomic", "reserved_highatomic", "nr_reserved", "reserve_bounds",
-                 "nr"),
+    "highatomic_free": (
+        "nr_free_highatomic",
+        "free_highatomic",
+        "highatomic_free",
+        "nr_free_ha",
+        "h_free",
+        "h_pages",
+        "H",
+    ),
+    "reserved": (
+        "nr_reserved_highatomic",
+        "reserved_highatomic",
+        "nr_reserved",
+        "reserve_bounds",
+        "nr",
+    ),
     "needed": ("needed", "watermark_needed", "need"),
 }
 
@@ -108,8 +128,11 @@ def unreserve_clause(verdict: Verdict) -> str:
         rounds = ""
         if verdict.unreserve_rounds is not None:
             hi = verdict.unreserve_rounds[1]
-            rounds = (" with one pageblock" if hi == 1
-                      else f" with {bounds(verdict.unreserve_rounds)} pageblocks")
+            rounds = (
+                " with one pageblock"
+                if hi == 1
+                else f" with {bounds(verdict.unreserve_rounds)} pageblocks"
+            )
         return f"unreserving the highatomic reserve would have avoided it{rounds}"
     if verdict.unreserve_would_avoid is False:
         return "unreserving the highatomic reserve would not have avoided it"
@@ -166,8 +189,13 @@ def evidence_body(item: Evidence, brief: bool = False) -> str:
         reserve = named(nums, "reserve")
         if reserve is not None:
             right += f" + {_label(reserve[0])} {bounds(reserve[1])}"
-        skip |= {*NUMBER_ALIASES["free"], *NUMBER_ALIASES["min"], *NUMBER_ALIASES["usable"],
-                 *NUMBER_ALIASES["unusable"], *NUMBER_ALIASES["reserve"]}
+        skip |= {
+            *NUMBER_ALIASES["free"],
+            *NUMBER_ALIASES["min"],
+            *NUMBER_ALIASES["usable"],
+            *NUMBER_ALIASES["unusable"],
+            *NUMBER_ALIASES["reserve"],
+        }
         rest = ", ".join(f"{_label(k)} {bounds(v)}" for k, v in nums if k not in skip)
         body = f"{left} > {right}" + (f" ({rest})" if rest else "")
     else:
@@ -246,5 +274,8 @@ def zone_evidence(zone: ZoneLine, items: Sequence[Evidence]) -> list[Evidence]:
     """The evidence items about ``zone`` (matched on its name, with or without node)."""
     label = zone_label(zone)
     loose = zone.node is None or zone.node == 0
-    return [e for e in items if e.zone == label
-            or (loose and (e.zone == zone.name or e.zone.endswith(" " + zone.name)))]
+    return [
+        e
+        for e in items
+        if e.zone == label or (loose and (e.zone == zone.name or e.zone.endswith(" " + zone.name)))
+    ]

@@ -28,8 +28,9 @@ CATALOGUE: tuple[FixSpec, ...] = (
     FixSpec("unreserve-reliable", ("unreserve-before-oom",)),
     FixSpec("fast-highatomic"),
     FixSpec("fast-negative-fix", ("fast-highatomic",)),
-    FixSpec("unreserve-at-giveup", ("unreserve-before-oom", "unreserve-reliable",
-                                    "no-double-decrease")),
+    FixSpec(
+        "unreserve-at-giveup", ("unreserve-before-oom", "unreserve-reliable", "no-double-decrease")
+    ),
     FixSpec("cap-aligned", ("cap-min-zone",)),
     FixSpec("order0-atomic-highatomic", ("alloc-reserves", "pcp-miss-to-buddy")),
     FixSpec("free-highatomic", ("fast-highatomic", "fast-negative-fix")),

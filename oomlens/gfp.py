@@ -27,8 +27,16 @@ ZONE_NAMES: tuple[str, ...] = ("DMA", "DMA32", "Normal", "HighMem", "Movable")
 
 # gfp_zone() on the four zone-modifier bits (DMA 1, HIGHMEM 2, DMA32 4, MOVABLE 8):
 # the GFP_ZONE_TABLE of 2.6.31+; missing keys are GFP_ZONE_BAD.
-_ZONE_TABLE = {0x0: "Normal", 0x1: "DMA", 0x2: "HighMem", 0x4: "DMA32", 0x8: "Normal",
-               0x9: "DMA", 0xA: "Movable", 0xC: "DMA32"}
+_ZONE_TABLE = {
+    0x0: "Normal",
+    0x1: "DMA",
+    0x2: "HighMem",
+    0x4: "DMA32",
+    0x8: "Normal",
+    0x9: "DMA",
+    0xA: "Movable",
+    0xC: "DMA32",
+}
 
 
 @dataclass(frozen=True)
@@ -49,8 +57,9 @@ class GfpDecoding:
         if full in self.flags:
             return True
         lay = _BY_ID.get(self.layout)
-        return bool(lay and lay.wait_era and full == "__GFP_DIRECT_RECLAIM"
-                    and "__GFP_WAIT" in self.flags)
+        return bool(
+            lay and lay.wait_era and full == "__GFP_DIRECT_RECLAIM" and "__GFP_WAIT" in self.flags
+        )
 
 
 class FlagNames(tuple):
@@ -60,8 +69,9 @@ class FlagNames(tuple):
     unknown: tuple[str, ...]  # tokens with no meaning in this layout
     unplaced: tuple[str, ...]  # config-dependent names whose bit cannot be told
 
-    def __new__(cls, flags: tuple[str, ...], mask: int, unknown: tuple[str, ...],
-                unplaced: tuple[str, ...]) -> FlagNames:
+    def __new__(
+        cls, flags: tuple[str, ...], mask: int, unknown: tuple[str, ...], unplaced: tuple[str, ...]
+    ) -> FlagNames:
         obj = super().__new__(cls, flags)
         obj.mask = mask
         obj.unknown = unknown
@@ -128,6 +138,7 @@ def _variant(layout: str, release: str | None) -> Variant:
 
 # ---- decoding ----
 
+
 def render(mask: int, var: Variant) -> str:
     """The kernel's format_flags(): first matching table entries, then leftover bits in hex."""
     parts: list[str] = []
@@ -180,13 +191,18 @@ def decode(mask: int, layout: str, *, release: str | None = None) -> GfpDecoding
         if mask & value:
             flags.append(name)
     return GfpDecoding(
-        mask=mask, layout=layout, flags=tuple(flags), text=render(mask, var),
-        highest_zone=_zone(mask, lay), migratetype=_migratetype(mask, lay, var),
+        mask=mask,
+        layout=layout,
+        flags=tuple(flags),
+        text=render(mask, var),
+        highest_zone=_zone(mask, lay),
+        migratetype=_migratetype(mask, lay, var),
         unknown_bits=mask & ~known,
     )
 
 
 # ---- printed names ----
+
 
 def _token_value(token: str, var: Variant) -> int | None:
     for name, value in var.printed:
@@ -262,8 +278,10 @@ def check_names(mask: int, names: str, layout: str, *, release: str | None = Non
         parts.append(f"mask bits {mask & ~got:#x} not named")
     if got & ~mask:
         parts.append(f"named bits {got & ~mask:#x} not in mask")
-    return f"{names or '(no names)'} is {got:#x} under layout {layout}, mask {mask:#x}: " + \
-        "; ".join(parts)
+    return (
+        f"{names or '(no names)'} is {got:#x} under layout {layout}, mask {mask:#x}: "
+        + "; ".join(parts)
+    )
 
 
 def layout_from_mask(mask: int, names: str | None = None) -> str | None:
@@ -271,18 +289,23 @@ def layout_from_mask(mask: int, names: str | None = None) -> str | None:
     if names is not None:
         # Names are printed from 4.5 on (some 4.4 distribution kernels backported them).
         named = [lay for lay in LAYOUTS_DATA if lay.first >= (4, 4)]
-        exact = [lay.id for lay in named
-                 if any(render(mask, var) == names.strip() for var in lay.variants)]
-        agree = [lay.id for lay in named
-                 if any(_agrees(mask, names, var) for var in lay.variants)]
+        exact = [
+            lay.id
+            for lay in named
+            if any(render(mask, var) == names.strip() for var in lay.variants)
+        ]
+        agree = [lay.id for lay in named if any(_agrees(mask, names, var) for var in lay.variants)]
         for found in (exact, agree):
             if found:
                 guess = _fingerprint(mask)
                 return guess if guess in found else found[-1]
-        partial = [lay.id for lay in named
-                   if not _expand(names, lay.variants[lay.default])[1]
-                   and _expand(names, lay.variants[lay.default])[0] & ~mask == 0
-                   and _expand(names, lay.variants[lay.default])[0]]
+        partial = [
+            lay.id
+            for lay in named
+            if not _expand(names, lay.variants[lay.default])[1]
+            and _expand(names, lay.variants[lay.default])[0] & ~mask == 0
+            and _expand(names, lay.variants[lay.default])[0]
+        ]
         if partial:
             guess = _fingerprint(mask)
             return guess if guess in partial else partial[-1]
@@ -314,6 +337,7 @@ def _fingerprint(mask: int) -> str | None:
 
 
 # ---- zones ----
+
 
 def zone_index(name: str, zones: tuple[str, ...] = GFP_ZONE_NAMES["x86_64"]) -> int | None:
     """Index in ``zones`` of the highest zone a gfp_zone() result allows, or None if invalid.

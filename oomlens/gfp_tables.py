@@ -36,38 +36,118 @@ class Layout:
 _Composite = tuple[str, tuple[str, ...], tuple[str, ...]]
 
 _OLD_COMPOSITE_ORDER = (
-    "GFP_TRANSHUGE", "GFP_TRANSHUGE_LIGHT", "GFP_HIGHUSER_MOVABLE", "GFP_HIGHUSER", "GFP_USER",
-    "GFP_TEMPORARY", "GFP_KERNEL_ACCOUNT", "GFP_KERNEL", "GFP_NOFS", "GFP_ATOMIC", "GFP_NOIO",
-    "GFP_NOWAIT", "GFP_DMA", "__GFP_HIGHMEM", "GFP_DMA32",
+    "GFP_TRANSHUGE",
+    "GFP_TRANSHUGE_LIGHT",
+    "GFP_HIGHUSER_MOVABLE",
+    "GFP_HIGHUSER",
+    "GFP_USER",
+    "GFP_TEMPORARY",
+    "GFP_KERNEL_ACCOUNT",
+    "GFP_KERNEL",
+    "GFP_NOFS",
+    "GFP_ATOMIC",
+    "GFP_NOIO",
+    "GFP_NOWAIT",
+    "GFP_DMA",
+    "__GFP_HIGHMEM",
+    "GFP_DMA32",
 )
 # Singles in the order of the 4.5–6.14 table (mmflags.h __def_gfpflag_names).  Pre-4.4
 # kernels printed no names: their bits take the place of the 4.4 bit they became.
 _OLD_SINGLE_ORDER = (
-    "HIGH", "ATOMIC", "IO", "FS", "COLD", "NOWARN", "REPEAT", "RETRY_MAYFAIL", "NOFAIL",
-    "NORETRY", "NO_GROW", "COMP", "ZERO", "NOMEMALLOC", "MEMALLOC", "HARDWALL", "THISNODE",
-    "RECLAIMABLE", "MOVABLE", "ACCOUNT", "KMEMCG", "NOACCOUNT", "NOTRACK", "WRITE",
-    "GFP:__GFP_RECLAIM", "DIRECT_RECLAIM", "WAIT", "KSWAPD_RECLAIM", "NO_KSWAPD", "OTHER_NODE",
-    "ZEROTAGS", "SKIP_ZERO", "SKIP_KASAN_POISON", "SKIP_KASAN_UNPOISON",
+    "HIGH",
+    "ATOMIC",
+    "IO",
+    "FS",
+    "COLD",
+    "NOWARN",
+    "REPEAT",
+    "RETRY_MAYFAIL",
+    "NOFAIL",
+    "NORETRY",
+    "NO_GROW",
+    "COMP",
+    "ZERO",
+    "NOMEMALLOC",
+    "MEMALLOC",
+    "HARDWALL",
+    "THISNODE",
+    "RECLAIMABLE",
+    "MOVABLE",
+    "ACCOUNT",
+    "KMEMCG",
+    "NOACCOUNT",
+    "NOTRACK",
+    "WRITE",
+    "GFP:__GFP_RECLAIM",
+    "DIRECT_RECLAIM",
+    "WAIT",
+    "KSWAPD_RECLAIM",
+    "NO_KSWAPD",
+    "OTHER_NODE",
+    "ZEROTAGS",
+    "SKIP_ZERO",
+    "SKIP_KASAN_POISON",
+    "SKIP_KASAN_UNPOISON",
 )
 # 6.15+ (ca29a0bf1221 "tracing: gfp: Remove duplication of recording GFP flags"): the
 # singles follow the bit enum, after GFP_DMA32 and __GFP_RECLAIM.
 _NEW_COMPOSITE_ORDER = (
-    "GFP_TRANSHUGE", "GFP_TRANSHUGE_LIGHT", "GFP_HIGHUSER_MOVABLE", "GFP_HIGHUSER", "GFP_USER",
-    "GFP_KERNEL_ACCOUNT", "GFP_KERNEL", "GFP_NOFS", "GFP_ATOMIC", "GFP_NOIO", "GFP_NOWAIT",
-    "GFP_DMA", "GFP_DMA32", "__GFP_RECLAIM",
+    "GFP_TRANSHUGE",
+    "GFP_TRANSHUGE_LIGHT",
+    "GFP_HIGHUSER_MOVABLE",
+    "GFP_HIGHUSER",
+    "GFP_USER",
+    "GFP_KERNEL_ACCOUNT",
+    "GFP_KERNEL",
+    "GFP_NOFS",
+    "GFP_ATOMIC",
+    "GFP_NOIO",
+    "GFP_NOWAIT",
+    "GFP_DMA",
+    "GFP_DMA32",
+    "__GFP_RECLAIM",
 )
 _NEW_SINGLE_ORDER = (
-    "DMA", "HIGHMEM", "DMA32", "MOVABLE", "RECLAIMABLE", "HIGH", "IO", "FS", "ZERO",
-    "DIRECT_RECLAIM", "KSWAPD_RECLAIM", "WRITE", "NOWARN", "RETRY_MAYFAIL", "NOFAIL", "NORETRY",
-    "MEMALLOC", "COMP", "NOMEMALLOC", "HARDWALL", "THISNODE", "ACCOUNT", "ZEROTAGS",
+    "DMA",
+    "HIGHMEM",
+    "DMA32",
+    "MOVABLE",
+    "RECLAIMABLE",
+    "HIGH",
+    "IO",
+    "FS",
+    "ZERO",
+    "DIRECT_RECLAIM",
+    "KSWAPD_RECLAIM",
+    "WRITE",
+    "NOWARN",
+    "RETRY_MAYFAIL",
+    "NOFAIL",
+    "NORETRY",
+    "MEMALLOC",
+    "COMP",
+    "NOMEMALLOC",
+    "HARDWALL",
+    "THISNODE",
+    "ACCOUNT",
+    "ZEROTAGS",
 )
 
 # Names that exist only with some configs and whose bit moves with them (6.10+ enum,
 # and the KASAN/lockdep bits generally): recognised in printed names, never placed.
-CONFIG_NAMES = frozenset({
-    "__GFP_NOLOCKDEP", "__GFP_SKIP_ZERO", "__GFP_SKIP_KASAN", "__GFP_SKIP_KASAN_POISON",
-    "__GFP_SKIP_KASAN_UNPOISON", "__GFP_NO_OBJ_EXT", "__GFP_ZEROTAGS", "__GFP_CMA",
-})
+CONFIG_NAMES = frozenset(
+    {
+        "__GFP_NOLOCKDEP",
+        "__GFP_SKIP_ZERO",
+        "__GFP_SKIP_KASAN",
+        "__GFP_SKIP_KASAN_POISON",
+        "__GFP_SKIP_KASAN_UNPOISON",
+        "__GFP_NO_OBJ_EXT",
+        "__GFP_ZEROTAGS",
+        "__GFP_CMA",
+    }
+)
 
 
 def _value(name: str, bits: dict[str, int], comps: dict[str, int]) -> int:
@@ -76,8 +156,14 @@ def _value(name: str, bits: dict[str, int], comps: dict[str, int]) -> int:
     return bits[name]
 
 
-def _variant(first: Version, bits: dict[str, int], comp_defs: tuple[_Composite, ...],
-             *, new_order: bool = False, unprinted: tuple[str, ...] = ()) -> Variant:
+def _variant(
+    first: Version,
+    bits: dict[str, int],
+    comp_defs: tuple[_Composite, ...],
+    *,
+    new_order: bool = False,
+    unprinted: tuple[str, ...] = (),
+) -> Variant:
     comps: dict[str, int] = {}
     for name, plus, minus in comp_defs:
         value = 0
@@ -112,9 +198,21 @@ def _variant(first: Version, bits: dict[str, int], comp_defs: tuple[_Composite, 
 # ---- pre-4.4: kernels printed the hex mask only; names below are for the reader ----
 
 _P26_BITS = {
-    "DMA": 0x1, "HIGHMEM": 0x2, "WAIT": 0x10, "HIGH": 0x20, "IO": 0x40, "FS": 0x80,
-    "COLD": 0x100, "NOWARN": 0x200, "REPEAT": 0x400, "NOFAIL": 0x800, "NORETRY": 0x1000,
-    "NO_GROW": 0x2000, "COMP": 0x4000, "ZERO": 0x8000, "NOMEMALLOC": 0x10000,
+    "DMA": 0x1,
+    "HIGHMEM": 0x2,
+    "WAIT": 0x10,
+    "HIGH": 0x20,
+    "IO": 0x40,
+    "FS": 0x80,
+    "COLD": 0x100,
+    "NOWARN": 0x200,
+    "REPEAT": 0x400,
+    "NOFAIL": 0x800,
+    "NORETRY": 0x1000,
+    "NO_GROW": 0x2000,
+    "COMP": 0x4000,
+    "ZERO": 0x8000,
+    "NOMEMALLOC": 0x10000,
 }
 _P26_COMPS: tuple[_Composite, ...] = (
     ("GFP_KERNEL", ("WAIT", "IO", "FS"), ()),
@@ -149,22 +247,50 @@ _P2623_COMPS = _P2614_COMPS + (
 # WRITE (3.2), MEMALLOC (3.6); 0x100000 was KMEMCG in 3.8–3.14 and NOACCOUNT in 4.1–4.3.
 _P2631_BITS = {k: v for k, v in _P2623_BITS.items() if k != "MOVABLE"}
 _P2631_BITS.update({"MOVABLE": 0x8, "NOTRACK": 0x200000})
-_P2638_BITS = {**_P2631_BITS, "NO_KSWAPD": 0x400000, "OTHER_NODE": 0x800000,
-               "WRITE": 0x1000000, "MEMALLOC": 0x2000}
+_P2638_BITS = {
+    **_P2631_BITS,
+    "NO_KSWAPD": 0x400000,
+    "OTHER_NODE": 0x800000,
+    "WRITE": 0x1000000,
+    "MEMALLOC": 0x2000,
+}
 _P2638_COMPS = _P2623_COMPS + (
-    ("GFP_TRANSHUGE", ("GFP_HIGHUSER_MOVABLE", "COMP", "NOMEMALLOC", "NORETRY", "NOWARN",
-                       "NO_KSWAPD"), ()),
+    (
+        "GFP_TRANSHUGE",
+        ("GFP_HIGHUSER_MOVABLE", "COMP", "NOMEMALLOC", "NORETRY", "NOWARN", "NO_KSWAPD"),
+        (),
+    ),
 )
 
 # ---- 4.4 → : __GFP_WAIT split into ATOMIC / DIRECT_RECLAIM / KSWAPD_RECLAIM (d0164adc89f6) ----
 
 _L44_BITS = {
-    "DMA": 0x1, "HIGHMEM": 0x2, "DMA32": 0x4, "MOVABLE": 0x8, "RECLAIMABLE": 0x10,
-    "HIGH": 0x20, "IO": 0x40, "FS": 0x80, "COLD": 0x100, "NOWARN": 0x200, "REPEAT": 0x400,
-    "NOFAIL": 0x800, "NORETRY": 0x1000, "MEMALLOC": 0x2000, "COMP": 0x4000, "ZERO": 0x8000,
-    "NOMEMALLOC": 0x10000, "HARDWALL": 0x20000, "THISNODE": 0x40000, "ATOMIC": 0x80000,
-    "ACCOUNT": 0x100000, "NOTRACK": 0x200000, "DIRECT_RECLAIM": 0x400000,
-    "OTHER_NODE": 0x800000, "WRITE": 0x1000000, "KSWAPD_RECLAIM": 0x2000000,
+    "DMA": 0x1,
+    "HIGHMEM": 0x2,
+    "DMA32": 0x4,
+    "MOVABLE": 0x8,
+    "RECLAIMABLE": 0x10,
+    "HIGH": 0x20,
+    "IO": 0x40,
+    "FS": 0x80,
+    "COLD": 0x100,
+    "NOWARN": 0x200,
+    "REPEAT": 0x400,
+    "NOFAIL": 0x800,
+    "NORETRY": 0x1000,
+    "MEMALLOC": 0x2000,
+    "COMP": 0x4000,
+    "ZERO": 0x8000,
+    "NOMEMALLOC": 0x10000,
+    "HARDWALL": 0x20000,
+    "THISNODE": 0x40000,
+    "ATOMIC": 0x80000,
+    "ACCOUNT": 0x100000,
+    "NOTRACK": 0x200000,
+    "DIRECT_RECLAIM": 0x400000,
+    "OTHER_NODE": 0x800000,
+    "WRITE": 0x1000000,
+    "KSWAPD_RECLAIM": 0x2000000,
 }
 _BASE_COMPS: tuple[_Composite, ...] = (
     ("__GFP_RECLAIM", ("DIRECT_RECLAIM", "KSWAPD_RECLAIM"), ()),
@@ -182,14 +308,23 @@ _BASE_COMPS: tuple[_Composite, ...] = (
 )
 _TEMPORARY: _Composite = ("GFP_TEMPORARY", ("__GFP_RECLAIM", "IO", "FS", "RECLAIMABLE"), ())
 # 4.4–4.5: THP masks drop only kswapd; 4.6 (Mel Gorman's THP defrag rework) drops both.
-_TH_44: _Composite = ("GFP_TRANSHUGE", ("GFP_HIGHUSER_MOVABLE", "COMP", "NOMEMALLOC",
-                                        "NORETRY", "NOWARN"), ("KSWAPD_RECLAIM",))
-_TH_46: _Composite = ("GFP_TRANSHUGE", ("GFP_HIGHUSER_MOVABLE", "COMP", "NOMEMALLOC",
-                                        "NORETRY", "NOWARN"), ("__GFP_RECLAIM",))
+_TH_44: _Composite = (
+    "GFP_TRANSHUGE",
+    ("GFP_HIGHUSER_MOVABLE", "COMP", "NOMEMALLOC", "NORETRY", "NOWARN"),
+    ("KSWAPD_RECLAIM",),
+)
+_TH_46: _Composite = (
+    "GFP_TRANSHUGE",
+    ("GFP_HIGHUSER_MOVABLE", "COMP", "NOMEMALLOC", "NORETRY", "NOWARN"),
+    ("__GFP_RECLAIM",),
+)
 # 4.8: GFP_TRANSHUGE_LIGHT, and GFP_TRANSHUGE = LIGHT | DIRECT_RECLAIM.
 _TH_48: tuple[_Composite, ...] = (
-    ("GFP_TRANSHUGE_LIGHT", ("GFP_HIGHUSER_MOVABLE", "COMP", "NOMEMALLOC", "NOWARN"),
-     ("__GFP_RECLAIM",)),
+    (
+        "GFP_TRANSHUGE_LIGHT",
+        ("GFP_HIGHUSER_MOVABLE", "COMP", "NOMEMALLOC", "NOWARN"),
+        ("__GFP_RECLAIM",),
+    ),
     ("GFP_TRANSHUGE", ("GFP_TRANSHUGE_LIGHT", "DIRECT_RECLAIM"), ()),
 )
 
@@ -212,34 +347,81 @@ _L415_BITS = _no(_L413_BITS, "COLD", "NOTRACK")
 
 # 4.18: Shakeel Butt's compaction of the freed bits.
 _L418_BITS = {
-    "DMA": 0x1, "HIGHMEM": 0x2, "DMA32": 0x4, "MOVABLE": 0x8, "RECLAIMABLE": 0x10,
-    "HIGH": 0x20, "IO": 0x40, "FS": 0x80, "WRITE": 0x100, "NOWARN": 0x200,
-    "RETRY_MAYFAIL": 0x400, "NOFAIL": 0x800, "NORETRY": 0x1000, "MEMALLOC": 0x2000,
-    "COMP": 0x4000, "ZERO": 0x8000, "NOMEMALLOC": 0x10000, "HARDWALL": 0x20000,
-    "THISNODE": 0x40000, "ATOMIC": 0x80000, "ACCOUNT": 0x100000, "DIRECT_RECLAIM": 0x200000,
-    "KSWAPD_RECLAIM": 0x400000, "NOLOCKDEP": 0x800000,
+    "DMA": 0x1,
+    "HIGHMEM": 0x2,
+    "DMA32": 0x4,
+    "MOVABLE": 0x8,
+    "RECLAIMABLE": 0x10,
+    "HIGH": 0x20,
+    "IO": 0x40,
+    "FS": 0x80,
+    "WRITE": 0x100,
+    "NOWARN": 0x200,
+    "RETRY_MAYFAIL": 0x400,
+    "NOFAIL": 0x800,
+    "NORETRY": 0x1000,
+    "MEMALLOC": 0x2000,
+    "COMP": 0x4000,
+    "ZERO": 0x8000,
+    "NOMEMALLOC": 0x10000,
+    "HARDWALL": 0x20000,
+    "THISNODE": 0x40000,
+    "ATOMIC": 0x80000,
+    "ACCOUNT": 0x100000,
+    "DIRECT_RECLAIM": 0x200000,
+    "KSWAPD_RECLAIM": 0x400000,
+    "NOLOCKDEP": 0x800000,
 }
 
 # 5.1: Alexey Dobriyan's "mm: shuffle GFP_* flags".
 _L51_BITS = {
-    "DMA": 0x1, "HIGHMEM": 0x2, "DMA32": 0x4, "MOVABLE": 0x8, "RECLAIMABLE": 0x10,
-    "HIGH": 0x20, "IO": 0x40, "FS": 0x80, "ZERO": 0x100, "ATOMIC": 0x200,
-    "DIRECT_RECLAIM": 0x400, "KSWAPD_RECLAIM": 0x800, "WRITE": 0x1000, "NOWARN": 0x2000,
-    "RETRY_MAYFAIL": 0x4000, "NOFAIL": 0x8000, "NORETRY": 0x10000, "MEMALLOC": 0x20000,
-    "COMP": 0x40000, "NOMEMALLOC": 0x80000, "HARDWALL": 0x100000, "THISNODE": 0x200000,
-    "ACCOUNT": 0x400000, "NOLOCKDEP": 0x800000,
+    "DMA": 0x1,
+    "HIGHMEM": 0x2,
+    "DMA32": 0x4,
+    "MOVABLE": 0x8,
+    "RECLAIMABLE": 0x10,
+    "HIGH": 0x20,
+    "IO": 0x40,
+    "FS": 0x80,
+    "ZERO": 0x100,
+    "ATOMIC": 0x200,
+    "DIRECT_RECLAIM": 0x400,
+    "KSWAPD_RECLAIM": 0x800,
+    "WRITE": 0x1000,
+    "NOWARN": 0x2000,
+    "RETRY_MAYFAIL": 0x4000,
+    "NOFAIL": 0x8000,
+    "NORETRY": 0x10000,
+    "MEMALLOC": 0x20000,
+    "COMP": 0x40000,
+    "NOMEMALLOC": 0x80000,
+    "HARDWALL": 0x100000,
+    "THISNODE": 0x200000,
+    "ACCOUNT": 0x400000,
+    "NOLOCKDEP": 0x800000,
 }
 # 5.14: __GFP_ZEROTAGS 0x800000 (printed), SKIP_KASAN_POISON, NOLOCKDEP pushed up.
-_L514_BITS = {**_L51_BITS, "ZEROTAGS": 0x800000, "SKIP_KASAN_POISON": 0x1000000,
-              "NOLOCKDEP": 0x2000000}
+_L514_BITS = {
+    **_L51_BITS,
+    "ZEROTAGS": 0x800000,
+    "SKIP_KASAN_POISON": 0x1000000,
+    "NOLOCKDEP": 0x2000000,
+}
 # 5.18: SKIP_ZERO / SKIP_KASAN_UNPOISON / SKIP_KASAN_POISON (only with KASAN_HW_TAGS).
-_L518_BITS = {**_L51_BITS, "ZEROTAGS": 0x800000, "SKIP_ZERO": 0x1000000,
-              "SKIP_KASAN_UNPOISON": 0x2000000, "SKIP_KASAN_POISON": 0x4000000,
-              "NOLOCKDEP": 0x8000000}
+_L518_BITS = {
+    **_L51_BITS,
+    "ZEROTAGS": 0x800000,
+    "SKIP_ZERO": 0x1000000,
+    "SKIP_KASAN_UNPOISON": 0x2000000,
+    "SKIP_KASAN_POISON": 0x4000000,
+    "NOLOCKDEP": 0x8000000,
+}
 # 6.3: "mm: discard __GFP_ATOMIC" (2973d8229b78) frees 0x200.
 _L63_BITS = _no(_L518_BITS, "ATOMIC")
-_L63_COMPS = tuple(c if c[0] != "GFP_ATOMIC" else ("GFP_ATOMIC", ("HIGH", "KSWAPD_RECLAIM"), ())
-                   for c in _BASE_COMPS)
+_L63_COMPS = tuple(
+    c if c[0] != "GFP_ATOMIC" else ("GFP_ATOMIC", ("HIGH", "KSWAPD_RECLAIM"), ())
+    for c in _BASE_COMPS
+)
 # 6.10: "mm: enumerate all gfp flags" (772dd0342727): bits above ZEROTAGS depend on config.
 _L610_BITS = {k: v for k, v in _L63_BITS.items() if v <= 0x800000}
 
@@ -247,48 +429,114 @@ _CFG = ("NOLOCKDEP",)  # never in the %pGg table before 6.15
 _KASAN_514 = ("SKIP_KASAN_POISON",)  # 5.14–5.17 table: UNVERIFIED, printed as hex here
 
 LAYOUTS_DATA: tuple[Layout, ...] = (
-    Layout("2.6.0", (2, 6, 0), (
-        _variant((2, 6, 0), _P26_BITS, _P26_COMPS),
-    ), 0, True, 0, "none", False),
-    Layout("2.6.14", (2, 6, 14), (
-        _variant((2, 6, 14), _P2614_BITS, _P2614_COMPS),
-    ), 0, True, 0, "none", False),
-    Layout("2.6.23", (2, 6, 23), (
-        _variant((2, 6, 23), _P2623_BITS, _P2623_COMPS),
-    ), 0, True, 0x100000, "old", False),
-    Layout("2.6.31", (2, 6, 31), (
-        _variant((2, 6, 31), _P2631_BITS, _P2623_COMPS),
-        _variant((2, 6, 38), _P2638_BITS, _P2638_COMPS),
-        _variant((3, 8), {**_P2638_BITS, "KMEMCG": 0x100000}, _P2638_COMPS),
-        _variant((3, 15), _P2638_BITS, _P2638_COMPS),
-        _variant((4, 1), {**_P2638_BITS, "NOACCOUNT": 0x100000}, _P2638_COMPS),
-    ), 1, True, 0x8, "old", True),
-    Layout("4.4", (4, 4), (
-        _variant((4, 4), _L44_NOACCT, _BASE_NOACCT + (_TEMPORARY, _TH_44)),
-        _variant((4, 5), _L44_BITS, _BASE_COMPS + (_TEMPORARY, _TH_44)),
-        _variant((4, 6), _L44_BITS, _BASE_COMPS + (_TEMPORARY, _TH_46)),
-        _variant((4, 8), _L44_BITS, _BASE_COMPS + (_TEMPORARY,) + _TH_48),
-    ), 3, False, 0x8, "new", True),
-    Layout("4.10", (4, 10), (
-        _variant((4, 10), _L410_BITS, _BASE_COMPS + (_TEMPORARY,) + _TH_48),
-        _variant((4, 12), _L412_BITS, _BASE_COMPS + (_TEMPORARY,) + _TH_48, unprinted=_CFG),
-        _variant((4, 13), _L413_BITS, _BASE_COMPS + (_TEMPORARY,) + _TH_48, unprinted=_CFG),
-        _variant((4, 14), _L413_BITS, _BASE_COMPS + _TH_48, unprinted=_CFG),
-        _variant((4, 15), _L415_BITS, _BASE_COMPS + _TH_48, unprinted=_CFG),
-    ), 0, False, 0x8, "new", True),
-    Layout("4.18", (4, 18), (
-        _variant((4, 18), _L418_BITS, _BASE_COMPS + _TH_48, unprinted=_CFG),
-    ), 0, False, 0x8, "new", True),
-    Layout("5.1", (5, 1), (
-        _variant((5, 1), _L51_BITS, _BASE_COMPS + _TH_48, unprinted=_CFG),
-        _variant((5, 14), _L514_BITS, _BASE_COMPS + _TH_48, unprinted=_CFG + _KASAN_514),
-        _variant((5, 18), _L518_BITS, _BASE_COMPS + _TH_48, unprinted=_CFG),
-    ), 2, False, 0x8, "new", True),
-    Layout("6.3", (6, 3), (
-        _variant((6, 3), _L63_BITS, _L63_COMPS + _TH_48, unprinted=_CFG),
-        _variant((6, 10), _L610_BITS, _L63_COMPS + _TH_48),
-        _variant((6, 15), _L610_BITS, _L63_COMPS + _TH_48, new_order=True),
-    ), 1, False, 0x8, "new", True),
+    Layout(
+        "2.6.0", (2, 6, 0), (_variant((2, 6, 0), _P26_BITS, _P26_COMPS),), 0, True, 0, "none", False
+    ),
+    Layout(
+        "2.6.14",
+        (2, 6, 14),
+        (_variant((2, 6, 14), _P2614_BITS, _P2614_COMPS),),
+        0,
+        True,
+        0,
+        "none",
+        False,
+    ),
+    Layout(
+        "2.6.23",
+        (2, 6, 23),
+        (_variant((2, 6, 23), _P2623_BITS, _P2623_COMPS),),
+        0,
+        True,
+        0x100000,
+        "old",
+        False,
+    ),
+    Layout(
+        "2.6.31",
+        (2, 6, 31),
+        (
+            _variant((2, 6, 31), _P2631_BITS, _P2623_COMPS),
+            _variant((2, 6, 38), _P2638_BITS, _P2638_COMPS),
+            _variant((3, 8), {**_P2638_BITS, "KMEMCG": 0x100000}, _P2638_COMPS),
+            _variant((3, 15), _P2638_BITS, _P2638_COMPS),
+            _variant((4, 1), {**_P2638_BITS, "NOACCOUNT": 0x100000}, _P2638_COMPS),
+        ),
+        1,
+        True,
+        0x8,
+        "old",
+        True,
+    ),
+    Layout(
+        "4.4",
+        (4, 4),
+        (
+            _variant((4, 4), _L44_NOACCT, _BASE_NOACCT + (_TEMPORARY, _TH_44)),
+            _variant((4, 5), _L44_BITS, _BASE_COMPS + (_TEMPORARY, _TH_44)),
+            _variant((4, 6), _L44_BITS, _BASE_COMPS + (_TEMPORARY, _TH_46)),
+            _variant((4, 8), _L44_BITS, _BASE_COMPS + (_TEMPORARY,) + _TH_48),
+        ),
+        3,
+        False,
+        0x8,
+        "new",
+        True,
+    ),
+    Layout(
+        "4.10",
+        (4, 10),
+        (
+            _variant((4, 10), _L410_BITS, _BASE_COMPS + (_TEMPORARY,) + _TH_48),
+            _variant((4, 12), _L412_BITS, _BASE_COMPS + (_TEMPORARY,) + _TH_48, unprinted=_CFG),
+            _variant((4, 13), _L413_BITS, _BASE_COMPS + (_TEMPORARY,) + _TH_48, unprinted=_CFG),
+            _variant((4, 14), _L413_BITS, _BASE_COMPS + _TH_48, unprinted=_CFG),
+            _variant((4, 15), _L415_BITS, _BASE_COMPS + _TH_48, unprinted=_CFG),
+        ),
+        0,
+        False,
+        0x8,
+        "new",
+        True,
+    ),
+    Layout(
+        "4.18",
+        (4, 18),
+        (_variant((4, 18), _L418_BITS, _BASE_COMPS + _TH_48, unprinted=_CFG),),
+        0,
+        False,
+        0x8,
+        "new",
+        True,
+    ),
+    Layout(
+        "5.1",
+        (5, 1),
+        (
+            _variant((5, 1), _L51_BITS, _BASE_COMPS + _TH_48, unprinted=_CFG),
+            _variant((5, 14), _L514_BITS, _BASE_COMPS + _TH_48, unprinted=_CFG + _KASAN_514),
+            _variant((5, 18), _L518_BITS, _BASE_COMPS + _TH_48, unprinted=_CFG),
+        ),
+        2,
+        False,
+        0x8,
+        "new",
+        True,
+    ),
+    Layout(
+        "6.3",
+        (6, 3),
+        (
+            _variant((6, 3), _L63_BITS, _L63_COMPS + _TH_48, unprinted=_CFG),
+            _variant((6, 10), _L610_BITS, _L63_COMPS + _TH_48),
+            _variant((6, 15), _L610_BITS, _L63_COMPS + _TH_48, new_order=True),
+        ),
+        1,
+        False,
+        0x8,
+        "new",
+        True,
+    ),
 )
 
 # linux-next snapshots carry the next merge window's code: a snapshot dated on or after

@@ -45,8 +45,13 @@ def _cache_file() -> str | bool:
         try:
             os.makedirs(folder, exist_ok=True)
             if os.access(folder, os.W_OK):
-                return True if folder == tempfile.gettempdir() else os.path.join(
-                    folder, f"report-lark-{os.getuid() if hasattr(os, 'getuid') else 0}.cache")
+                return (
+                    True
+                    if folder == tempfile.gettempdir()
+                    else os.path.join(
+                        folder, f"report-lark-{os.getuid() if hasattr(os, 'getuid') else 0}.cache"
+                    )
+                )
         except OSError:
             continue
     return False

@@ -58,8 +58,13 @@ def _highatomic_cause(rp: Replay, t: int | None) -> Cause:
     return Cause(V.HIGHATOMIC_STRANDED, status, head, _material(head, t))
 
 
-def _causes(state: AllocatorState, req: Request, profile: KernelProfile, rp: Replay,
-            nodes: frozenset[int] | None) -> list[Cause]:
+def _causes(
+    state: AllocatorState,
+    req: Request,
+    profile: KernelProfile,
+    rp: Replay,
+    nodes: frozenset[int] | None,
+) -> list[Cause]:
     t = _threshold(rp)
     out = [_highatomic_cause(rp, t)]
     if not rp.slow_flags.cma and any(c.zone.cma for c in rp.zones):
@@ -69,14 +74,26 @@ def _causes(state: AllocatorState, req: Request, profile: KernelProfile, rp: Rep
     protected = [c for c in rp.zones if c.reserve and c.reserve[1] > 0]
     if protected:
         alt = replay(state, req, profile, drop_lowmem=True, nodes=nodes)
-        head = _sum([(max(0, c.zone.free_bounds[0] - c.min_effective),
-                      max(0, c.zone.free_bounds[1] - c.min_effective)) for c in protected])
+        head = _sum(
+            [
+                (
+                    max(0, c.zone.free_bounds[0] - c.min_effective),
+                    max(0, c.zone.free_bounds[1] - c.min_effective),
+                )
+                for c in protected
+            ]
+        )
         out.append(Cause(V.LOWMEM_PROTECTED, _status(alt.outcome), head, _material(head, t)))
     if rp.order > 0:
         frag = [c for c in rp.zones if c.slow != "fail" and c.freelist != "pass"]
         head = _sum([type_pages(c.zone, c.letters, 0, rp.order - 1) for c in frag])
-        status = "certain" if any(c.slow == "pass" and c.freelist == "fail" for c in frag) \
-            else "likely" if frag else "no"
+        status = (
+            "certain"
+            if any(c.slow == "pass" and c.freelist == "fail" for c in frag)
+            else "likely"
+            if frag
+            else "no"
+        )
         out.append(Cause(V.FRAGMENTED, status, head, head[1] > 0))
         # For a high-order request the binding limit is one free block, not the
         # watermark: a counterfactual that certainly serves it is material however
@@ -85,23 +102,32 @@ def _causes(state: AllocatorState, req: Request, profile: KernelProfile, rp: Rep
     return out
 
 
-def _factors(rp: Replay, causes: list[Cause], primary: str, report: Report,
-             profile: KernelProfile) -> tuple[V.Factor, ...]:
+def _factors(
+    rp: Replay, causes: list[Cause], primary: str, report: Report, profile: KernelProfile
+) -> tuple[V.Factor, ...]:
     t = _threshold(rp)
-    out = [V.Factor(c.code, c.headroom, c.material) for c in causes
-           if c.code != primary and c.status != "no"]
+    out = [
+        V.Factor(c.code, c.headroom, c.material)
+        for c in causes
+        if c.code != primary and c.status != "no"
+    ]
     pcp = sum(c.zone.free_pcp or 0 for c in rp.zones)
     if pcp:
         out.append(V.Factor(V.PCP_HELD, (0, pcp), _material((0, pcp), t)))
     h = _sum([c.bounds.h_pages for c in rp.zones])
-    if (report.kind == "oom" and h[1] and rp.kernel_could_unreserve
-            and profile.has("unreserve-before-oom")):
+    if (
+        report.kind == "oom"
+        and h[1]
+        and rp.kernel_could_unreserve
+        and profile.has("unreserve-before-oom")
+    ):
         out.append(V.Factor(V.RESERVE_REMADE, h, _material(h, t)))
     return tuple(out)
 
 
-def _kernel_serves(state: AllocatorState, req: Request, profile: KernelProfile,
-                   nodes: frozenset[int] | None) -> bool:
+def _kernel_serves(
+    state: AllocatorState, req: Request, profile: KernelProfile, nodes: frozenset[int] | None
+) -> bool:
     """Whether a kernel with ``profile`` would certainly have served the request."""
     rp = replay(state, req, profile, nodes=nodes)
     if rp.outcome == "pass":
@@ -116,8 +142,10 @@ def _fixes(state, req, profile, nodes, rp: Replay) -> tuple[V.Fix, ...]:
     # it was did not certainly serve the request, the kernel with the fix does.
     if _kernel_serves(state, req, profile, nodes):
         return tuple(spec.record(False) for spec in missing_fixes(profile))
-    return tuple(spec.record(_kernel_serves(state, req, with_fix(profile, spec), nodes))
-                 for spec in missing_fixes(profile))
+    return tuple(
+        spec.record(_kernel_serves(state, req, with_fix(profile, spec), nodes))
+        for spec in missing_fixes(profile)
+    )
 
 
 def _deciders(rp: Replay, profile: KernelProfile) -> tuple[str, ...]:
@@ -128,8 +156,12 @@ def _deciders(rp: Replay, profile: KernelProfile) -> tuple[str, ...]:
             out.append("lowmem_reserve")
         if c.slow == "depends" and c.zone.free_bounds[0] != c.zone.free_bounds[1]:
             out.append("exact free pages")
-        if (c.slow == "depends" and profile.has("highatomic") and c.bounds.basis != "printed"
-                and c.bounds.nr[0] != c.bounds.nr[1]):
+        if (
+            c.slow == "depends"
+            and profile.has("highatomic")
+            and c.bounds.basis != "printed"
+            and c.bounds.nr[0] != c.bounds.nr[1]
+        ):
             out.append("reserved_highatomic")
         if c.freelist == "depends":
             out.append("buddy lines" if c.zone.areas is None else "migratetype letters")
@@ -138,8 +170,13 @@ def _deciders(rp: Replay, profile: KernelProfile) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out)) or ("decision-time state",)
 
 
-def _zone_verdict(report: Report, state: AllocatorState, req: Request, profile: KernelProfile,
-                  nodes: frozenset[int] | None) -> V.Verdict:
+def _zone_verdict(
+    report: Report,
+    state: AllocatorState,
+    req: Request,
+    profile: KernelProfile,
+    nodes: frozenset[int] | None,
+) -> V.Verdict:
     rp = replay(state, req, profile, nodes=nodes)
     evidence = replay_evidence(rp, profile)
     missing = tuple(dict.fromkeys(state.missing + rp.missing))
@@ -169,25 +206,37 @@ def _zone_verdict(report: Report, state: AllocatorState, req: Request, profile: 
     if missing and code != V.UNDETERMINED and conf == "certain":
         conf = "likely"
     factors = _factors(rp, causes, code, report, profile)
-    if code == V.HIGHATOMIC_STRANDED and conf == "certain" and any(
-            f.code == V.RESERVE_REMADE for f in factors):
+    if (
+        code == V.HIGHATOMIC_STRANDED
+        and conf == "certain"
+        and any(f.code == V.RESERVE_REMADE for f in factors)
+    ):
         # This kernel unreserves before it OOMs: the (H) blocks it printed were
         # most likely reserved again after the decision (DESIGN: reserve-remade).
         conf = "likely"
-    return V.Verdict(code=code, unreserve_would_avoid=would, confidence=conf,
-                     unreserve_rounds=rounds, kernel_could_unreserve=rp.kernel_could_unreserve,
-                     factors=factors, evidence=evidence,
-                     fixes=_fixes(state, req, profile, nodes, rp), missing=missing,
-                     profile=profile.label)
+    return V.Verdict(
+        code=code,
+        unreserve_would_avoid=would,
+        confidence=conf,
+        unreserve_rounds=rounds,
+        kernel_could_unreserve=rp.kernel_could_unreserve,
+        factors=factors,
+        evidence=evidence,
+        fixes=_fixes(state, req, profile, nodes, rp),
+        missing=missing,
+        profile=profile.label,
+    )
 
 
 def _is_memcg(report: Report) -> bool:
     c = report.constraint
-    return (report.kind == "memcg-oom"
-            or (report.header is not None and report.header.kind == "memcg-oom")
-            or (c is not None and (c.constraint == "CONSTRAINT_MEMCG" or bool(c.get("oom_memcg"))))
-            or (report.killed is not None and (report.killed.reason or "").startswith("Memory cg"))
-            or (report.memcg is not None and report.memcg.limit_of is not None))
+    return (
+        report.kind == "memcg-oom"
+        or (report.header is not None and report.header.kind == "memcg-oom")
+        or (c is not None and (c.constraint == "CONSTRAINT_MEMCG" or bool(c.get("oom_memcg"))))
+        or (report.killed is not None and (report.killed.reason or "").startswith("Memory cg"))
+        or (report.memcg is not None and report.memcg.limit_of is not None)
+    )
 
 
 def _nodes(text: str | None) -> frozenset[int] | None:
@@ -206,8 +255,12 @@ def _nodes(text: str | None) -> frozenset[int] | None:
 
 def _allowed_nodes(report: Report) -> frozenset[int] | None:
     h, c = report.header, report.constraint
-    for text in ((c.get("nodemask") if c else None), h and h.nodemask,
-                 (c.get("mems_allowed") if c else None), h and h.mems_allowed):
+    for text in (
+        (c.get("nodemask") if c else None),
+        h and h.nodemask,
+        (c.get("mems_allowed") if c else None),
+        h and h.mems_allowed,
+    ):
         nodes = _nodes(text)
         if nodes is not None:
             return nodes
@@ -230,10 +283,20 @@ def _not_a_shortage(report: Report, state: AllocatorState) -> bool:
     return False
 
 
-def _simple(code: str, profile: KernelProfile, would: bool | None, conf: str = "certain",
-            missing: tuple[str, ...] = ()) -> V.Verdict:
-    return V.Verdict(code=code, unreserve_would_avoid=would, confidence=conf, missing=missing,
-                     profile=profile.label)
+def _simple(
+    code: str,
+    profile: KernelProfile,
+    would: bool | None,
+    conf: str = "certain",
+    missing: tuple[str, ...] = (),
+) -> V.Verdict:
+    return V.Verdict(
+        code=code,
+        unreserve_would_avoid=would,
+        confidence=conf,
+        missing=missing,
+        profile=profile.label,
+    )
 
 
 def analyze(report: Report, options: Options) -> tuple[Request | None, V.Verdict | None]:
@@ -256,12 +319,19 @@ def analyze(report: Report, options: Options) -> tuple[Request | None, V.Verdict
     return req, replace(verdict, assumptions=tuple(dict.fromkeys(assumptions)))
 
 
-def _judge_zones(report: Report, state: AllocatorState, req: Request, profile: KernelProfile,
-                 dec_missing: tuple[str, ...]) -> V.Verdict:
+def _judge_zones(
+    report: Report,
+    state: AllocatorState,
+    req: Request,
+    profile: KernelProfile,
+    dec_missing: tuple[str, ...],
+) -> V.Verdict:
     allowed = _allowed_nodes(report)
     nodes_seen = {z.node for z in state.zones if z.node is not None}
     constrained_by_line = report.constraint is not None and report.constraint.constraint in (
-        "CONSTRAINT_CPUSET", "CONSTRAINT_MEMORY_POLICY")
+        "CONSTRAINT_CPUSET",
+        "CONSTRAINT_MEMORY_POLICY",
+    )
     narrow = allowed if allowed is not None and nodes_seen - allowed else None
     verdict = _zone_verdict(report, state, req, profile, narrow)
     if narrow is not None:
@@ -274,11 +344,13 @@ def _judge_zones(report: Report, state: AllocatorState, req: Request, profile: K
     if dec_missing:
         verdict = replace(verdict, missing=tuple(dict.fromkeys(verdict.missing + dec_missing)))
     if profile.uncertain:
-        alt = _zone_verdict(report, state, req, profile.with_features(tuple(profile.uncertain)),
-                            narrow)
+        alt = _zone_verdict(
+            report, state, req, profile.with_features(tuple(profile.uncertain)), narrow
+        )
         if (alt.code, alt.unreserve_would_avoid) != (verdict.code, verdict.unreserve_would_avoid):
             verdict = replace(
-                verdict, confidence="likely" if verdict.confidence == "certain"
-                else verdict.confidence,
-                assumptions=verdict.assumptions + ("kernel-features-uncertain",))
+                verdict,
+                confidence="likely" if verdict.confidence == "certain" else verdict.confidence,
+                assumptions=verdict.assumptions + ("kernel-features-uncertain",),
+            )
     return verdict

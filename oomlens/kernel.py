@@ -36,62 +36,203 @@ class Feature:
 
 
 FEATURES: tuple[Feature, ...] = (
-    Feature("highatomic", "0aaa29a56e4f", "mm, page_alloc: reserve pageblocks for high-order "
-            "atomic allocations on demand", "4.4", "reserve_highatomic_pageblock"),
-    Feature("order0-watermark", "97a16fc82a7c", "mm, page_alloc: only enforce watermarks for "
-            "order-0 allocations", "4.4", "__zone_watermark_ok"),
-    Feature("watermark-fast", "48ee5f3696f6", "mm, page_alloc: shortcut watermark checks for "
-            "order-0 pages", "4.7", "zone_watermark_fast"),
-    Feature("should-reclaim-retry", "0a0337e0d1d1", "mm, oom: rework oom detection", "4.7",
-            "should_reclaim_retry"),
-    Feature("no-steal-highatomic", "88ed365ea227", "mm: don't steal highatomic pageblock",
-            "4.10", "__rmqueue_fallback", vendor=True),
-    Feature("no-double-decrease", "4855e4a7f29d", "mm: prevent double decrease of "
-            "nr_reserved_highatomic", "4.10", "unreserve_highatomic_pageblock",
-            stable=("4.9.y",), vendor=True),
-    Feature("unreserve-before-oom", "04c8716f7b00", "mm: try to exhaust highatomic reserve "
-            "before the OOM", "4.10", "should_reclaim_retry", vendor=True),
-    Feature("unreserve-reliable", "29fac03bef72", "mm: make unreserve highatomic functions "
-            "reliable", "4.10", "unreserve_highatomic_pageblock", vendor=True),
+    Feature(
+        "highatomic",
+        "0aaa29a56e4f",
+        "mm, page_alloc: reserve pageblocks for high-order atomic allocations on demand",
+        "4.4",
+        "reserve_highatomic_pageblock",
+    ),
+    Feature(
+        "order0-watermark",
+        "97a16fc82a7c",
+        "mm, page_alloc: only enforce watermarks for order-0 allocations",
+        "4.4",
+        "__zone_watermark_ok",
+    ),
+    Feature(
+        "watermark-fast",
+        "48ee5f3696f6",
+        "mm, page_alloc: shortcut watermark checks for order-0 pages",
+        "4.7",
+        "zone_watermark_fast",
+    ),
+    Feature(
+        "should-reclaim-retry",
+        "0a0337e0d1d1",
+        "mm, oom: rework oom detection",
+        "4.7",
+        "should_reclaim_retry",
+    ),
+    Feature(
+        "no-steal-highatomic",
+        "88ed365ea227",
+        "mm: don't steal highatomic pageblock",
+        "4.10",
+        "__rmqueue_fallback",
+        vendor=True,
+    ),
+    Feature(
+        "no-double-decrease",
+        "4855e4a7f29d",
+        "mm: prevent double decrease of nr_reserved_highatomic",
+        "4.10",
+        "unreserve_highatomic_pageblock",
+        stable=("4.9.y",),
+        vendor=True,
+    ),
+    Feature(
+        "unreserve-before-oom",
+        "04c8716f7b00",
+        "mm: try to exhaust highatomic reserve before the OOM",
+        "4.10",
+        "should_reclaim_retry",
+        vendor=True,
+    ),
+    Feature(
+        "unreserve-reliable",
+        "29fac03bef72",
+        "mm: make unreserve highatomic functions reliable",
+        "4.10",
+        "unreserve_highatomic_pageblock",
+        vendor=True,
+    ),
     # Posted 2017-11-02, in the mmotm since-4.14 branch; commit id not checked.
-    Feature("harder-highatomic-only", "", "mm, page_alloc: fix potential false positive in "
-            "__zone_watermark_ok", "4.15", "__zone_watermark_ok", verified=False),
-    Feature("alloc-oom", "cd04ae1e2dc8", "mm, oom: do not rely on TIF_MEMDIE for memory "
-            "reserves access", "4.15", "__zone_watermark_ok"),
-    Feature("watermark-boost", "1c30844d2dfe", "mm: reclaim small amounts of memory when an "
-            "external fragmentation event occurs", "5.0", "wmark_pages"),
-    Feature("highest-zoneidx", "3334a45eb9e2", "mm/page_alloc: use ac->high_zoneidx for "
-            "classzone_idx", "5.8", "get_page_from_freelist"),
-    Feature("fast-highatomic", "f27ce0e14088", "page_alloc: consider highatomic reserve in "
-            "watermark fast", "5.9", "zone_watermark_fast", vendor=True),
-    Feature("unboosted-atomic", "f80b08fc4453", "mm, page_alloc: skip ->waternark_boost for "
-            "atomic order-0 allocations", "5.9", "zone_watermark_fast", stable=("5.4.y",)),
-    Feature("movable-skips-pcp", "1d91df85f399", "mm/page_alloc: handle a missing case for "
-            "memalloc_nocma_{save/restore} APIs", "5.9", "rmqueue", verified=False),
-    Feature("pcp-high-order", "44042b449872", "mm/page_alloc: allow high-order pages to be "
-            "stored on the per-cpu lists", "5.13", "rmqueue_pcplist", verified=False),
-    Feature("fast-negative-fix", "9282012fc0aa", "page_alloc: fix invalid watermark check on a "
-            "negative value", "5.19", "zone_watermark_fast", rc=8, stable=("5.15.59",)),
+    Feature(
+        "harder-highatomic-only",
+        "",
+        "mm, page_alloc: fix potential false positive in __zone_watermark_ok",
+        "4.15",
+        "__zone_watermark_ok",
+        verified=False,
+    ),
+    Feature(
+        "alloc-oom",
+        "cd04ae1e2dc8",
+        "mm, oom: do not rely on TIF_MEMDIE for memory reserves access",
+        "4.15",
+        "__zone_watermark_ok",
+    ),
+    Feature(
+        "watermark-boost",
+        "1c30844d2dfe",
+        "mm: reclaim small amounts of memory when an external fragmentation event occurs",
+        "5.0",
+        "wmark_pages",
+    ),
+    Feature(
+        "highest-zoneidx",
+        "3334a45eb9e2",
+        "mm/page_alloc: use ac->high_zoneidx for classzone_idx",
+        "5.8",
+        "get_page_from_freelist",
+    ),
+    Feature(
+        "fast-highatomic",
+        "f27ce0e14088",
+        "page_alloc: consider highatomic reserve in watermark fast",
+        "5.9",
+        "zone_watermark_fast",
+        vendor=True,
+    ),
+    Feature(
+        "unboosted-atomic",
+        "f80b08fc4453",
+        "mm, page_alloc: skip ->waternark_boost for atomic order-0 allocations",
+        "5.9",
+        "zone_watermark_fast",
+        stable=("5.4.y",),
+    ),
+    Feature(
+        "movable-skips-pcp",
+        "1d91df85f399",
+        "mm/page_alloc: handle a missing case for memalloc_nocma_{save/restore} APIs",
+        "5.9",
+        "rmqueue",
+        verified=False,
+    ),
+    Feature(
+        "pcp-high-order",
+        "44042b449872",
+        "mm/page_alloc: allow high-order pages to be stored on the per-cpu lists",
+        "5.13",
+        "rmqueue_pcplist",
+        verified=False,
+    ),
+    Feature(
+        "fast-negative-fix",
+        "9282012fc0aa",
+        "page_alloc: fix invalid watermark check on a negative value",
+        "5.19",
+        "zone_watermark_fast",
+        rc=8,
+        stable=("5.15.59",),
+    ),
     # The pcp miss falling through to rmqueue_buddy is verified in 6.0 source; that this
     # commit is the one that introduced it is not checked.
-    Feature("pcp-miss-to-buddy", "4b23a68f9536", "mm/page_alloc: protect PCP lists with a "
-            "spinlock", "6.0", "rmqueue", verified=False),
-    Feature("alloc-reserves", "1ebbb21811b7", "mm/page_alloc: explicitly define how __GFP_HIGH "
-            "non-blocking allocations accesses reserves", "6.3", "gfp_to_alloc_flags",
-            stable=("5.15.171", "6.1.116")),
-    Feature("gfp-atomic-removed", "2973d8229b78", "mm: discard __GFP_ATOMIC", "6.3",
-            "gfp_to_alloc_flags"),
-    Feature("unreserve-at-giveup", "ac3f3b0a5551", "mm: page_alloc: unreserve highatomic page "
-            "blocks before oom", "6.8", "should_reclaim_retry", stable=("6.6.15", "6.1.76")),
-    Feature("cap-aligned", "d68e39fc45f7", "mm: page_alloc: correct high atomic reserve "
-            "calculations", "6.8", "reserve_highatomic_pageblock"),
-    Feature("cap-min-zone", "9cd20f3fe045", "mm: page_alloc: enforce minimum zone size to do "
-            "high atomic reserves", "6.8", "reserve_highatomic_pageblock"),
-    Feature("order0-atomic-highatomic", "281dd25c1a01", "mm/page_alloc: let GFP_ATOMIC order-0 "
-            "allocs access highatomic reserves", "6.12", "rmqueue_buddy", rc=6,
-            stable=("6.11.7", "6.6.60", "6.1.116", "5.15.171")),
-    Feature("free-highatomic", "c928807f6f6b", "mm/page_alloc: keep track of free highatomic",
-            "6.12", "__zone_watermark_unusable_free", rc=7),
+    Feature(
+        "pcp-miss-to-buddy",
+        "4b23a68f9536",
+        "mm/page_alloc: protect PCP lists with a spinlock",
+        "6.0",
+        "rmqueue",
+        verified=False,
+    ),
+    Feature(
+        "alloc-reserves",
+        "1ebbb21811b7",
+        "mm/page_alloc: explicitly define how __GFP_HIGH "
+        "non-blocking allocations accesses reserves",
+        "6.3",
+        "gfp_to_alloc_flags",
+        stable=("5.15.171", "6.1.116"),
+    ),
+    Feature(
+        "gfp-atomic-removed",
+        "2973d8229b78",
+        "mm: discard __GFP_ATOMIC",
+        "6.3",
+        "gfp_to_alloc_flags",
+    ),
+    Feature(
+        "unreserve-at-giveup",
+        "ac3f3b0a5551",
+        "mm: page_alloc: unreserve highatomic page blocks before oom",
+        "6.8",
+        "should_reclaim_retry",
+        stable=("6.6.15", "6.1.76"),
+    ),
+    Feature(
+        "cap-aligned",
+        "d68e39fc45f7",
+        "mm: page_alloc: correct high atomic reserve calculations",
+        "6.8",
+        "reserve_highatomic_pageblock",
+    ),
+    Feature(
+        "cap-min-zone",
+        "9cd20f3fe045",
+        "mm: page_alloc: enforce minimum zone size to do high atomic reserves",
+        "6.8",
+        "reserve_highatomic_pageblock",
+    ),
+    Feature(
+        "order0-atomic-highatomic",
+        "281dd25c1a01",
+        "mm/page_alloc: let GFP_ATOMIC order-0 allocs access highatomic reserves",
+        "6.12",
+        "rmqueue_buddy",
+        rc=6,
+        stable=("6.11.7", "6.6.60", "6.1.116", "5.15.171"),
+    ),
+    Feature(
+        "free-highatomic",
+        "c928807f6f6b",
+        "mm/page_alloc: keep track of free highatomic",
+        "6.12",
+        "__zone_watermark_unusable_free",
+        rc=7,
+    ),
 )
 
 BY_NAME = {f.name: f for f in FEATURES}
@@ -121,8 +262,11 @@ class Release:
 
 _RELEASE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?(.*)")
 _RC = re.compile(r"^-?(?:0\.)?rc(\d+)", re.I)
-_DISTRO = re.compile(r"^-\d+[.-]|\.el\d|-generic|-amd64|-arm64|-default|-azure|-aws|-gcp"
-                     r"|-android|-qubes|\.fc\d|-\d+$", re.I)
+_DISTRO = re.compile(
+    r"^-\d+[.-]|\.el\d|-generic|-amd64|-arm64|-default|-azure|-aws|-gcp"
+    r"|-android|-qubes|\.fc\d|-\d+$",
+    re.I,
+)
 
 
 def parse_release(text: str) -> Release | None:
@@ -243,11 +387,19 @@ def profile_from_clues(clues: tuple[ContentClue, ...]) -> KernelProfile:
     else:
         span = f"<={high[0]}.{high[1]}"
     # Replay with the oldest era the clues allow; the judge also tries the newest.
-    return KernelProfile(sure, possible - sure, None, "content", tuple(c.name for c in clues),
-                         f"{span} (inferred from content: {names})")
+    return KernelProfile(
+        sure,
+        possible - sure,
+        None,
+        "content",
+        tuple(c.name for c in clues),
+        f"{span} (inferred from content: {names})",
+    )
 
 
-def apply_assume(profile: KernelProfile, assume: tuple[str, ...]) -> tuple[KernelProfile, tuple[str, ...]]:
+def apply_assume(
+    profile: KernelProfile, assume: tuple[str, ...]
+) -> tuple[KernelProfile, tuple[str, ...]]:
     """Switch features on ("NAME") or off ("no-NAME"); returns the unknown names too."""
     on: list[str] = []
     off: list[str] = []
@@ -308,8 +460,9 @@ def clues_from_report(report, layout: str | None) -> tuple[ContentClue, ...]:
     return tuple(clues)
 
 
-def resolve_profile(report, kernel: str | None, assume: tuple[str, ...],
-                    layout: str | None) -> tuple[KernelProfile, tuple[str, ...]]:
+def resolve_profile(
+    report, kernel: str | None, assume: tuple[str, ...], layout: str | None
+) -> tuple[KernelProfile, tuple[str, ...]]:
     """The profile for a report: --kernel, else its release, else its content; then --assume."""
     profile = None
     if kernel:

@@ -28,8 +28,17 @@ from .transform import Line, entries
 
 MAX_RETRIES = 48
 # Task-table layout used when the excerpt starts below the header (4.19+).
-DEFAULT_TASK_COLUMNS = ("pid", "uid", "tgid", "total_vm", "rss", "pgtables_bytes", "swapents",
-                        "oom_score_adj", "name")
+DEFAULT_TASK_COLUMNS = (
+    "pid",
+    "uid",
+    "tgid",
+    "total_vm",
+    "rss",
+    "pgtables_bytes",
+    "swapents",
+    "oom_score_adj",
+    "name",
+)
 _TASK_ROW = re.compile(r"^\[\s*(-?\d+)\]\s*(.*)$")
 _TASK_ROW_FAST = re.compile(r"\[\s*\d+\]\s+-?\d+")  # the grammar's TASK_ROW
 # A whole line that is one stack frame: "[<addr>] ? func+0x1a/0x40 [module]" and kin.
@@ -149,12 +158,18 @@ def assemble(raw: RawReport, records: list[Line], broken: list[int]) -> Report:
         if handler is not None:
             handler(a, rec)
     for idx in broken:
-        a.diagnostics.append(Diagnostic(a.lineno(idx), "line breaks the form its start promises; read as unknown"))
+        a.diagnostics.append(
+            Diagnostic(a.lineno(idx), "line breaks the form its start promises; read as unknown")
+        )
     for zone in a.zones:
         b = zone.buddy
         if b is not None and b.whole and b.sum_kb != b.total_kb:
-            a.diagnostics.append(Diagnostic(
-                b.line, f"{zone.name} buddy columns sum to {b.sum_kb}kB, the kernel printed {b.total_kb}kB"))
+            a.diagnostics.append(
+                Diagnostic(
+                    b.line,
+                    f"{zone.name} buddy columns sum to {b.sum_kb}kB, the kernel printed {b.total_kb}kB",
+                )
+            )
     header = a.header or a.vmalloc
     if a.header and a.vmalloc and a.header.detail is None:
         header = replace(a.header, detail=a.vmalloc.detail, vmalloc_size=a.vmalloc.vmalloc_size)
@@ -174,7 +189,9 @@ def assemble(raw: RawReport, records: list[Line], broken: list[int]) -> Report:
         nodes=tuple(a.nodes),
         zones=tuple(a.zones),
         swap=a.swap if a.swap != SwapInfo() else None,
-        totals=Totals(tuple(a.totals), a.pagecache) if (a.totals or a.pagecache is not None) else None,
+        totals=Totals(tuple(a.totals), a.pagecache)
+        if (a.totals or a.pagecache is not None)
+        else None,
         tasks=tuple(a.tasks),
         killed=killed,
         constraint=a.constraint,
@@ -187,7 +204,9 @@ def assemble(raw: RawReport, records: list[Line], broken: list[int]) -> Report:
 
 
 def _kind(a: _Assembly, header: Header | None) -> str | None:
-    memcg = a.memcg_seen or (a.killed is not None and (a.killed.reason or "").startswith("Memory cgroup"))
+    memcg = a.memcg_seen or (
+        a.killed is not None and (a.killed.reason or "").startswith("Memory cgroup")
+    )
     if a.constraint is not None:
         c = a.constraint.constraint or ""
         memcg = memcg or c == "CONSTRAINT_MEMCG" or a.constraint.get("oom_memcg") is not None
@@ -282,7 +301,9 @@ def _on_zone(a: _Assembly, rec: Line) -> None:
     node, name, fields, protections, cut = rec.data  # type: ignore[misc]
     line = a.lineno(rec.line)
     if cut is not None:
-        a.diagnostics.append(Diagnostic(line, f"{name} zone line cut short after {len(fields)} fields"))
+        a.diagnostics.append(
+            Diagnostic(line, f"{name} zone line cut short after {len(fields)} fields")
+        )
     a.zones.append(ZoneLine(node, name, fields, lowmem_reserve=protections, line=line))
     a.zone_open = True
 
@@ -292,7 +313,9 @@ def _on_lowmem(a: _Assembly, rec: Line) -> None:
     if a.zones and a.zones[-1].lowmem_reserve is None:
         a.zones[-1] = replace(a.zones[-1], lowmem_reserve=rec.data)
     else:
-        a.diagnostics.append(Diagnostic(a.lineno(rec.line), "lowmem_reserve line without its zone line"))
+        a.diagnostics.append(
+            Diagnostic(a.lineno(rec.line), "lowmem_reserve line without its zone line")
+        )
 
 
 def _on_buddy(a: _Assembly, rec: Line) -> None:
@@ -303,7 +326,9 @@ def _on_buddy(a: _Assembly, rec: Line) -> None:
     ents = entries(raw_entries)
     whole = total is not None and cut is None and (bool(ents) or empty)
     if not whole and not empty:
-        a.diagnostics.append(Diagnostic(line, f"{name} buddy line cut short after {len(ents)} orders"))
+        a.diagnostics.append(
+            Diagnostic(line, f"{name} buddy line cut short after {len(ents)} orders")
+        )
     buddy = BuddyLine(node, name, ents, total, whole, empty=empty, line=line)
     for i, z in enumerate(a.zones):
         if z.name == name and z.node == node and z.buddy is None:
@@ -345,7 +370,9 @@ def _on_task_row(a: _Assembly, rec: Line) -> None:
         try:
             values.append((col, int(part)))
         except ValueError:
-            a.diagnostics.append(Diagnostic(a.lineno(rec.line), f"task row column {col} is not a number"))
+            a.diagnostics.append(
+                Diagnostic(a.lineno(rec.line), f"task row column {col} is not a number")
+            )
             return
     name = parts[len(numeric)] if len(parts) > len(numeric) else ""
     a.tasks.append(TaskRow(int(m.group(1)), name, tuple(values), line=a.lineno(rec.line)))
@@ -355,8 +382,13 @@ def _on_kill(a: _Assembly, rec: Line) -> None:
     k: Killed = replace(rec.data, line=a.lineno(rec.line))  # type: ignore[arg-type]
     prev = a.killed
     if prev is not None and prev.pid == k.pid:
-        k = replace(k, score=k.score if k.score is not None else prev.score,
-                    fields=k.fields or prev.fields, reason=prev.reason or k.reason, line=prev.line)
+        k = replace(
+            k,
+            score=k.score if k.score is not None else prev.score,
+            fields=k.fields or prev.fields,
+            reason=prev.reason or k.reason,
+            line=prev.line,
+        )
     a.killed = k
 
 
@@ -416,22 +448,59 @@ _HANDLERS = {
 }
 
 _ARCH_RELEASE = (
-    ("x86_64", "x86_64"), ("amd64", "x86_64"), ("aarch64", "arm64"), ("arm64", "arm64"),
-    ("loongarch64", "loongarch64"), ("ppc64", "ppc64"), ("s390x", "s390x"), ("riscv64", "riscv64"),
-    ("i686", "i386"), ("i586", "i386"), ("-686", "i386"), ("-pae", "i386"), ("PAE", "i386"),
-    ("armv7", "arm"), ("android", "arm64"),
+    ("x86_64", "x86_64"),
+    ("amd64", "x86_64"),
+    ("aarch64", "arm64"),
+    ("arm64", "arm64"),
+    ("loongarch64", "loongarch64"),
+    ("ppc64", "ppc64"),
+    ("s390x", "s390x"),
+    ("riscv64", "riscv64"),
+    ("i686", "i386"),
+    ("i586", "i386"),
+    ("-686", "i386"),
+    ("-pae", "i386"),
+    ("PAE", "i386"),
+    ("armv7", "arm"),
+    ("android", "arm64"),
 )
 # Entry and fault paths that exist on one architecture only.
 _ARCH_FRAMES = (
-    (("entry_SYSCALL_64", "entry_SYSCALL_64_after_hwframe", "do_syscall_64", "ret_from_fork_asm",
-      "asm_exc_page_fault", "exc_page_fault"), "x86_64"),
+    (
+        (
+            "entry_SYSCALL_64",
+            "entry_SYSCALL_64_after_hwframe",
+            "do_syscall_64",
+            "ret_from_fork_asm",
+            "asm_exc_page_fault",
+            "exc_page_fault",
+        ),
+        "x86_64",
+    ),
     (("do_fast_syscall_32", "entry_SYSENTER_32", "sysenter_past_esp", "entry_INT80_32"), "i386"),
-    (("el0_svc", "el0t_64_sync", "el0t_64_sync_handler", "el0_svc_common", "do_el0_svc",
-      "el0_da", "el1_abort"), "arm64"),
+    (
+        (
+            "el0_svc",
+            "el0t_64_sync",
+            "el0t_64_sync_handler",
+            "el0_svc_common",
+            "do_el0_svc",
+            "el0_da",
+            "el1_abort",
+        ),
+        "arm64",
+    ),
     (("ret_fast_syscall", "__irq_svc", "__dabt_usr", "ret_from_fork_thumb"), "arm"),
     (("tlb_do_page_fault_1", "tlb_do_page_fault_0", "handle_syscall"), "loongarch64"),
 )
-_X86_VIRT = ("QEMU Standard PC", "Bochs", "VMware", "innotek", "Hyper-V", "Microsoft Corporation Virtual")
+_X86_VIRT = (
+    "QEMU Standard PC",
+    "Bochs",
+    "VMware",
+    "innotek",
+    "Hyper-V",
+    "Microsoft Corporation Virtual",
+)
 
 
 def infer_arch(ctx: TaskContext, trace: list[str], raw: RawReport) -> str | None:

@@ -68,7 +68,9 @@ def analyze_report(report: Report, options: Options) -> Analysis:
     try:
         request, verdict = analyze(report, options)
     except Exception as err:  # noqa: BLE001 - one report's model failure must not lose the file
-        note = Diagnostic(report.first_line, f"model could not judge this report: {type(err).__name__}: {err}")
+        note = Diagnostic(
+            report.first_line, f"model could not judge this report: {type(err).__name__}: {err}"
+        )
         return Analysis(report=replace(report, diagnostics=report.diagnostics + (note,)))
     return Analysis(report=report, request=request, verdict=verdict)
 
@@ -82,8 +84,9 @@ def _analyses(inp, options: Options, stats) -> Iterator[Analysis]:  # noqa: ANN0
         yield analyze_report(parse_raw(raw), options)
 
 
-def iter_analyses(path: str | None, options: Options | None = None,
-                  diagnostics: list[Diagnostic] | None = None) -> Iterator[Analysis]:
+def iter_analyses(
+    path: str | None, options: Options | None = None, diagnostics: list[Diagnostic] | None = None
+) -> Iterator[Analysis]:
     """Stream the analyses of one input, report by report (raises InputError if unreadable)."""
     from .ingest import open_input
     from .segment import ScanStats
@@ -117,5 +120,12 @@ def analyze_file(path: str | None, options: Options | None = None) -> FileResult
         inp.close()
     diags = tuple(inp.diagnostics)
     status = "partial" if diags else "ok"
-    return FileResult(inp.path, inp.size, stats.lines, status, diags[0].message if diags else None,
-                      tuple(analyses), diags)
+    return FileResult(
+        inp.path,
+        inp.size,
+        stats.lines,
+        status,
+        diags[0].message if diags else None,
+        tuple(analyses),
+        diags,
+    )

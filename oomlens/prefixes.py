@@ -101,7 +101,9 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
         if caller is None:
             caller = g["caller"] or g["kcaller"] or (g["pid"] and "T" + g["pid"])
         if host is None:
-            host = g["host"] or g["ihost"] or g["fhost"] or g["mhost"] or g["uhost"] or g["redacted"]
+            host = (
+                g["host"] or g["ihost"] or g["fhost"] or g["mhost"] or g["uhost"] or g["redacted"]
+            )
         if text[pos : pos + 1] not in _AGAIN:
             break
     rest = text[pos:]

@@ -41,12 +41,17 @@ def decode_request(report: Report) -> Decoded:
         missing.append("order")
     if h.gfp_mask is None and not h.gfp_names:
         missing.append("gfp_mask")
-        return Decoded(Request(None, (), None, h.order, None, None, None), layout, tuple(notes),
-                       tuple(missing))
+        return Decoded(
+            Request(None, (), None, h.order, None, None, None), layout, tuple(notes), tuple(missing)
+        )
     if layout is None:
         missing.append("gfp layout")
-        return Decoded(Request(h.gfp_mask, (), h.gfp_names, h.order, None, None, None), None,
-                       tuple(notes), tuple(missing))
+        return Decoded(
+            Request(h.gfp_mask, (), h.gfp_names, h.order, None, None, None),
+            None,
+            tuple(notes),
+            tuple(missing),
+        )
     rel = release if by_release == layout else None
     if h.gfp_mask is None:
         names = gfp.flags_from_names(h.gfp_names or "", layout, release=rel)
@@ -64,6 +69,7 @@ def decode_request(report: Report) -> Decoded:
     flags = dec.flags
     if "__GFP_WAIT" in flags and "__GFP_DIRECT_RECLAIM" not in flags:
         flags = flags + ("__GFP_DIRECT_RECLAIM",)  # pre-4.4 __GFP_WAIT means direct reclaim
-    req = Request(dec.mask, flags, h.gfp_names or dec.text, h.order, dec.migratetype,
-                  dec.highest_zone, layout)
+    req = Request(
+        dec.mask, flags, h.gfp_names or dec.text, h.order, dec.migratetype, dec.highest_zone, layout
+    )
     return Decoded(req, layout, tuple(notes), tuple(missing))

@@ -18,8 +18,16 @@ from .report import Diagnostic
 
 # Byte strings at least one of which sits on the first lines of every report or
 # excerpt; a chunk without any of them is skipped without decoding a line.
-MARKERS = (b"oom-kill", b" failure", b"vmalloc error", b"Mem-", b"[]:", b"illed process",
-           b"total_vm", b"of limit")
+MARKERS = (
+    b"oom-kill",
+    b" failure",
+    b"vmalloc error",
+    b"Mem-",
+    b"[]:",
+    b"illed process",
+    b"total_vm",
+    b"of limit",
+)
 CHUNK = 1 << 20
 FOREIGN_LINES = 64  # another task's report closes after this many lines not its own
 BACK_LINES = 48  # lines before a marker that may open the report (zone line before lowmem_reserve)
@@ -57,7 +65,9 @@ _SUBSTANCE = re.compile(
     r"^(?:Mem-[Ii]nfo|(?:Node \d+ )?(?:DMA32|DMA|Normal|HighMem|Movable)(?: free:|: \d)|lowmem_reserve"
     r"|protections\[\]|\[\s*pid\s*\]|\[\s*\d+\]\s+\d|oom-kill:|Task in |memory: usage|(?:[^:]*: )?[Kk]ill(?:ed)? process)"
 )
-_CONT_HEAD = re.compile(r"^(?:\d+\*\d+kB|= ?\d+kB|\d+kB$|\([A-Z]+\)|[a-z_()]+:\s?-?\d+[kK]B|order=|gfp_mask=|oom_score_adj=|nodemask=)")
+_CONT_HEAD = re.compile(
+    r"^(?:\d+\*\d+kB|= ?\d+kB|\d+kB$|\([A-Z]+\)|[a-z_()]+:\s?-?\d+[kK]B|order=|gfp_mask=|oom_score_adj=|nodemask=)"
+)
 
 
 @dataclass
@@ -139,8 +149,9 @@ class Segmenter:
             return
         if rep is None:
             if text and (_FRAGMENT_START.search(text) or _VMALLOC_FAILURE.search(text)):
-                rep = RawReport(self.source, [line], key,
-                                trigger=bool(_VMALLOC_FAILURE.search(text)))
+                rep = RawReport(
+                    self.source, [line], key, trigger=bool(_VMALLOC_FAILURE.search(text))
+                )
                 section = _section_key(text)
                 if section is not None:
                     rep._sections.add(section)
@@ -148,8 +159,16 @@ class Segmenter:
             return
         if self._continues(rep, line):
             last = rep.lines[-1]
-            rep.lines[-1] = LogLine(last.source, last.lineno, _join(last.text, text),
-                                    last.timestamp, last.caller, last.host, last.prefix, last.cut)
+            rep.lines[-1] = LogLine(
+                last.source,
+                last.lineno,
+                _join(last.text, text),
+                last.timestamp,
+                last.caller,
+                last.host,
+                last.prefix,
+                last.cut,
+            )
             return
         if rep._closing:
             if text.startswith(("oom_reaper:", "oom-kill:")):
@@ -197,8 +216,11 @@ class Segmenter:
     def _merges(rep: RawReport, text: str) -> bool:
         # "vmalloc: allocation failure, allocated X of Y bytes" is printed just
         # before the warn_alloc header of the same event (4.x).
-        return len(rep.lines) <= 2 and bool(_VMALLOC_FAILURE.search(rep.lines[0].text)) \
+        return (
+            len(rep.lines) <= 2
+            and bool(_VMALLOC_FAILURE.search(rep.lines[0].text))
             and "page allocation failure" in text
+        )
 
     @staticmethod
     def _continues(rep: RawReport, line: LogLine) -> bool:
@@ -244,8 +266,9 @@ class ScanStats:
     decoded: int = 0
 
 
-def iter_raw_lines(stream: BinaryIO, idle: Callable[[], bool],
-                   stats: ScanStats | None = None) -> Iterator[tuple[int, bytes]]:
+def iter_raw_lines(
+    stream: BinaryIO, idle: Callable[[], bool], stats: ScanStats | None = None
+) -> Iterator[tuple[int, bytes]]:
     """Yield ``(lineno, raw line)`` for lines near a marker or while a report is open.
 
     Chunks with no marker are skipped while ``idle()`` holds: only their
@@ -303,14 +326,18 @@ class _Markers:
 
 # A marker line that can open a report: a trigger, or an excerpt's first lines.
 _TRIGGER_BYTES = re.compile((_TRIGGERS + r"|vmalloc: allocation failure").encode())
-_OPENS = re.compile((
-    _TRIGGERS + r"|vmalloc: allocation failure|Mem-[Ii]nfo:|lowmem_reserve\[\]:"
-    r"|protections\[\]:|[Kk]ill(?:ed)? process -?\d|\[\s*pid\s*\]|oom-kill:constraint="
-    r"|killed as a result of limit"
-).encode())
+_OPENS = re.compile(
+    (
+        _TRIGGERS + r"|vmalloc: allocation failure|Mem-[Ii]nfo:|lowmem_reserve\[\]:"
+        r"|protections\[\]:|[Kk]ill(?:ed)? process -?\d|\[\s*pid\s*\]|oom-kill:constraint="
+        r"|killed as a result of limit"
+    ).encode()
+)
 
 
-def _scan(data: bytes, end: int, lineno: int, idle: Callable[[], bool]) -> Iterator[tuple[int, bytes]]:
+def _scan(
+    data: bytes, end: int, lineno: int, idle: Callable[[], bool]
+) -> Iterator[tuple[int, bytes]]:
     pos = 0
     markers = _Markers(data, end)
     while pos < end:
@@ -348,8 +375,9 @@ def segment_lines(lines: Iterable[LogLine], source: str) -> Iterator[RawReport]:
     yield from seg.finish()
 
 
-def segment_stream(stream: BinaryIO, source: str,
-                   stats: ScanStats | None = None) -> Iterator[RawReport]:
+def segment_stream(
+    stream: BinaryIO, source: str, stats: ScanStats | None = None
+) -> Iterator[RawReport]:
     """Segment a plain-text byte stream with the marker prefilter."""
     seg = Segmenter(source)
     for lineno, raw in iter_raw_lines(stream, lambda: seg.idle, stats):

@@ -52,9 +52,7 @@ _SCORE = re.compile(r"score (-?\d+)")
 _CPUSET = re.compile(r"^(.*?) cpuset=(\S*) mems_allowed=(\S*)")
 _VMALLOC_FAIL = re.compile(r"allocated (\d+) of (\d+) bytes")
 _VMALLOC_ERR = re.compile(r"^(?:(.*?): )?vmalloc error: size (\d+), ?(.*)$")
-_MEMCG_USAGE = re.compile(
-    r"^([\w+]+): usage (\d+)kB, limit (\d+)kB, failcnt (\d+)"
-)
+_MEMCG_USAGE = re.compile(r"^([\w+]+): usage (\d+)kB, limit (\d+)kB, failcnt (\d+)")
 _PAGE_ORDER = re.compile(r"page order (\d+)")
 _MEMCG_TASK_IN = re.compile(r"Task in (.*) killed as a result of limit of (.*)$")
 
@@ -71,8 +69,9 @@ class LineTransformer(Transformer):
     """Inline LALR transformer: grammar rule → ``Line`` record."""
 
     # ---- headers -----------------------------------------------------------
-    def _header(self, kind: str, head: Token, fields: list[Token], comm: str | None,
-                **extra) -> Line:
+    def _header(
+        self, kind: str, head: Token, fields: list[Token], comm: str | None, **extra
+    ) -> Line:
         gfp_mask = gfp_names = order = adj = oom_adj = None
         nodemask = cpuset = mems = None
         words: list[str] = []
@@ -112,9 +111,18 @@ class LineTransformer(Transformer):
             elif "failed to allocate pages" in detail:
                 order = 0
         header = Header(
-            kind=kind, comm=comm, gfp_mask=gfp_mask, gfp_names=gfp_names, order=order,
-            oom_score_adj=adj, oom_adj=oom_adj, nodemask=nodemask, cpuset=cpuset,
-            mems_allowed=mems, line=head.line, **extra,
+            kind=kind,
+            comm=comm,
+            gfp_mask=gfp_mask,
+            gfp_names=gfp_names,
+            order=order,
+            oom_score_adj=adj,
+            oom_adj=oom_adj,
+            nodemask=nodemask,
+            cpuset=cpuset,
+            mems_allowed=mems,
+            line=head.line,
+            **extra,
         )
         return Line("header", head.line, header)
 
@@ -126,7 +134,9 @@ class LineTransformer(Transformer):
 
     def fail_header(self, c):
         head = str(c[0])
-        comm = head[: head.rfind(": page allocation failure")] if ": page allocation" in head else None
+        comm = (
+            head[: head.rfind(": page allocation failure")] if ": page allocation" in head else None
+        )
         return self._header("alloc-failure", c[0], c[1:], comm.strip() if comm else None)
 
     def vmalloc_header(self, c):
@@ -141,9 +151,16 @@ class LineTransformer(Transformer):
         tok = c[0]
         m = _VMALLOC_FAIL.search(tok)
         size = int(m.group(2)) if m else None
-        header = Header(kind="vmalloc", comm=_comm_before(tok, " vmalloc:") or None,
-                        gfp_mask=None, gfp_names=None, order=None, vmalloc_size=size,
-                        detail=str(tok), line=tok.line)
+        header = Header(
+            kind="vmalloc",
+            comm=_comm_before(tok, " vmalloc:") or None,
+            gfp_mask=None,
+            gfp_names=None,
+            order=None,
+            vmalloc_size=size,
+            detail=str(tok),
+            line=tok.line,
+        )
         return Line("vmalloc_failure", tok.line, header)
 
     def cpuset_line(self, c):
@@ -174,7 +191,7 @@ class LineTransformer(Transformer):
         return Line("banner", c[0].line, ctx)
 
     def hardware(self, c):
-        return Line("hardware", c[0].line, str(c[0])[len("Hardware name:"):].strip())
+        return Line("hardware", c[0].line, str(c[0])[len("Hardware name:") :].strip())
 
     def workqueue(self, c):
         return Line("workqueue", c[0].line, str(c[0]))
@@ -213,8 +230,9 @@ class LineTransformer(Transformer):
         return Line("meminfo_head", c[0].line)
 
     def counters(self, c):
-        return Line("counters", c[0].line,
-                    tuple(kv for t in c if t.type == "KVS" for kv in _kvs(t)))
+        return Line(
+            "counters", c[0].line, tuple(kv for t in c if t.type == "KVS" for kv in _kvs(t))
+        )
 
     def node_line(self, c):
         head = c[0]
@@ -232,7 +250,7 @@ class LineTransformer(Transformer):
         head = str(c[0])
         m = _NODE.match(head)
         node = int(m.group(1)) if m else None
-        name = head[m.end():] if m else head
+        name = head[m.end() :] if m else head
         fields = []
         protections: list[int] = []
         cut = None
@@ -243,8 +261,11 @@ class LineTransformer(Transformer):
                 protections.append(int(tok))
             elif tok.type == "CUT":
                 cut = str(tok)
-        return Line("zone", c[0].line, (node, name, tuple(fields),
-                                         tuple(protections) if protections else None, cut))
+        return Line(
+            "zone",
+            c[0].line,
+            (node, name, tuple(fields), tuple(protections) if protections else None, cut),
+        )
 
     def lowmem_line(self, c):
         return Line("lowmem", c[0].line, tuple(int(t) for t in c[1:]))
@@ -253,7 +274,7 @@ class LineTransformer(Transformer):
         head = str(c[0]).rstrip(": ")
         m = _NODE.match(head + " ")
         node = int(m.group(1)) if m else None
-        name = head[m.end():] if m else head
+        name = head[m.end() :] if m else head
         entries: list[tuple[int, int, str]] = []
         total = None
         empty = False
@@ -298,7 +319,7 @@ class LineTransformer(Transformer):
 
     def task_header(self, c):
         text = str(c[0])
-        cols = text[text.index("]") + 1:].split()
+        cols = text[text.index("]") + 1 :].split()
         return Line("task_header", c[0].line, ("pid", *cols))
 
     def task_row(self, c):
@@ -315,16 +336,21 @@ class LineTransformer(Transformer):
         # real fields after the LAST "(comm)" so trust the greedy match above.
         score = _SCORE.search(rest)
         fields = tuple((k, int(v)) for k, v in _KILL_FIELD.findall(rest))
-        killed = Killed(pid=int(m.group("pid")), comm=comm,
-                        score=int(score.group(1)) if score else None, fields=fields,
-                        reason=(m.group("reason") or "").strip() or None, line=c[0].line)
+        killed = Killed(
+            pid=int(m.group("pid")),
+            comm=comm,
+            score=int(score.group(1)) if score else None,
+            fields=fields,
+            reason=(m.group("reason") or "").strip() or None,
+            line=c[0].line,
+        )
         return Line("kill", c[0].line, killed)
 
     def reaper_line(self, c):
         return Line("reaper", c[0].line, str(c[0]))
 
     def constraint_line(self, c):
-        text = str(c[0])[len("oom-kill:"):]
+        text = str(c[0])[len("oom-kill:") :]
         pairs: list[tuple[str, str]] = []
         for part in text.split(","):
             key, sep, value = part.partition("=")
@@ -372,5 +398,6 @@ class LineTransformer(Transformer):
 
 def entries(raw: tuple) -> tuple[FreeAreaEntry, ...]:
     """Number buddy-line columns by order, from ``(count, size_kb, types)`` triples."""
-    return tuple(FreeAreaEntry(order=i, count=n, size_kb=s, types=t)
-                 for i, (n, s, t) in enumerate(raw))
+    return tuple(
+        FreeAreaEntry(order=i, count=n, size_kb=s, types=t) for i, (n, s, t) in enumerate(raw)
+    )

@@ -33,8 +33,15 @@ def test_help_lists_the_four_commands():
 def test_analyze_help_names_every_option():
     result = run("analyze", "--help")
     assert result.exit_code == 0
-    for option in ("--format", "--kernel", "--assume", "--page-size", "--pageblock-order",
-                   "--fail-on", "--chart"):
+    for option in (
+        "--format",
+        "--kernel",
+        "--assume",
+        "--page-size",
+        "--pageblock-order",
+        "--fail-on",
+        "--chart",
+    ):
         assert option in result.stdout
 
 
@@ -49,8 +56,19 @@ def test_analyze_json_has_the_contract_keys():
     doc = json.loads(result.stdout)
     assert doc["schema"] == "oomlens/1"
     (report,) = doc["reports"]
-    assert {"id", "source", "kind", "complete", "kernel", "task", "request", "zones", "killed",
-            "verdict", "diagnostics"} <= set(report)
+    assert {
+        "id",
+        "source",
+        "kind",
+        "complete",
+        "kernel",
+        "task",
+        "request",
+        "zones",
+        "killed",
+        "verdict",
+        "diagnostics",
+    } <= set(report)
     assert report["task"] == {"comm": "balloon", "pid": 8473}
     assert [z["free_kb"] for z in report["zones"]] == [8188, 19404]
 
@@ -68,7 +86,9 @@ def test_analyze_jsonl_globs_and_stdin_dash():
 def test_markdown_has_zone_table_and_codes():
     result = run("analyze", SEED, "--format", "markdown")
     assert result.exit_code == 0
-    assert "| zone | free | min | reserve | usable | H pages | H reserved | checks |" in result.stdout
+    assert (
+        "| zone | free | min | reserve | usable | H pages | H reserved | checks |" in result.stdout
+    )
     assert "| DMA32 | 4851 | 1407 |" in result.stdout
     assert result.stdout.count("### `") == 2
     assert "**2 reports:**" in result.stdout
@@ -135,7 +155,9 @@ def test_chart_writes_pngs(tmp_path):
     result = run("analyze", SEED, "--chart", str(tmp_path / "charts"))
     assert result.exit_code == 0
     assert sorted(p.name for p in (tmp_path / "charts").iterdir()) == [
-        "000_702fbe451f37f534_19.png", "000_702fbe451f37f534_64.png"]
+        "000_702fbe451f37f534_19.png",
+        "000_702fbe451f37f534_64.png",
+    ]
 
 
 def test_gfp_names_for_4_8():
@@ -210,8 +232,15 @@ def _env() -> dict[str, str]:
 
 def test_real_pipe_cat_seed_into_python_m_oomlens():
     cat = subprocess.Popen(["cat", SEED], stdout=subprocess.PIPE)
-    done = subprocess.run([sys.executable, "-m", "oomlens"], stdin=cat.stdout,
-                          capture_output=True, text=True, env=_env(), cwd=ROOT, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "oomlens"],
+        stdin=cat.stdout,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        cwd=ROOT,
+        check=False,
+    )
     cat.wait()
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("2 reports: ")
@@ -220,12 +249,20 @@ def test_real_pipe_cat_seed_into_python_m_oomlens():
 
 
 def test_analyze_does_not_import_heavy_libraries():
-    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "oomlens", "analyze",
-                           BALLOON], capture_output=True, text=True, env=_env(), cwd=ROOT,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "oomlens", "analyze", BALLOON],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        cwd=ROOT,
+        check=False,
+    )
     assert done.returncode == 0
-    imported = {line.rsplit("|", 1)[-1].strip().split(".")[0]
-                for line in done.stderr.splitlines() if line.startswith("import time:")}
+    imported = {
+        line.rsplit("|", 1)[-1].strip().split(".")[0]
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
     assert not imported & {"pandas", "matplotlib", "dask", "pyarrow", "numpy"}
 
 
@@ -239,19 +276,36 @@ def test_analyze_options_reach_the_pipeline(monkeypatch):
         return FileResult(str(path), 0, 0, "ok", None)
 
     monkeypatch.setattr("oomlens.pipeline.analyze_file", fake)
-    result = run("analyze", BALLOON, "--kernel", "5.15.0", "--assume", "unreserve-before-oom",
-                 "--assume", "no-free-highatomic", "--page-size", "16", "--pageblock-order", "11")
+    result = run(
+        "analyze",
+        BALLOON,
+        "--kernel",
+        "5.15.0",
+        "--assume",
+        "unreserve-before-oom",
+        "--assume",
+        "no-free-highatomic",
+        "--page-size",
+        "16",
+        "--pageblock-order",
+        "11",
+    )
     assert result.exit_code == 0
-    (path, options), = seen
+    ((path, options),) = seen
     assert path == BALLOON
     assert (options.kernel, options.assume, options.page_kb, options.pageblock_order) == (
-        "5.15.0", ("unreserve-before-oom", "no-free-highatomic"), 16, 11)
+        "5.15.0",
+        ("unreserve-before-oom", "no-free-highatomic"),
+        16,
+        11,
+    )
 
 
 def test_batch_then_summary(tmp_path):
     out = tmp_path / "fleet"
-    done = run("batch", SEED, BALLOON, "--out", str(out), "--format", "csv", "--jobs", "1",
-               "--no-progress")
+    done = run(
+        "batch", SEED, BALLOON, "--out", str(out), "--format", "csv", "--jobs", "1", "--no-progress"
+    )
     assert done.exit_code == 0, done.stderr
     assert "2 files (2 ok, 0 partial, 0 unreadable), 3 reports" in done.stderr
     summary = run("summary", str(out))

@@ -90,7 +90,10 @@ def test_seed2_imklog_atomic_failure(seeds):
     # DMA: 1937 <= 5 + 1952 fails: lowmem_reserve protects it
     result, n = ev(v, "DMA", "__zone_watermark_ok")
     assert result == "fail" and (n["free"], n["effective_min"], n["lowmem_reserve"]) == (
-        1937, 5, 1952)
+        1937,
+        5,
+        1952,
+    )
     fix = next(f for f in v.fixes if f.commit == "281dd25c1a01")
     assert fix.would_avoid is True and fix.release == "6.12"
     assert "6.6.60" in fix.stable and "5.15.171" in fix.stable

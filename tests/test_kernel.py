@@ -29,16 +29,19 @@ def test_every_feature_cites_commit_title_release_function():
         assert f.commit == "" and not f.verified or len(f.commit) == 12
 
 
-@pytest.mark.parametrize("text,version,rc,vendor,patch_known", [
-    ("4.8.0-rc7-00219-g3f74c9559583-dirty", (4, 8, 0), 7, False, True),
-    ("5.15.0-105-generic", (5, 15, 0), None, True, False),
-    ("6.1.0-25-amd64", (6, 1, 0), None, True, False),
-    ("4.18.0-305.el8.x86_64", (4, 18, 0), None, True, False),
-    ("2.6.32-431.el6.x86_64", (2, 6, 32), None, True, True),
-    ("5.10.168-android12-9-00001-gabc", (5, 10, 168), None, True, True),
-    ("7.0.0-0.rc4.1.qubes.1001.fc41.x86_64", (7, 0, 0), 4, False, True),
-    ("6.6.60", (6, 6, 60), None, False, True),
-])
+@pytest.mark.parametrize(
+    "text,version,rc,vendor,patch_known",
+    [
+        ("4.8.0-rc7-00219-g3f74c9559583-dirty", (4, 8, 0), 7, False, True),
+        ("5.15.0-105-generic", (5, 15, 0), None, True, False),
+        ("6.1.0-25-amd64", (6, 1, 0), None, True, False),
+        ("4.18.0-305.el8.x86_64", (4, 18, 0), None, True, False),
+        ("2.6.32-431.el6.x86_64", (2, 6, 32), None, True, True),
+        ("5.10.168-android12-9-00001-gabc", (5, 10, 168), None, True, True),
+        ("7.0.0-0.rc4.1.qubes.1001.fc41.x86_64", (7, 0, 0), 4, False, True),
+        ("6.6.60", (6, 6, 60), None, False, True),
+    ],
+)
 def test_parse_release(text, version, rc, vendor, patch_known):
     rel = parse_release(text)
     assert (rel.version, rel.rc, rel.vendor, rel.patch_known) == (version, rc, vendor, patch_known)
@@ -51,36 +54,42 @@ def test_next_build_leaves_next_merge_window_uncertain():
     assert not has("5.13.0-rc5-next-20210611-llvm", "pcp-miss-to-buddy")
 
 
-@pytest.mark.parametrize("name,before,after", [
-    ("highatomic", "4.3", "4.4"),
-    ("watermark-fast", "4.6", "4.7"),
-    ("unreserve-before-oom", "4.9", "4.10"),
-    ("alloc-oom", "4.14", "4.15"),
-    ("harder-highatomic-only", "4.14", "4.15"),
-    ("highest-zoneidx", "5.7", "5.8"),
-    ("fast-highatomic", "5.8", "5.9"),
-    ("fast-negative-fix", "5.18", "5.19"),
-    ("alloc-reserves", "6.2", "6.3"),
-    ("unreserve-at-giveup", "6.7", "6.8"),
-    ("cap-aligned", "6.7", "6.8"),
-    ("free-highatomic", "6.11", "6.12"),
-    ("order0-atomic-highatomic", "6.11", "6.12"),
-])
+@pytest.mark.parametrize(
+    "name,before,after",
+    [
+        ("highatomic", "4.3", "4.4"),
+        ("watermark-fast", "4.6", "4.7"),
+        ("unreserve-before-oom", "4.9", "4.10"),
+        ("alloc-oom", "4.14", "4.15"),
+        ("harder-highatomic-only", "4.14", "4.15"),
+        ("highest-zoneidx", "5.7", "5.8"),
+        ("fast-highatomic", "5.8", "5.9"),
+        ("fast-negative-fix", "5.18", "5.19"),
+        ("alloc-reserves", "6.2", "6.3"),
+        ("unreserve-at-giveup", "6.7", "6.8"),
+        ("cap-aligned", "6.7", "6.8"),
+        ("free-highatomic", "6.11", "6.12"),
+        ("order0-atomic-highatomic", "6.11", "6.12"),
+    ],
+)
 def test_mainline_boundaries(name, before, after):
     assert not has(before, name)
     assert has(after, name)
 
 
-@pytest.mark.parametrize("name,before,after", [
-    ("fast-negative-fix", "5.15.58", "5.15.59"),
-    ("unreserve-at-giveup", "6.6.14", "6.6.15"),
-    ("unreserve-at-giveup", "6.1.75", "6.1.76"),
-    ("alloc-reserves", "6.1.115", "6.1.116"),
-    ("alloc-reserves", "5.15.170", "5.15.171"),
-    ("order0-atomic-highatomic", "6.11.6", "6.11.7"),
-    ("order0-atomic-highatomic", "6.6.59", "6.6.60"),
-    ("order0-atomic-highatomic", "5.15.170", "5.15.171"),
-])
+@pytest.mark.parametrize(
+    "name,before,after",
+    [
+        ("fast-negative-fix", "5.15.58", "5.15.59"),
+        ("unreserve-at-giveup", "6.6.14", "6.6.15"),
+        ("unreserve-at-giveup", "6.1.75", "6.1.76"),
+        ("alloc-reserves", "6.1.115", "6.1.116"),
+        ("alloc-reserves", "5.15.170", "5.15.171"),
+        ("order0-atomic-highatomic", "6.11.6", "6.11.7"),
+        ("order0-atomic-highatomic", "6.6.59", "6.6.60"),
+        ("order0-atomic-highatomic", "5.15.170", "5.15.171"),
+    ],
+)
 def test_stable_backports(name, before, after):
     assert not has(before, name)
     assert has(after, name)
@@ -126,5 +135,4 @@ def test_assume_switches_single_features():
 
 def test_feature_lookup():
     assert feature("unreserve-at-giveup").commit == "ac3f3b0a5551"
-    assert feature("order0-atomic-highatomic").stable == ("6.11.7", "6.6.60", "6.1.116",
-                                                           "5.15.171")
+    assert feature("order0-atomic-highatomic").stable == ("6.11.7", "6.6.60", "6.1.116", "5.15.171")

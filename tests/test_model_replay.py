@@ -26,8 +26,9 @@ def req(flags=KERNEL, mt="Movable", top="Movable") -> Request:
 
 def test_lowmem_index_is_highest_zoneidx_from_5_8():
     # Only DMA32 populated: the preferred zone is DMA32 (1), gfp_zone is Movable (3)
-    dma32 = zone(free=1000, mn=100, reserve=(0, 0, 500, 950), name="DMA32", index=1,
-                 areas=((0, 1000, "M"),))
+    dma32 = zone(
+        free=1000, mn=100, reserve=(0, 0, 500, 950), name="DMA32", index=1, areas=((0, 1000, "M"),)
+    )
     old = replay(state(dma32), req(), profile("5.7"))
     new = replay(state(dma32), req(), profile("5.8"))
     assert old.classzone == 1 and old.zones[0].reserve == (0, 0) and old.outcome == "pass"

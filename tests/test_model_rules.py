@@ -120,5 +120,9 @@ def test_slow_path_gates():
 def test_zone_types_from_lowmem_reserve_length():
     assert zone_types({"DMA", "DMA32"}, 4, "x86_64") == ("DMA", "DMA32", "Normal", "Movable")
     assert zone_types({"DMA", "Normal", "HighMem"}, 4, "i386") == (
-        "DMA", "Normal", "HighMem", "Movable")
+        "DMA",
+        "Normal",
+        "HighMem",
+        "Movable",
+    )
     assert zone_types({"Normal"}, None, "x86_64") is None

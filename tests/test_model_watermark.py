@@ -98,9 +98,12 @@ def test_high_order_h_list_needs_highatomic_from_6_3():
     z = zone(free=1000, areas=((0, 100, "M"), (3, 20, "H")))
     pt = Point(1000, 0, 0)
     assert zone_watermark_ok(z, 3, 100, 0, ATOMIC_OLD, profile("6.2"), pt) == "pass"
-    assert zone_watermark_ok(z, 3, 100, 0, AllocFlags(high=True, non_block=True,
-                                                      highatomic=True), profile("6.3"),
-                             pt) == "pass"
+    assert (
+        zone_watermark_ok(
+            z, 3, 100, 0, AllocFlags(high=True, non_block=True, highatomic=True), profile("6.3"), pt
+        )
+        == "pass"
+    )
     assert zone_watermark_ok(z, 3, 100, 0, AllocFlags(), profile("6.3"), pt) == "fail"
 
 

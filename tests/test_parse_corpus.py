@@ -21,8 +21,12 @@ TRIGGER = re.compile(
 )
 GFP = re.compile(r"(?:gfp_mask|mode)[=:]0x([0-9a-fA-F]+)")
 ORDER = re.compile(r"order[=:](-?\d+)")
-ZONE = re.compile(r"(?:Node (\d+) )?\b(DMA32|DMA|Normal|HighMem|Movable) free:(\d+)kB(?: boost:\d+kB)? min:(\d+)kB")
-BUDDY = re.compile(r"\b(DMA32|DMA|Normal|HighMem|Movable): ((?:\d+\*\d+kB (?:\([A-Z]+\) )?)+)= ?(\d+)kB")
+ZONE = re.compile(
+    r"(?:Node (\d+) )?\b(DMA32|DMA|Normal|HighMem|Movable) free:(\d+)kB(?: boost:\d+kB)? min:(\d+)kB"
+)
+BUDDY = re.compile(
+    r"\b(DMA32|DMA|Normal|HighMem|Movable): ((?:\d+\*\d+kB (?:\([A-Z]+\) )?)+)= ?(\d+)kB"
+)
 CHUNK = re.compile(r"(\d+)\*(\d+)kB")
 
 
@@ -66,8 +70,13 @@ def test_every_zone_line_is_in_its_report(path):
             covering = _covering(reps, lineno)
             assert covering, f"zone line {lineno} is in no report"
             zones = [z for r in covering for z in r.zones if z.line == lineno]
-            assert any(z.name == name and z.free_kb == free and z.min_kb == low_min
-                       and (node is None or z.node == int(node)) for z in zones), (lineno, name)
+            assert any(
+                z.name == name
+                and z.free_kb == free
+                and z.min_kb == low_min
+                and (node is None or z.node == int(node))
+                for z in zones
+            ), (lineno, name)
 
 
 @pytest.mark.parametrize("path", ALL_FILES, ids=_stem)
@@ -77,8 +86,12 @@ def test_every_whole_buddy_line_sums_to_its_total(path):
         for m in BUDDY.finditer(text):
             printed = int(m.group(3))
             by_hand = sum(int(n) * int(s) for n, s in CHUNK.findall(m.group(2)))
-            buddies = [z.buddy for r in _covering(reps, lineno) for z in r.zones
-                       if z.buddy is not None and z.buddy.line == lineno]
+            buddies = [
+                z.buddy
+                for r in _covering(reps, lineno)
+                for z in r.zones
+                if z.buddy is not None and z.buddy.line == lineno
+            ]
             assert buddies, f"buddy line {lineno} is in no report"
             b = buddies[0]
             assert b.zone == m.group(1)

@@ -117,9 +117,14 @@ def test_old_2_6_header_and_protections_forms_002_022():
 
 def test_interleaved_cpus_untangled_by_caller_id_028():
     t3364, t2256 = reports("028")
-    assert [(z.node, z.name, z.free_kb, z.min_kb) for z in t3364.zones] == [(1, "Normal", 36116, 24292)]
+    assert [(z.node, z.name, z.free_kb, z.min_kb) for z in t3364.zones] == [
+        (1, "Normal", 36116, 24292)
+    ]
     assert [(z.node, z.name, z.free_kb, z.min_kb) for z in t2256.zones] == [
-        (0, "DMA", 6572, 2472), (0, "DMA32", 98544, 123560), (1, "DMA32", 21864, 27368)]
+        (0, "DMA", 6572, 2472),
+        (0, "DMA32", 98544, 123560),
+        (1, "DMA32", 21864, 27368),
+    ]
     dma32 = t2256.zones[1]
     assert dma32.boost_kb == 85540 and dma32.reserved_highatomic_kb == 16384
     assert t2256.zones[0].lowmem_reserve == (0, 1333, 1333, 1333, 1333)

@@ -16,7 +16,10 @@ image = pytest.importorskip("matplotlib.image")
 def test_one_png_per_report_with_a_panel_per_zone(tmp_path):
     result = analyze_file(SEED, Options())
     paths = write_charts(result.analyses, str(tmp_path))
-    assert [Path(p).name for p in paths] == ["000_702fbe451f37f534_19.png", "000_702fbe451f37f534_64.png"]
+    assert [Path(p).name for p in paths] == [
+        "000_702fbe451f37f534_19.png",
+        "000_702fbe451f37f534_64.png",
+    ]
     for path in paths:
         pixels = image.imread(path)
         # figsize (9, 3.2 * 2 zones + 0.8) inches at 100 dpi

@@ -24,8 +24,9 @@ def test_md_neutralises_markup_html_and_table_pipes():
     out = escape.md("a|b `c` *d* _e_ [f](g) <img src=x> & \\")
     for raw in ("|", "`", "*", "_", "[", "]", "<", ">", "\\"):
         assert raw not in out
-    assert out == ("a&#124;b &#96;c&#96; &#42;d&#42; &#95;e&#95; &#91;f&#93;(g) "
-                   "&lt;img src=x&gt; &amp; &#92;")
+    assert out == (
+        "a&#124;b &#96;c&#96; &#42;d&#42; &#95;e&#95; &#91;f&#93;(g) &lt;img src=x&gt; &amp; &#92;"
+    )
 
 
 def test_md_escapes_controls_before_markup():

@@ -16,12 +16,45 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = str(ROOT / "samples/seeds/000_702fbe451f37f534.txt")
 BALLOON = str(ROOT / "samples/corpus/035.log")
 
-REPORT_KEYS = {"id", "source", "kind", "complete", "kernel", "task", "request", "zones", "killed",
-               "verdict", "diagnostics"}
-ZONE_KEYS = {"node", "name", "free_kb", "min_kb", "low_kb", "high_kb", "managed_kb", "free_cma_kb",
-             "reserved_highatomic_kb", "lowmem_reserve", "free_area", "free_area_kb"}
-VERDICT_KEYS = {"code", "unreserve_would_avoid", "confidence", "unreserve_rounds",
-                "kernel_could_unreserve", "factors", "evidence", "fixes", "missing", "summary"}
+REPORT_KEYS = {
+    "id",
+    "source",
+    "kind",
+    "complete",
+    "kernel",
+    "task",
+    "request",
+    "zones",
+    "killed",
+    "verdict",
+    "diagnostics",
+}
+ZONE_KEYS = {
+    "node",
+    "name",
+    "free_kb",
+    "min_kb",
+    "low_kb",
+    "high_kb",
+    "managed_kb",
+    "free_cma_kb",
+    "reserved_highatomic_kb",
+    "lowmem_reserve",
+    "free_area",
+    "free_area_kb",
+}
+VERDICT_KEYS = {
+    "code",
+    "unreserve_would_avoid",
+    "confidence",
+    "unreserve_rounds",
+    "kernel_could_unreserve",
+    "factors",
+    "evidence",
+    "fixes",
+    "missing",
+    "summary",
+}
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +81,13 @@ def test_json_document_has_exactly_the_contract_keys(balloon):
     assert set(report["source"]) == {"path", "first_line", "last_line"}
     assert set(report["kernel"]) == {"release", "arch"}
     assert set(report["task"]) == {"comm", "pid"}
-    assert set(report["request"]) == {"gfp_mask", "gfp_flags", "order", "migratetype",
-                                      "highest_zone"}
+    assert set(report["request"]) == {
+        "gfp_mask",
+        "gfp_flags",
+        "order",
+        "migratetype",
+        "highest_zone",
+    }
     for zone in report["zones"]:
         assert set(zone) == ZONE_KEYS
         for area in zone["free_area"]:
@@ -62,16 +100,23 @@ def test_json_numbers_are_the_reports_own(balloon):
     assert report["id"] == f"{BALLOON}:1"
     assert report["source"]["first_line"] == 1
     assert report["kind"] == "oom"
-    assert report["kernel"] == {"release": "4.8.0-rc7-00219-g3f74c9559583-dirty",
-                                "arch": "x86_64"}
+    assert report["kernel"] == {"release": "4.8.0-rc7-00219-g3f74c9559583-dirty", "arch": "x86_64"}
     assert report["task"] == {"comm": "balloon", "pid": 8473}
     assert report["request"]["gfp_mask"] == "0x24280ca"
     assert report["request"]["order"] == 0
     dma, dma32 = report["zones"]
     assert (dma["name"], dma["free_kb"], dma["min_kb"], dma["lowmem_reserve"]) == (
-        "DMA", 8188, 44, [0, 1952, 1952, 1952])
+        "DMA",
+        8188,
+        44,
+        [0, 1952, 1952, 1952],
+    )
     assert (dma32["free_kb"], dma32["min_kb"], dma32["low_kb"], dma32["high_kb"]) == (
-        19404, 5628, 7624, 9620)
+        19404,
+        5628,
+        7624,
+        9620,
+    )
     assert dma32["managed_kb"] == 2030092
     # the kernel's own checksum: sum(count * kb) equals the total after "="
     assert dma32["free_area_kb"] == 19484
@@ -86,8 +131,10 @@ def test_json_verdict_summary_is_the_describe_sentence(balloon):
         pytest.skip("the judge gave no verdict for 035")
     assert verdict["code"] == analysis.verdict.code
     assert verdict["summary"] == describe.summary(
-        analysis.verdict, 0, getattr(analysis.request, "gfp_text", None)
-        or "GFP_HIGHUSER_MOVABLE|__GFP_ZERO")
+        analysis.verdict,
+        0,
+        getattr(analysis.request, "gfp_text", None) or "GFP_HIGHUSER_MOVABLE|__GFP_ZERO",
+    )
     for item in verdict["evidence"]:
         assert {"zone", "check", "result"} <= set(item)
 
@@ -118,8 +165,10 @@ def test_text_shows_headline_request_and_zone_pages(seed):
     assert "balloon (pid 8473): oom GFP_HIGHUSER_MOVABLE|__GFP_ZERO order=0" in text
     assert "in:imklog (pid 476): alloc-failure GFP_ATOMIC|__GFP_NOTRACK order=0" in text
     # DMA32 free:19404kB min:5628kB → 4851 and 1407 pages of 4 kB; every chunk (H): 4871 pages
-    assert any(line.split()[:3] == ["DMA32", "4851", "1407"] and "4871" in line.split()
-               for line in text.splitlines())
+    assert any(
+        line.split()[:3] == ["DMA32", "4851", "1407"] and "4871" in line.split()
+        for line in text.splitlines()
+    )
     # seed 2 DMA: 3*8kB (UH) holds 1..2 H chunks, plus 1*4096kB (H): 1026..1028 H pages
     assert "1026..1028" in text
 
@@ -146,11 +195,31 @@ def test_markdown_has_zone_table_codes_and_raw_excerpt(seed):
 
 def test_csv_one_row_per_report(seed):
     rows = list(csv.reader(io.StringIO(render([seed], "csv"))))
-    assert rows[0] == ["id", "path", "lines", "kind", "release", "comm", "pid", "gfp", "order",
-                       "code", "unreserve_would_avoid", "confidence", "summary"]
+    assert rows[0] == [
+        "id",
+        "path",
+        "lines",
+        "kind",
+        "release",
+        "comm",
+        "pid",
+        "gfp",
+        "order",
+        "code",
+        "unreserve_would_avoid",
+        "confidence",
+        "summary",
+    ]
     assert len(rows) == 3
-    assert rows[1][2:9] == ["19-60", "oom", "4.8.0-rc7-00219-g3f74c9559583-dirty", "balloon",
-                            "8473", "0x24280ca", "0"]
+    assert rows[1][2:9] == [
+        "19-60",
+        "oom",
+        "4.8.0-rc7-00219-g3f74c9559583-dirty",
+        "balloon",
+        "8473",
+        "0x24280ca",
+        "0",
+    ]
     assert rows[2][5:9] == ["in:imklog", "476", "0x2280020", "0"]
 
 
@@ -223,5 +292,10 @@ def test_hostile_cgroup_path_is_escaped():
     text = render([hostile], "text")
     assert "memcg: limit of /\\x1b[2J|<img src=x> hit" in text and "\x1b" not in text
     md = render([hostile], "markdown")
-    assert "- **Memory cgroup:** /&#92;x1b&#91;2J&#124;&lt;img src=x&gt; memory 17024340/17024340 kB" in md
-    assert json.loads(render([hostile], "json"))["reports"][0]["memcg"]["limit_of"] == memcg.limit_of
+    assert (
+        "- **Memory cgroup:** /&#92;x1b&#91;2J&#124;&lt;img src=x&gt; memory 17024340/17024340 kB"
+        in md
+    )
+    assert (
+        json.loads(render([hostile], "json"))["reports"][0]["memcg"]["limit_of"] == memcg.limit_of
+    )

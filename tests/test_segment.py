@@ -14,20 +14,26 @@ from tests.corpus import ALL_FILES, sample
 # Ordinary dmesg chatter, some of it holding the prefilter's marker words
 # (hand-made: noise is what no report sample contains by definition).
 NOISE = b"".join(
-    b"[%6d.%06d] %s\n" % (i, i * 7 % 1000000, text) for i, text in enumerate([
-        b"usb 1-1: new high-speed USB device number 3 using xhci_hcd",
-        b"sshd[812]: pam_unix(sshd:auth): authentication failure; logname= uid=0",
-        b"EXT4-fs (sda1): mounted filesystem with ordered data mode. Quota mode: none.",
-        b"systemd[1]: Killing process 4242 (sleep) with signal SIGKILL.",
-        b"md/raid1:md0: Disk failure on sdb1, disabling device.",
-        b"audit: type=1400 audit(1700000000.123:45): apparmor=\"STATUS\" operation=\"profile_load\"",
-    ] * 20)
+    b"[%6d.%06d] %s\n" % (i, i * 7 % 1000000, text)
+    for i, text in enumerate(
+        [
+            b"usb 1-1: new high-speed USB device number 3 using xhci_hcd",
+            b"sshd[812]: pam_unix(sshd:auth): authentication failure; logname= uid=0",
+            b"EXT4-fs (sda1): mounted filesystem with ordered data mode. Quota mode: none.",
+            b"systemd[1]: Killing process 4242 (sleep) with signal SIGKILL.",
+            b"md/raid1:md0: Disk failure on sdb1, disabling device.",
+            b'audit: type=1400 audit(1700000000.123:45): apparmor="STATUS" operation="profile_load"',
+        ]
+        * 20
+    )
 )
 
 
 def _spans(data: bytes, name: str = "x") -> list[tuple[int, int, str]]:
-    return [(r.first_line, r.last_line, r.lines[0].text[:40])
-            for r in segment_stream(io.BytesIO(data), name)]
+    return [
+        (r.first_line, r.last_line, r.lines[0].text[:40])
+        for r in segment_stream(io.BytesIO(data), name)
+    ]
 
 
 def _spans_line_by_line(data: bytes) -> list[tuple[int, int, str]]:

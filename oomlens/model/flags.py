@@ -29,10 +29,15 @@ class AllocFlags:
         out = [f"ALLOC_WMARK_{self.wmark.upper()}"]
         if self.high:
             out.append("ALLOC_MIN_RESERVE" if renamed else "ALLOC_HIGH")
-        for flag, name in ((self.harder, "ALLOC_HARDER"), (self.non_block, "ALLOC_NON_BLOCK"),
-                           (self.highatomic, "ALLOC_HIGHATOMIC"), (self.oom, "ALLOC_OOM"),
-                           (self.no_watermarks, "ALLOC_NO_WATERMARKS"),
-                           (self.cpuset, "ALLOC_CPUSET"), (self.cma, "ALLOC_CMA")):
+        for flag, name in (
+            (self.harder, "ALLOC_HARDER"),
+            (self.non_block, "ALLOC_NON_BLOCK"),
+            (self.highatomic, "ALLOC_HIGHATOMIC"),
+            (self.oom, "ALLOC_OOM"),
+            (self.no_watermarks, "ALLOC_NO_WATERMARKS"),
+            (self.cpuset, "ALLOC_CPUSET"),
+            (self.cma, "ALLOC_CMA"),
+        ):
             if flag:
                 out.append(name)
         return tuple(out)

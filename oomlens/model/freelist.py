@@ -18,8 +18,9 @@ FALLBACKS = {"U": "EM", "M": "EU", "E": "UM"}
 PCP_COSTLY_ORDER = 3  # PAGE_ALLOC_COSTLY_ORDER
 
 
-def reaches_buddy(order: int, migratetype: str, flags: AllocFlags, profile: KernelProfile,
-                  pageblock_order: int) -> bool:
+def reaches_buddy(
+    order: int, migratetype: str, flags: AllocFlags, profile: KernelProfile, pageblock_order: int
+) -> bool:
     """Whether a request that missed its pcp list gets to ``rmqueue_buddy`` (§4.2)."""
     pcp = order == 0
     if profile.has("pcp-high-order"):
@@ -32,8 +33,9 @@ def reaches_buddy(order: int, migratetype: str, flags: AllocFlags, profile: Kern
     return profile.has("pcp-miss-to-buddy")  # 6.0: a pcp miss falls through to rmqueue_buddy
 
 
-def may_take_highatomic(order: int, migratetype: str, flags: AllocFlags,
-                        profile: KernelProfile, pageblock_order: int) -> bool:
+def may_take_highatomic(
+    order: int, migratetype: str, flags: AllocFlags, profile: KernelProfile, pageblock_order: int
+) -> bool:
     """Whether ``rmqueue`` may take from MIGRATE_HIGHATOMIC lists for this request (§4.3)."""
     if not profile.has("highatomic"):
         return False
@@ -48,8 +50,9 @@ def may_take_highatomic(order: int, migratetype: str, flags: AllocFlags,
     return order > 0 and flags.harder
 
 
-def usable_letters(order: int, migratetype: str, flags: AllocFlags, profile: KernelProfile,
-                   pageblock_order: int) -> str:
+def usable_letters(
+    order: int, migratetype: str, flags: AllocFlags, profile: KernelProfile, pageblock_order: int
+) -> str:
     """Letters of the lists ``__rmqueue`` (plus the era's H and CMA paths) may take from."""
     mt = LETTER[migratetype]
     out = mt + FALLBACKS[mt]
@@ -89,8 +92,9 @@ def chunk_bounds(area: FreeArea, letters: str) -> Interval:
     return len(ours), area.count - len(shown - ours)
 
 
-def type_pages(zone: ZoneState, letters: str, min_order: int = 0,
-               max_order: int | None = None) -> Interval:
+def type_pages(
+    zone: ZoneState, letters: str, min_order: int = 0, max_order: int | None = None
+) -> Interval:
     """Free pages on ``letters`` lists at orders in [min_order, max_order]."""
     if zone.areas is None:
         return 0, zone.free_bounds[1]

@@ -83,13 +83,20 @@ def highest_index(state: AllocatorState, zone_name: str | None) -> int | None:
     return state.zone_index(name)
 
 
-def eligible(state: AllocatorState, top: int | None,
-             nodes: frozenset[int] | None = None) -> tuple[ZoneState, ...]:
+def eligible(
+    state: AllocatorState, top: int | None, nodes: frozenset[int] | None = None
+) -> tuple[ZoneState, ...]:
     """Populated zones with index ≤ top, highest first within each node (zonelist order)."""
     node_order = list(dict.fromkeys(z.node for z in state.zones))
-    out = [z for z in state.zones
-           if top is not None and z.index is not None and z.index <= top
-           and z.managed != 0 and (nodes is None or z.node is None or z.node in nodes)]
+    out = [
+        z
+        for z in state.zones
+        if top is not None
+        and z.index is not None
+        and z.index <= top
+        and z.managed != 0
+        and (nodes is None or z.node is None or z.node in nodes)
+    ]
     return tuple(sorted(out, key=lambda z: (node_order.index(z.node), -(z.index or 0))))
 
 
@@ -114,8 +121,16 @@ class _Ctx:
     flags: AllocFlags
 
 
-def _wm(ctx: _Ctx, zone: ZoneState, flags: AllocFlags, mark: int, r: Interval | None,
-        worst: Point, best: Point, fast: bool = True) -> str:
+def _wm(
+    ctx: _Ctx,
+    zone: ZoneState,
+    flags: AllocFlags,
+    mark: int,
+    r: Interval | None,
+    worst: Point,
+    best: Point,
+    fast: bool = True,
+) -> str:
     fn = zone_watermark_fast if fast else zone_watermark_ok
     r_lo, r_hi = r if r is not None else (0, UNBOUNDED)
     w = fn(zone, ctx.order, mark, r_hi, flags, ctx.profile, worst)
@@ -139,22 +154,45 @@ def _retry(ctx: _Ctx, zone: ZoneState, r: Interval | None, worst: Point, best: P
     if zone.reclaimable is None:
         return "depends"
     r_lo, r_hi = r if r is not None else (0, UNBOUNDED)
-    w = zone_watermark_ok(zone, ctx.order, zone.min, r_hi, ctx.flags, ctx.profile, worst,
-                          free=worst.free + zone.reclaimable)
-    b = zone_watermark_ok(zone, ctx.order, zone.min, r_lo, ctx.flags, ctx.profile, best,
-                          free=best.free + zone.reclaimable)
+    w = zone_watermark_ok(
+        zone,
+        ctx.order,
+        zone.min,
+        r_hi,
+        ctx.flags,
+        ctx.profile,
+        worst,
+        free=worst.free + zone.reclaimable,
+    )
+    b = zone_watermark_ok(
+        zone,
+        ctx.order,
+        zone.min,
+        r_lo,
+        ctx.flags,
+        ctx.profile,
+        best,
+        free=best.free + zone.reclaimable,
+    )
     return combine(w, b)
 
 
-def check_zone(ctx: _Ctx, zone: ZoneState, classzone: int | None, drop_lowmem: bool,
-               fast_flags: AllocFlags, retries: bool = True) -> ZoneCheck:
+def check_zone(
+    ctx: _Ctx,
+    zone: ZoneState,
+    classzone: int | None,
+    drop_lowmem: bool,
+    fast_flags: AllocFlags,
+    retries: bool = True,
+) -> ZoneCheck:
     """Every check of one zone for this request."""
     pb = ctx.state.pageblock_pages
     b = reserve_bounds(zone, pb, ctx.profile)
     worst, best = _points(zone, b)
     r = _reserve(zone, classzone, drop_lowmem)
-    letters = usable_letters(ctx.order, ctx.migratetype, ctx.flags, ctx.profile,
-                             ctx.state.pageblock_order)
+    letters = usable_letters(
+        ctx.order, ctx.migratetype, ctx.flags, ctx.profile, ctx.state.pageblock_order
+    )
     fast = _wm(ctx, zone, fast_flags, zone.low, r, worst, best)
     slow = _wm(ctx, zone, ctx.flags, zone.min, r, worst, best)
     full = _wm(ctx, zone, ctx.flags, zone.min, r, worst, best, fast=False)
@@ -165,11 +203,21 @@ def check_zone(ctx: _Ctx, zone: ZoneState, classzone: int | None, drop_lowmem: b
         success = "pass"
     else:
         success = "depends"
-    bare = _wm(ctx, zone, ctx.flags, zone.min, r, Point(worst.free, 0, 0),
-               Point(best.free, 0, 0))
-    return ZoneCheck(zone, r, b, letters, effective_min(zone.min, ctx.flags, ctx.profile),
-                     fast, slow, full, fl, success, bare,
-                     _retry(ctx, zone, r, worst, best) if retries else None)
+    bare = _wm(ctx, zone, ctx.flags, zone.min, r, Point(worst.free, 0, 0), Point(best.free, 0, 0))
+    return ZoneCheck(
+        zone,
+        r,
+        b,
+        letters,
+        effective_min(zone.min, ctx.flags, ctx.profile),
+        fast,
+        slow,
+        full,
+        fl,
+        success,
+        bare,
+        _retry(ctx, zone, r, worst, best) if retries else None,
+    )
 
 
 def outcome(checks: tuple[ZoneCheck, ...]) -> str:
@@ -183,13 +231,19 @@ def outcome(checks: tuple[ZoneCheck, ...]) -> str:
 
 def _zone_ok(ctx: _Ctx, c: ZoneCheck, pt: Point, worst: bool, conv: int) -> bool:
     r = c.reserve or (0, UNBOUNDED)
-    wm = zone_watermark_fast(c.zone, ctx.order, c.zone.min, r[1] if worst else r[0],
-                             ctx.flags, ctx.profile, pt)
+    wm = zone_watermark_fast(
+        c.zone, ctx.order, c.zone.min, r[1] if worst else r[0], ctx.flags, ctx.profile, pt
+    )
     if wm != "pass" and 0 < ctx.order <= conv:
         # the converted block now sits on the requester's list at order >= the
         # request's, so the free-area half of __zone_watermark_ok holds
-        wm = "pass" if free_pages_ok(c.zone, ctx.order, c.zone.min, r[1] if worst else r[0],
-                                     ctx.flags, ctx.profile, pt) else "fail"
+        wm = (
+            "pass"
+            if free_pages_ok(
+                c.zone, ctx.order, c.zone.min, r[1] if worst else r[0], ctx.flags, ctx.profile, pt
+            )
+            else "fail"
+        )
     if wm == "fail" or (worst and wm == "depends"):
         return False
     fl = c.freelist == "pass" or (not worst and c.freelist == "depends")
@@ -256,9 +310,15 @@ def could_unreserve(ctx: _Ctx, request: Request, checks: tuple[ZoneCheck, ...]) 
     return None
 
 
-def replay(state: AllocatorState, request: Request, profile: KernelProfile, *,
-           allow_cma: bool = False, drop_lowmem: bool = False,
-           nodes: frozenset[int] | None = None) -> Replay:
+def replay(
+    state: AllocatorState,
+    request: Request,
+    profile: KernelProfile,
+    *,
+    allow_cma: bool = False,
+    drop_lowmem: bool = False,
+    nodes: frozenset[int] | None = None,
+) -> Replay:
     """Replay ``request`` against ``state`` under ``profile`` (optionally counterfactual)."""
     missing: list[str] = []
     order = request.order if request.order is not None else 0
@@ -280,13 +340,24 @@ def replay(state: AllocatorState, request: Request, profile: KernelProfile, *,
     # 3334a45eb9e2 (5.8): lowmem_reserve[highest_zoneidx]; before, the preferred zone's index
     classzone = top if profile.has("highest-zoneidx") else (zones[0].index if zones else None)
     retries = reaches_retry(request, order, profile)
-    checks = tuple(check_zone(ctx, z, classzone, drop_lowmem, fast_flags, retries)
-                   for z in zones)
+    checks = tuple(check_zone(ctx, z, classzone, drop_lowmem, fast_flags, retries) for z in zones)
     if not checks:
         missing.append("zone lines")
     res = outcome(checks) if checks else "depends"
     rounds = _rounds(unreserve_rounds(ctx, checks, False), unreserve_rounds(ctx, checks, True))
     normal = state.zone_index("Normal")
-    return Replay(order, mt, fast_flags, flags, top, classzone, checks, res, rounds,
-                  could_unreserve(ctx, request, checks), oom_allowed(request, order, top, normal),
-                  tuple(missing), state.pageblock_order)
+    return Replay(
+        order,
+        mt,
+        fast_flags,
+        flags,
+        top,
+        classzone,
+        checks,
+        res,
+        rounds,
+        could_unreserve(ctx, request, checks),
+        oom_allowed(request, order, top, normal),
+        tuple(missing),
+        state.pageblock_order,
+    )

@@ -37,9 +37,13 @@ def gfp_to_alloc_flags(request: Request, order: int, profile: KernelProfile) -> 
     if profile.has("alloc-reserves"):
         # 1ebbb21811b7 (6.3; 5.15.171, 6.1.116): keyed on the absence of DIRECT_RECLAIM
         non_block = not can_direct_reclaim(request) and not nomemalloc
-        return AllocFlags(high=high, non_block=non_block,
-                          highatomic=non_block and order > 0,
-                          cpuset=not (high and not can_direct_reclaim(request)), cma=cma)
+        return AllocFlags(
+            high=high,
+            non_block=non_block,
+            highatomic=non_block and order > 0,
+            cpuset=not (high and not can_direct_reclaim(request)),
+            cma=cma,
+        )
     if profile.has("highatomic") or request.has("ATOMIC"):
         atomic = request.has("ATOMIC")  # d0164adc89f6 (4.4): __GFP_ATOMIC
     else:
@@ -61,8 +65,9 @@ def reaches_retry(request: Request, order: int, profile: KernelProfile) -> bool:
     return True
 
 
-def oom_allowed(request: Request, order: int, highest_index: int | None,
-                normal_index: int | None) -> bool | None:
+def oom_allowed(
+    request: Request, order: int, highest_index: int | None, normal_index: int | None
+) -> bool | None:
     """Whether __alloc_pages_may_oom() would call out_of_memory() (§7.3)."""
     if not can_direct_reclaim(request) or request.has("NORETRY"):
         return False

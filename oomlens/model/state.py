@@ -145,22 +145,31 @@ def zone_state(z: ZoneLine, index: int | None, page_kb: int, swap_free: bool) ->
             buddy_pages = sum(e.count << e.order for e in z.buddy.entries)
     recl = _reclaimable(z, swap_free)
     return ZoneState(
-        name=z.name, node=z.node, index=index,
-        free=z.free_kb // page_kb, buddy_pages=buddy_pages,  # type: ignore[operator]
-        min=z.min_kb // page_kb, low=z.low_kb // page_kb,  # type: ignore[operator]
+        name=z.name,
+        node=z.node,
+        index=index,
+        free=z.free_kb // page_kb,
+        buddy_pages=buddy_pages,  # type: ignore[operator]
+        min=z.min_kb // page_kb,
+        low=z.low_kb // page_kb,  # type: ignore[operator]
         high=z.high_kb // page_kb,  # type: ignore[operator]
-        boost=_pages(z.boost_kb, page_kb), managed=_pages(z.managed_kb, page_kb),
-        cma=_pages(z.free_cma_kb, page_kb), lowmem_reserve=z.lowmem_reserve,
-        areas=areas, has_letters=letters,
+        boost=_pages(z.boost_kb, page_kb),
+        managed=_pages(z.managed_kb, page_kb),
+        cma=_pages(z.free_cma_kb, page_kb),
+        lowmem_reserve=z.lowmem_reserve,
+        areas=areas,
+        has_letters=letters,
         reserved_highatomic=_pages(z.reserved_highatomic_kb, page_kb),
         free_highatomic=_pages(z.free_highatomic_kb, page_kb),
-        free_pcp=_pages(z.get("free_pcp"), page_kb), local_pcp=_pages(z.get("local_pcp"), page_kb),
+        free_pcp=_pages(z.get("free_pcp"), page_kb),
+        local_pcp=_pages(z.get("local_pcp"), page_kb),
         reclaimable=None if recl is None else recl // page_kb,
     )
 
 
-def build_state(report: Report, page_kb: int | None = None,
-                pageblock_order: int | None = None) -> AllocatorState:
+def build_state(
+    report: Report, page_kb: int | None = None, pageblock_order: int | None = None
+) -> AllocatorState:
     """The allocator state of ``report``; overrides from Options win over the report."""
     assumptions: list[str] = []
     missing: list[str] = []
@@ -200,5 +209,6 @@ def build_state(report: Report, page_kb: int | None = None,
         missing.append("zone lines")
     elif all(z.areas is None for z in zones):
         missing.append("buddy lines")
-    return AllocatorState(tuple(zones), types, page_kb, pageblock_order, nr_orders,
-                          tuple(assumptions), tuple(missing))
+    return AllocatorState(
+        tuple(zones), types, page_kb, pageblock_order, nr_orders, tuple(assumptions), tuple(missing)
+    )

@@ -34,8 +34,9 @@ def reserves_privileged(flags: AllocFlags, profile: KernelProfile) -> bool:
     return flags.harder  # 0aaa29a56e4f (4.4): unless ALLOC_HARDER
 
 
-def unusable_free(order: int, flags: AllocFlags, profile: KernelProfile, pt: Point,
-                  cma: int) -> int:
+def unusable_free(
+    order: int, flags: AllocFlags, profile: KernelProfile, pt: Point, cma: int
+) -> int:
     """__zone_watermark_unusable_free(): pages the request may not count as free."""
     out = (1 << order) - 1
     if profile.has("highatomic") and not reserves_privileged(flags, profile):
@@ -79,16 +80,30 @@ def _suitable_letters(flags: AllocFlags, profile: KernelProfile) -> str:
     return out + "H" if profile.has("harder-highatomic-only") else out + "HCIR"
 
 
-def free_pages_ok(zone: ZoneState, order: int, mark: int, reserve: int,
-                  flags: AllocFlags, profile: KernelProfile, pt: Point) -> bool:
+def free_pages_ok(
+    zone: ZoneState,
+    order: int,
+    mark: int,
+    reserve: int,
+    flags: AllocFlags,
+    profile: KernelProfile,
+    pt: Point,
+) -> bool:
     """The page-count half of __zone_watermark_ok, without the free-area scan."""
     m = effective_min(mark, flags, profile)
     return pt.free - unusable_free(order, flags, profile, pt, zone.cma or 0) > m + reserve
 
 
-def zone_watermark_ok(zone: ZoneState, order: int, mark: int, reserve: int,
-                      flags: AllocFlags, profile: KernelProfile, pt: Point,
-                      free: int | None = None) -> str:
+def zone_watermark_ok(
+    zone: ZoneState,
+    order: int,
+    mark: int,
+    reserve: int,
+    flags: AllocFlags,
+    profile: KernelProfile,
+    pt: Point,
+    free: int | None = None,
+) -> str:
     """__zone_watermark_ok(); ``free`` overrides pt.free (should_reclaim_retry's available)."""
     free_pages = pt.free if free is None else free
     cma = zone.cma or 0
@@ -113,8 +128,15 @@ def zone_watermark_ok(zone: ZoneState, order: int, mark: int, reserve: int,
     return freelist_result(zone, order, _suitable_letters(flags, profile))
 
 
-def zone_watermark_fast(zone: ZoneState, order: int, mark: int, reserve: int,
-                        flags: AllocFlags, profile: KernelProfile, pt: Point) -> str:
+def zone_watermark_fast(
+    zone: ZoneState,
+    order: int,
+    mark: int,
+    reserve: int,
+    flags: AllocFlags,
+    profile: KernelProfile,
+    pt: Point,
+) -> str:
     """zone_watermark_fast() as get_page_from_freelist() calls it, per era."""
     if not profile.has("watermark-fast"):
         return zone_watermark_ok(zone, order, mark, reserve, flags, profile, pt)
@@ -135,8 +157,14 @@ def zone_watermark_fast(zone: ZoneState, order: int, mark: int, reserve: int,
             return "pass"  # 48ee5f3696f6 (4.7): no reserve deduction, no HIGH/HARDER cut
     result = zone_watermark_ok(zone, order, mark, reserve, flags, profile, pt)
     atomic = flags.high if profile.has("alloc-reserves") else flags.harder
-    if (result != "pass" and order == 0 and atomic and flags.wmark == "min" and zone.boost
-            and profile.has("unboosted-atomic")):
+    if (
+        result != "pass"
+        and order == 0
+        and atomic
+        and flags.wmark == "min"
+        and zone.boost
+        and profile.has("unboosted-atomic")
+    ):
         # f80b08fc4453 (5.9): atomic order-0 retries against the unboosted min
         return zone_watermark_ok(zone, order, mark - zone.boost, reserve, flags, profile, pt)
     return result

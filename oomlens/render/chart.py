@@ -109,8 +109,9 @@ def _figure(plt, analysis: Analysis, zones: list[ZoneLine]):  # noqa: ANN001, AN
     from .json import task_of
 
     comm = escape.term(task_of(analysis.report)[0] or "?")
-    fig.suptitle(f"{code}: {comm}  ({escape.term(analysis.report.id)})"
-                 .replace("$", r"\$"), fontsize=11)
+    fig.suptitle(
+        f"{code}: {comm}  ({escape.term(analysis.report.id)})".replace("$", r"\$"), fontsize=11
+    )
     for ax, zone in zip(axes[:, 0], zones, strict=True):
         orders, letters, split = stacks(zone)
         labels = [*(str(o) for o in orders), "Σ"]
@@ -122,8 +123,7 @@ def _figure(plt, analysis: Analysis, zones: list[ZoneLine]):  # noqa: ANN001, AN
             base = [b + h for b, h in zip(base, heights, strict=True)]
         for i, s in enumerate(split):
             if s:
-                ax.bar(labels[i], base[i], fill=False, hatch="//", edgecolor="#333333",
-                       linewidth=0)
+                ax.bar(labels[i], base[i], fill=False, hatch="//", edgecolor="#333333", linewidth=0)
         need = needed_pages(zone, analysis, page_kb)
         if need is not None:
             ax.axhline(need[0], color="black", linestyle="--", linewidth=1, label=need[1])

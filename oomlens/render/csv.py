@@ -10,8 +10,21 @@ from ..pipeline import Analysis, FileResult
 from . import escape
 from .json import summary_of, task_of
 
-COLUMNS = ("id", "path", "lines", "kind", "release", "comm", "pid", "gfp", "order", "code",
-           "unreserve_would_avoid", "confidence", "summary")
+COLUMNS = (
+    "id",
+    "path",
+    "lines",
+    "kind",
+    "release",
+    "comm",
+    "pid",
+    "gfp",
+    "order",
+    "code",
+    "unreserve_would_avoid",
+    "confidence",
+    "summary",
+)
 
 
 def _flag(value: bool | None) -> str:

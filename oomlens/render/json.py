@@ -88,8 +88,13 @@ def _verdict(verdict: Verdict | None, analysis: Analysis) -> dict[str, Any] | No
             for e in verdict.evidence
         ],
         "fixes": [
-            {"title": f.title, "commit": f.commit, "release": f.release,
-             "stable": list(f.stable), "would_avoid": f.would_avoid}
+            {
+                "title": f.title,
+                "commit": f.commit,
+                "release": f.release,
+                "stable": list(f.stable),
+                "would_avoid": f.would_avoid,
+            }
             for f in verdict.fixes
         ],
         "missing": list(verdict.missing),
@@ -126,8 +131,11 @@ def report_dict(analysis: Analysis) -> dict[str, Any]:
     comm, pid = task_of(report)
     return {
         "id": report.id,
-        "source": {"path": report.source, "first_line": report.first_line,
-                   "last_line": report.last_line},
+        "source": {
+            "path": report.source,
+            "first_line": report.first_line,
+            "last_line": report.last_line,
+        },
         "kind": report.kind,
         "complete": report.complete,
         "kernel": {"release": report.release, "arch": report.arch},
@@ -146,15 +154,24 @@ def _memcg(report: Report) -> dict[str, Any] | None:
     m = report.memcg
     if m is None:
         return None
-    return {"task_in": m.task_in, "limit_of": m.limit_of,
-            "counters": [{"name": n, "usage_kb": u, "limit_kb": lim, "failcnt": f}
-                         for n, u, lim, f in m.counters]}
+    return {
+        "task_in": m.task_in,
+        "limit_of": m.limit_of,
+        "counters": [
+            {"name": n, "usage_kb": u, "limit_kb": lim, "failcnt": f} for n, u, lim, f in m.counters
+        ],
+    }
 
 
 def file_dict(result: FileResult) -> dict[str, Any]:
     """What was read from one input (an addition to the contract: every input accounted for)."""
-    return {"path": result.path, "status": result.status, "reason": result.reason,
-            "lines": result.lines, "reports": len(result.analyses)}
+    return {
+        "path": result.path,
+        "status": result.status,
+        "reason": result.reason,
+        "lines": result.lines,
+        "reports": len(result.analyses),
+    }
 
 
 def render_json(results: Sequence[FileResult]) -> str:
@@ -169,6 +186,9 @@ def render_json(results: Sequence[FileResult]) -> str:
 
 def render_jsonl(results: Sequence[FileResult]) -> str:
     """One report object a line."""
-    lines = [escape.json_text(json.dumps(report_dict(a), ensure_ascii=False))
-             for r in results for a in r.analyses]
+    lines = [
+        escape.json_text(json.dumps(report_dict(a), ensure_ascii=False))
+        for r in results
+        for a in r.analyses
+    ]
     return "".join(line + "\n" for line in lines)

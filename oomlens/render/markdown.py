@@ -27,37 +27,49 @@ def report_markdown(analysis: Analysis) -> str:
     header = report.header
     req = analysis.request
     gfp = getattr(req, "gfp_text", None) or (
-        describe.gfp_text(header.gfp_mask, header.gfp_names) if header else "?")
+        describe.gfp_text(header.gfp_mask, header.gfp_names) if header else "?"
+    )
     order = analysis.order
     code = verdict.code if verdict else "no verdict"
     who = escape.md(comm or "?") + (f" (pid {pid})" if pid is not None else "")
-    out = [f"### `{code}`: {who}, {escape.md_code(gfp)} order={'?' if order is None else order}",
-           ""]
+    out = [
+        f"### `{code}`: {who}, {escape.md_code(gfp)} order={'?' if order is None else order}",
+        "",
+    ]
     summary = summary_of(analysis)
     out += [escape.md(summary) if summary else "_No verdict: the report could not be judged._", ""]
     facts = [
         f"- **Source:** {escape.md(report.source)} lines {report.first_line}–{report.last_line}"
         + ("" if report.complete else " (truncated)"),
-        f"- **Kernel:** {escape.md(report.release or 'unknown')} {escape.md(report.arch or '')}"
-        .rstrip(),
+        f"- **Kernel:** {escape.md(report.release or 'unknown')} {escape.md(report.arch or '')}".rstrip(),
     ]
     mask = analysis.gfp_mask
     if mask is not None:
-        extra = [f"{label} {escape.md(v)}" for label, v in (
-            ("highest zone", getattr(req, "highest_zone", None)),
-            ("migratetype", getattr(req, "migratetype", None))) if v]
-        facts.append(f"- **Request:** `{mask:#x}` = {escape.md_code(gfp)}, order "
-                     f"{'?' if order is None else order}" + "".join(f", {e}" for e in extra))
+        extra = [
+            f"{label} {escape.md(v)}"
+            for label, v in (
+                ("highest zone", getattr(req, "highest_zone", None)),
+                ("migratetype", getattr(req, "migratetype", None)),
+            )
+            if v
+        ]
+        facts.append(
+            f"- **Request:** `{mask:#x}` = {escape.md_code(gfp)}, order "
+            f"{'?' if order is None else order}" + "".join(f", {e}" for e in extra)
+        )
     if verdict is not None:
-        facts.append(f"- **Unreserve would avoid:** {describe.ANSWERS[verdict.unreserve_would_avoid]}"
-                     f"; kernel could unreserve: {describe.ANSWERS[verdict.kernel_could_unreserve]}"
-                     f"; confidence: {verdict.confidence}")
+        facts.append(
+            f"- **Unreserve would avoid:** {describe.ANSWERS[verdict.unreserve_would_avoid]}"
+            f"; kernel could unreserve: {describe.ANSWERS[verdict.kernel_could_unreserve]}"
+            f"; confidence: {verdict.confidence}"
+        )
         if verdict.profile:
             facts.append(f"- **Rules:** {escape.md(verdict.profile)}")
     memcg = report.memcg
     if memcg is not None and (memcg.limit_of or memcg.counters):
-        counters = "; ".join(f"{escape.md(n)} {u}/{lim} kB, failcnt {f}"
-                             for n, u, lim, f in memcg.counters[:2])
+        counters = "; ".join(
+            f"{escape.md(n)} {u}/{lim} kB, failcnt {f}" for n, u, lim, f in memcg.counters[:2]
+        )
         where = f"{escape.md(memcg.limit_of)} " if memcg.limit_of else ""
         facts.append(f"- **Memory cgroup:** {where}{counters}".rstrip())
     if report.killed is not None:
@@ -65,13 +77,23 @@ def report_markdown(analysis: Analysis) -> str:
     out += facts + [""]
     if report.zones:
         page_kb = describe.page_kb(report)
-        out += [f"Zones (pages of {page_kb} kB):", "", _row(ZONE_HEADERS),
-                _row(["---"] * len(ZONE_HEADERS))]
+        out += [
+            f"Zones (pages of {page_kb} kB):",
+            "",
+            _row(ZONE_HEADERS),
+            _row(["---"] * len(ZONE_HEADERS)),
+        ]
         # zone_row escapes for the terminal; markdown-escape on top of the raw values instead.
         for zone in report.zones:
             cells = zone_row(zone, analysis, page_kb)
-            out.append(_row([*(escape.md(c) for c in cells[:-1]),
-                             escape.md_code(cells[-1], in_table=True) if cells[-1] != "-" else "-"]))
+            out.append(
+                _row(
+                    [
+                        *(escape.md(c) for c in cells[:-1]),
+                        escape.md_code(cells[-1], in_table=True) if cells[-1] != "-" else "-",
+                    ]
+                )
+            )
         out.append("")
     if verdict is not None:
         out += _verdict_markdown(analysis)
@@ -85,12 +107,18 @@ def _verdict_markdown(analysis: Analysis) -> list[str]:
     out: list[str] = []
     if verdict.evidence:
         out += ["**Evidence**", ""]
-        out += [f"- {escape.md(e.zone)} {escape.md_code(e.check)}: "
-                f"{escape.md_code(describe.evidence_body(e))}" for e in verdict.evidence]
+        out += [
+            f"- {escape.md(e.zone)} {escape.md_code(e.check)}: "
+            f"{escape.md_code(describe.evidence_body(e))}"
+            for e in verdict.evidence
+        ]
         out.append("")
     if verdict.factors:
-        out += ["**Factors**", ""] + [f"- {escape.md(describe.factor(f))}"
-                                       for f in verdict.factors] + [""]
+        out += (
+            ["**Factors**", ""]
+            + [f"- {escape.md(describe.factor(f))}" for f in verdict.factors]
+            + [""]
+        )
     if verdict.missing:
         out += ["**Missing:** " + escape.md(", ".join(verdict.missing)), ""]
     if verdict.fixes:
@@ -104,9 +132,14 @@ def _excerpt(analysis: Analysis) -> list[str]:
     if not report.lines:
         return []
     body = "\n".join(escape.html(line) for line in report.lines)
-    return ["<details><summary>Raw report (lines "
-            f"{report.first_line}–{report.last_line})</summary>", "", f"<pre>{body}</pre>", "",
-            "</details>", ""]
+    return [
+        f"<details><summary>Raw report (lines {report.first_line}–{report.last_line})</summary>",
+        "",
+        f"<pre>{body}</pre>",
+        "",
+        "</details>",
+        "",
+    ]
 
 
 def render_markdown(results: Sequence[FileResult]) -> str:
@@ -115,7 +148,9 @@ def render_markdown(results: Sequence[FileResult]) -> str:
     out: list[str] = []
     if len(analyses) > 1:
         counts = describe.count_by_code([a.verdict for a in analyses])
-        out += [f"**{len(analyses)} reports:** "
-                + ", ".join(f"{n} `{code}`" for code, n in counts), ""]
+        out += [
+            f"**{len(analyses)} reports:** " + ", ".join(f"{n} `{code}`" for code, n in counts),
+            "",
+        ]
     out += [report_markdown(a) for a in analyses]
     return "\n".join(out).rstrip("\n") + "\n"

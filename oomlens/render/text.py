@@ -46,7 +46,8 @@ def headline(analysis: Analysis) -> str:
     header = report.header
     req = analysis.request
     gfp = getattr(req, "gfp_text", None) or (
-        describe.gfp_text(header.gfp_mask, header.gfp_names) if header else "?")
+        describe.gfp_text(header.gfp_mask, header.gfp_names) if header else "?"
+    )
     order = analysis.order
     who = escape.term(comm or "?") + (f" (pid {pid})" if pid is not None else "")
     kind = report.kind or "report"
@@ -92,8 +93,11 @@ def zone_row(zone: ZoneLine, analysis: Analysis, page_kb: int) -> tuple[str, ...
     free = pick("free")
     mark = pick("min")
     raw_min = _pages(zone.min_kb, page_kb)
-    min_cell = raw_min if mark is None or describe.bounds(mark) == raw_min else (
-        f"{raw_min}→{describe.bounds(mark)}")
+    min_cell = (
+        raw_min
+        if mark is None or describe.bounds(mark) == raw_min
+        else (f"{raw_min}→{describe.bounds(mark)}")
+    )
     held = pick("highatomic_free") or describe.highatomic_pages(zone)
     reserved = pick("reserved")
     if reserved is None and zone.reserved_highatomic_kb is not None:
@@ -161,8 +165,13 @@ def report_blocks(analysis: Analysis) -> list[Block]:
         blocks.append(Line(f"zones (pages of {page_kb} kB):"))
         blocks.append(Table(ZONE_HEADERS, rows))
         if verdict is not None and verdict.evidence:
-            blocks.append(Line("  checks: low/min = zone_watermark_fast at that mark, full = "
-                               "__zone_watermark_ok; ✓ pass ✗ fail ? depends", "dim"))
+            blocks.append(
+                Line(
+                    "  checks: low/min = zone_watermark_fast at that mark, full = "
+                    "__zone_watermark_ok; ✓ pass ✗ fail ? depends",
+                    "dim",
+                )
+            )
     if verdict is not None:
         blocks.extend(verdict_blocks(analysis))
     memcg = memcg_line(report)
@@ -173,8 +182,13 @@ def report_blocks(analysis: Analysis) -> list[Block]:
         blocks.append(Line(f"killed: {escape.term(k.comm)} (pid {k.pid})"))
     if report.diagnostics:
         first = report.diagnostics[0]
-        blocks.append(Line(f"{len(report.diagnostics)} line(s) not understood; first: line "
-                           f"{first.line}: {escape.term(first.message)}", "dim"))
+        blocks.append(
+            Line(
+                f"{len(report.diagnostics)} line(s) not understood; first: line "
+                f"{first.line}: {escape.term(first.message)}",
+                "dim",
+            )
+        )
     return blocks
 
 
@@ -187,14 +201,22 @@ def verdict_blocks(analysis: Analysis) -> list[Block]:
     if decisive:
         blocks.append(Line("why:"))
         for e in decisive:
-            blocks.append(Line(f"  {escape.term(e.zone)} "
-                               f"{escape.term(describe.evidence(e, brief=True))}"))
+            blocks.append(
+                Line(f"  {escape.term(e.zone)} {escape.term(describe.evidence(e, brief=True))}")
+            )
     answer = describe.ANSWERS[verdict.unreserve_would_avoid]
     could = describe.ANSWERS[verdict.kernel_could_unreserve]
-    rounds = (f" (pageblocks to release: {describe.bounds(verdict.unreserve_rounds)})"
-              if verdict.unreserve_rounds else "")
-    blocks.append(Line(f"unreserve would avoid: {answer}{rounds}; kernel could unreserve: {could};"
-                       f" confidence: {verdict.confidence}"))
+    rounds = (
+        f" (pageblocks to release: {describe.bounds(verdict.unreserve_rounds)})"
+        if verdict.unreserve_rounds
+        else ""
+    )
+    blocks.append(
+        Line(
+            f"unreserve would avoid: {answer}{rounds}; kernel could unreserve: {could};"
+            f" confidence: {verdict.confidence}"
+        )
+    )
     for f in verdict.factors:
         blocks.append(Line(f"factor {escape.term(describe.factor(f))}", "dim"))
     if verdict.missing:
@@ -204,7 +226,9 @@ def verdict_blocks(analysis: Analysis) -> list[Block]:
     if verdict.fixes:
         blocks.append(Line("fixes:"))
         for f in verdict.fixes:
-            blocks.append(Line("  " + escape.term(describe.fix(f)), "good" if f.would_avoid else ""))
+            blocks.append(
+                Line("  " + escape.term(describe.fix(f)), "good" if f.would_avoid else "")
+            )
     return blocks
 
 
@@ -227,8 +251,9 @@ def all_blocks(results: Sequence[FileResult]) -> list[list[Block]]:
 def _table_text(table: Table) -> list[str]:
     widths = [max(len(h), *(len(r[i]) for r in table.rows)) for i, h in enumerate(table.headers)]
     rows = [table.headers, *table.rows]
-    return ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-            for r in rows]
+    return [
+        "  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
+    ]
 
 
 def render_text(results: Sequence[FileResult]) -> str:
