@@ -50,7 +50,7 @@ def build_fleet(root: Path, files: int) -> None:
 def one_run(fleet: str, out: str, jobs: int) -> dict:
     """Run one batch in this process and return its figures."""
     sys.path.insert(0, str(ROOT))
-    from oomlens.batch import run_batch
+    from oomlens.fleet.batch import run_batch
 
     start = time.perf_counter()
     result = run_batch([fleet], out, fmt="parquet", jobs=jobs)

@@ -25,9 +25,9 @@ for p in (str(ROOT), str(HERE)):
 
 import noise  # noqa: E402
 
-from oomlens.ingest import open_input  # noqa: E402
-from oomlens.parse import parse_raw  # noqa: E402
-from oomlens.segment import MARKERS, ScanStats, segment_stream  # noqa: E402
+from oomlens.parse.assemble import parse_raw  # noqa: E402
+from oomlens.read.ingest import open_input  # noqa: E402
+from oomlens.read.segment import MARKERS, ScanStats, segment_stream  # noqa: E402
 
 TARGET_GREP = 3.0
 TARGET_RATE = 1000.0

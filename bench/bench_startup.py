@@ -79,8 +79,8 @@ def main() -> int:
         measured = [
             py,
             "-c",
-            "import oomlens.pipeline, oomlens.parse; "
-            f"oomlens.parse.parse_text(open({args.log!r}).read())",
+            "import oomlens.pipeline, oomlens.parse.assemble; "
+            f"oomlens.parse.assemble.parse_text(open({args.log!r}).read())",
         ]
         t_cli, rc = timed(measured, args.runs)
         rows.append(("CLI unusable; import + parse_text instead", t_cli, rc))

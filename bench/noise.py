@@ -534,8 +534,8 @@ class Source:
 
 def report_sources() -> list[Source]:
     """Every corpus log and the seed, cut to the lines from the first report to the last."""
-    from oomlens.ingest import decode_line
-    from oomlens.segment import segment_lines
+    from oomlens.read.ingest import decode_line
+    from oomlens.read.segment import segment_lines
 
     paths = sorted((ROOT / "samples" / "corpus").glob("*.log"))
     paths += sorted((ROOT / "samples" / "seeds").glob("*.txt"))
@@ -637,8 +637,8 @@ def write_noisy(
 
 
 def _count(lines: list[bytes]) -> int:
-    from oomlens.ingest import decode_line
-    from oomlens.segment import segment_lines
+    from oomlens.read.ingest import decode_line
+    from oomlens.read.segment import segment_lines
 
     decoded = [x for i, b in enumerate(lines, 1) for x in decode_line(b, i, "-")]
     return sum(1 for _ in segment_lines(decoded, "-"))

@@ -17,11 +17,11 @@ __all__ = ["Options", "analyze_file", "iter_analyses", "parse_text", "__version_
 def __getattr__(name: str):
     # Lazy: `import oomlens` stays cheap; the grammar and model load on first use.
     if name in ("Options", "analyze_file", "iter_analyses"):
-        from . import pipeline
+        from oomlens import pipeline
 
         return getattr(pipeline, name)
     if name == "parse_text":
-        from .parse import parse_text
+        from oomlens.parse.assemble import parse_text
 
         return parse_text
     raise AttributeError(name)

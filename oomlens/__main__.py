@@ -1,5 +1,5 @@
 """``python -m oomlens``: the same as the ``oomlens`` command."""
 
-from .cli import main
+from oomlens.cli import main
 
 raise SystemExit(main())

@@ -15,8 +15,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from .pipeline import Options
-from .verdict import CODES
+from oomlens.judge.verdict import CODES
+from oomlens.options import Options
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_FAIL_ON = 0, 1, 2, 3
 FORMATS = ("text", "json", "jsonl", "markdown", "csv")
@@ -41,7 +41,7 @@ def fail(message: str) -> NoReturn:
 
 
 def _version() -> str:
-    from . import __version__
+    from oomlens import __version__
 
     return __version__
 
@@ -69,7 +69,7 @@ def root(
 
 def err(message: str) -> None:
     """One line on stderr, prefixed ``oomlens:``."""
-    from .render.escape import term
+    from oomlens.render.escape import term
 
     sys.stderr.write(f"oomlens: {term(message)}\n")
 
@@ -165,7 +165,7 @@ def analyze(
     inputs = expand(list(paths or ()))
     if inputs == [None] and sys.stdin.isatty():
         err("reading a kernel log from stdin (end with Ctrl-D; see --help)")
-    from .pipeline import analyze_file
+    from oomlens.pipeline import analyze_file
 
     results = [analyze_file(p, options) for p in inputs]
     readable = [r for r in results if r.status != "unreadable"]
@@ -175,18 +175,18 @@ def analyze(
     analyses = [a for r in readable for a in r.analyses]
     if readable:
         if fmt == "text" and sys.stdout.isatty():
-            from .render.text import print_rich
+            from oomlens.render.text import print_rich
 
             print_rich(readable)
         else:
-            from .render import render
+            from oomlens.render import render
 
             _write(render(readable, fmt))
     if readable and not analyses:
         names = ", ".join(r.path or "stdin" for r in readable)
         err(f"no OOM or page-allocation-failure report found in {names}")
     if chart is not None and analyses:
-        from .render.chart import ChartUnavailable, write_charts
+        from oomlens.render.chart import ChartUnavailable, write_charts
 
         try:
             written = write_charts(analyses, chart)
@@ -222,7 +222,7 @@ def gfp(
             fail(f"{mask!r} is not a gfp mask (use hex like 0xcc0)")
     if value < 0:
         fail(f"{mask!r} is not a gfp mask (negative)")
-    from . import gfp as gfp_mod
+    from oomlens.kernel import gfp as gfp_mod
 
     if kernel:
         layout = gfp_mod.layout_for_release(kernel)
@@ -268,7 +268,7 @@ def batch(
     ] = None,
 ) -> None:
     """Analyse a fleet of logs into tables (Parquet or CSV), on all cores or a Dask cluster."""
-    from . import batch as batch_mod
+    from oomlens.fleet import batch as batch_mod
 
     options = Options(kernel=kernel, assume=tuple(assume or ()))
     try:
@@ -303,8 +303,8 @@ def summary(
         fail(f"--format: unknown format {fmt!r} (choose text or markdown)")
     if not os.path.isdir(out_dir):
         fail(f"{out_dir}: not a directory written by 'oomlens batch'")
-    from .batch import BatchError
-    from .summary import render_summary, summarize
+    from oomlens.fleet.batch import BatchError
+    from oomlens.fleet.summary import render_summary, summarize
 
     try:
         _write(render_summary(summarize(out_dir), fmt))

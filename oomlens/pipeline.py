@@ -8,19 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .report import Diagnostic, Report
-from .request import Request
-from .verdict import Verdict
-
-
-@dataclass(frozen=True)
-class Options:
-    """What the user told us that the report does not say."""
-
-    kernel: str | None = None  # --kernel RELEASE: rules of this release instead of the report's
-    assume: tuple[str, ...] = ()  # --assume FEATURE / no-FEATURE: backport switches
-    page_kb: int | None = None  # --page-size override, in kB
-    pageblock_order: int | None = None  # --pageblock-order override
+from oomlens.judge.verdict import Verdict
+from oomlens.kernel.request import Request
+from oomlens.options import Options
+from oomlens.parse.report import Report
+from oomlens.read.diagnostic import Diagnostic
 
 
 @dataclass(frozen=True)
@@ -63,7 +55,7 @@ def analyze_report(report: Report, options: Options) -> Analysis:
     """Model, replay and judge one parsed report; a model failure leaves verdict None."""
     from dataclasses import replace
 
-    from .judge import analyze
+    from oomlens.judge.judge import analyze
 
     try:
         request, verdict = analyze(report, options)
@@ -77,8 +69,8 @@ def analyze_report(report: Report, options: Options) -> Analysis:
 
 def _analyses(inp, options: Options, stats) -> Iterator[Analysis]:  # noqa: ANN001
     """Segment, parse and judge an opened input, report by report."""
-    from .parse import parse_raw
-    from .segment import segment_stream
+    from oomlens.parse.assemble import parse_raw
+    from oomlens.read.segment import segment_stream
 
     for raw in segment_stream(inp.stream, inp.path, stats):
         yield analyze_report(parse_raw(raw), options)
@@ -88,8 +80,8 @@ def iter_analyses(
     path: str | None, options: Options | None = None, diagnostics: list[Diagnostic] | None = None
 ) -> Iterator[Analysis]:
     """Stream the analyses of one input, report by report (raises InputError if unreadable)."""
-    from .ingest import open_input
-    from .segment import ScanStats
+    from oomlens.read.ingest import open_input
+    from oomlens.read.segment import ScanStats
 
     inp = open_input(path)
     try:
@@ -102,8 +94,8 @@ def iter_analyses(
 
 def analyze_file(path: str | None, options: Options | None = None) -> FileResult:
     """Everything in one input; never raises for bad content or an unreadable file."""
-    from .ingest import InputError, open_input
-    from .segment import ScanStats
+    from oomlens.read.ingest import InputError, open_input
+    from oomlens.read.segment import ScanStats
 
     display = "<stdin>" if path in (None, "-") else str(path)
     try:

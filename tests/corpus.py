@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from oomlens.parse import parse_raw
-from oomlens.report import Report
+from oomlens.parse.assemble import parse_raw
+from oomlens.parse.report import Report
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -25,8 +25,8 @@ def sample(name: str) -> Path:
 @cache
 def reports(name: str) -> tuple[Report, ...]:
     """Every report oomlens finds in one sample, parsed (cached per test session)."""
-    from oomlens.ingest import open_input
-    from oomlens.segment import segment_stream
+    from oomlens.read.ingest import open_input
+    from oomlens.read.segment import segment_stream
 
     path = sample(name)
     inp = open_input(str(path))

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from oomlens.batch import BatchError, analyze_paths, read_manifest, read_tables, run_batch
-from oomlens.batch_tables import SCHEMAS, TABLES, file_rows, frame
+from oomlens.fleet.batch import BatchError, analyze_paths, read_manifest, read_tables, run_batch
+from oomlens.fleet.summary import render_summary, summarize
+from oomlens.fleet.tables import SCHEMAS, TABLES, file_rows, frame
 from oomlens.pipeline import FileResult, Options, analyze_file
-from oomlens.summary import render_summary, summarize
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = sorted((ROOT / "samples" / "corpus").glob("*.log"))
@@ -223,7 +223,7 @@ def test_empty_input_still_writes_every_column(tmp_path):
 
 KILLER = """
 import os, signal, sys
-import oomlens.batch as batch
+import oomlens.fleet.batch as batch
 real = os.replace
 def replace(src, dst):
     real(src, dst)
@@ -257,7 +257,7 @@ def test_kill_midway_then_rerun_leaves_complete_tables(baseline, fleet, tmp_path
 
 
 def test_writer_failure_keeps_the_previous_batch(baseline, fleet, tmp_path, monkeypatch):
-    import oomlens.batch as batch
+    import oomlens.fleet.batch as batch
 
     out = tmp_path / "failed"
     shutil.copytree(baseline, out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from oomlens import gfp
+from oomlens.kernel import gfp
 
 # (corpus file, release, mask, names printed or None, expected %pGg text).
 # Release is the banner's; None where the report shows none.  Hex-only headers are

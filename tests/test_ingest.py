@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oomlens.ingest import (
+from oomlens.read.ingest import (
     MAX_LINE,
     Input,
     InputError,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from oomlens.judge import analyze
-from oomlens.parse import parse_text
+from oomlens.judge.judge import analyze
+from oomlens.parse.assemble import parse_text
 from oomlens.pipeline import Options
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from oomlens.kernel import (
+from oomlens.kernel.profile import (
     FEATURES,
     ContentClue,
     apply_assume,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from oomlens.kernel import profile_for_release
+from oomlens.kernel.profile import profile_for_release
 from oomlens.model.state import FreeArea, ZoneState
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from test_model_helpers import profile, zone
 
+from oomlens.kernel.request import Request
 from oomlens.model.replay import replay
 from oomlens.model.state import AllocatorState
-from oomlens.request import Request
 
 TYPES = ("DMA", "DMA32", "Normal", "Movable")
 KERNEL = ("__GFP_DIRECT_RECLAIM", "__GFP_KSWAPD_RECLAIM", "__GFP_IO", "__GFP_FS")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from test_model_helpers import profile, zone
 
+from oomlens.kernel.request import Request
 from oomlens.model.flags import AllocFlags
 from oomlens.model.freelist import (
     chunk_bounds,
@@ -19,7 +20,6 @@ from oomlens.model.freelist import (
 from oomlens.model.reserve import cap, reserve_bounds
 from oomlens.model.slowpath import gfp_to_alloc_flags, oom_allowed, reaches_retry
 from oomlens.model.state import FreeArea, zone_types
-from oomlens.request import Request
 
 ATOMIC_OLD = AllocFlags(high=True, harder=True)
 ATOMIC_NEW = AllocFlags(high=True, non_block=True)

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from oomlens import describe
 from oomlens.pipeline import FileResult, Options, analyze_file
-from oomlens.render import render
+from oomlens.render import describe, render
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = str(ROOT / "samples/seeds/000_702fbe451f37f534.txt")

@@ -7,8 +7,8 @@ import io
 
 import pytest
 
-from oomlens.ingest import decode_line
-from oomlens.segment import segment_lines, segment_stream
+from oomlens.read.ingest import decode_line
+from oomlens.read.segment import segment_lines, segment_stream
 from tests.corpus import ALL_FILES, sample
 
 # Ordinary dmesg chatter, some of it holding the prefilter's marker words

@@ -1,6 +1,6 @@
 """The page-allocator model: state from a report, the era's rules, and the replay."""
 
-from .replay import Replay, ZoneCheck, replay
-from .state import AllocatorState, ZoneState, build_state
+from oomlens.model.replay import Replay, ZoneCheck, replay
+from oomlens.model.state import AllocatorState, ZoneState, build_state
 
 __all__ = ["AllocatorState", "Replay", "ZoneCheck", "ZoneState", "build_state", "replay"]

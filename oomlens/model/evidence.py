@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from ..verdict import Evidence
-from .freelist import type_pages
-from .replay import Replay, ZoneCheck
-from .watermark import Point, unusable_free
+from dataclasses import dataclass
+
+from oomlens.model.freelist import type_pages
+from oomlens.model.replay import Replay, ZoneCheck
+from oomlens.model.watermark import Point, unusable_free
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One check the replay made, in the kernel's terms, and its numbers."""
+
+    zone: str
+    check: str  # e.g. "zone_watermark_fast", "__zone_watermark_ok", "freelist"
+    result: str  # "pass" | "fail" | "depends"
+    numbers: tuple[tuple[str, object], ...] = ()
 
 
 def _unusable(rp: Replay, c: ZoneCheck, profile) -> tuple[int, int]:

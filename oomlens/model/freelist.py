@@ -8,9 +8,9 @@ for each other letter is the most it can hold.
 
 from __future__ import annotations
 
-from ..kernel import KernelProfile
-from .flags import AllocFlags
-from .state import FreeArea, Interval, ZoneState
+from oomlens.kernel.profile import KernelProfile
+from oomlens.model.flags import AllocFlags
+from oomlens.model.state import FreeArea, Interval, ZoneState
 
 LETTER = {"Unmovable": "U", "Movable": "M", "Reclaimable": "E"}
 # fallbacks[] in mm/page_alloc.c, unchanged 4.4 → today; H, C, I are never fallback sources.

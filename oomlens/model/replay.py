@@ -11,20 +11,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..kernel import KernelProfile
-from ..request import Request
-from .flags import AllocFlags
-from .freelist import freelist_result, highatomic_chunks, usable_letters
-from .reserve import UNBOUNDED, ReserveBounds, reserve_bounds
-from .slowpath import (
+from oomlens.kernel.profile import KernelProfile
+from oomlens.kernel.request import Request
+from oomlens.model.flags import AllocFlags
+from oomlens.model.freelist import freelist_result, highatomic_chunks, usable_letters
+from oomlens.model.reserve import UNBOUNDED, ReserveBounds, reserve_bounds
+from oomlens.model.slowpath import (
     can_direct_reclaim,
     fastpath_flags,
     gfp_to_alloc_flags,
     oom_allowed,
     reaches_retry,
 )
-from .state import AllocatorState, Interval, ZoneState
-from .watermark import Point, effective_min, free_pages_ok, zone_watermark_fast, zone_watermark_ok
+from oomlens.model.state import AllocatorState, Interval, ZoneState
+from oomlens.model.watermark import (
+    Point,
+    effective_min,
+    free_pages_ok,
+    zone_watermark_fast,
+    zone_watermark_ok,
+)
 
 MAX_ROUNDS = 100_000
 # gfp_zone() falls back to ZONE_NORMAL when a zone is not configured (GFP_ZONE_TABLE).

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..kernel import KernelProfile
-from .freelist import type_pages
-from .state import Interval, ZoneState
+from oomlens.kernel.profile import KernelProfile
+from oomlens.model.freelist import type_pages
+from oomlens.model.state import Interval, ZoneState
 
 UNBOUNDED = 1 << 40  # stands for "no upper bound known" (managed: not printed)
 

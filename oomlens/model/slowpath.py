@@ -6,9 +6,9 @@ OOM victim, not in interrupt): a report does not say otherwise (§8.7).
 
 from __future__ import annotations
 
-from ..kernel import KernelProfile
-from ..request import Request
-from .flags import AllocFlags
+from oomlens.kernel.profile import KernelProfile
+from oomlens.kernel.request import Request
+from oomlens.model.flags import AllocFlags
 
 COSTLY_ORDER = 3  # PAGE_ALLOC_COSTLY_ORDER
 MAX_RECLAIM_RETRIES = 16

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..report import Report, ZoneLine
+from oomlens.parse.report import Report, ZoneLine
 
 Interval = tuple[int, int]
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..kernel import KernelProfile
-from .flags import AllocFlags
-from .freelist import freelist_result
-from .state import ZoneState
+from oomlens.kernel.profile import KernelProfile
+from oomlens.model.flags import AllocFlags
+from oomlens.model.freelist import freelist_result
+from oomlens.model.state import ZoneState
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ..pipeline import FileResult
+from oomlens.pipeline import FileResult
 
 FORMATS = ("text", "json", "jsonl", "markdown", "csv")
 
@@ -16,23 +16,23 @@ FORMATS = ("text", "json", "jsonl", "markdown", "csv")
 def renderer(fmt: str) -> Callable[[Sequence[FileResult]], str]:
     """The render function for ``fmt`` (one of FORMATS)."""
     if fmt == "text":
-        from .text import render_text
+        from oomlens.render.text import render_text
 
         return render_text
     if fmt == "json":
-        from .json import render_json
+        from oomlens.render.json import render_json
 
         return render_json
     if fmt == "jsonl":
-        from .json import render_jsonl
+        from oomlens.render.json import render_jsonl
 
         return render_jsonl
     if fmt == "markdown":
-        from .markdown import render_markdown
+        from oomlens.render.markdown import render_markdown
 
         return render_markdown
     if fmt == "csv":
-        from .csv import render_csv
+        from oomlens.render.csv import render_csv
 
         return render_csv
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

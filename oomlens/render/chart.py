@@ -10,9 +10,9 @@ import os
 import re
 from collections.abc import Sequence
 
-from .. import describe
-from ..pipeline import Analysis
-from ..report import ZoneLine
+from oomlens.parse.report import ZoneLine
+from oomlens.pipeline import Analysis
+from oomlens.render import describe
 
 # Migratetype letters as show_migration_types() prints them, drawn in this order.
 LETTERS = {
@@ -101,12 +101,12 @@ def write_charts(analyses: Sequence[Analysis], out_dir: str) -> list[str]:
 def _figure(plt, analysis: Analysis, zones: list[ZoneLine]):  # noqa: ANN001, ANN202
     from matplotlib.patches import Patch
 
-    from . import escape
+    from oomlens.render import escape
 
     page_kb = describe.page_kb(analysis.report)
     fig, axes = plt.subplots(len(zones), 1, figsize=(9, 3.2 * len(zones) + 0.8), squeeze=False)
     code = analysis.verdict.code if analysis.verdict else "no verdict"
-    from .json import task_of
+    from oomlens.render.json import task_of
 
     comm = escape.term(task_of(analysis.report)[0] or "?")
     fig.suptitle(

@@ -6,9 +6,9 @@ import csv
 import io
 from collections.abc import Sequence
 
-from ..pipeline import Analysis, FileResult
-from . import escape
-from .json import summary_of, task_of
+from oomlens.pipeline import Analysis, FileResult
+from oomlens.render import escape
+from oomlens.render.json import summary_of, task_of
 
 COLUMNS = (
     "id",

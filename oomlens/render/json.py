@@ -6,11 +6,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from .. import describe
-from ..pipeline import Analysis, FileResult
-from ..report import Killed, Report, ZoneLine
-from ..verdict import Verdict
-from . import escape
+from oomlens.judge.verdict import Verdict
+from oomlens.parse.report import Killed, Report, ZoneLine
+from oomlens.pipeline import Analysis, FileResult
+from oomlens.render import describe, escape
 
 SCHEMA = "oomlens/1"
 

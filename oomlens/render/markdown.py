@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .. import describe
-from ..pipeline import Analysis, FileResult
-from . import escape
-from .json import summary_of, task_of
-from .text import ZONE_HEADERS, zone_row
+from oomlens.pipeline import Analysis, FileResult
+from oomlens.render import describe, escape
+from oomlens.render.json import summary_of, task_of
+from oomlens.render.text import ZONE_HEADERS, zone_row
 
 
 def _row(cells: Sequence[str]) -> str:

@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .. import describe
-from ..pipeline import Analysis, FileResult
-from ..report import Report, ZoneLine
-from . import escape
-from .json import summary_of, task_of
+from oomlens.parse.report import Report, ZoneLine
+from oomlens.pipeline import Analysis, FileResult
+from oomlens.render import describe, escape
+from oomlens.render.json import summary_of, task_of
 
 ZONE_HEADERS = ("zone", "free", "min", "reserve", "usable", "H pages", "H reserved", "checks")
 

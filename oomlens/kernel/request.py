@@ -1,12 +1,29 @@
-"""The failed request from a report header: gfp mask and printed names through oomlens.gfp."""
+"""The failed request, decoded from the report header: gfp mask, order, zone and migratetype."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import gfp
-from .report import Report
-from .request import Request
+from oomlens.kernel import gfp
+from oomlens.parse.report import Report
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the report says was asked for, in the kernel's own terms."""
+
+    gfp_mask: int | None
+    gfp_flags: tuple[str, ...]  # individual __GFP_* names set in the mask
+    gfp_text: str | None  # kernel-style composite rendering, e.g. "GFP_HIGHUSER_MOVABLE|__GFP_ZERO"
+    order: int | None
+    migratetype: str | None  # "Unmovable" | "Movable" | "Reclaimable"
+    highest_zone: str | None  # gfp_zone(): "DMA" | "DMA32" | "Normal" | "HighMem" | "Movable"
+    layout: str | None = None  # GFP bit-layout era used to decode the mask
+
+    def has(self, flag: str) -> bool:
+        """True when ``__GFP_<flag>`` (or the full name) is set."""
+        name = flag if flag.startswith("__GFP_") else f"__GFP_{flag}"
+        return name in self.gfp_flags
 
 
 @dataclass(frozen=True)

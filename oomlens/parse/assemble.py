@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from lark.exceptions import UnexpectedInput
 
-from .grammar import report_parser
-from .report import (
+from oomlens.parse.grammar import report_parser
+from oomlens.parse.report import (
     BuddyLine,
     Constraint,
     Diagnostic,
@@ -23,8 +23,8 @@ from .report import (
     Totals,
     ZoneLine,
 )
-from .segment import RawReport, segment_lines
-from .transform import Line, entries
+from oomlens.parse.transform import Line, entries
+from oomlens.read.segment import RawReport, segment_lines
 
 MAX_RETRIES = 48
 # Task-table layout used when the excerpt starts below the header (4.19+).
@@ -111,7 +111,7 @@ def parse_raw(raw: RawReport) -> Report:
 
 def parse_text(text: str, source: str = "<text>") -> list[Report]:
     """Every report in a text (library convenience; the CLI streams instead)."""
-    from .ingest import decode_line
+    from oomlens.read.ingest import decode_line
 
     lines = []
     for lineno, raw in enumerate(text.encode("utf-8", "surrogateescape").split(b"\n"), start=1):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .batch import read_tables
+from oomlens.fleet.batch import read_tables
 
 Counts = tuple[tuple[str, int], ...]
 

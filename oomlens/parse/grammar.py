@@ -17,13 +17,13 @@ def grammar_path(name: str = "report.lark") -> Path:
             return Path(str(packaged))
     except (ModuleNotFoundError, FileNotFoundError):
         pass
-    return Path(__file__).resolve().parent.parent / "grammars" / name
+    return Path(__file__).resolve().parents[2] / "grammars" / name
 
 
 @cache
 def report_parser() -> Lark:
     """Build the report parser once per process, transformer applied inline."""
-    from .transform import LineTransformer
+    from oomlens.parse.transform import LineTransformer
 
     return Lark(
         grammar_path().read_text(encoding="utf-8"),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from oomlens.read.diagnostic import Diagnostic
+
 Fields = tuple[tuple[str, int], ...]
 
 
@@ -19,14 +21,6 @@ def field_value(fields: Fields, *names: str) -> int | None:
             if key == name:
                 return value
     return None
-
-
-@dataclass(frozen=True)
-class Diagnostic:
-    """Something in the input that the reader could not use, with its 1-based line."""
-
-    line: int
-    message: str
 
 
 @dataclass(frozen=True)

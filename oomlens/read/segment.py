@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from .ingest import LogLine, decode_line
-from .report import Diagnostic
+from oomlens.read.diagnostic import Diagnostic
+from oomlens.read.ingest import LogLine, decode_line
 
 # Byte strings at least one of which sits on the first lines of every report or
 # excerpt; a chunk without any of them is skipped without decoding a line.

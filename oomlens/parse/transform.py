@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from lark import Token, Transformer
 
-from .report import FreeAreaEntry, Header, Killed, TaskContext
+from oomlens.parse.report import FreeAreaEntry, Header, Killed, TaskContext
 
 
 @dataclass(frozen=True)

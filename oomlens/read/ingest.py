@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import BinaryIO
 
-from .prefixes import Prefix, strip_prefix
-from .report import Diagnostic
+from oomlens.read.diagnostic import Diagnostic
+from oomlens.read.prefixes import Prefix, strip_prefix
 
 __all__ = [
     "MAX_LINE",

@@ -1,12 +1,15 @@
 """The judged outcome of one report: codes, bounds and evidence, with no prose.
 
-Words for humans are rendered from these records by ``oomlens.describe``; the
+Words for humans are rendered from these records by ``oomlens.render.describe``; the
 model never builds sentences.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from oomlens.kernel.fixes import Fix
+from oomlens.model.evidence import Evidence
 
 # Verdict vocabulary (DESIGN.md): stable, extend, never rename.
 HIGHATOMIC_STRANDED = "highatomic-stranded"
@@ -56,27 +59,6 @@ class Factor:
     code: str
     headroom_pages: Bounds
     material: bool = True
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One check the replay made, in the kernel's terms, and its numbers."""
-
-    zone: str
-    check: str  # e.g. "zone_watermark_fast", "__zone_watermark_ok", "freelist"
-    result: str  # "pass" | "fail" | "depends"
-    numbers: tuple[tuple[str, object], ...] = ()
-
-
-@dataclass(frozen=True)
-class Fix:
-    """An upstream change that bears on this failure."""
-
-    title: str
-    commit: str
-    release: str
-    stable: tuple[str, ...] = ()
-    would_avoid: bool = False
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .gfp_tables import CONFIG_NAMES, LAYOUTS_DATA, NEXT_DATES, Layout, Variant, Version
+from oomlens.kernel.gfp_tables import (
+    CONFIG_NAMES,
+    LAYOUTS_DATA,
+    NEXT_DATES,
+    Layout,
+    Variant,
+    Version,
+)
 
 LAYOUTS: tuple[str, ...] = tuple(lay.id for lay in LAYOUTS_DATA)
 _BY_ID: dict[str, Layout] = {lay.id: lay for lay in LAYOUTS_DATA}

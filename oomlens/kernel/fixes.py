@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .kernel import KernelProfile, feature
-from .verdict import Fix
+from oomlens.kernel.profile import KernelProfile, feature
+
+
+@dataclass(frozen=True)
+class Fix:
+    """An upstream change that bears on this failure."""
+
+    title: str
+    commit: str
+    release: str
+    stable: tuple[str, ...] = ()
+    would_avoid: bool = False
 
 
 @dataclass(frozen=True)

@@ -11,17 +11,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from . import verdict as V
-from .fixes import missing_fixes, with_fix
-from .kernel import KernelProfile, resolve_profile
-from .model.evidence import replay_evidence
-from .model.freelist import type_pages
-from .model.replay import Replay, replay
-from .model.state import AllocatorState, Interval, build_state
-from .pipeline import Options
-from .report import Report
-from .request import Request
-from .request_decode import decode_request
+from oomlens.judge import verdict as V
+from oomlens.kernel.fixes import missing_fixes, with_fix
+from oomlens.kernel.profile import KernelProfile, resolve_profile
+from oomlens.kernel.request import Request, decode_request
+from oomlens.model.evidence import replay_evidence
+from oomlens.model.freelist import type_pages
+from oomlens.model.replay import Replay, replay
+from oomlens.model.state import AllocatorState, Interval, build_state
+from oomlens.options import Options
+from oomlens.parse.report import Report
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from .report import Report, ZoneLine
-from .verdict import Evidence, Factor, Fix, Verdict
+from oomlens.judge.verdict import Evidence, Factor, Fix, Verdict
+from oomlens.parse.report import Report, ZoneLine
 
 # What each code says happened (DESIGN.md vocabulary), as a clause.
 CODE_CLAUSES = {

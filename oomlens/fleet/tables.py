@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .pipeline import Analysis, FileResult
-from .report import Report, ZoneLine
+from oomlens.parse.report import Report, ZoneLine
+from oomlens.pipeline import Analysis, FileResult
 
 # Column kinds: "str" (nullable text), "int" (nullable Int64), "bool" (nullable boolean).
 Schema = tuple[tuple[str, str], ...]

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 
-from .batch_tables import FileRows, file_rows, unreadable_rows
-from .pipeline import Options
+from oomlens.fleet.tables import FileRows, file_rows, unreadable_rows
+from oomlens.options import Options
 
 COMPRESSED = (".gz", ".xz", ".zst", ".bz2", ".lz4")
 COMPRESSED_WEIGHT = 8  # a compressed byte costs about this many plain ones to analyse
@@ -122,7 +122,7 @@ def analyze_input(item: Input, options: Options) -> FileRows:
     """The rows of one input; a crash inside the library still yields its ``inputs`` row."""
     if item.problem is not None:
         return unreadable_rows(item.file_id, item.size, item.problem)
-    from .pipeline import analyze_file
+    from oomlens.pipeline import analyze_file
 
     try:
         result = analyze_file(item.path, options)
@@ -142,7 +142,7 @@ def _init_worker() -> None:
 
     import oomlens.pipeline  # noqa: F401
 
-    for name in ("oomlens.parse", "oomlens.grammar"):
+    for name in ("oomlens.parse.grammar",):
         try:
             module = importlib.import_module(name)
         except ImportError:

@@ -1,0 +1,15 @@
+"""Options: what the user told us that the report does not say."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user told us that the report does not say."""
+
+    kernel: str | None = None  # --kernel RELEASE: rules of this release instead of the report's
+    assume: tuple[str, ...] = ()  # --assume FEATURE / no-FEATURE: backport switches
+    page_kb: int | None = None  # --page-size override, in kB
+    pageblock_order: int | None = None  # --pageblock-order override
