@@ -22,6 +22,9 @@ class Analysis:
     report: Report
     request: Request | None = None
     verdict: Verdict | None = None
+    incident: str | None = (
+        None  # id shared by reports of one incident (same host, boot, request, verdict)
+    )
 
     @property
     def gfp_mask(self) -> int | None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from oomlens.kernel.profile import (
-    FEATURES,
+    CHANGES,
     ContentClue,
+    Feature,
+    KernelProfile,
     apply_assume,
-    feature,
+    change,
     parse_release,
     profile_for_release,
     profile_from_clues,
@@ -24,7 +26,7 @@ def maybe(release: str, name: str) -> bool:
 
 
 def test_every_feature_cites_commit_title_release_function():
-    for f in FEATURES:
+    for f in CHANGES:
         assert f.title and f.release and f.function
         assert f.commit == "" and not f.verified or len(f.commit) == 12
 
@@ -134,5 +136,19 @@ def test_assume_switches_single_features():
 
 
 def test_feature_lookup():
-    assert feature("unreserve-at-giveup").commit == "ac3f3b0a5551"
-    assert feature("order0-atomic-highatomic").stable == ("6.11.7", "6.6.60", "6.1.116", "5.15.171")
+    assert change(Feature.UNRESERVE_AT_GIVEUP).commit == "ac3f3b0a5551"
+    assert change(Feature.ORDER0_ATOMIC_HIGHATOMIC).stable == (
+        "6.11.7",
+        "6.6.60",
+        "6.1.116",
+        "5.15.171",
+    )
+
+
+def test_a_feature_name_that_is_no_feature_is_an_error_not_false():
+    profile = KernelProfile(frozenset({Feature.HIGHATOMIC}))
+    assert profile.has(Feature.HIGHATOMIC) and profile.has("highatomic")
+    with pytest.raises(ValueError):
+        profile.has("highatomc")
+    with pytest.raises(ValueError):
+        profile.with_features(("no-such-feature",))

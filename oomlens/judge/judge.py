@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from oomlens.judge import verdict as V
 from oomlens.kernel.fixes import missing_fixes, with_fix
-from oomlens.kernel.profile import KernelProfile, resolve_profile
+from oomlens.kernel.profile import Feature, KernelProfile, resolve_profile
 from oomlens.kernel.request import Request, decode_request
 from oomlens.model.evidence import replay_evidence
 from oomlens.model.freelist import type_pages
@@ -118,7 +118,7 @@ def _factors(
         report.kind == "oom"
         and h[1]
         and rp.kernel_could_unreserve
-        and profile.has("unreserve-before-oom")
+        and profile.has(Feature.UNRESERVE_BEFORE_OOM)
     ):
         out.append(V.Factor(V.RESERVE_REMADE, h, _material(h, t)))
     return tuple(out)
@@ -157,7 +157,7 @@ def _deciders(rp: Replay, profile: KernelProfile) -> tuple[str, ...]:
             out.append("exact free pages")
         if (
             c.slow == "depends"
-            and profile.has("highatomic")
+            and profile.has(Feature.HIGHATOMIC)
             and c.bounds.basis != "printed"
             and c.bounds.nr[0] != c.bounds.nr[1]
         ):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from oomlens.kernel.profile import KernelProfile, feature
+from oomlens.kernel.profile import Feature, KernelProfile, change
 
 
 @dataclass(frozen=True)
@@ -22,34 +22,35 @@ class Fix:
 class FixSpec:
     """One fix: its feature and the features it needs to act as it did upstream."""
 
-    feature: str
-    needs: tuple[str, ...] = ()
+    feature: Feature
+    needs: tuple[Feature, ...] = ()
 
     def record(self, would_avoid: bool) -> Fix:
         """The Verdict's Fix for this entry."""
-        f = feature(self.feature)
+        f = change(self.feature)
         return Fix(f.title, f.commit, f.release, f.stable, would_avoid)
 
 
 CATALOGUE: tuple[FixSpec, ...] = (
-    FixSpec("no-steal-highatomic"),
-    FixSpec("no-double-decrease"),
-    FixSpec("unreserve-before-oom", ("unreserve-reliable", "no-double-decrease")),
-    FixSpec("unreserve-reliable", ("unreserve-before-oom",)),
-    FixSpec("fast-highatomic"),
-    FixSpec("fast-negative-fix", ("fast-highatomic",)),
+    FixSpec(Feature.NO_STEAL_HIGHATOMIC),
+    FixSpec(Feature.NO_DOUBLE_DECREASE),
+    FixSpec(Feature.UNRESERVE_BEFORE_OOM, (Feature.UNRESERVE_RELIABLE, Feature.NO_DOUBLE_DECREASE)),
+    FixSpec(Feature.UNRESERVE_RELIABLE, (Feature.UNRESERVE_BEFORE_OOM,)),
+    FixSpec(Feature.FAST_HIGHATOMIC),
+    FixSpec(Feature.FAST_NEGATIVE_FIX, (Feature.FAST_HIGHATOMIC,)),
     FixSpec(
-        "unreserve-at-giveup", ("unreserve-before-oom", "unreserve-reliable", "no-double-decrease")
+        Feature.UNRESERVE_AT_GIVEUP,
+        (Feature.UNRESERVE_BEFORE_OOM, Feature.UNRESERVE_RELIABLE, Feature.NO_DOUBLE_DECREASE),
     ),
-    FixSpec("cap-aligned", ("cap-min-zone",)),
-    FixSpec("order0-atomic-highatomic", ("alloc-reserves", "pcp-miss-to-buddy")),
-    FixSpec("free-highatomic", ("fast-highatomic", "fast-negative-fix")),
+    FixSpec(Feature.CAP_ALIGNED, (Feature.CAP_MIN_ZONE,)),
+    FixSpec(Feature.ORDER0_ATOMIC_HIGHATOMIC, (Feature.ALLOC_RESERVES, Feature.PCP_MISS_TO_BUDDY)),
+    FixSpec(Feature.FREE_HIGHATOMIC, (Feature.FAST_HIGHATOMIC, Feature.FAST_NEGATIVE_FIX)),
 )
 
 
 def missing_fixes(profile: KernelProfile) -> tuple[FixSpec, ...]:
     """Catalogue entries the profile's kernel lacks (only for kernels with the reserve)."""
-    if not profile.has("highatomic"):
+    if not profile.has(Feature.HIGHATOMIC):
         return ()
     return tuple(s for s in CATALOGUE if not profile.has(s.feature))
 

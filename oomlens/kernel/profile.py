@@ -1,6 +1,6 @@
 """Kernel behaviour profiles: one default (newest mainline) plus per-release overrides.
 
-Each allocator behaviour change is one ``Feature`` with the commit that made it,
+Each allocator behaviour is one ``Feature``; its ``Change`` names the commit that made it,
 its first mainline release and the stable releases that carry it. A release
 string (mainline, -rc, next-, distro, Android, vendor) maps to the set of
 features present; ``Options.assume`` switches single features on or off; with
@@ -11,15 +11,46 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from enum import Enum
 
 Version = tuple[int, int]
 
 
+class Feature(str, Enum):
+    """A page-allocator behaviour that changed upstream; the value is its --assume name."""
+
+    HIGHATOMIC = "highatomic"
+    ORDER0_WATERMARK = "order0-watermark"
+    WATERMARK_FAST = "watermark-fast"
+    SHOULD_RECLAIM_RETRY = "should-reclaim-retry"
+    NO_STEAL_HIGHATOMIC = "no-steal-highatomic"
+    NO_DOUBLE_DECREASE = "no-double-decrease"
+    UNRESERVE_BEFORE_OOM = "unreserve-before-oom"
+    UNRESERVE_RELIABLE = "unreserve-reliable"
+    HARDER_HIGHATOMIC_ONLY = "harder-highatomic-only"
+    ALLOC_OOM = "alloc-oom"
+    WATERMARK_BOOST = "watermark-boost"
+    HIGHEST_ZONEIDX = "highest-zoneidx"
+    FAST_HIGHATOMIC = "fast-highatomic"
+    UNBOOSTED_ATOMIC = "unboosted-atomic"
+    MOVABLE_SKIPS_PCP = "movable-skips-pcp"
+    PCP_HIGH_ORDER = "pcp-high-order"
+    FAST_NEGATIVE_FIX = "fast-negative-fix"
+    PCP_MISS_TO_BUDDY = "pcp-miss-to-buddy"
+    ALLOC_RESERVES = "alloc-reserves"
+    GFP_ATOMIC_REMOVED = "gfp-atomic-removed"
+    UNRESERVE_AT_GIVEUP = "unreserve-at-giveup"
+    CAP_ALIGNED = "cap-aligned"
+    CAP_MIN_ZONE = "cap-min-zone"
+    ORDER0_ATOMIC_HIGHATOMIC = "order0-atomic-highatomic"
+    FREE_HIGHATOMIC = "free-highatomic"
+
+
 @dataclass(frozen=True)
-class Feature:
+class Change:
     """One behaviour change of the page allocator, as merged upstream."""
 
-    name: str
+    feature: Feature
     commit: str  # 12 hex digits; "" when the id could not be checked
     title: str
     release: str  # first mainline release, "4.10"
@@ -35,45 +66,45 @@ class Feature:
         return int(major), int(minor)
 
 
-FEATURES: tuple[Feature, ...] = (
-    Feature(
-        "highatomic",
+CHANGES: tuple[Change, ...] = (
+    Change(
+        Feature.HIGHATOMIC,
         "0aaa29a56e4f",
         "mm, page_alloc: reserve pageblocks for high-order atomic allocations on demand",
         "4.4",
         "reserve_highatomic_pageblock",
     ),
-    Feature(
-        "order0-watermark",
+    Change(
+        Feature.ORDER0_WATERMARK,
         "97a16fc82a7c",
         "mm, page_alloc: only enforce watermarks for order-0 allocations",
         "4.4",
         "__zone_watermark_ok",
     ),
-    Feature(
-        "watermark-fast",
+    Change(
+        Feature.WATERMARK_FAST,
         "48ee5f3696f6",
         "mm, page_alloc: shortcut watermark checks for order-0 pages",
         "4.7",
         "zone_watermark_fast",
     ),
-    Feature(
-        "should-reclaim-retry",
+    Change(
+        Feature.SHOULD_RECLAIM_RETRY,
         "0a0337e0d1d1",
         "mm, oom: rework oom detection",
         "4.7",
         "should_reclaim_retry",
     ),
-    Feature(
-        "no-steal-highatomic",
+    Change(
+        Feature.NO_STEAL_HIGHATOMIC,
         "88ed365ea227",
         "mm: don't steal highatomic pageblock",
         "4.10",
         "__rmqueue_fallback",
         vendor=True,
     ),
-    Feature(
-        "no-double-decrease",
+    Change(
+        Feature.NO_DOUBLE_DECREASE,
         "4855e4a7f29d",
         "mm: prevent double decrease of nr_reserved_highatomic",
         "4.10",
@@ -81,16 +112,16 @@ FEATURES: tuple[Feature, ...] = (
         stable=("4.9.y",),
         vendor=True,
     ),
-    Feature(
-        "unreserve-before-oom",
+    Change(
+        Feature.UNRESERVE_BEFORE_OOM,
         "04c8716f7b00",
         "mm: try to exhaust highatomic reserve before the OOM",
         "4.10",
         "should_reclaim_retry",
         vendor=True,
     ),
-    Feature(
-        "unreserve-reliable",
+    Change(
+        Feature.UNRESERVE_RELIABLE,
         "29fac03bef72",
         "mm: make unreserve highatomic functions reliable",
         "4.10",
@@ -98,69 +129,69 @@ FEATURES: tuple[Feature, ...] = (
         vendor=True,
     ),
     # Posted 2017-11-02, in the mmotm since-4.14 branch; commit id not checked.
-    Feature(
-        "harder-highatomic-only",
+    Change(
+        Feature.HARDER_HIGHATOMIC_ONLY,
         "",
         "mm, page_alloc: fix potential false positive in __zone_watermark_ok",
         "4.15",
         "__zone_watermark_ok",
         verified=False,
     ),
-    Feature(
-        "alloc-oom",
+    Change(
+        Feature.ALLOC_OOM,
         "cd04ae1e2dc8",
         "mm, oom: do not rely on TIF_MEMDIE for memory reserves access",
         "4.15",
         "__zone_watermark_ok",
     ),
-    Feature(
-        "watermark-boost",
+    Change(
+        Feature.WATERMARK_BOOST,
         "1c30844d2dfe",
         "mm: reclaim small amounts of memory when an external fragmentation event occurs",
         "5.0",
         "wmark_pages",
     ),
-    Feature(
-        "highest-zoneidx",
+    Change(
+        Feature.HIGHEST_ZONEIDX,
         "3334a45eb9e2",
         "mm/page_alloc: use ac->high_zoneidx for classzone_idx",
         "5.8",
         "get_page_from_freelist",
     ),
-    Feature(
-        "fast-highatomic",
+    Change(
+        Feature.FAST_HIGHATOMIC,
         "f27ce0e14088",
         "page_alloc: consider highatomic reserve in watermark fast",
         "5.9",
         "zone_watermark_fast",
         vendor=True,
     ),
-    Feature(
-        "unboosted-atomic",
+    Change(
+        Feature.UNBOOSTED_ATOMIC,
         "f80b08fc4453",
         "mm, page_alloc: skip ->waternark_boost for atomic order-0 allocations",
         "5.9",
         "zone_watermark_fast",
         stable=("5.4.y",),
     ),
-    Feature(
-        "movable-skips-pcp",
+    Change(
+        Feature.MOVABLE_SKIPS_PCP,
         "1d91df85f399",
         "mm/page_alloc: handle a missing case for memalloc_nocma_{save/restore} APIs",
         "5.9",
         "rmqueue",
         verified=False,
     ),
-    Feature(
-        "pcp-high-order",
+    Change(
+        Feature.PCP_HIGH_ORDER,
         "44042b449872",
         "mm/page_alloc: allow high-order pages to be stored on the per-cpu lists",
         "5.13",
         "rmqueue_pcplist",
         verified=False,
     ),
-    Feature(
-        "fast-negative-fix",
+    Change(
+        Feature.FAST_NEGATIVE_FIX,
         "9282012fc0aa",
         "page_alloc: fix invalid watermark check on a negative value",
         "5.19",
@@ -170,16 +201,16 @@ FEATURES: tuple[Feature, ...] = (
     ),
     # The pcp miss falling through to rmqueue_buddy is verified in 6.0 source; that this
     # commit is the one that introduced it is not checked.
-    Feature(
-        "pcp-miss-to-buddy",
+    Change(
+        Feature.PCP_MISS_TO_BUDDY,
         "4b23a68f9536",
         "mm/page_alloc: protect PCP lists with a spinlock",
         "6.0",
         "rmqueue",
         verified=False,
     ),
-    Feature(
-        "alloc-reserves",
+    Change(
+        Feature.ALLOC_RESERVES,
         "1ebbb21811b7",
         "mm/page_alloc: explicitly define how __GFP_HIGH "
         "non-blocking allocations accesses reserves",
@@ -187,37 +218,37 @@ FEATURES: tuple[Feature, ...] = (
         "gfp_to_alloc_flags",
         stable=("5.15.171", "6.1.116"),
     ),
-    Feature(
-        "gfp-atomic-removed",
+    Change(
+        Feature.GFP_ATOMIC_REMOVED,
         "2973d8229b78",
         "mm: discard __GFP_ATOMIC",
         "6.3",
         "gfp_to_alloc_flags",
     ),
-    Feature(
-        "unreserve-at-giveup",
+    Change(
+        Feature.UNRESERVE_AT_GIVEUP,
         "ac3f3b0a5551",
         "mm: page_alloc: unreserve highatomic page blocks before oom",
         "6.8",
         "should_reclaim_retry",
         stable=("6.6.15", "6.1.76"),
     ),
-    Feature(
-        "cap-aligned",
+    Change(
+        Feature.CAP_ALIGNED,
         "d68e39fc45f7",
         "mm: page_alloc: correct high atomic reserve calculations",
         "6.8",
         "reserve_highatomic_pageblock",
     ),
-    Feature(
-        "cap-min-zone",
+    Change(
+        Feature.CAP_MIN_ZONE,
         "9cd20f3fe045",
         "mm: page_alloc: enforce minimum zone size to do high atomic reserves",
         "6.8",
         "reserve_highatomic_pageblock",
     ),
-    Feature(
-        "order0-atomic-highatomic",
+    Change(
+        Feature.ORDER0_ATOMIC_HIGHATOMIC,
         "281dd25c1a01",
         "mm/page_alloc: let GFP_ATOMIC order-0 allocs access highatomic reserves",
         "6.12",
@@ -225,8 +256,8 @@ FEATURES: tuple[Feature, ...] = (
         rc=6,
         stable=("6.11.7", "6.6.60", "6.1.116", "5.15.171"),
     ),
-    Feature(
-        "free-highatomic",
+    Change(
+        Feature.FREE_HIGHATOMIC,
         "c928807f6f6b",
         "mm/page_alloc: keep track of free highatomic",
         "6.12",
@@ -235,13 +266,15 @@ FEATURES: tuple[Feature, ...] = (
     ),
 )
 
-BY_NAME = {f.name: f for f in FEATURES}
-NEWEST: Version = max(f.version for f in FEATURES)
+BY_FEATURE: dict[Feature, Change] = {c.feature: c for c in CHANGES}
+NEWEST: Version = max(c.version for c in CHANGES)
+assert set(BY_FEATURE) == set(Feature), "every Feature has exactly one Change"
+VALUES = frozenset(f.value for f in Feature)
 
 
-def feature(name: str) -> Feature:
-    """The catalogue entry for ``name`` (KeyError when unknown)."""
-    return BY_NAME[name]
+def change(feat: Feature | str) -> Change:
+    """The upstream change behind ``feat`` (ValueError for a name that is no Feature)."""
+    return BY_FEATURE[Feature(feat)]
 
 
 @dataclass(frozen=True)
@@ -286,7 +319,7 @@ def parse_release(text: str) -> Release | None:
     return Release(text, (major, minor, patch), rc, nxt, vendor, patch_known)
 
 
-def _stable_state(feat: Feature, rel: Release) -> str:
+def _stable_state(feat: Change, rel: Release) -> str:
     """'yes' | 'no' | 'maybe' for a release older than the feature's mainline one."""
     for entry in feat.stable:
         parts = entry.split(".")
@@ -300,7 +333,7 @@ def _stable_state(feat: Feature, rel: Release) -> str:
     return "no"
 
 
-def feature_state(feat: Feature, rel: Release) -> str:
+def feature_state(feat: Change, rel: Release) -> str:
     """Whether ``rel`` carries ``feat``: 'yes', 'no' or 'maybe'."""
     series = rel.series
     if series > feat.version:
@@ -316,31 +349,35 @@ def feature_state(feat: Feature, rel: Release) -> str:
     return _stable_state(feat, rel)
 
 
-def features_at(version: Version) -> frozenset[str]:
+def features_at(version: Version) -> frozenset[Feature]:
     """Features of the mainline release ``version`` (final, not -rc)."""
-    return frozenset(f.name for f in FEATURES if version >= f.version)
+    return frozenset(c.feature for c in CHANGES if version >= c.version)
 
 
 @dataclass(frozen=True)
 class KernelProfile:
     """Which allocator rules to replay with, and how sure we are of them."""
 
-    features: frozenset[str]
-    uncertain: frozenset[str] = frozenset()  # may or may not be present
+    features: frozenset[Feature]
+    uncertain: frozenset[Feature] = frozenset()  # may or may not be present
     release: str | None = None
     basis: str = "default"  # "report" | "option" | "content" | "default"
     clues: tuple[str, ...] = ()  # content clues used when there was no release
     label: str = "newest mainline (default)"
     assumed: tuple[str, ...] = ()  # --assume switches applied
 
-    def has(self, name: str) -> bool:
-        """True when the profile carries the feature ``name``."""
-        return name in self.features
+    def has(self, feat: Feature) -> bool:
+        """True when the profile carries ``feat`` (a name that is no Feature raises ValueError)."""
+        return Feature(feat) in self.features
 
-    def with_features(self, on: tuple[str, ...] = (), off: tuple[str, ...] = ()) -> KernelProfile:
+    def with_features(
+        self, on: tuple[Feature, ...] = (), off: tuple[Feature, ...] = ()
+    ) -> KernelProfile:
         """A copy with features switched on/off (a counterfactual kernel)."""
-        feats = (self.features | frozenset(on)) - frozenset(off)
-        return replace(self, features=feats, uncertain=self.uncertain - set(on) - set(off))
+        on_set = frozenset(Feature(f) for f in on)
+        off_set = frozenset(Feature(f) for f in off)
+        feats = (self.features | on_set) - off_set
+        return replace(self, features=feats, uncertain=self.uncertain - on_set - off_set)
 
 
 def profile_for_release(text: str, basis: str = "report") -> KernelProfile | None:
@@ -348,7 +385,7 @@ def profile_for_release(text: str, basis: str = "report") -> KernelProfile | Non
     rel = parse_release(text)
     if rel is None:
         return None
-    states = {f.name: feature_state(f, rel) for f in FEATURES}
+    states = {c.feature: feature_state(c, rel) for c in CHANGES}
     feats = frozenset(n for n, s in states.items() if s == "yes")
     maybe = frozenset(n for n, s in states.items() if s == "maybe")
     source = "from report" if basis == "report" else "from --kernel"
@@ -376,7 +413,7 @@ def profile_from_clues(clues: tuple[ContentClue, ...]) -> KernelProfile:
     low = max(lows) if lows else None
     high = min(highs) if highs else None
     if low is None and high is None:
-        return KernelProfile(features_at(NEWEST), frozenset(f.name for f in FEATURES))
+        return KernelProfile(features_at(NEWEST), frozenset(Feature))
     sure = features_at(low) if low else frozenset()
     possible = features_at(high) if high else features_at(NEWEST)
     names = ", ".join(c.name for c in clues)
@@ -401,17 +438,17 @@ def apply_assume(
     profile: KernelProfile, assume: tuple[str, ...]
 ) -> tuple[KernelProfile, tuple[str, ...]]:
     """Switch features on ("NAME") or off ("no-NAME"); returns the unknown names too."""
-    on: list[str] = []
-    off: list[str] = []
+    on: list[Feature] = []
+    off: list[Feature] = []
     unknown: list[str] = []
     for item in assume:
         name = item[3:] if item.startswith("no-") else item
-        if name not in BY_NAME:
+        if name not in VALUES:
             unknown.append(item)
         elif item.startswith("no-"):
-            off.append(name)
+            off.append(Feature(name))
         else:
-            on.append(name)
+            on.append(Feature(name))
     if not on and not off:
         return profile, tuple(unknown)
     out = profile.with_features(tuple(on), tuple(off))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from oomlens.kernel.profile import Feature
 from oomlens.model.freelist import type_pages
 from oomlens.model.replay import Replay, ZoneCheck
 from oomlens.model.watermark import Point, unusable_free
@@ -35,7 +36,7 @@ def zone_evidence(rp: Replay, c: ZoneCheck, profile) -> tuple[Evidence, ...]:
     name = z.name if z.node is None else f"Node {z.node} {z.name}"
     reserve = c.reserve if c.reserve is None else c.reserve[0]
     free = (("free", z.free), ("buddy_pages", z.buddy_pages), ("free_bounds", z.free_bounds))
-    renamed = profile.has("alloc-reserves")
+    renamed = profile.has(Feature.ALLOC_RESERVES)
     u = _unusable(rp, c, profile)
     b = c.bounds
     shown = "".join(sorted({ch for a in z.areas or () if a.count for ch in a.letters}))
@@ -90,7 +91,7 @@ def zone_evidence(rp: Replay, c: ZoneCheck, profile) -> tuple[Evidence, ...]:
             ),
         ),
     ]
-    if profile.has("highatomic"):
+    if profile.has(Feature.HIGHATOMIC):
         out.append(
             Evidence(
                 name,

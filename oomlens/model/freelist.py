@@ -8,7 +8,7 @@ for each other letter is the most it can hold.
 
 from __future__ import annotations
 
-from oomlens.kernel.profile import KernelProfile
+from oomlens.kernel.profile import Feature, KernelProfile
 from oomlens.model.flags import AllocFlags
 from oomlens.model.state import FreeArea, Interval, ZoneState
 
@@ -23,27 +23,27 @@ def reaches_buddy(
 ) -> bool:
     """Whether a request that missed its pcp list gets to ``rmqueue_buddy`` (§4.2)."""
     pcp = order == 0
-    if profile.has("pcp-high-order"):
+    if profile.has(Feature.PCP_HIGH_ORDER):
         # 44042b449872 (5.13): orders <= PAGE_ALLOC_COSTLY_ORDER and the THP order use pcp
         pcp = order <= PCP_COSTLY_ORDER or order == pageblock_order
     if not pcp:
         return True
-    if profile.has("movable-skips-pcp") and migratetype == "Movable" and not flags.cma:
+    if profile.has(Feature.MOVABLE_SKIPS_PCP) and migratetype == "Movable" and not flags.cma:
         return True  # 1d91df85f399 (5.9): MOVABLE without ALLOC_CMA bypasses the pcp
-    return profile.has("pcp-miss-to-buddy")  # 6.0: a pcp miss falls through to rmqueue_buddy
+    return profile.has(Feature.PCP_MISS_TO_BUDDY)  # 6.0: a pcp miss falls through to rmqueue_buddy
 
 
 def may_take_highatomic(
     order: int, migratetype: str, flags: AllocFlags, profile: KernelProfile, pageblock_order: int
 ) -> bool:
     """Whether ``rmqueue`` may take from MIGRATE_HIGHATOMIC lists for this request (§4.3)."""
-    if not profile.has("highatomic"):
+    if not profile.has(Feature.HIGHATOMIC):
         return False
-    if profile.has("alloc-reserves"):
+    if profile.has(Feature.ALLOC_RESERVES):
         if order > 0 and flags.highatomic:  # rmqueue_buddy: ALLOC_HIGHATOMIC tries H first
             return True
         late = flags.oom  # 6.3: ALLOC_OOM takes H after __rmqueue fails
-        if profile.has("order0-atomic-highatomic"):
+        if profile.has(Feature.ORDER0_ATOMIC_HIGHATOMIC):
             late = late or flags.non_block  # 281dd25c1a01 (6.12-rc6, 5.15.171, 6.1.116, 6.6.60)
         return late and reaches_buddy(order, migratetype, flags, profile, pageblock_order)
     # 0aaa29a56e4f (4.4) .. 6.2: buffered_rmqueue/rmqueue try H only for order > 0 && HARDER
@@ -58,7 +58,7 @@ def usable_letters(
     out = mt + FALLBACKS[mt]
     if flags.cma:
         out += "C"
-    if not profile.has("highatomic"):
+    if not profile.has(Feature.HIGHATOMIC):
         out += "R"  # before 0aaa29a56e4f (4.4): MIGRATE_RESERVE is every type's last fallback
     elif may_take_highatomic(order, migratetype, flags, profile, pageblock_order):
         out += "H"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from oomlens.kernel.profile import KernelProfile
+from oomlens.kernel.profile import Feature, KernelProfile
 from oomlens.kernel.request import Request
 from oomlens.model.flags import AllocFlags
 from oomlens.model.freelist import freelist_result, highatomic_chunks, usable_letters
@@ -152,7 +152,7 @@ def _wm(
 
 
 def _negative_bug(profile: KernelProfile) -> bool:
-    return profile.has("fast-highatomic") and not profile.has("fast-negative-fix")
+    return profile.has(Feature.FAST_HIGHATOMIC) and not profile.has(Feature.FAST_NEGATIVE_FIX)
 
 
 def _retry(ctx: _Ctx, zone: ZoneState, r: Interval | None, worst: Point, best: Point) -> str:
@@ -297,15 +297,15 @@ def _rounds(best: int | None, worst: int | None) -> tuple[int | None, int | None
 
 def could_unreserve(ctx: _Ctx, request: Request, checks: tuple[ZoneCheck, ...]) -> bool | None:
     """Whether this kernel itself would have unreserved for this caller (§5.2, §9 step 6)."""
-    if not ctx.profile.has("highatomic"):
+    if not ctx.profile.has(Feature.HIGHATOMIC):
         return None
     if not can_direct_reclaim(request):
         return False  # no reclaim, no should_reclaim_retry: atomic callers never unreserve
-    if not ctx.profile.has("unreserve-before-oom"):
+    if not ctx.profile.has(Feature.UNRESERVE_BEFORE_OOM):
         return None  # 4.4-4.9: only after direct reclaim made progress, if nr > one block
     if not reaches_retry(request, ctx.order, ctx.profile):
         return None
-    if ctx.profile.has("unreserve-at-giveup"):
+    if ctx.profile.has(Feature.UNRESERVE_AT_GIVEUP):
         return True  # ac3f3b0a5551 (6.8): unreserve(force) whenever it would give up
     # 04c8716f7b00 (4.10): only after MAX_RECLAIM_RETRIES loops, which needs a zone whose
     # reclaimable + free passes the watermark; otherwise it gives up at once.
@@ -344,7 +344,7 @@ def replay(
     if top is None:
         missing.append("highest zone")
     # 3334a45eb9e2 (5.8): lowmem_reserve[highest_zoneidx]; before, the preferred zone's index
-    classzone = top if profile.has("highest-zoneidx") else (zones[0].index if zones else None)
+    classzone = top if profile.has(Feature.HIGHEST_ZONEIDX) else (zones[0].index if zones else None)
     retries = reaches_retry(request, order, profile)
     checks = tuple(check_zone(ctx, z, classzone, drop_lowmem, fast_flags, retries) for z in zones)
     if not checks:

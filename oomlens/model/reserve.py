@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from oomlens.kernel.profile import KernelProfile
+from oomlens.kernel.profile import Feature, KernelProfile
 from oomlens.model.freelist import type_pages
 from oomlens.model.state import Interval, ZoneState
 
@@ -39,13 +39,13 @@ def _align(value: int, pb: int) -> int:
 
 def cap(managed: int | None, pb: int, profile: KernelProfile) -> tuple[int | None, int | None]:
     """(limit, largest reachable) of reserve_highatomic_pageblock's cap check."""
-    if not profile.has("highatomic"):
+    if not profile.has(Feature.HIGHATOMIC):
         return 0, 0  # before 0aaa29a56e4f (4.4) there is no highatomic reserve
     if managed is None:
         return None, None
-    if profile.has("cap-min-zone") and managed // 100 < pb:
+    if profile.has(Feature.CAP_MIN_ZONE) and managed // 100 < pb:
         return 0, 0  # 9cd20f3fe045 (6.8): no reserve in zones under 100 pageblocks
-    if profile.has("cap-aligned"):
+    if profile.has(Feature.CAP_ALIGNED):
         limit = _align(managed // 100, pb)  # d68e39fc45f7 (6.8): ALIGN(managed/100, pb)
         return limit, limit
     limit = managed // 100 + pb  # 0aaa29a56e4f (4.4): managed/100 + one pageblock
@@ -66,7 +66,7 @@ def reserve_bounds(zone: ZoneState, pb: int, profile: KernelProfile) -> ReserveB
         hi = UNBOUNDED if top is None else top
         # Before 4855e4a7f29d (4.10, 4.9.y) a double decrement could leave the counter
         # below the blocks really on H lists; only the hard bounds are safe there.
-        if out or not profile.has("no-double-decrease"):
+        if out or not profile.has(Feature.NO_DOUBLE_DECREASE):
             nr, basis = (0, hi), "hard"
         else:
             nr, basis = (min(low, hi), hi), "consistent"

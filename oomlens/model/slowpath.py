@@ -6,7 +6,7 @@ OOM victim, not in interrupt): a report does not say otherwise (§8.7).
 
 from __future__ import annotations
 
-from oomlens.kernel.profile import KernelProfile
+from oomlens.kernel.profile import Feature, KernelProfile
 from oomlens.kernel.request import Request
 from oomlens.model.flags import AllocFlags
 
@@ -34,7 +34,7 @@ def gfp_to_alloc_flags(request: Request, order: int, profile: KernelProfile) -> 
     high = request.has("HIGH")
     nomemalloc = request.has("NOMEMALLOC")
     cma = request.migratetype == "Movable"
-    if profile.has("alloc-reserves"):
+    if profile.has(Feature.ALLOC_RESERVES):
         # 1ebbb21811b7 (6.3; 5.15.171, 6.1.116): keyed on the absence of DIRECT_RECLAIM
         non_block = not can_direct_reclaim(request) and not nomemalloc
         return AllocFlags(
@@ -44,7 +44,7 @@ def gfp_to_alloc_flags(request: Request, order: int, profile: KernelProfile) -> 
             cpuset=not (high and not can_direct_reclaim(request)),
             cma=cma,
         )
-    if profile.has("highatomic") or request.has("ATOMIC"):
+    if profile.has(Feature.HIGHATOMIC) or request.has("ATOMIC"):
         atomic = request.has("ATOMIC")  # d0164adc89f6 (4.4): __GFP_ATOMIC
     else:
         atomic = not request.has("WAIT") and not request.has("NO_KSWAPD")  # 3.x
@@ -56,7 +56,7 @@ def gfp_to_alloc_flags(request: Request, order: int, profile: KernelProfile) -> 
 
 def reaches_retry(request: Request, order: int, profile: KernelProfile) -> bool:
     """Whether the slow path gets to should_reclaim_retry() (§7.1 steps b, f, g)."""
-    if not profile.has("should-reclaim-retry") or not can_direct_reclaim(request):
+    if not profile.has(Feature.SHOULD_RECLAIM_RETRY) or not can_direct_reclaim(request):
         return False
     if request.has("NORETRY"):
         return False

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from oomlens.kernel.profile import KernelProfile
+from oomlens.kernel.profile import Feature, KernelProfile
 from oomlens.model.flags import AllocFlags
 from oomlens.model.freelist import freelist_result
 from oomlens.model.state import ZoneState
@@ -27,9 +27,9 @@ class Point:
 
 def reserves_privileged(flags: AllocFlags, profile: KernelProfile) -> bool:
     """Whether the caller escapes the highatomic deduction."""
-    if profile.has("alloc-reserves"):  # ab3508854353 (6.3): any ALLOC_RESERVES bit
+    if profile.has(Feature.ALLOC_RESERVES):  # ab3508854353 (6.3): any ALLOC_RESERVES bit
         return flags.high or flags.non_block or flags.highatomic or flags.oom
-    if profile.has("alloc-oom"):  # cd04ae1e2dc8 (4.15): ALLOC_HARDER or ALLOC_OOM
+    if profile.has(Feature.ALLOC_OOM):  # cd04ae1e2dc8 (4.15): ALLOC_HARDER or ALLOC_OOM
         return flags.harder or flags.oom
     return flags.harder  # 0aaa29a56e4f (4.4): unless ALLOC_HARDER
 
@@ -39,9 +39,9 @@ def unusable_free(
 ) -> int:
     """__zone_watermark_unusable_free(): pages the request may not count as free."""
     out = (1 << order) - 1
-    if profile.has("highatomic") and not reserves_privileged(flags, profile):
+    if profile.has(Feature.HIGHATOMIC) and not reserves_privileged(flags, profile):
         # c928807f6f6b (6.12-rc7): deduct nr_free_highatomic instead of the whole reserve
-        out += pt.nr_free_ha if profile.has("free-highatomic") else pt.nr_reserved
+        out += pt.nr_free_ha if profile.has(Feature.FREE_HIGHATOMIC) else pt.nr_reserved
     if not flags.cma:
         out += cma
     return out
@@ -50,7 +50,7 @@ def unusable_free(
 def effective_min(mark: int, flags: AllocFlags, profile: KernelProfile) -> int:
     """The mark after the ALLOC_HIGH/HARDER/OOM (6.3+: MIN_RESERVE/NON_BLOCK/OOM) cuts."""
     m = mark
-    if profile.has("alloc-reserves"):
+    if profile.has(Feature.ALLOC_RESERVES):
         # 1ebbb21811b7 (6.3): NON_BLOCK cuts only inside the MIN_RESERVE branch
         if flags.high:
             m -= m // 2
@@ -61,7 +61,7 @@ def effective_min(mark: int, flags: AllocFlags, profile: KernelProfile) -> int:
         return m
     if flags.high:
         m -= m // 2
-    if profile.has("alloc-oom") and (flags.harder or flags.oom):
+    if profile.has(Feature.ALLOC_OOM) and (flags.harder or flags.oom):
         m -= m // 2 if flags.oom else m // 4  # cd04ae1e2dc8 (4.15): OOM victims cut by half
     elif flags.harder:
         m -= m // 4
@@ -71,13 +71,13 @@ def effective_min(mark: int, flags: AllocFlags, profile: KernelProfile) -> int:
 def _suitable_letters(flags: AllocFlags, profile: KernelProfile) -> str:
     """Lists whose non-emptiness satisfies the high-order part of __zone_watermark_ok."""
     out = "UME" + ("C" if flags.cma else "")
-    if profile.has("alloc-reserves"):
+    if profile.has(Feature.ALLOC_RESERVES):
         return out + ("H" if flags.highatomic or flags.oom else "")
-    privileged = flags.harder or (flags.oom and profile.has("alloc-oom"))
+    privileged = flags.harder or (flags.oom and profile.has(Feature.ALLOC_OOM))
     if not privileged:
         return out
     # "fix potential false positive in __zone_watermark_ok" (4.15): only H, not any list
-    return out + "H" if profile.has("harder-highatomic-only") else out + "HCIR"
+    return out + "H" if profile.has(Feature.HARDER_HIGHATOMIC_ONLY) else out + "HCIR"
 
 
 def free_pages_ok(
@@ -108,7 +108,7 @@ def zone_watermark_ok(
     free_pages = pt.free if free is None else free
     cma = zone.cma or 0
     m = effective_min(mark, flags, profile)
-    if not profile.has("order0-watermark"):
+    if not profile.has(Feature.ORDER0_WATERMARK):
         # before 97a16fc82a7c (4.4): the per-order walk, no migratetype consulted
         fp = free_pages - ((1 << order) - 1)
         if fp - (0 if flags.cma else cma) <= m + reserve:
@@ -138,14 +138,14 @@ def zone_watermark_fast(
     pt: Point,
 ) -> str:
     """zone_watermark_fast() as get_page_from_freelist() calls it, per era."""
-    if not profile.has("watermark-fast"):
+    if not profile.has(Feature.WATERMARK_FAST):
         return zone_watermark_ok(zone, order, mark, reserve, flags, profile, pt)
     cma = zone.cma or 0
     if order == 0:
-        if profile.has("fast-highatomic"):
+        if profile.has(Feature.FAST_HIGHATOMIC):
             # f27ce0e14088 (5.9): the order-0 shortcut deducts the reserve too
             held = unusable_free(0, flags, profile, pt, cma)
-            if profile.has("fast-negative-fix"):
+            if profile.has(Feature.FAST_NEGATIVE_FIX):
                 usable = pt.free - min(pt.free, held)  # 9282012fc0aa (5.19, 5.15.59)
             else:
                 usable = pt.free - held
@@ -156,14 +156,14 @@ def zone_watermark_fast(
         elif pt.free - (0 if flags.cma else cma) > mark + reserve:
             return "pass"  # 48ee5f3696f6 (4.7): no reserve deduction, no HIGH/HARDER cut
     result = zone_watermark_ok(zone, order, mark, reserve, flags, profile, pt)
-    atomic = flags.high if profile.has("alloc-reserves") else flags.harder
+    atomic = flags.high if profile.has(Feature.ALLOC_RESERVES) else flags.harder
     if (
         result != "pass"
         and order == 0
         and atomic
         and flags.wmark == "min"
         and zone.boost
-        and profile.has("unboosted-atomic")
+        and profile.has(Feature.UNBOOSTED_ATOMIC)
     ):
         # f80b08fc4453 (5.9): atomic order-0 retries against the unboosted min
         return zone_watermark_ok(zone, order, mark - zone.boost, reserve, flags, profile, pt)

@@ -8,6 +8,7 @@ Anything the report did not print is ``None``; nothing is guessed here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from oomlens.read.diagnostic import Diagnostic
 
@@ -241,6 +242,11 @@ class Report:
     arch: str | None
     diagnostics: tuple[Diagnostic, ...] = field(default=())
     lines: tuple[str, ...] = field(default=(), repr=False)  # the report's own text
+    # When and where: from the log's prefixes (read stage), None when the log does not say.
+    time: datetime | None = None  # wall clock of the trigger line, timezone-aware
+    uptime_s: float | None = None  # seconds since boot of the trigger line (dmesg/kmsg stamp)
+    host: str | None = None  # syslog/journal host name, verbatim
+    boot_id: str | None = None  # journal _BOOT_ID
 
     @property
     def id(self) -> str:
