@@ -53,6 +53,7 @@ class TaskContext:
     tainted: str | None = None
     release: str | None = None
     hardware: str | None = None
+    build: str | None = None  # what follows the release: "#1 Debian 6.1.192-2", "#124-Ubuntu"
 
 
 @dataclass(frozen=True)

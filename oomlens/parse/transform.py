@@ -187,6 +187,7 @@ class LineTransformer(Transformer):
             comm=comm_v,
             tainted=taint.group(1) if taint else None,
             release=taint.group(2) if taint else None,
+            build=text[taint.end() :].strip() or None if taint else None,
         )
         return Line("banner", c[0].line, ctx)
 
