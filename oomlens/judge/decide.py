@@ -234,6 +234,8 @@ def decide_failing(
         sure = sure and frag.sure
         code = V.FRAGMENTED if frag.value else V.EXHAUSTED
     span = rounds(rp, state, profile) if would.value else None
+    if span is not None and span[0] == 0:
+        span = (1, span[1])  # asked of failing states only: a failing state needs a round
     return Decision(code, would, sure, rp, tuple(causes), (), span)
 
 
