@@ -177,7 +177,8 @@ def _lowmem_cause(
         if a is None:
             continue
         f_lo, f_hi = c.zone.free_bounds
-        above = (f_lo - c.zone.min, c.zone.free - c.zone.min, f_hi - c.zone.min)
+        m = c.min_effective
+        above = (f_lo - m, c.zone.free - m, f_hi - m)
         # fails solely on lowmem_reserve, holds the top zone's min above its own, and
         # (order > 0) a free block of the order: that is ``success`` with no reserve
         counts = ~c.success & a.success & _at_least(*above, threshold)
@@ -199,8 +200,8 @@ def fragmented(rp: Replay) -> Tri:
 
 
 def threshold_of(rp: Replay) -> int:
-    """The min watermark of the highest zone the request may use."""
-    return rp.zones[0].zone.min if rp.zones else 0
+    """The min watermark of the highest zone the request may use, as this request sees it."""
+    return rp.zones[0].min_effective if rp.zones else 0
 
 
 def decide_failing(
