@@ -295,7 +295,12 @@ def _fixes(state: AllocatorState, req: Request, profile: KernelProfile, rp: Repl
 
 
 def _verdict(
-    report: Report, state: AllocatorState, req: Request, profile: KernelProfile, arch: str | None
+    report: Report,
+    state: AllocatorState,
+    req: Request,
+    profile: KernelProfile,
+    arch: str | None,
+    fixes: bool = True,
 ) -> V.Verdict:
     """Decide under every variant of ``profile``; certain only when all agree and are sure."""
     states = [state] + [
@@ -338,7 +343,7 @@ def _verdict(
         kernel_could_unreserve=d.replay.kernel_could_unreserve,
         factors=factors,
         evidence=replay_evidence(d.replay, nominal.profile),
-        fixes=_fixes(state, req, nominal.profile, d.replay),
+        fixes=_fixes(state, req, nominal.profile, d.replay) if fixes else (),
         missing=tuple(dict.fromkeys(missing)),
         profile=profile.label,
     )
@@ -354,10 +359,16 @@ def _judge_candidates(
     """One verdict when every request the report may have made gets the same one."""
     if any(z.areas is None or z.lowmem_reserve is None for z in state.zones):
         return _undetermined(profile, need + state.missing)
-    verdicts = [_verdict(report, state, r, profile, report.arch) for r in reqs]
     # a candidate whose printed state passes says nothing against the others
-    decided = [v for v in verdicts if v.code != V.UNDETERMINED]
-    answers = {(v.code, v.unreserve_would_avoid) for v in decided}
+    decided: list[V.Verdict] = []
+    answers: set[tuple[str, bool | None]] = set()
+    for r in reqs:
+        v = _verdict(report, state, r, profile, report.arch, fixes=False)
+        if v.code != V.UNDETERMINED:
+            decided.append(v)
+            answers.add((v.code, v.unreserve_would_avoid))
+        if len(answers) > 1:
+            break
     if len(answers) == 1:
         v = decided[0]
         return replace(

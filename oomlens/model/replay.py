@@ -36,6 +36,7 @@ from oomlens.model.watermark import (
 )
 
 MAX_ROUNDS = 100_000
+_UNSHOWN = Tri(False, False)  # a check a counterfactual replay does not make
 # gfp_zone() falls back to ZONE_NORMAL when a zone is not configured (GFP_ZONE_TABLE).
 _UNCONFIGURED = {"HighMem": "Normal", "DMA32": "Normal", "DMA": "Normal"}
 
@@ -284,8 +285,9 @@ def check_zone(
     drop_lowmem: bool,
     fast_flags: AllocFlags,
     retries: bool = True,
+    evidence: bool = True,
 ) -> ZoneCheck:
-    """Every check of one zone for this request."""
+    """Every check of one zone for this request (``evidence``: also the ones only shown)."""
     pb = ctx.state.pageblock_pages
     b = reserve_bounds(zone, pb, ctx.profile)
     r = _reserve(zone, classzone, drop_lowmem)
@@ -304,13 +306,13 @@ def check_zone(
         points=pts,
         letters=letters,
         min_effective=effective_min(zone.min, ctx.flags, ctx.profile),
-        fast=_wm(ctx, zone, pts, fast_flags, zone.low, fast=True),
+        fast=_wm(ctx, zone, pts, fast_flags, zone.low, fast=True) if evidence else _UNSHOWN,
         count=count,
         count_released=released,
         area=area,
         freelist=fl,
         success=count & area & fl,
-        full=_wm(ctx, zone, pts, ctx.flags, zone.min, fast=False),
+        full=_wm(ctx, zone, pts, ctx.flags, zone.min, fast=False) if evidence else _UNSHOWN,
         retry=_retry(ctx, zone, pts) if retries else None,
         margin=margin,
     )
@@ -438,7 +440,7 @@ def _unforced_helps(ctx: _Ctx, checks: tuple[ZoneCheck, ...]) -> bool:
         if c.bounds.nr[1] <= pb:
             continue
         z = unreserved(c.zone, ctx.migratetype)
-        after = check_zone(ctx, z, None, False, ctx.flags, retries=False)
+        after = check_zone(ctx, z, None, False, ctx.flags, retries=False, evidence=False)
         ok = _zone_ok(ctx, after, after.points.best, False, -1)
         if ok:
             return True
@@ -509,9 +511,13 @@ def replay(
         missing.append("highest zone")
     # 3334a45eb9e2 (v5.8): lowmem_reserve[highest_zoneidx]; before, the preferred zone's index
     classzone = top if profile.has(Feature.HIGHEST_ZONEIDX) else (zones[0].index if zones else None)
-    retries = reaches_retry(request, order, profile)
+    # a counterfactual is asked only for its outcome: the checks that are only shown
+    # (the fast path at low, the full test, should_reclaim_retry) belong to the base replay
+    base = scenario == BASE
+    retries = base and reaches_retry(request, order, profile)
     checks = tuple(
-        check_zone(ctx, z, classzone, scenario.drop_lowmem, fast_flags, retries) for z in zones
+        check_zone(ctx, z, classzone, scenario.drop_lowmem, fast_flags, retries, evidence=base)
+        for z in zones
     )
     if not checks:
         missing.append("zone lines")
@@ -526,7 +532,7 @@ def replay(
         classzone,
         checks,
         outcome,
-        could_unreserve(ctx, request, checks),
+        could_unreserve(ctx, request, checks) if base else None,
         oom_allowed(request, order, top, normal),
         scenario,
         tuple(missing),
