@@ -17,7 +17,7 @@ from oomlens.kernel.fixes import missing_fixes, with_fix
 from oomlens.kernel.profile import Feature, KernelProfile, resolve_profile
 from oomlens.kernel.request import Request, decode_request
 from oomlens.model.evidence import replay_evidence
-from oomlens.model.replay import Replay, Scenario, replay
+from oomlens.model.replay import Replay, Scenario, highest_index, replay
 from oomlens.model.state import AllocatorState, build_state
 from oomlens.model.tri import Tri
 from oomlens.options import Options
@@ -89,6 +89,8 @@ def not_a_shortage(report: Report, state: AllocatorState) -> bool:
         detail = (h.detail or "").lower()
         if "failed to allocate pages" in detail or "allocated" in detail:
             return False
+        if "failed to map pages" in detail:
+            return True  # 7.x: the pages were had; vmap_pages_range() failed (judged likely)
         return (
             h.vmalloc_size == 0
             or "vm_struct" in detail
@@ -111,6 +113,39 @@ def allowed_nodes(report: Report) -> NodeSet | None:
         if nodes is not None:
             return nodes
     return None
+
+
+def eligible_zones(report: Report, state: AllocatorState, req: Request) -> bool:
+    """Whether the report printed a zone this request may use, or may have left one out.
+
+    show_free_areas() skips zones above the request's highest zone (max_zone_idx) and,
+    for a cpuset-bound caller, the nodes it may not use; a whole Mem-Info block (its
+    ``pages RAM`` totals printed) with no eligible zone means there was none.
+    """
+    if state.zones:
+        whole = all(z.areas is not None for z in state.zones)
+    else:
+        whole = report.totals is not None and bool(report.meminfo)
+    if not whole:
+        return True  # cut before or inside the zone lines: the zones are just missing
+    top = highest_index(state, req.highest_zone) if state.zone_types else None
+    if state.zones and top is None:
+        return True
+    return any(z.index is not None and top is not None and z.index <= top for z in state.zones)
+
+
+def _no_eligible_zone(report: Report, state: AllocatorState, profile: KernelProfile) -> V.Verdict:
+    """A whole report that printed no zone the request may use."""
+    total = next((v for k, v in report.meminfo if k == "free"), None)
+    printed = sum(z.free for z in state.zones)
+    narrowed = bool(state.zones) and (
+        allowed_nodes(report) is not None
+        or (report.constraint is not None and report.constraint.constraint != "CONSTRAINT_NONE")
+    )
+    if narrowed and total is not None and total > printed:
+        # the cpuset's nodes hold no zone it may use, while other nodes hold free memory
+        return _simple(V.CONSTRAINED, profile, False, "likely", ("zone lines of other nodes",))
+    return _simple(V.EXHAUSTED, profile, False, "likely", ("zone lines",))
 
 
 def _simple(
@@ -393,7 +428,11 @@ def analyze(report: Report, options: Options) -> tuple[Request | None, V.Verdict
             V.MEMCG_LIMIT, profile, False, "certain" if _memcg_sure(report) else "likely"
         )
     elif not_a_shortage(report, state):
-        verdict = _simple(V.NOT_A_SHORTAGE, profile, False)
+        # mapping can fail for want of a page-table page: not certain it was no shortage
+        mapping = "failed to map pages" in ((report.header.detail or "") if report.header else "")
+        verdict = _simple(V.NOT_A_SHORTAGE, profile, False, "likely" if mapping else "certain")
+    elif req is not None and req.highest_zone and not eligible_zones(report, state, req):
+        verdict = _no_eligible_zone(report, state, profile)
     elif not state.zones:
         verdict = _undetermined(profile, dec.missing + state.missing)
     elif req is None or req.order is None or req.migratetype is None:

@@ -18,6 +18,7 @@ Interval = tuple[int, int]
 ZONE_ORDER = ("DMA", "DMA32", "Normal", "HighMem", "Movable", "Device")
 _ADD_64 = ("Normal", "DMA32", "DMA", "Device")
 _ADD_32 = ("Normal", "HighMem", "DMA", "Device")
+_64BIT = frozenset({"x86_64", "arm64", "ppc64", "ppc64le", "s390x", "riscv64", "loongarch64"})
 _32BIT = ("i386", "i686", "x86", "arm", "mips", "ppc", "powerpc")
 # pageblock_order = HUGETLB_PAGE_ORDER by base page size (kernel-model.md §6).
 _PAGEBLOCK_ORDER = {4: 9, 16: 11, 64: 13}
@@ -113,7 +114,7 @@ def zone_types(printed: set[str], entries: int | None, arch: str | None) -> tupl
         return None
     if not set(printed) <= set(ZONE_ORDER):
         return None
-    bits32 = arch is not None and arch.startswith(_32BIT) and arch != "arm64"
+    bits32 = arch is not None and arch.startswith(_32BIT) and arch not in _64BIT
     # ZONE_MOVABLE exists only from 2.6.23 (2a1e274acf0b): when the printed zones
     # already fill lowmem_reserve's length, they are the kernel's whole zone set.
     for base in ({"Normal", "Movable"}, {"Normal"}):
