@@ -200,6 +200,10 @@ def assemble(raw: RawReport, records: list[Line], broken: list[int]) -> Report:
         arch=infer_arch(a.context, a.trace, raw),
         diagnostics=diagnostics,
         lines=tuple(ln.text for ln in raw.lines),
+        time=raw.time,
+        uptime_s=raw.uptime_s,
+        host=raw.host,
+        boot_id=raw.boot_id,
     )
 
 

@@ -56,6 +56,8 @@ class LogLine:
     host: str | None = None  # syslog/journal host, verbatim
     prefix: str = ""  # exactly what was stripped, verbatim
     cut: bool = False  # the raw line was longer than MAX_LINE and was cut
+    clock: str | None = None  # wall-clock date as printed (read/clock.py makes it a datetime)
+    boot_id: str | None = None  # journal _BOOT_ID
 
 
 class InputError(Exception):
@@ -113,14 +115,27 @@ def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
         text = _ANSI.sub("", text).replace("\x1b", "")
     if "#012" not in text and "\\x0a" not in text and "\n" not in text:
         body, p = strip_prefix(text)
-        return [LogLine(source, lineno, body, p.timestamp, p.caller, p.host, p.prefix, cut)]
+        return [
+            LogLine(
+                source,
+                lineno,
+                body,
+                p.timestamp,
+                p.caller,
+                p.host,
+                p.prefix,
+                cut,
+                p.clock,
+                p.boot_id,
+            )
+        ]
     out = []
     first: Prefix | None = None
     for piece in _SPLIT.split(text):
         body, p = strip_prefix(piece)
         if first is None:
             first = p
-        # a continuation piece belongs to the same record: same time, caller and host
+        # a continuation piece belongs to the same record: same time, caller, host and boot
         out.append(
             LogLine(
                 source,
@@ -131,6 +146,8 @@ def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
                 p.host or first.host,
                 p.prefix,
                 cut,
+                p.clock or first.clock,
+                p.boot_id or first.boot_id,
             )
         )
     return out
@@ -426,6 +443,7 @@ def _decompress(
 _EXPORT_FIRST = re.compile(rb"(?:_{1,2}[A-Z0-9][A-Z0-9_]*|MESSAGE)[=\n]")
 _JOURNAL_KEYS = (b'"MESSAGE"', b'"__CURSOR"', b'"__REALTIME_TIMESTAMP"')
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_BOOT_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def _journal_kind(first: bytes) -> str | None:
@@ -440,9 +458,9 @@ def _journal_kind(first: bytes) -> str | None:
 def _record_line(fields: dict[str, list[bytes]]) -> bytes:
     """One journal record as one text line, shaped like ``journalctl -o short-iso-precise``.
 
-    Kernel records become ``<realtime> <host> kernel: [<monotonic>] <message>`` with
-    whatever of these the record holds, so the usual prefix rules read the host and the
-    printk time back; other records become ``<identifier>[<pid>]: <message>``. Newlines
+    Kernel records become ``<realtime> <host> kernel: _BOOT_ID=<id> [<monotonic>] <message>``
+    with whatever of these the record holds, so the usual prefix rules read the time, host,
+    boot and printk time back; other records become ``<identifier>[<pid>]: <message>``. Newlines
     inside MESSAGE are written as the kernel's ``\\x0a`` and split again on decoding.
     """
     lines = (v.replace(b"\r\n", b"\n").rstrip(b"\n") for v in fields["MESSAGE"])
@@ -460,7 +478,11 @@ def _record_line(fields: dict[str, list[bytes]]) -> bytes:
             when = _EPOCH + timedelta(microseconds=int(realtime))
             head = when.isoformat(timespec="microseconds") + " "
             head += f"{host} kernel: " if host and " " not in host else "kernel: "
-        mono = one("_SOURCE_MONOTONIC_TIMESTAMP")
+        boot = one("_BOOT_ID")
+        if boot and _BOOT_ID.fullmatch(boot):
+            head += f"_BOOT_ID={boot} "
+        # the kernel's own printk time; journald's receipt time when the record lacks it
+        mono = one("_SOURCE_MONOTONIC_TIMESTAMP") or one("__MONOTONIC_TIMESTAMP")
         if mono and mono.isdigit():
             usec = int(mono)
             head += f"[{usec // 1000000:5d}.{usec % 1000000:06d}] "
