@@ -57,6 +57,12 @@ def _micro(frac: str | None) -> int:
     return int((frac or "0")[:6].ljust(6, "0"))
 
 
+def _naive(m: re.Match[str]) -> datetime:
+    """The naive datetime of an ``_ISO`` match (fraction cut to microseconds)."""
+    y, mo, d, h, mi, s = (int(g) for g in m.groups()[:6])
+    return datetime(y, mo, d, h, mi, s, _micro(m.group(7)))
+
+
 def parse_utc_offset(text: str) -> tzinfo | str:
     """``+01:00``/``-0500``/``+05``, ``Z``/``UTC``, ``local``, or an IANA zone name → a zone.
 
@@ -92,7 +98,7 @@ def parse_boot_time(text: str, zone: tzinfo | str | None = None) -> datetime:
     if m is None:
         raise ValueError(f"{text!r} is not an ISO 8601 time (like 2024-12-04T09:40:00+01:00)")
     try:
-        naive = datetime(*(int(g) for g in m.groups()[:6]), _micro(m.group(7)))  # type: ignore[misc]
+        naive = _naive(m)
         if m.group(8) is None:
             return _localize(naive, zone if zone is not None else timezone.utc)
         return naive.replace(tzinfo=_fixed(m.group(8)))
@@ -166,7 +172,7 @@ class Clock:
         if first.isdigit():
             m = _ISO.match(text)
             if m is not None:
-                naive = datetime(*(int(g) for g in m.groups()[:6]), _micro(m.group(7)))  # type: ignore[misc]
+                naive = _naive(m)
                 if m.group(8) is None:
                     return self._local(naive, "ISO 8601")
                 return naive.replace(tzinfo=_fixed(m.group(8)))
@@ -179,7 +185,7 @@ class Clock:
         if m is not None and _ISO.fullmatch(m.group(1)):
             iso = _ISO.fullmatch(m.group(1))
             assert iso is not None
-            naive = datetime(*(int(g) for g in iso.groups()[:6]), _micro(iso.group(7)))  # type: ignore[misc]
+            naive = _naive(iso)
             hours = _ABBREVIATIONS.get(m.group(2))
             if hours is not None:
                 return naive.replace(tzinfo=timezone(timedelta(hours=hours)))
@@ -227,11 +233,15 @@ class Clock:
             break
         else:
             return None
-        source = (
-            "the file's modification time" if self.reference is not None else "the date it was read"
-        )
+        source = "the file's modification time" if self.reference is not None else "today"
+        if self.zone is None:
+            self._note(
+                f"syslog dates carry no year and no UTC offset: {year} (from {source}, "
+                f"{ref:%Y-%m-%d}) and UTC assumed; --year and --utc-offset set them"
+            )
+            return naive.replace(tzinfo=timezone.utc)
         self._note(
-            f"syslog dates carry no year: {year} assumed from {source} "
-            f"({ref:%Y-%m-%d}); --year sets it"
+            f"syslog dates carry no year: {year} assumed (from {source}, {ref:%Y-%m-%d}); "
+            "--year sets it"
         )
-        return self._local(naive, "syslog")
+        return _localize(naive, self.zone)

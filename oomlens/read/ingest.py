@@ -13,12 +13,14 @@ import os
 import re
 import stat
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import BinaryIO
 
 from oomlens.read.diagnostic import Diagnostic
+from oomlens.read.live import stopping
 from oomlens.read.prefixes import Prefix, strip_prefix
 
 __all__ = [
@@ -74,6 +76,8 @@ class Input:
     size: int | None  # bytes on disk, None for stdin
     diagnostics: list[Diagnostic] = field(default_factory=list)  # appended while reading
     _closer: Callable[[], None] | None = field(default=None, repr=False)
+    mtime: float | None = None  # a regular file's modification time (the year of syslog dates)
+    live: bool = False  # a pipe, terminal, device or followed file: read as data arrives
 
     def close(self) -> None:
         """Close the underlying file (stdin is left open)."""
@@ -177,13 +181,29 @@ def _one_line(text: str) -> str:
     return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
-def open_input(path: str | os.PathLike[str] | None) -> Input:
-    """Open a file, or stdin for ``None``/``"-"``, as plain text bytes; raise InputError."""
+def open_input(path: str | os.PathLike[str] | None, follow: bool = False) -> Input:
+    """Open a file, or stdin for ``None``/``"-"``, as plain text bytes; raise InputError.
+
+    ``follow`` reads a file like ``tail -F``: to its end, then what is appended,
+    across truncation and rotation, without end. A pipe, terminal or device is
+    ``live`` too: read as its data arrives, never waiting for its end.
+    """
+    mtime: float | None = None
+    live = follow
     if path is None or path == "-":
         display, size, closer = "<stdin>", None, None
         raw: BinaryIO | None = getattr(sys.stdin, "buffer", None)
         if raw is None:
             raise InputError("cannot read <stdin>: there is no standard input")
+        try:
+            st = os.fstat(raw.fileno())
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass  # not a file descriptor (an in-memory stream)
+        else:
+            if stat.S_ISREG(st.st_mode):
+                mtime = st.st_mtime
+            else:
+                live = True
     else:
         display = os.fspath(path)
         try:
@@ -192,11 +212,19 @@ def open_input(path: str | os.PathLike[str] | None) -> Input:
             reason = e.strerror or type(e).__name__
             raise InputError(_one_line(f"cannot read {display}: {reason}")) from None
         st = os.fstat(raw.fileno())
-        size = st.st_size if stat.S_ISREG(st.st_mode) else None
+        regular = stat.S_ISREG(st.st_mode)
+        size = st.st_size if regular and not follow else None
+        mtime = st.st_mtime if regular and not follow else None
+        live = live or not regular
         closer = raw.close
     diags: list[Diagnostic] = []
     counter = _LineCounter()
-    chunks = _read_chunks(raw, diags, counter)
+    if follow and path not in (None, "-"):
+        followed = _Followed(display, raw)
+        closer = followed.close
+        chunks = followed.chunks(diags, counter)
+    else:
+        chunks = _read_chunks(raw, diags, counter)
     head, chunks = _peek(chunks, 6)
     encoding = "plain"
     for magic, kind in _MAGIC.items():
@@ -220,7 +248,62 @@ def open_input(path: str | os.PathLike[str] | None) -> Input:
             else _export_records(body, diags)
         )
         stream = io.BufferedReader(_ChunkStream(records), _CHUNK)
-    return Input(display, stream, encoding, size, diags, closer)
+    return Input(display, stream, encoding, size, diags, closer, mtime=mtime, live=live)
+
+
+FOLLOW_POLL = 0.25  # seconds between looks at a followed file that has no new data
+
+
+class _Followed:
+    """A file read like ``tail -F``: its bytes, then whatever is appended, without end."""
+
+    def __init__(self, path: str, f: BinaryIO) -> None:
+        self.path = path
+        self.f = f
+
+    def close(self) -> None:
+        self.f.close()
+
+    def chunks(self, diags: list[Diagnostic], counter: _LineCounter) -> Iterator[bytes]:
+        """New bytes as they are written; a truncated or replaced file is read from its start."""
+        pos = 0
+        last = b"\n"
+        while True:
+            try:
+                chunk = self.f.read(_CHUNK)
+            except OSError as e:
+                msg = f"read error after {pos} bytes: {e.strerror or e}; following stopped"
+                diags.append(Diagnostic(counter.lines + 1, _one_line(msg)))
+                return
+            if chunk:
+                pos += len(chunk)
+                counter.lines += chunk.count(b"\n")
+                last = chunk[-1:]
+                yield chunk
+                continue
+            if stopping():
+                return
+            time.sleep(FOLLOW_POLL)
+            try:
+                now = os.stat(self.path)
+                here = os.fstat(self.f.fileno())
+            except OSError:
+                continue  # moved away and not yet recreated: keep reading the old one
+            if (now.st_ino, now.st_dev) != (here.st_ino, here.st_dev):
+                try:
+                    new = open(self.path, "rb")
+                except OSError:
+                    continue
+                self.f.close()
+                self.f, pos = new, 0
+            elif now.st_size < pos:
+                self.f.seek(0)
+                pos = 0
+            else:
+                continue
+            if last != b"\n":  # the old file's unfinished line ends here
+                last = b"\n"
+                yield b"\n"
 
 
 class _LineCounter:

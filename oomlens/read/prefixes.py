@@ -91,10 +91,9 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
     pos = 0
     for _ in range(4):
         m = _PREFIX.match(text, pos)
-        end = m.end()
-        if end == pos:
+        if m is None or m.end() == pos:  # every element is optional: it always matches
             break
-        pos = end
+        pos = m.end()
         g = m.groupdict()
         if ts is None:
             if g["ts"] is not None:

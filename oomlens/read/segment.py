@@ -166,6 +166,7 @@ class Segmenter:
             and not line.prefix
             and line.timestamp is None
             and self.last_key is not None
+            and not text.startswith(_BANNER)
         ):
             key = self.last_key  # a bare wrapped line continues the task that printed last
         else:
