@@ -97,6 +97,10 @@ def test_boot_time_turns_uptime_into_wall_clock():
     a, notes = only(sample("051"), Options(boot_time="2024-12-04T09:40:00+01:00"))
     assert report_dict(a)["time"] == "2024-12-04T09:41:38.066887+01:00"
     assert notes == ()
+    # "$(uptime -s)" prints local time without an offset
+    a, notes = only(sample("051"), Options(boot_time="2024-12-04 09:40:00"))
+    assert report_dict(a)["time"] == "2024-12-04T09:41:38.066887+00:00"
+    assert notes == ("--boot-time has no UTC offset: UTC assumed (--utc-offset sets it)",)
 
 
 # --- syslog (RFC 3164), RFC 5424, rsyslog ISO ---------------------------------------------------

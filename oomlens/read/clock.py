@@ -135,6 +135,12 @@ class Clock:
         self.year = year
         self.zone: tzinfo | str | None = parse_utc_offset(utc_offset) if utc_offset else None
         self.boot = parse_boot_time(boot_time, self.zone) if boot_time else None
+        given = _ISO.fullmatch(boot_time.strip()) if boot_time else None
+        self._boot_note = (
+            "--boot-time has no UTC offset: UTC assumed (--utc-offset sets it)"
+            if given is not None and given.group(8) is None and self.zone is None
+            else None
+        )
         self.reference = reference  # the file's mtime (epoch seconds); None: now
         self.assumptions: list[str] = []
 
@@ -153,6 +159,8 @@ class Clock:
                 return when
         if self.boot is not None and uptime is not None:
             if first_boot:
+                if self._boot_note:
+                    self._note(self._boot_note)
                 try:
                     return self.boot + timedelta(seconds=uptime)
                 except OverflowError:

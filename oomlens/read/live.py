@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 QUIET_S = 2.0  # seconds without a new byte after which the open reports are closed
 _POLL = 0.2  # how often a waiting reader looks at the stop flag
 _QUEUE = 8  # chunks read ahead of the segmenter at most
+_STOP_QUIET = 0.5  # after Ctrl-C, what was already written is read until this quiet ...
+_STOP_MAX = 5.0  # ... or for this long at most
 
 _stop = threading.Event()
 
@@ -53,11 +55,18 @@ def live_chunks(
     threading.Thread(target=pump, name="oomlens-reader", daemon=True).start()
     last = time.monotonic()
     ticked = False
-    while not _stop.is_set():
+    stop_by: float | None = None  # after a stop request: read on until then, while data flows
+    while True:
+        if stop_by is None and _stop.is_set():
+            last = max(last, time.monotonic())
+            stop_by = last + _STOP_MAX
         try:
             item = q.get(timeout=_POLL)
         except queue.Empty:
-            if not ticked and time.monotonic() - last >= quiet:
+            now = time.monotonic()
+            if stop_by is not None and (now >= stop_by or now - last >= _STOP_QUIET):
+                return
+            if not ticked and now - last >= quiet:
                 ticked = True
                 yield None
             continue

@@ -32,7 +32,6 @@ MARKERS = (
     b"illed process",
     b"total_vm",
     b"of limit",
-    b"Linux version ",
 )
 CHUNK = 1 << 20
 FOREIGN_LINES = 64  # another task's report closes after this many lines not its own
@@ -68,7 +67,9 @@ _CONTENT = re.compile(
 )
 _END = re.compile(r"[Kk]illed process|oom_reaper: reaped")
 _LAST = re.compile(r"oom_reaper: reaped")  # printed after the kill: nothing of the report follows
-_BANNER = "Linux version "  # the first line a kernel prints at boot
+# The first line a kernel prints at boot. The prefilter need not look for it: while no
+# report is open a boot changes nothing, and while one is open every line is read.
+_BANNER = "Linux version "
 # A span without its trigger line is a report only if it holds one of these.
 _SUBSTANCE = re.compile(
     r"^(?:Mem-[Ii]nfo|(?:Node \d+ )?(?:DMA32|DMA|Normal|HighMem|Movable)(?: free:|: \d)|lowmem_reserve"
@@ -447,7 +448,6 @@ class _Markers:
 
 # A marker line that can open a report: a trigger, or an excerpt's first lines.
 _TRIGGER_BYTES = re.compile((_TRIGGERS + r"|vmalloc: allocation failure").encode())
-_BANNER_BYTES = re.compile(rb"Linux version \d")
 _OPENS = re.compile(
     (
         _TRIGGERS + r"|vmalloc: allocation failure|Mem-[Ii]nfo:|lowmem_reserve\[\]:"
@@ -472,12 +472,9 @@ def _scan(
             stop = data.find(b"\n", hit, end)
             marker_line = data[start:stop]
             if not _OPENS.search(marker_line):
+                # a marker word in an ordinary message ("link failure"): skip the line
                 lineno += data.count(b"\n", pos, stop + 1)
                 pos = stop + 1
-                if _BANNER_BYTES.search(marker_line):  # a boot banner: the segmenter must see it
-                    done[0] = pos
-                    yield lineno, marker_line
-                # else a marker word in an ordinary message ("link failure"): skip the line
                 continue
             back = 0 if _TRIGGER_BYTES.search(marker_line) else BACK_LINES
             for _ in range(back):

@@ -1,0 +1,116 @@
+"""Streaming output: each report is written as soon as it is judged and then dropped; the
+streamed documents equal the whole-result renderers' over the real corpus."""
+
+from __future__ import annotations
+
+import gc
+import json
+import weakref
+
+import pytest
+from typer.testing import CliRunner
+
+from oomlens.cli import app
+from oomlens.pipeline import analyze_file, stream_file
+from oomlens.render import render
+from tests.corpus import ALL_FILES, sample
+
+PATHS = [str(p) for p in ALL_FILES]
+runner = CliRunner()
+
+
+def cli(*args: str):
+    return runner.invoke(app, list(args))
+
+
+@pytest.fixture(scope="module")
+def results():
+    return [analyze_file(p) for p in PATHS]
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "markdown"])
+def test_streamed_output_equals_the_whole_result_renderer(results, fmt):
+    done = cli("analyze", *PATHS, "--format", fmt)
+    assert done.exit_code == 0
+    assert done.stdout == render(results, fmt)
+
+
+def test_streamed_text_puts_the_count_line_last(results):
+    whole = render(results, "text")
+    count, blocks = whole.split("\n\n", 1)
+    assert count.startswith("90 reports: ")
+    assert cli("analyze", *PATHS).stdout == blocks + "\n" + count + "\n"
+
+
+def test_json_files_say_each_input_and_its_assumptions(tmp_path):
+    empty = tmp_path / "empty.log"
+    empty.write_bytes(b"")
+    done = cli("analyze", str(sample("005")), str(empty), "--format", "json")
+    doc = json.loads(done.stdout)
+    assert [(f["path"], f["reports"], f["assumptions"]) for f in doc["files"]] == [
+        (
+            str(sample("005")),
+            1,
+            ["dmesg -T times carry no UTC offset: UTC assumed (--utc-offset sets it)"],
+        ),
+        (str(empty), 0, []),
+    ]
+    assert len(doc["reports"]) == 1
+
+
+def test_each_report_is_written_before_the_next_is_judged(monkeypatch):
+    """The CLI judges and writes in turn, and lets each analysis go once written."""
+    import oomlens.pipeline as pipeline
+    from oomlens.render.stream import JsonlWriter
+
+    events: list[str] = []
+    alive: list[weakref.ref] = []
+    judge = pipeline.analyze_report
+
+    def judged(report, options):
+        gc.collect()
+        # of the analyses already written only the last may still be referenced (by the
+        # loop that wrote it): nothing accumulates
+        held = sum(r() is not None for r in alive)
+        events.append(f"judge (held: {'<=1' if held <= 1 else held})")
+        return judge(report, options)
+
+    write = JsonlWriter.one
+
+    def written(self, analysis):
+        events.append("write")
+        alive.append(weakref.ref(analysis))
+        return write(self, analysis)
+
+    monkeypatch.setattr(pipeline, "analyze_report", judged)
+    monkeypatch.setattr(JsonlWriter, "one", written)
+    done = cli("analyze", str(sample("020")), str(sample("022")), "--format", "jsonl")
+    assert done.exit_code == 0
+    n = len(done.stdout.splitlines())
+    assert n == 24 + 7
+    assert events == ["judge (held: <=1)", "write"] * n
+
+
+def test_fail_on_and_unreadable_with_streaming(tmp_path):
+    stranded = cli("analyze", *PATHS, "--format", "csv", "--fail-on", "highatomic-stranded")
+    assert stranded.exit_code == 3
+    assert len(stranded.stdout.splitlines()) == 91
+    missing = str(tmp_path / "missing.log")
+    done = cli("analyze", str(sample("035")), missing, "--format", "jsonl")
+    assert done.exit_code == 2
+    assert [json.loads(x)["id"] for x in done.stdout.splitlines()] == [f"{sample('035')}:1"]
+    assert f"cannot read {missing}" in done.stderr
+
+
+def test_nothing_readable_writes_nothing(tmp_path):
+    done = cli("analyze", str(tmp_path / "missing.log"), "--format", "json")
+    assert (done.exit_code, done.stdout) == (2, "")
+
+
+def test_stream_file_reports_count_and_status():
+    stream = stream_file(str(sample("020")))
+    assert stream.result.status == "unreadable"  # not read yet
+    codes = [a.verdict.code for a in stream if a.verdict is not None]
+    assert (stream.count, len(codes), stream.result.status) == (24, 24, "ok")
+    assert stream.result.analyses == ()
+    assert stream.result.lines == 88
