@@ -172,6 +172,14 @@ def test_report_closes_at_its_oom_reaper_line():
     assert seg.idle
 
 
+def test_reaper_lines_of_other_victims_stay_in_the_report():
+    # extra/114.log: "Killed process 4100 (containerd)", then five oom_reaper lines of
+    # earlier victims (8248, 2054, ...): none is this report's last line
+    path = ROOT / "samples" / "extra" / "114.log"
+    (analysis,) = analyze_file(str(path)).analyses
+    assert (analysis.report.first_line, analysis.report.last_line) == (1, 37)
+
+
 def _spans(chunks) -> list[tuple[int, int, tuple[str, ...]]]:
     return [
         (r.first_line, r.last_line, tuple(x.text for x in r.lines))

@@ -66,7 +66,9 @@ _CONTENT = re.compile(
     r"|[\w-]+ +\d+KB +\d+KB|Killed process|.*cpuset=|.*[\w.]\+0x[0-9a-f]+/0x|[\w.]+ \(\S+\.[chS]:\d)"
 )
 _END = re.compile(r"[Kk]illed process|oom_reaper: reaped")
-_LAST = re.compile(r"oom_reaper: reaped")  # printed after the kill: nothing of the report follows
+_VICTIM = re.compile(r"[Kk]ill(?:ed)? process (\d+)")
+# The reaper done with this report's victim: nothing of the report follows it.
+_REAPED = re.compile(r"oom_reaper: reaped process (\d+)")
 # The first line a kernel prints at boot. The prefilter need not look for it: while no
 # report is open a boot changes nothing, and while one is open every line is read.
 _BANNER = "Linux version "
@@ -96,6 +98,7 @@ class RawReport:
     boot_id: str | None = None  # journal _BOOT_ID
     _head: LogLine | None = None  # the first line as read (lines[0] may be rejoined later)
     _first_boot: bool = True  # of the input's first host and boot (--boot-time applies)
+    _victim: str | None = None  # pid of the "Killed process" line
     _pending: list[LogLine] = field(default_factory=list)
     _gap: int = 0
     _foreign: int = 0  # lines printed by other callers since this report's last line
@@ -162,21 +165,26 @@ class Segmenter:
     def feed(self, line: LogLine) -> Iterator[RawReport]:
         """Take one line; yield any report this line closes."""
         text = line.text
+        prev = self.last_key
+        caller = line.caller
+        if caller is None and not line.prefix and line.timestamp is None and prev is not None:
+            caller = prev[2]  # a bare wrapped line continues the task that printed last
         if (
-            line.caller is None
-            and not line.prefix
+            prev is not None
+            and line.host is None
+            and line.boot_id is None
             and line.timestamp is None
-            and self.last_key is not None
+            and line.clock is None
             and not text.startswith(_BANNER)
         ):
-            key = self.last_key  # a bare wrapped line continues the task that printed last
+            key = (prev[0], prev[1], caller)  # a line that says nowhere: where the last was
         else:
             host = line.host
             boot = self._boot(line)
             if boot is None:  # this line starts the host's next boot
                 yield from self._close_boot(host)
                 boot = self._hosts[host].boot
-            key = (host, boot, line.caller)
+            key = (host, boot, caller)
         rep = self.open.get(key)
         self.last_key = key
         if len(self.open) > (rep is not None):
@@ -214,7 +222,7 @@ class Segmenter:
         if rep._closing:
             if text.startswith(("oom_reaper:", "oom-kill:")):
                 self._append(rep, line)
-                if _LAST.match(text):
+                if self._reaped(rep, text):
                     yield from self._close(key)
                 return
             yield from self._close(key)
@@ -233,10 +241,12 @@ class Segmenter:
                     return
                 rep._sections.add(section)
             self._append(rep, line)
-            if _LAST.match(text):
+            if self._reaped(rep, text):
                 yield from self._close(key)
             elif _END.search(text):
                 rep._closing = True
+                victim = _VICTIM.search(text)
+                rep._victim = victim.group(1) if victim else rep._victim
             return
         rep._pending.append(line)
         rep._gap += 1
@@ -297,6 +307,12 @@ class Segmenter:
                 clock = x.clock if clock is None else clock
         rep.uptime_s = uptime
         rep.time = self.clock.time(clock, uptime, rep._first_boot)
+
+    @staticmethod
+    def _reaped(rep: RawReport, text: str) -> bool:
+        """The oom_reaper line of this report's own victim: its last line."""
+        m = _REAPED.match(text)
+        return m is not None and m.group(1) == rep._victim
 
     # -- helpers ---------------------------------------------------------------
     def _age_others(self, key: Key) -> Iterator[RawReport]:
