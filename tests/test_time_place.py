@@ -498,3 +498,37 @@ def test_json_output_carries_time_and_place(tmp_path):
     )
     assert doc["files"][0]["assumptions"] == []
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00", rep["time"])
+
+
+def test_bad_time_options_are_one_line_usage_errors():
+    import subprocess
+    import sys
+
+    for args, want in (
+        (["--utc-offset", "+25:00"], "--utc-offset: '+25:00' is not a UTC offset"),
+        (["--boot-time", "yesterday"], "--boot-time: 'yesterday' is not an ISO 8601 time"),
+        (["--year", "99"], "--year"),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "oomlens", str(sample("051")), *args],
+            capture_output=True,
+            text=True,
+            cwd=sample("051").parent.parent.parent,
+        )
+        assert done.returncode == 2, args
+        assert done.stderr.count("\n") == 1 and want in done.stderr, done.stderr
+        assert done.stdout == ""
+
+
+def test_a_log_naming_many_hosts_is_remembered_within_bounds():
+    # Synthetic: one line from each of 10,000 hosts (no sample names that many).
+    from oomlens.read.ingest import LogLine
+    from oomlens.read.segment import HOSTS, Segmenter
+
+    seg = Segmenter("many")
+    for i in range(10000):
+        line = LogLine(
+            "many", i + 1, "eth0: link up", None, None, f"host-{i}", "x: ", False, "Dec  4 08:41:38"
+        )
+        assert list(seg.feed(line)) == []
+    assert len(seg._hosts) <= HOSTS

@@ -168,6 +168,11 @@ class Clock:
             self._note("--boot-time is the first boot's: reports of later boots get no time")
         return None
 
+    def _unknown_month(self, name: str) -> None:
+        """Said once per input, naming the first such month (a log may hold any number)."""
+        if not any(n.startswith("dates in a month not understood") for n in self.assumptions):
+            self._note(f"dates in a month not understood (first: {name!r}) have no time")
+
     def _local(self, naive: datetime, what: str) -> datetime:
         """A local time the log printed without its offset."""
         if self.zone is None:
@@ -202,7 +207,7 @@ class Clock:
         if m is not None:
             month = _month(m.group(1))
             if month is None:
-                self._note(f"month {m.group(1)!r} not understood: those reports have no time")
+                self._unknown_month(m.group(1))
                 return None
             h, mi, s, y = (int(g) for g in m.groups()[2:])
             return self._local(datetime(y, month, int(m.group(2)), h, mi, s), "dmesg -T")
@@ -210,7 +215,7 @@ class Clock:
         if m is not None:
             month = _month(m.group(1))
             if month is None:
-                self._note(f"month {m.group(1)!r} not understood: those reports have no time")
+                self._unknown_month(m.group(1))
                 return None
             day, h, mi, s = (int(g) for g in m.groups()[1:5])
             return self._yearless(month, day, h, mi, s, _micro(m.group(6)))

@@ -37,6 +37,7 @@ CHUNK = 1 << 20
 FOREIGN_LINES = 64  # another task's report closes after this many lines not its own
 BACK_LINES = 48  # lines before a marker that may open the report (zone line before lowmem_reserve)
 BOOT_STEP = 1.0  # seconds a printk clock may step back (CPUs interleaved) within one boot
+HOSTS = 4096  # hosts whose boot is remembered; beyond, those with no open report are forgotten
 
 # The trigger lines of every era (dump_header, warn_alloc, vmalloc, vmemmap), as
 # regex source shared by the line matcher and the byte prefilter below.
@@ -264,6 +265,9 @@ class Segmenter:
         host, ts = line.host, line.timestamp
         state = self._hosts.get(host)
         if state is None:
+            if len(self._hosts) >= HOSTS:  # memory stays bounded however many hosts a log names
+                busy = {k[0] for k in self.open}
+                self._hosts = {h: s for h, s in self._hosts.items() if h in busy}
             state = self._hosts[host] = _Host(line.boot_id or 0, ts)
             if self._first is None:
                 self._first = (host, state.boot)
