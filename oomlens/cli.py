@@ -283,7 +283,8 @@ def _stream(
             err(f"{result.path}: {result.reason}")
         for note in result.assumptions:
             err(f"{result.path}: {note}")
-    _write(w.end(files))
+    for piece in w.end(files):
+        _write(piece)
     return out
 
 

@@ -3,7 +3,8 @@
 Text, JSON lines and CSV write a report when it arrives and keep nothing of it;
 JSON writes the same document as :func:`oomlens.render.json.render_json`,
 report by report, and keeps only each input's line for ``files``; Markdown
-keeps each report's rendered section (its count line comes first). The output
+keeps each report's rendered section, in a temporary file once it is large (its
+count line comes first). The output
 is byte for byte what the whole-result renderers give, except that text puts
 its ``N reports:`` line after the reports instead of before them.
 """
@@ -11,7 +12,7 @@ its ``N reports:`` line after the reports instead of before them.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import IO
 
 from oomlens.pipeline import Analysis, FileResult
@@ -44,19 +45,19 @@ class Writer:
     def one(self, analysis: Analysis) -> str:
         raise NotImplementedError
 
-    def end(self, files: Sequence[tuple[FileResult, int]]) -> str:
-        """What follows the last report; ``files``: each readable input and its report count.
-
-        With no readable input at all nothing is written, as before streaming.
+    def end(self, files: Sequence[tuple[FileResult, int]]) -> Iterator[str]:
+        """What follows the last report, in pieces; ``files``: each readable input and its
+        report count. With no readable input at all nothing is written, as before streaming.
         """
         if not files and not self.started:
-            return ""
-        head = "" if self.started else self.begin()
+            return
+        if not self.started:
+            yield self.begin()
         self.started = True
-        return head + self.tail(files)
+        yield from self.tail(files)
 
-    def tail(self, files: Sequence[tuple[FileResult, int]]) -> str:
-        return ""
+    def tail(self, files: Sequence[tuple[FileResult, int]]) -> Iterable[str]:
+        return ()
 
 
 class Tally:
@@ -93,8 +94,8 @@ class TextWriter(Writer):
         self.tally.add(analysis)
         return ("\n" if self.count > 1 else "") + render_text(_single(analysis))
 
-    def tail(self, files: Sequence[tuple[FileResult, int]]) -> str:
-        return "\n" + self.tally.line() + "\n" if self.count > 1 else ""
+    def tail(self, files: Sequence[tuple[FileResult, int]]) -> Iterable[str]:
+        return ["\n" + self.tally.line() + "\n"] if self.count > 1 else []
 
 
 class RichWriter(TextWriter):
@@ -111,13 +112,13 @@ class RichWriter(TextWriter):
         print_rich(_single(analysis), file=self.file)
         return ""
 
-    def tail(self, files: Sequence[tuple[FileResult, int]]) -> str:
+    def tail(self, files: Sequence[tuple[FileResult, int]]) -> Iterable[str]:
         if self.count > 1:
             from rich.console import Console
             from rich.text import Text
 
             Console(file=self.file, highlight=False).print(Text(self.tally.line(), style="bold"))
-        return ""
+        return ()
 
 
 class JsonlWriter(Writer):
@@ -171,7 +172,7 @@ class JsonWriter(Writer):
         text = json.dumps(report_dict(analysis), ensure_ascii=False, indent=2)
         return ("," if self.count > 1 else "") + "\n" + escape.json_text(_indent(text, 4))
 
-    def tail(self, files: Sequence[tuple[FileResult, int]]) -> str:
+    def tail(self, files: Sequence[tuple[FileResult, int]]) -> Iterable[str]:
         from oomlens.render.json import file_dict
 
         entries = []
@@ -181,35 +182,50 @@ class JsonWriter(Writer):
             entries.append(entry)
         listed = json.dumps(entries, ensure_ascii=False, indent=2).replace("\n", "\n  ")
         close = "\n  ]" if self.count else "]"
-        return close + ',\n  "files": ' + escape.json_text(listed) + "\n}\n"
+        return [close + ',\n  "files": ' + escape.json_text(listed) + "\n}\n"]
 
 
 class MarkdownWriter(Writer):
-    """Keeps each report's rendered section; the document is written at the end."""
+    """The document is written at the end (its count line comes first): each report's
+    rendered section waits in a temporary file, spilled to disk past a few MiB."""
+
+    SPOOL = 8 << 20  # characters kept in memory before the sections go to disk
 
     def __init__(self) -> None:
         super().__init__()
-        self.sections: list[str] = []
+        self.spool: IO[str] | None = None
+        self.last: str | None = None  # the newest section: the document's end is stripped
         self.tally = Tally()
 
     def one(self, analysis: Analysis) -> str:
         from oomlens.render.markdown import report_markdown
 
-        self.sections.append(report_markdown(analysis))
+        if self.last is not None:
+            if self.spool is None:
+                import tempfile
+
+                self.spool = tempfile.SpooledTemporaryFile(  # closed in tail
+                    self.SPOOL, mode="w+", encoding="utf-8", errors="surrogatepass", newline=""
+                )
+            self.spool.write(self.last + "\n")
+        self.last = report_markdown(analysis)
         self.tally.add(analysis)
         return ""
 
-    def tail(self, files: Sequence[tuple[FileResult, int]]) -> str:
-        out: list[str] = []
-        if len(self.sections) > 1:
+    def tail(self, files: Sequence[tuple[FileResult, int]]) -> Iterator[str]:
+        if self.count > 1:
             counts = self.tally.pairs()
-            out += [
-                f"**{len(self.sections)} reports:** "
-                + ", ".join(f"{n} `{code}`" for code, n in counts),
-                "",
-            ]
-        out += self.sections
-        return "\n".join(out).rstrip("\n") + "\n"
+            yield (
+                f"**{self.count} reports:** "
+                + ", ".join(f"{n} `{code}`" for code, n in counts)
+                + "\n\n"
+            )
+        if self.spool is not None:
+            self.spool.seek(0)
+            while chunk := self.spool.read(1 << 16):
+                yield chunk
+            self.spool.close()
+        yield (self.last or "").rstrip("\n") + "\n"
 
 
 def writer(fmt: str, terminal: IO[str] | None = None) -> Writer:
