@@ -164,15 +164,11 @@ def test_vmalloc_huge_page_failure_replays_at_its_page_order_042():
     (rep,) = reports_of("042")
     assert rep.header.order == 9 and "failed to allocate pages" in rep.header.detail
     _, v = analyze(rep, Options())
-    # Normal: 1*2048kB (H) is the only free block of order >= 9; converting that one
-    # pageblock serves the request (true, one round), but it hands 512 pages, far below
-    # Normal's min 59924kB / 4 = 14981: not material. Normal passes the page count
-    # (1152152 - 511 - 512 > 14981) with no usable block >= 9, and so does DMA32
-    # (233343 - 511 > 1904 + 21022) with none: fragmented.
-    assert v.code == "fragmented" and v.unreserve_would_avoid is True
-    assert v.unreserve_rounds == (1, 1)
-    stranded = next(f for f in v.factors if f.code == "highatomic-stranded")
-    assert stranded.headroom_pages == (512, 512) and stranded.material is False
+    # Normal: 1*2048kB (H) is the only free block of order >= 9. The page count passes
+    # (1152152 - 511 - 512 > 14981): the free-area half is binding, and converting that
+    # one pageblock supplies the block the request lacked: stranded, one round.
+    assert v.code == "highatomic-stranded" and v.unreserve_would_avoid is True
+    assert v.unreserve_rounds == (1, 1) and v.confidence == "certain"
 
 
 def test_vm_struct_failure_is_not_a_shortage_025():

@@ -142,6 +142,11 @@ def test_the_only_block_of_the_order_is_a_zones_last_reserved_block_042():
     # (2048kB): unreserve_highatomic_pageblock(ac, false) skips it
     assert v.unreserve_would_avoid is True and v.unreserve_rounds == (1, 1)
     assert v.kernel_could_unreserve is False
+    # the page count passes, the free-area half is binding: the one block it supplies is
+    # what the request lacked, so the stranded reserve is the cause however few its pages
+    assert step(v, "Normal", "page count").result == "pass"
+    assert step(v, "Normal", "free area").found == ()
+    assert (v.code, v.confidence) == ("highatomic-stranded", "certain")
 
 
 def test_kernel_could_unreserve_when_the_reserve_has_more_blocks_seed():

@@ -214,7 +214,7 @@ def _constrained(
     CONSTRAINT_MEMORY_POLICY line with free memory outside the printed zones,
     are likely.
     """
-    if d.code in (V.UNDETERMINED,) and not d.replay.zones:
+    if not d.replay.zones:
         return None
     t = threshold_of(d.replay)
     if narrow is not None:
@@ -258,9 +258,10 @@ def _judge_nodes(
 def _code(j: _Judged) -> tuple[str, bool]:
     """(code, sure) with the node constraint ranked first (precedence)."""
     d = j.decision
-    if j.constrained is not None and d.code != V.UNDETERMINED:
-        if j.constrained.value:
-            return V.CONSTRAINED, d.sure and j.constrained.sure
+    if j.constrained is not None and j.constrained.value:
+        # the constraint line or the other nodes say so even where the print passes
+        return V.CONSTRAINED, d.sure and j.constrained.sure and d.code != V.UNDETERMINED
+    if j.constrained is not None:
         return d.code, d.sure and j.constrained.sure
     return d.code, d.sure
 
