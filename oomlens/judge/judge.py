@@ -96,6 +96,7 @@ def not_a_shortage(report: Report, state: AllocatorState) -> bool:
             or "vm_struct" in detail
             or "address space" in detail
             or "allocation failure" in detail
+            or "exceeds total pages" in detail  # __vmalloc_node_range: more than all RAM
         )
     return False
 
