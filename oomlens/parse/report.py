@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from oomlens.read.diagnostic import Diagnostic
 
@@ -204,10 +205,20 @@ class Constraint:
     fields: tuple[tuple[str, str], ...]
 
     def get(self, key: str) -> str | None:
+        """The value of ``key``, None when the line does not carry it."""
         for k, v in self.fields:
             if k == key:
                 return v
         return None
+
+
+class MemcgCounter(NamedTuple):
+    """``memory: usage NkB, limit NkB, failcnt N`` (also memory+swap, kmem, swap, tcpmem)."""
+
+    name: str
+    usage_kb: int
+    limit_kb: int
+    failcnt: int
 
 
 @dataclass(frozen=True)
@@ -216,7 +227,7 @@ class Memcg:
 
     task_in: str | None = None  # "Task in /A killed as a result of limit of /B": /A
     limit_of: str | None = None  # ... and /B
-    counters: tuple[tuple[str, int, int, int], ...] = ()  # (name, usage kB, limit kB, failcnt)
+    counters: tuple[MemcgCounter, ...] = ()
 
 
 @dataclass(frozen=True)

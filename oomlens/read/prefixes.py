@@ -85,11 +85,10 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
     ts = caller = host = None
     pos = 0
     for _ in range(4):
-        m = _PREFIX.match(text, pos)
-        end = m.end()
-        if end == pos:
+        m = _PREFIX.match(text, pos)  # every part is optional: it always matches
+        if m is None or m.end() == pos:
             break
-        pos = end
+        pos = m.end()
         g = m.groupdict()
         if ts is None:
             if g["ts"] is not None:

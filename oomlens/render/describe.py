@@ -216,8 +216,8 @@ RESULT_MARKS = {"pass": "✓", "fail": "✗", "depends": "?"}
 def check_mark(item: Evidence) -> str:
     """``low✓``, ``full?``, ``freelist✗``: a check and its result in a few characters."""
     name = SHORT_CHECKS.get(item.check, item.check)
-    flags = dict(item.numbers).get("alloc_flags") or ()
-    if item.check == "zone_watermark_fast":
+    flags = dict(item.numbers).get("alloc_flags")
+    if item.check == "zone_watermark_fast" and isinstance(flags, tuple):
         for mark in ("LOW", "MIN", "HIGH"):
             if f"ALLOC_WMARK_{mark}" in flags:
                 name = mark.lower()
