@@ -1,7 +1,7 @@
 """Strip the prefixes that loggers, terminals and mailers put before a kernel message.
 
 One precompiled regex lists every prefix element in its usual nesting order
-(quotes/indent, syslog or journal header, /dev/kmsg record, console level,
+(quotes/indent, a pasted listing's line number, syslog or journal header, /dev/kmsg record, console level,
 ``dmesg -x`` columns, dmesg time, printk caller id, Android task context); it is
 applied again from where it stopped until it takes nothing more, so unusual
 orders nest too. Only a bracket that holds a timestamp, a caller id, a date or
@@ -38,9 +38,17 @@ _TAG = r"(?:kernel(?:\[\d+\])?:|\[kernel\])"
 _FACILITY = r"(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])"
 _LEVEL = r"(?:emerg|alert|crit|err|warn|notice|info|debug)"
 
+# A pasted listing's own line number: before a column bar or a tab always, before a
+# space or "N: " only when a log prefix follows (a bare "12 pages RAM" is kernel text).
+_LINENO = (
+    r"\d{1,6}(?:\t|[ \t]*[|│][ \t]?"
+    rf"|(?::|\.)?[ \t]+(?=\[\s*\d+\.\d+\]|<\d{{1,3}}>|{_MON}[ \t]+\d{{1,2}}[ \t]+\d|\d{{4}}-\d\d-\d\d))"
+)
+
 _PREFIX = re.compile(
     rf"""
     \s*(?:>\s*)*                                            # mail quotes, indentation
+    (?:{_LINENO}\s*)?                                       # a listing's line number
     (?:(?:{_BSD_DATE}\s+(?:(?P<host>[^\s\[]\S*)\s+)?{_TAG}
         |{_ISO_DATE}\s+(?:(?P<ihost>\S+)\s+)?{_TAG}         # journalctl -o short-iso(-precise)
         |[^\W\d_]{{3}}\s+\d{{4}}-\d{{2}}-\d{{2}}\s+\d{{2}}:\d{{2}}:\d{{2}}(?:\.\d{{1,9}})?\s+[A-Z]{{2,5}}
