@@ -22,6 +22,7 @@ from oomlens.parse.lines import (
     HeaderLine,
     KillLine,
     LowmemLine,
+    MemcgProtectionLine,
     MemcgStatsLine,
     MemcgTaskInLine,
     MemcgUsageLine,
@@ -43,6 +44,7 @@ from oomlens.parse.report import (
     Header,
     Killed,
     Memcg,
+    MemcgProtection,
     NodeLine,
     Report,
     SwapInfo,
@@ -165,7 +167,8 @@ class _Assembly:
         self.killed: Killed | None = None
         self.constraint: Constraint | None = None
         self.memcg = Memcg()
-        self.memcg_seen = False
+        self.memcg_seen = False  # a line only a memcg OOM prints
+        self.protection: MemcgProtection | None = None
         self.trace: list[str] = []
         self.diagnostics: list[Diagnostic] = []
         self.in_trace = True
@@ -200,7 +203,12 @@ def assemble(raw: RawReport, records: list[Record], broken: list[int]) -> Report
             )
     header = a.header or a.vmalloc
     if a.header and a.vmalloc and a.header.detail is None:
-        header = replace(a.header, detail=a.vmalloc.detail, vmalloc_size=a.vmalloc.vmalloc_size)
+        header = replace(
+            a.header,
+            detail=a.vmalloc.detail,
+            vmalloc_size=a.vmalloc.vmalloc_size,
+            vmalloc_allocated=a.vmalloc.vmalloc_allocated,
+        )
     kind = _kind(a, header)
     killed = a.killed
     complete = _complete(a, header, kind)
@@ -224,6 +232,7 @@ def assemble(raw: RawReport, records: list[Record], broken: list[int]) -> Report
         killed=killed,
         constraint=a.constraint,
         memcg=a.memcg if a.memcg_seen else None,
+        memcg_protection=a.protection,
         trace=tuple(a.trace),
         arch=infer_arch(a.context, a.trace, [ln.text for ln in raw.lines[:120]]),
         diagnostics=diagnostics,
@@ -231,14 +240,29 @@ def assemble(raw: RawReport, records: list[Record], broken: list[int]) -> Report
     )
 
 
+def _memcg_oom(a: _Assembly) -> bool:
+    """The kernel's own marks of a memcg OOM, and only those.
+
+    mem_cgroup_out_of_memory's kill line says "Memory cgroup out of memory";
+    dump_oom_summary (4.19+) prints constraint=CONSTRAINT_MEMCG and an oom_memcg= other
+    than the root; mem_cgroup_print_oom_info/_meminfo print "Task in ... killed as a
+    result of limit of", "memory: usage ..." and "Memory cgroup stats for" only when
+    oc->memcg is set. "Memory cgroup min protection" (6.18+) is printed in every
+    report, global OOMs included: it is no mark.
+    """
+    if a.memcg_seen:
+        return True
+    if a.killed is not None and (a.killed.reason or "").startswith("Memory cgroup out of memory"):
+        return True
+    c = a.constraint
+    if c is None:
+        return False
+    return c.constraint == "CONSTRAINT_MEMCG" or c.get("oom_memcg") not in (None, "", "/")
+
+
 def _kind(a: _Assembly, header: Header | None) -> str | None:
     """oom, memcg-oom or alloc-failure: by the trigger line, else by what the excerpt holds."""
-    memcg = a.memcg_seen or (
-        a.killed is not None and (a.killed.reason or "").startswith("Memory cgroup")
-    )
-    if a.constraint is not None:
-        c = a.constraint.constraint or ""
-        memcg = memcg or c == "CONSTRAINT_MEMCG" or a.constraint.get("oom_memcg") is not None
+    memcg = _memcg_oom(a)
     if header is not None:
         if header.kind == "oom" and memcg:
             return "memcg-oom"
@@ -472,6 +496,11 @@ def _on_memcg_usage(a: _Assembly, rec: MemcgUsageLine) -> None:
 @_on(MemcgStatsLine)
 def _on_memcg_stats(a: _Assembly, rec: MemcgStatsLine) -> None:
     a.memcg_seen = True
+
+
+@_on(MemcgProtectionLine)
+def _on_memcg_protection(a: _Assembly, rec: MemcgProtectionLine) -> None:
+    a.protection = MemcgProtection(rec.min_kb, rec.low_kb)
 
 
 @_on(UnknownLine)

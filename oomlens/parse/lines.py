@@ -214,6 +214,15 @@ class MemcgStatsLine:
 
 
 @dataclass(frozen=True, slots=True)
+class MemcgProtectionLine:
+    """``Memory cgroup min protection NkB -- low protection NkB`` (every report, 6.18+)."""
+
+    line: int
+    min_kb: int | None
+    low_kb: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class TextLine:
     """A line carried along as text: workqueue, per-cpu, hugepages, slab, reaper, ..."""
 
@@ -253,6 +262,7 @@ Record: TypeAlias = (
     | MemcgTaskInLine
     | MemcgUsageLine
     | MemcgStatsLine
+    | MemcgProtectionLine
     | TextLine
     | UnknownLine
 )

@@ -24,6 +24,7 @@ from oomlens.parse.lines import (
     HeaderLine,
     KillLine,
     LowmemLine,
+    MemcgProtectionLine,
     MemcgStatsLine,
     MemcgTaskInLine,
     MemcgUsageLine,
@@ -68,10 +69,19 @@ _KILL = re.compile(
 _KILL_FIELD = re.compile(r"([A-Za-z_-]+):\s?(-?\d+)(?:kB)?")
 _SCORE = re.compile(r"score (-?\d+)")
 _CPUSET = re.compile(r"^(.*?) cpuset=(\S*) mems_allowed=(\S*)")
-_VMALLOC_FAIL = re.compile(r"allocated (\d+) of (\d+) bytes")
-_VMALLOC_ERR = re.compile(r"^(?:(.*?): )?vmalloc error: size (\d+), ?(.*)$")
+_VMALLOC_FAIL = re.compile(
+    r"^(?:(?P<comm>.*?): )?vmalloc: (?P<detail>allocation failure"
+    r"(?:: (?P<size>\d+) bytes|, allocated (?P<done>\d+) of (?P<of>\d+) bytes)?.*)$"
+)
+_VMALLOC_ERR = re.compile(
+    r"^(?:(.*?): )?vmalloc (?:error: size (\d+),|size (\d+) allocation failure:) ?(.*)$"
+)
 _MEMCG_USAGE = re.compile(r"^([\w+]+): usage (\d+)kB, limit (\d+)kB, failcnt (\d+)")
 _PAGE_ORDER = re.compile(r"page order (\d+)")
+# __vmalloc_area_node ran out of pages: 5.14+ "failed to allocate pages", 5.13 "page order
+# %u allocation failed"; the size printed is what had been allocated until then
+_PAGES_FAILED = re.compile(r"failed to allocate pages|page order \d+ allocation failed")
+_MEMCG_PROTECTION = re.compile(r"min protection (\d+)kB -- low protection (\d+)kB")
 _MEMCG_TASK_IN = re.compile(r"Task in (.*) killed as a result of limit of (.*)$")
 _SWAP_KB = re.compile(r"(-?\d+)kB")
 
@@ -113,6 +123,7 @@ class LineTransformer(Transformer[Token, list[Record]]):
         comm: str | None,
         vmalloc_size: int | None = None,
         detail: str | None = None,
+        vmalloc_allocated: int | None = None,
     ) -> HeaderLine:
         """A trigger line's fields: gfp mask and names, order, adj, nodemask, cpuset."""
         gfp_mask = order = adj = oom_adj = None
@@ -152,6 +163,8 @@ class LineTransformer(Transformer[Token, list[Record]]):
                 order = int(m.group(1))
             elif "failed to allocate pages" in (detail or ""):
                 order = 0
+        if kind == "vmalloc" and _PAGES_FAILED.search(detail or ""):
+            vmalloc_allocated = vmalloc_size  # area->nr_pages * PAGE_SIZE
         header = Header(
             kind=kind,
             comm=comm,
@@ -164,6 +177,7 @@ class LineTransformer(Transformer[Token, list[Record]]):
             cpuset=cpuset,
             mems_allowed=mems,
             vmalloc_size=vmalloc_size,
+            vmalloc_allocated=vmalloc_allocated,
             detail=detail,
             line=_at(head),
         )
@@ -186,30 +200,34 @@ class LineTransformer(Transformer[Token, list[Record]]):
         return self._header("alloc-failure", c[0], c[1:], comm.strip() if comm else None)
 
     def vmalloc_header(self, c: list[Token]) -> HeaderLine:
-        """``<comm>: vmalloc error: size N, <reason>, mode:0x...``."""
+        """``<comm>: vmalloc error: size N, <reason>, mode:0x...`` (5.13: ``vmalloc size N
+        allocation failure: <reason>``)."""
         m = _VMALLOC_ERR.match(str(c[0]))
-        comm, size, detail = (m.group(1), int(m.group(2)), m.group(3)) if m else (None, None, None)
-        return self._header("vmalloc", c[0], c[1:], comm, vmalloc_size=size, detail=detail)
+        if m is None:
+            return self._header("vmalloc", c[0], c[1:], None)
+        size = int(m.group(2) or m.group(3))
+        return self._header(
+            "vmalloc", c[0], c[1:], m.group(1), vmalloc_size=size, detail=m.group(4)
+        )
 
     def vmemmap_header(self, c: list[Token]) -> HeaderLine:
         """Memory hotplug's ``vmemmap alloc failure: order:N, mode:0x...``."""
         return self._header("alloc-failure", c[0], c[1:], None, detail="vmemmap")
 
     def vmalloc_failure(self, c: list[Token]) -> VmallocLine:
-        """``vmalloc: allocation failure, allocated X of Y bytes`` (the bytes asked: Y)."""
-        tok = c[0]
-        m = _VMALLOC_FAIL.search(tok)
-        header = Header(
-            kind="vmalloc",
-            comm=_comm_before(tok, " vmalloc:") or None,
-            gfp_mask=None,
-            gfp_names=None,
-            order=None,
-            vmalloc_size=int(m.group(2)) if m else None,
-            detail=str(tok),
-            line=_at(tok),
-        )
-        return VmallocLine(_at(tok), header)
+        """``[<comm>: ]vmalloc: allocation failure: N bytes[, mode:0x...]`` and ``...,
+        allocated X of Y bytes``: its own trigger, or the line before warn_alloc_failed's."""
+        m = _VMALLOC_FAIL.match(str(c[0]))
+        comm = detail = None
+        size = done = None
+        if m is not None:
+            comm, detail = m.group("comm"), m.group("detail")
+            if m.group("size"):
+                size = int(m.group("size"))
+            elif m.group("of"):
+                size, done = int(m.group("of")), int(m.group("done"))
+        rec = self._header("vmalloc", c[0], c[1:], comm, size, detail, done)
+        return VmallocLine(rec.line, rec.header)
 
     def cpuset_line(self, c: list[Token]) -> CpusetLine:
         """``<comm> cpuset=<name> mems_allowed=<list>``."""
@@ -458,6 +476,21 @@ class LineTransformer(Transformer[Token, list[Record]]):
     def memcg_stats(self, c: list[Token]) -> MemcgStatsLine:
         """``Memory cgroup stats for /X:``."""
         return MemcgStatsLine(_at(c[0]), str(c[0]))
+
+    def memcg_protection(self, c: list[Token]) -> MemcgProtectionLine:
+        """``Memory cgroup min protection NkB -- low protection NkB``."""
+        m = _MEMCG_PROTECTION.search(str(c[0]))
+        if m is None:
+            return MemcgProtectionLine(_at(c[0]), None, None)
+        return MemcgProtectionLine(_at(c[0]), int(m.group(1)), int(m.group(2)))
+
+    def alloc_tags(self, c: list[Token]) -> TextLine:
+        """``Memory allocations:`` and its ``<size> <calls> <file>:<line> func:<name>`` rows."""
+        return TextLine(_at(c[0]), "alloc_tags", str(c[0]))
+
+    def compaction(self, c: list[Token]) -> TextLine:
+        """``COMPACTION is disabled!!!`` (a kernel without CONFIG_COMPACTION, order > 0)."""
+        return TextLine(_at(c[0]), "compaction", str(c[0]))
 
     def swap_cache(self, c: list[Token]) -> TextLine:
         """``Swap cache stats: add N, delete N, find N/N``."""

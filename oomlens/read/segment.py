@@ -38,7 +38,7 @@ BACK_LINES = 48  # lines before a marker that may open the report (zone line bef
 # regex source shared by the line matcher and the byte prefilter below.
 _TRIGGERS = (
     r"invoked oom-killer:|oom-killer: gfp_mask|page allocation failure[.:]"
-    r"|vmalloc error: size|vmemmap alloc failure:"
+    r"|vmalloc error: size|vmalloc size \d+ allocation failure|vmemmap alloc failure:"
 )
 _TRIGGER = re.compile(_TRIGGERS)
 _VMALLOC_FAILURE = re.compile(r"vmalloc: allocation failure")
