@@ -1,4 +1,4 @@
-"""The judge on real reports: the two seed reports worked by hand in kernel-model.md §10."""
+"""The judge on real reports: the two seed reports worked by hand in docs/kernel-rules.md §10."""
 
 from __future__ import annotations
 
@@ -190,7 +190,7 @@ def test_kernel_that_unreserves_before_oom_marks_reserve_remade_045():
 
 
 def test_android_kswapd_all_h_free_lists_018():
-    # Jaewon Kim's 4.14 report (highatomic-history §5): Normal free 14040kB > min 7440kB,
+    # Jaewon Kim's 4.14 Android report (corpus 018): Normal free 14040kB > min 7440kB,
     # reserved_highatomic 32768KB, every free chunk (H). No lowmem_reserve line was kept:
     # a zone's own classzone entry is 0 whatever was printed, and the zone order comes from
     # the names.

@@ -133,10 +133,10 @@ def test_free_highatomic_next_to_reserved_024():
 
 
 # Not in samples/ yet: a 7.3 global OOM written from the formats of mm/show_mem.c and
-# mm/oom_kill.c at 7.3 as /work/shared/lab-notes.md records them (lowercase "kB" after
+# mm/oom_kill.c at 7.3 (docs/kernel-rules.md §1.5: lowercase "kB" after
 # reserved_highatomic, free_highatomic and zspages on zone lines, Balloon/gpu_* on the
 # node line, PREEMPT(lazy) in the banner, the protection line in every OOM). The numbers
-# are made up; the lab's real 7.3 fixtures (samples/lab/, branch lab) replace it.
+# are made up; the lab's real 7.3 fixtures (samples/lab/) are to replace it.
 REPORT_7_3 = """\
 [    3.954676] labw invoked oom-killer: gfp_mask=0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_ZERO|__GFP_COMP), order=0, oom_score_adj=0
 [    3.955073] CPU: 1 UID: 0 PID: 110 Comm: labw Not tainted 7.3.4+deb13-amd64 #1 PREEMPT(lazy)  Debian 7.3.4-1~bpo13+1

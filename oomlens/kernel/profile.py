@@ -538,7 +538,7 @@ _LAYOUT_ERA: dict[str, tuple[Version | None, Version | None]] = {
 
 
 def clues_from_report(report: Report, layout: str | None) -> tuple[ContentClue, ...]:
-    """Era bounds read from what the report printed (kernel-model.md §1)."""
+    """Era bounds read from what the report printed (docs/kernel-rules.md §1.4)."""
     clues: list[ContentClue] = []
     if layout in _LAYOUT_ERA:
         low, high = _LAYOUT_ERA[layout]

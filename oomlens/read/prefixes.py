@@ -1,8 +1,9 @@
 """Strip the prefixes that loggers, terminals and mailers put before a kernel message.
 
 One precompiled regex lists every prefix element in its usual nesting order
-(quotes/indent, a pasted listing's line number, syslog or journal header, /dev/kmsg record, console level,
-``dmesg -x`` columns, dmesg time, printk caller id, Android task context); it is
+(quotes/indent, a pasted listing's line number, syslog or journal header,
+/dev/kmsg record, console level, ``dmesg -x`` columns, dmesg time, printk caller
+id, Android task context); it is
 applied again from where it stopped until it takes nothing more, so unusual
 orders nest too. Only a bracket that holds a timestamp, a caller id, a date or
 an Android ``[cpu: comm:pid]`` context is a prefix: trace frames ``[<addr>]``,
