@@ -1,7 +1,8 @@
 """The real reports in samples/ for the tests, chosen by what their ``.meta`` says.
 
-Every sample is a log (``samples/corpus/NNN.log``, the seed patch, and the lab's
-``samples/lab/*.log`` once they land) with a ``.meta`` beside it: ``kind``,
+Every sample is a log (``samples/corpus/NNN.log``, the seed patch,
+``samples/extra/NNN.log`` and the lab's ``samples/lab/*.log`` once they land) with a
+``.meta`` beside it: ``kind``,
 ``kernel``, ``arch``, ``complete``, ``highatomic`` and notes. Select by those::
 
     @pytest.mark.parametrize("s", samples_where(kind="oom", highatomic=True), ids=str)
@@ -29,19 +30,23 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 CORPUS = sorted((SAMPLES / "corpus").glob("*.log"))
 SEED = SAMPLES / "seeds" / "000_702fbe451f37f534.txt"
+EXTRA = sorted((SAMPLES / "extra").glob("*.log"))
 LAB = sorted((SAMPLES / "lab").glob("*.log"))
-ALL_FILES = [*CORPUS, SEED, *LAB]  # every real report file, for the oracle tests
+ALL_FILES = [*CORPUS, SEED, *EXTRA, *LAB]  # every real report file, for the oracle tests
 
 _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 
 
 def sample(name: str) -> Path:
     """A sample by stem: "035" → samples/corpus/035.log, "seed" → the seed patch,
-    "stranded-7.3" → samples/lab/stranded-7.3.log."""
+    "121" → samples/extra/121.log, "stranded-7.3" → samples/lab/stranded-7.3.log."""
     if name == "seed":
         return SEED
-    corpus = SAMPLES / "corpus" / f"{name}.log"
-    return corpus if corpus.exists() else SAMPLES / "lab" / f"{name}.log"
+    for folder in ("corpus", "extra", "lab"):
+        path = SAMPLES / folder / f"{name}.log"
+        if path.exists():
+            return path
+    return SAMPLES / "corpus" / f"{name}.log"
 
 
 @cache
@@ -129,8 +134,8 @@ class Sample:
 
 @cache
 def all_samples() -> tuple[Sample, ...]:
-    """Every sample with a ``.meta``: corpus, seed, then lab."""
-    paths = [*CORPUS, SEED, *LAB]
+    """Every sample with a ``.meta``: corpus, seed, extra, then lab."""
+    paths = [*CORPUS, SEED, *EXTRA, *LAB]
     return tuple(Sample(p, tuple(read_meta(p).items())) for p in paths if p.exists())
 
 

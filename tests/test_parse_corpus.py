@@ -17,8 +17,11 @@ from tests.corpus import ALL_FILES, reports
 
 TRIGGER = re.compile(
     r"invoked oom-killer:|(?:^|\] |: |> )oom-killer: gfp_mask|page allocation failure[.:]"
-    r"|vmalloc error: size|vmemmap alloc failure:"
+    r"|vmalloc error: size|vmalloc size \d+ allocation failure|vmemmap alloc failure:"
 )
+# "vmalloc: allocation failure ..." is a trigger of its own unless warn_alloc_failed's
+# "page allocation failure" header follows it (before 4.10: one event, two lines)
+VMALLOC_FAILURE = re.compile(r"vmalloc: allocation failure")
 GFP = re.compile(r"(?:gfp_mask|mode)[=:]0x([0-9a-fA-F]+)")
 ORDER = re.compile(r"order[=:](-?\d+)")
 ZONE = re.compile(
@@ -49,7 +52,9 @@ def _triggers(lines: list[str]) -> list[int]:
         nxt = lines[i] if i < len(lines) else ""
         if TRIGGER.search(text):
             found.append(i)
-        elif not TRIGGER.search(nxt) and TRIGGER.search(text.rstrip() + " " + nxt.lstrip()):
+        elif VMALLOC_FAILURE.search(text) and not TRIGGER.search(nxt):
+            found.append(i)
+        elif not TRIGGER.search(nxt) and TRIGGER.search(text.rstrip() + " " + nxt.lstrip(" \t>")):
             found.append(i)
     return found
 

@@ -51,22 +51,18 @@ def test_vmalloc_error_vm_struct_025():
     assert h.detail == "vm_struct allocation failed"
 
 
-def test_vmalloc_allocation_failure_n_bytes_with_its_mode():
-    # Not in samples/: the trigger line of a 5.4.58 report published in
-    # github.com/Ysurac/openmptcprouter/issues/1256, copied as printed. The fail label of
-    # __vmalloc_node_range prints it through warn_alloc from 4.12 to 5.12 (d70bec8cc95a,
-    # 5.13, replaced it): a zero or oversized size, or no vm_struct, before any page is asked.
-    line = (
-        "[857968.790997] tracebox: vmalloc: allocation failure: 32768 bytes, "
-        "mode:0xcc0(GFP_KERNEL), nodemask=(null),cpuset=/,mems_allowed=0\n"
-    )
-    (rep,) = parse_text(line)
+def test_vmalloc_allocation_failure_n_bytes_with_its_mode_115():
+    # RHEL 8 (4.18): "bash: vmalloc: allocation failure: 16777216 bytes,
+    # mode:0x6000c0(GFP_KERNEL), nodemask=(null),cpuset=/,mems_allowed=0" — the fail label
+    # of __vmalloc_node_range, through warn_alloc until 5.12 (d70bec8cc95a, 5.13, replaced
+    # it): a zero or oversized size, or no vm_struct, before any page is asked for.
+    (rep,) = reports("115")
     h = rep.header
-    assert (h.kind, h.comm, h.line) == ("vmalloc", "tracebox", 1)
-    assert (h.vmalloc_size, h.vmalloc_allocated, h.order) == (32768, None, None)
-    assert (h.gfp_mask, h.gfp_names) == (0xCC0, "GFP_KERNEL")
+    assert (h.kind, h.comm, h.line, rep.first_line) == ("vmalloc", "bash", 6, 6)
+    assert (h.vmalloc_size, h.vmalloc_allocated, h.order) == (16777216, None, None)
+    assert (h.gfp_mask, h.gfp_names) == (0x6000C0, "GFP_KERNEL")
     assert (h.nodemask, h.cpuset, h.mems_allowed) == ("(null)", "/", "0")
-    assert h.detail == "allocation failure: 32768 bytes"
+    assert h.detail == "allocation failure: 16777216 bytes"
 
 
 def test_vmalloc_formats_of_5_13_and_6_4_plus():

@@ -147,3 +147,39 @@ def test_trigger_split_before_oom_killer_keeps_its_task():
     (rep,) = parse_text(f"{head}\noom-killer:{tail}\n{rest}")
     assert (rep.header.comm, rep.header.order, rep.header.gfp_mask) == ("kprobelabs", 0, 0x1100CCA)
     assert rep.first_line == 1 and rep.killed.pid == 726
+
+
+def test_quoted_syslog_report_wrapped_at_72_columns_110():
+    # "> Apr  5 14:20:45 wombat kernel: [10956.183074] kworker/7:0: page" /
+    # "> allocation failure: order:0, mode:0xa20(GFP_ATOMIC)," / "> nodemask=(null),..."
+    (rep,) = reports("110")
+    assert (rep.first_line, rep.kind, rep.complete) == (1, "alloc-failure", True)
+    h = rep.header
+    assert (h.comm, h.order, h.gfp_mask, h.gfp_names) == ("kworker/7:0", 0, 0xA20, "GFP_ATOMIC")
+    assert (h.nodemask, h.cpuset, h.mems_allowed) == ("(null)", "/", "0")
+    assert rep.release == "5.4.30"
+    # "lowmem_reserve[]: 0 3444" / "> 15930 15930 15930": the mail client dropped the blank
+    assert _zone(rep, "DMA").lowmem_reserve == (0, 3444, 15930, 15930, 15930)
+    assert _zone(rep, "DMA32").lowmem_reserve == (0, 0, 12485, 12485, 12485)
+
+
+def test_vendor_cpu_column_and_a_posters_snip_107():
+    # msm "[   17.072747] c0 0      " before every message; "< snip >" on a line of its own
+    (rep,) = reports("107")
+    assert (rep.kind, rep.complete) == ("alloc-failure", True)
+    assert (rep.header.order, rep.header.gfp_mask) == (0, 0x2200000)
+    assert rep.header.gfp_names == "GFP_NOWAIT|__GFP_NOTRACK"
+    normal = _zone(rep, "Normal")
+    assert (normal.free_kb, normal.min_kb, normal.lowmem_reserve) == (4056, 4172, (0, 0, 0))
+    assert normal.buddy.total_kb == 3872 and normal.buddy.entries[3].types == "H"
+    assert _zone(rep, "DMA").free_cma_kb == 142492
+
+
+def test_zone_line_excerpt_found_by_the_prefilter_120():
+    # nothing but one Normal zone line, hand-wrapped in six, and the panic lines
+    data = sample("120").read_bytes()
+    (raw,) = list(segment_stream(io.BytesIO(data), "120"))
+    rep = parse_raw(raw)
+    (normal,) = rep.zones
+    assert (normal.free_kb, normal.min_kb, normal.reserved_highatomic_kb) == (212600, 7664, 4096)
+    assert (normal.managed_kb, normal.free_cma_kb) == (3689488, 200844)

@@ -3,7 +3,7 @@
 One precompiled regex lists every prefix element in its usual nesting order
 (quotes/indent, a pasted listing's line number, syslog or journal header,
 /dev/kmsg record, console level, ``dmesg -x`` columns, dmesg time, printk caller
-id, Android task context); it is
+id, Android task context, a vendor tree's padded "c<cpu> <n>" column); it is
 applied again from where it stopped until it takes nothing more, so unusual
 orders nest too. Only a bracket that holds a timestamp, a caller id, a date or
 an Android ``[cpu: comm:pid]`` context is a prefix: trace frames ``[<addr>]``,
@@ -70,6 +70,7 @@ _PREFIX = re.compile(
     )?
     (?:\[\s*(?P<caller>T\d{{1,7}}|C\d{{1,4}})\]\s*)?        # printk caller id
     (?:\[\s*\d{{1,4}}:[^\]]*?:\s*(?P<pid>\d{{1,7}})\]\s*)?  # Android "[cpu: comm:pid]"
+    (?:(?<=\]\s)c\d{{1,3}}[ \t]+\d{{1,7}}[ \t]{{2,}})?          # msm "[ts] c0 0      "
     """,
     re.VERBOSE,
 )

@@ -15,6 +15,9 @@ from dataclasses import replace
 
 from oomlens.read.ingest import LogLine
 
+# A line at least this wide before a break was cut by a terminal or pager at its
+# width (mail clients wrap near 72-78 columns, at a blank).
+WIDE = 100
 # printk records are at most 1 KiB (LOG_LINE_MAX) before 5.10 and 2 KiB
 # (PRINTK_MESSAGE_MAX) since; a joined line longer than this is no one record.
 MAX_RECORD = 2048
@@ -22,6 +25,10 @@ MAX_RECORD = 2048
 # What a prefix may hold that stamps no record: indentation, mail quotes and a
 # pasted listing's line number.
 _DECORATION = re.compile(r"[\s>]*(?:(\d{1,6})(?:\t|[ \t]*[|│][ \t]?|[:.]?[ \t]+)[\s>]*)?")
+# A poster's own mark where they cut lines out: "< snip >", "[snip]", "...".
+_SNIP = re.compile(
+    r"[<\[(]?\s*(?:\.{2,}|…|(?:\.\.\.\s*)?snip(?:ped)?(?:\s*\.\.\.)?)\s*[>\])]?", re.I
+)
 # Another program's syslog line interleaved with the kernel's ("... logger[123]: ...").
 _FOREIGN_SYSLOG = re.compile(r"[A-Z][a-z]{2,8}\.? +\d{1,2} +\d{1,2}:\d\d:\d\d ")
 # A fragment that cannot start a kernel line of its own.
@@ -41,9 +48,15 @@ def stamped(line: LogLine) -> bool:
 def bare(line: LogLine) -> bool:
     """No record prefix (indentation, quotes or a listing number at most): a wrapped piece.
 
-    Not another program's syslog line, nor grep's ``--`` between context groups.
+    Not another program's syslog line, nor grep's ``--`` between context groups, nor a
+    poster's "< snip >".
     """
-    return not stamped(line) and line.text != "--" and not _FOREIGN_SYSLOG.match(line.text)
+    return (
+        not stamped(line)
+        and line.text != "--"
+        and not _SNIP.fullmatch(line.text)
+        and not _FOREIGN_SYSLOG.match(line.text)
+    )
 
 
 def listing_number(line: LogLine) -> int | None:
@@ -62,15 +75,16 @@ def indented(cont: LogLine, prev: LogLine) -> bool:
     return _indent(cont.prefix) > _indent(prev.prefix)
 
 
-def join(prev: LogLine, cont: LogLine, soft_source: bool) -> LogLine:
+def join(prev: LogLine, cont: LogLine, soft_source: bool, wide: bool = False) -> LogLine:
     """``prev`` with the wrapped piece ``cont`` glued back on, as one record.
 
     A blank at the break (``prev`` ended in one, or ``cont`` is indented beyond
-    ``prev``'s own indent) was a space in the record. Without one the break
-    either dropped a space (webmail) or cut a token (a pager, a hard wrap inside
-    a format=flowed mail): ``soft_source`` says this log soft-wraps with trailing
-    blanks, so a break without one cut a token; else the tokens on either side
-    decide.
+    ``prev``'s own indent) was a space in the record. Without one, the break cut a
+    token when this log soft-wraps with trailing blanks (``soft_source``: a
+    format=flowed mail's hard breaks) or when the line before it was ``wide`` (a
+    terminal or pager cuts at its width, wider than any mail wrap), and where the
+    tokens on either side say so (``writepending:`` / ``32kB``, ``pgtables`` /
+    ``:42684kB``); else a mail client dropped the space it broke at.
     """
     a, b = prev.text, cont.text
     n = listing_number(prev)
@@ -85,8 +99,8 @@ def join(prev: LogLine, cont: LogLine, soft_source: bool) -> LogLine:
         text = f"{a} {b}"
     elif (
         soft_source
+        or wide
         or a.endswith((":", "=", "*"))
-        or (a[-1:].isdigit() and b[:1].isdigit())
         or b.startswith((":", "_"))
         or (b.startswith(("kB", "KB", "B ", "B=")) and a[-1:].isdigit())
     ):

@@ -24,6 +24,7 @@ MARKERS = (
     b"failure",
     b"vmalloc error",
     b"error: size",  # "vmalloc error: size" with a wrap after "vmalloc"
+    b" free:",  # a zone line: an excerpt may keep nothing else
     b"Mem-",
     b"[]:",
     b"illed process",
@@ -119,6 +120,7 @@ class Segmenter:
         self._prev_end = 0  # physical line number of its last piece
         self._prev_at: tuple[str, str | None] = ("none", None)  # "none" | "line" | "pending"
         self._soft = False  # this log soft-wraps with a trailing blank (format=flowed)
+        self._width = 0  # columns of the last physical line, prefix included
 
     @property
     def idle(self) -> bool:
@@ -126,11 +128,13 @@ class Segmenter:
 
     def feed(self, line: LogLine) -> Iterator[RawReport]:
         """Take one line; yield any report this line closes."""
+        width = len(line.prefix) + len(line.text)
         if self._continues(line):
             yield from self._rejoin(line)
-            return
-        yield from self._route(line)
-        self._note(line)
+        else:
+            yield from self._route(line)
+            self._note(line)
+        self._width = width
 
     def _note(self, line: LogLine) -> None:
         """Remember the line just placed, and where it went, for a wrapped piece to follow."""
@@ -218,7 +222,9 @@ class Segmenter:
             # trigger line of its own stays one, unless the wrap cut its head off.
             if where != "none" and not _TRIGGER.search(line.text):
                 return True
-            m = _TRIGGER.search(rejoin.join(prev, line, self._soft).text)
+            m = _TRIGGER.search(
+                rejoin.join(prev, line, self._soft, self._width >= rejoin.WIDE).text
+            )
             return m is not None and m.start() < len(prev.text)
         if where == "line":
             # no prefixes to go by: a fragment that cannot start a line of its own
@@ -231,7 +237,7 @@ class Segmenter:
         assert prev is not None
         if prev.text and prev.trailing_space and not rejoin.indented(line, prev):
             self._soft = True  # a blank before the break, none after: format=flowed
-        joined = rejoin.join(prev, line, self._soft)
+        joined = rejoin.join(prev, line, self._soft, self._width >= rejoin.WIDE)
         where, key = self._prev_at
         rep = self.open.get(key)
         if where == "line" and rep is not None and rep.lines and rep.lines[-1] is prev:
@@ -374,6 +380,7 @@ _TRIGGER_BYTES = re.compile((_TRIGGERS + r"|vmalloc: allocation failure").encode
 _OPENS = re.compile(
     (
         _TRIGGERS + r"|vmalloc: allocation failure|Mem-[Ii]nfo:|lowmem_reserve\[\]:"
+        r"|(?:DMA32|DMA|Normal|HighMem|Movable|Device) free:\d"
         r"|protections\[\]:|[Kk]ill(?:ed)? process -?\d|\[\s*pid\s*\]|oom-kill:constraint="
         r"|killed as a result of limit"
     ).encode()
@@ -439,8 +446,11 @@ def _wrapped_trigger(
 
 
 def _joined_trigger(head: bytes, tail: bytes) -> bool:
-    """The two halves make a trigger line, glued with or without a blank."""
-    head, tail = head.rstrip(), tail.lstrip()
+    """The two halves make a trigger line, glued with or without a blank.
+
+    The second half is a bare wrapped piece: at most mail quotes before it.
+    """
+    head, tail = head.rstrip(), tail.lstrip(b" \t>")
     return bool(_TRIGGER_BYTES.search(head + b" " + tail) or _TRIGGER_BYTES.search(head + tail))
 
 
