@@ -55,7 +55,8 @@ _FRAGMENT_START = re.compile(
 _CONTENT = re.compile(
     r"^(?:CPU: ?\d|Pid: \d|Hardware name:|Workqueue:|Call [Tt]race|Backtrace:|Stack:|<\/?[A-Z#]+>"
     r"|Code:|RIP:|RSP:|R[A-Z0-9]{1,2}: |EIP:|[ER]?[A-Z]{2}: [0-9a-f]|(?:r\d+|x\d+|sp|lr|pc|ip|fp) ?: ?[0-9a-f]"
-    r"|\[<|<[0-9a-f]{8}|\? |[0-9a-f]{8,16}(?: |$)|Mem-[Ii]nfo|[A-Za-z_]+:-?\d+(?: |$)"
+    r"|\[<|<[0-9a-f]{8}|\? |[0-9a-f]{8,16}(?: |$)|[0-9a-f]{4}: [0-9a-f]{8}"
+    r"|Mem-[Ii]nfo|[A-Za-z_]+:-?\d+(?: |$)"
     r"|Node \d+ |(?:DMA32|DMA|Normal|HighMem|Movable|Device)[ :]|lowmem_reserve|protections\[\]"
     r"|\w+ per-cpu:|(?:cpu|CPU) +\d+:? |Free pages:|Active:|(?:Free|Total) swap|\d+ (?:pages|total|reserved)"
     r"|Swap cache|hugepages_|Tasks state|\[\s*(?:pid|-?\d+)\s*\]|Unreclaimable slab|Name +Used|oom-kill:"
