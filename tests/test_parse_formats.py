@@ -193,6 +193,9 @@ def test_memcg_oom_only_on_the_kernels_own_marks():
     assert kind(child) == "memcg-oom"
     root = REPORT_7_3.replace(",global_oom,", ",oom_memcg=/,")
     assert kind(root) == "oom"
+    frame = "[    3.956298]  out_of_memory+0x217/0x4b0\n"
+    in_trace = REPORT_7_3.replace(frame, frame.replace("out_of_memory", "mem_cgroup_out_of_memory"))
+    assert in_trace != REPORT_7_3 and kind(in_trace) == "memcg-oom"
 
 
 def test_memcg_oom_by_task_in_line_before_4_19_037_044():

@@ -247,10 +247,14 @@ def _memcg_oom(a: _Assembly) -> bool:
     dump_oom_summary (4.19+) prints constraint=CONSTRAINT_MEMCG and an oom_memcg= other
     than the root; mem_cgroup_print_oom_info/_meminfo print "Task in ... killed as a
     result of limit of", "memory: usage ..." and "Memory cgroup stats for" only when
-    oc->memcg is set. "Memory cgroup min protection" (6.18+) is printed in every
-    report, global OOMs included: it is no mark.
+    oc->memcg is set (a limit of the root cgroup is no memcg OOM), and
+    mem_cgroup_out_of_memory is in the stack of every memcg OOM. "Memory cgroup min
+    protection" (6.18+) is printed in every report, global OOMs included: it is no
+    mark.
     """
-    if a.memcg_seen:
+    if a.memcg_seen and a.memcg.limit_of != "/":
+        return True
+    if "mem_cgroup_out_of_memory" in a.trace:
         return True
     if a.killed is not None and (a.killed.reason or "").startswith("Memory cgroup out of memory"):
         return True
