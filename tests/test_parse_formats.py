@@ -7,9 +7,11 @@ string (the function and the commit that prints it are named) and says so.
 
 from __future__ import annotations
 
+import pytest
+
 from oomlens.parse.assemble import parse_lines, parse_text
 from oomlens.parse.lines import TextLine
-from tests.corpus import reports
+from tests.corpus import LAB, reports
 
 
 def _zone(rep, name):
@@ -177,6 +179,39 @@ def test_7_3_global_oom_is_no_memcg_oom():
     assert (node["Balloon"], node["gpu_active"], node["gpu_reclaim"]) == (0, 0, 0)
     assert rep.nodes[0].all_unreclaimable is True
     assert rep.diagnostics == ()
+
+
+LAB_7_3 = {p.stem for p in LAB if p.stem.endswith("-7.3")}
+
+
+@pytest.mark.skipif(
+    not {"exhausted-7.3", "stranded-7.3", "memcg-7.3"} <= LAB_7_3,
+    reason="the lab's real 7.3 reports (samples/lab/) land with branch lab",
+)
+def test_7_3_lab_reports():
+    # real Debian 7.3.4 kernels under QEMU (values of lab@ab7d7ef, read by hand)
+    (oom,) = reports("exhausted-7.3")  # a global OOM: "Memory cgroup min protection 0kB ..."
+    assert (oom.kind, oom.complete, oom.memcg) == ("oom", True, None)
+    assert (oom.memcg_protection.min_kb, oom.memcg_protection.low_kb) == (0, 0)
+    assert oom.release == "7.3.4+deb13-amd64"  # "... #1 PREEMPT(lazy)  Debian 7.3.4-1~bpo13+1"
+    assert oom.constraint.constraint == "CONSTRAINT_NONE"
+    dma32 = _zone(oom, "DMA32")  # "reserved_highatomic:0kB free_highatomic:0kB ... zspages:0kB"
+    assert (dma32.free_kb, dma32.min_kb, dma32.managed_kb) == (1044, 1536, 172108)
+    assert (dma32.reserved_highatomic_kb, dma32.free_highatomic_kb, dma32.get("zspages")) == (
+        0,
+        0,
+        0,
+    )
+    node = dict(oom.nodes[0].fields)  # "all_unreclaimable? yes Balloon:0kB gpu_active:0kB ..."
+    assert (node["Balloon"], node["gpu_active"], node["gpu_reclaim"]) == (0, 0, 0)
+    assert oom.nodes[0].all_unreclaimable is True
+    (fail,) = reports("stranded-7.3")  # order-3 GFP_KERNEL|__GFP_NORETRY, one H block
+    assert (fail.kind, fail.header.order, fail.header.gfp_mask) == ("alloc-failure", 3, 0x10CC0)
+    dma32 = _zone(fail, "DMA32")  # "reserved_highatomic:2048kB free_highatomic:2048kB"
+    assert (dma32.reserved_highatomic_kb, dma32.free_highatomic_kb) == (2048, 2048)
+    assert dma32.buddy.entries[9].types == "H" and dma32.buddy.total_kb == 350260
+    (memcg,) = reports("memcg-7.3")
+    assert memcg.kind == "memcg-oom" and memcg.memcg is not None
 
 
 def test_memcg_oom_only_on_the_kernels_own_marks():
