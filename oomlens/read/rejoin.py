@@ -42,7 +42,7 @@ def stamped(line: LogLine) -> bool:
     """The line carries a record prefix: time, caller id, host, kmsg or console level."""
     if line.timestamp is not None or line.caller is not None or line.host is not None:
         return True
-    return _DECORATION.fullmatch(line.prefix) is None
+    return bool(line.prefix) and _DECORATION.fullmatch(line.prefix) is None
 
 
 def bare(line: LogLine) -> bool:

@@ -122,6 +122,7 @@ class Segmenter:
         self._prev_at: tuple[str, str | None] = ("none", None)  # "none" | "line" | "pending"
         self._soft = False  # this log soft-wraps with a trailing blank (format=flowed)
         self._width = 0  # columns of the last physical line, prefix included
+        self._closed: list[RawReport] = []  # reports the line being fed closed
 
     @property
     def idle(self) -> bool:
@@ -130,12 +131,17 @@ class Segmenter:
     def feed(self, line: LogLine) -> Iterator[RawReport]:
         """Take one line; yield any report this line closes."""
         width = len(line.prefix) + len(line.text)
+        closed = self._closed
         if self._continues(line):
-            yield from self._rejoin(line)
+            self._rejoin(line, closed)
         else:
-            yield from self._route(line)
+            self._route(line, closed)
             self._note(line)
         self._width = width
+        if closed:
+            done = closed[:]
+            closed.clear()
+            yield from done
 
     def _note(self, line: LogLine) -> None:
         """Remember the line just placed, and where it went, for a wrapped piece to follow."""
@@ -151,8 +157,11 @@ class Segmenter:
             elif rep._pending and rep._pending[-1] is line:
                 self._prev_at = ("pending", self.last_key)
 
-    def _route(self, line: LogLine) -> Iterator[RawReport]:
-        """Place one whole line: open, extend or close a report, or pass it by."""
+    def _route(self, line: LogLine, closed: list[RawReport]) -> None:
+        """Place one whole line: open, extend or close a report (into ``closed``), or pass it by.
+
+        Not a generator: a line costs no generator of its own, the hot path of the scan.
+        """
         text = line.text
         key = line.caller
         if key is None and not line.prefix and line.timestamp is None and self.last_key is not None:
@@ -160,10 +169,10 @@ class Segmenter:
         rep = self.open.get(key)
         self.last_key = key
         if len(self.open) > (rep is not None):
-            yield from self._age_others(key)
+            closed.extend(self._age_others(key))
         if _TRIGGER.search(text):
             if rep is not None and not self._merges(rep, text):
-                yield from self._close(key)
+                closed.extend(self._close(key))
                 rep = None
             if rep is None:
                 self.open[key] = RawReport(self.source, [line], key, trigger=True)
@@ -184,8 +193,8 @@ class Segmenter:
             if text.startswith(("oom_reaper:", "oom-kill:")):
                 self._append(rep, line)
                 return
-            yield from self._close(key)
-            yield from self._route(line)
+            closed.extend(self._close(key))
+            self._route(line, closed)
             return
         if not text:
             rep._pending.append(line)
@@ -195,8 +204,8 @@ class Segmenter:
             if section is not None:
                 if section in rep._sections:
                     # the same section again: a second excerpt printed back to back
-                    yield from self._close(key)
-                    yield from self._route(line)
+                    closed.extend(self._close(key))
+                    self._route(line, closed)
                     return
                 rep._sections.add(section)
             self._append(rep, line)
@@ -206,18 +215,19 @@ class Segmenter:
         rep._pending.append(line)
         rep._gap += 1
         if rep._gap > self._max_gap(rep):
-            yield from self._close(key)
+            closed.extend(self._close(key))
 
     def _continues(self, line: LogLine) -> bool:
         """A wrapped piece of the line before: see :mod:`oomlens.read.rejoin`."""
         prev = self._prev
-        if prev is None or not line.text or line.lineno > self._prev_end + 1:
+        if prev is None or line.lineno > self._prev_end + 1 or not line.text:
             return False
-        if len(prev.text) + len(line.text) > rejoin.MAX_RECORD:
-            return False
-        where, key = self._prev_at
-        unstamped = line.timestamp is None and line.caller is None and line.host is None
-        if unstamped and rejoin.bare(line) and rejoin.stamped(prev):
+        where = self._prev_at[0]
+        if line.timestamp is None and line.caller is None and line.host is None:
+            if len(prev.text) + len(line.text) > rejoin.MAX_RECORD:
+                return False
+            if not (rejoin.stamped(prev) and rejoin.bare(line)):
+                return where == "line" and self._fragment(line.text)
             # A bare line after a prefixed one: inside a report always; outside one
             # only when the two make a trigger line (a wrap split the trigger). A
             # trigger line of its own stays one, unless the wrap cut its head off.
@@ -227,12 +237,14 @@ class Segmenter:
                 rejoin.join(prev, line, self._soft, self._width >= rejoin.WIDE).text
             )
             return m is not None and m.start() < len(prev.text)
-        if where == "line":
-            # no prefixes to go by: a fragment that cannot start a line of its own
-            return bool(rejoin.CONT_HEAD.match(line.text)) and not _FRAGMENT_START.match(line.text)
-        return False
+        return where == "line" and self._fragment(line.text)
 
-    def _rejoin(self, line: LogLine) -> Iterator[RawReport]:
+    @staticmethod
+    def _fragment(text: str) -> bool:
+        """No prefixes to go by: a fragment that cannot start a line of its own."""
+        return bool(rejoin.CONT_HEAD.match(text)) and not _FRAGMENT_START.match(text)
+
+    def _rejoin(self, line: LogLine, closed: list[RawReport]) -> None:
         """Glue a wrapped piece onto the line before it, where that line now sits."""
         prev = self._prev
         assert prev is not None
@@ -249,7 +261,7 @@ class Segmenter:
                 rep.lines.pop()
                 if not rep.lines:
                     del self.open[key]
-                yield from self._route(joined)
+                self._route(joined, closed)
                 self._note(joined)
                 self._prev_end = line.lineno
             return
@@ -257,7 +269,7 @@ class Segmenter:
             rep._pending.pop()
             if prev.text:
                 rep._gap -= 1
-        yield from self._route(joined)
+        self._route(joined, closed)
         self._note(joined)
         self._prev_end = line.lineno
 
