@@ -17,14 +17,23 @@ from oomlens.pipeline import Analysis, analyze_file
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = Path(__file__).resolve().parent / "data" / "corpus_key.tsv"
-FILES = sorted((ROOT / "samples" / "corpus").glob("*.log")) + [
-    ROOT / "samples" / "seeds" / "000_702fbe451f37f534.txt"
-]
+FILES = (
+    sorted((ROOT / "samples" / "corpus").glob("*.log"))
+    + [ROOT / "samples" / "seeds" / "000_702fbe451f37f534.txt"]
+    + sorted((ROOT / "samples" / "extra").glob("*.log"))
+)
+# Reports whose true verdict the reader cannot reach yet, each with the reason.
+XFAIL = {
+    "extra/118": "T3124's trigger is fused onto another task's splat on line 1; "
+    "its gfp mask and order are lost, so the verdict is undetermined",
+}
 ANSWER = {"true": True, "false": False, "null": None}
 
 
 def _sample(path: Path) -> str:
-    return "seed" if path.parent.name == "seeds" else path.stem
+    if path.parent.name == "seeds":
+        return "seed"
+    return f"extra/{path.stem}" if path.parent.name == "extra" else path.stem
 
 
 @cache
@@ -45,11 +54,20 @@ def judged(path: Path) -> tuple[Analysis, ...]:
 
 def test_key_covers_every_sample_and_nothing_else():
     found = {(_sample(p), _line(a)) for p in FILES for a in judged(p)}
-    assert len(key()) >= 90
+    assert len(key()) >= 116
     assert set(key()) == found
 
 
-@pytest.mark.parametrize("path", FILES, ids=_sample)
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=XFAIL[_sample(p)]))
+        if _sample(p) in XFAIL
+        else p
+        for p in FILES
+    ],
+    ids=_sample,
+)
 def test_verdicts_match_the_key(path: Path):
     wrong = []
     for a in judged(path):
