@@ -14,7 +14,7 @@ from oomlens.judge import verdict as V
 from oomlens.judge.decide import Decision, decide, no_highatomic, threshold_of
 from oomlens.judge.nodes import NodeSet, parse_nodes
 from oomlens.kernel.fixes import missing_fixes, with_fix
-from oomlens.kernel.profile import Feature, KernelProfile, resolve_profile
+from oomlens.kernel.profile import Feature, KernelProfile, resolve_profile, traced
 from oomlens.kernel.request import Request, decode_request
 from oomlens.model.evidence import replay_evidence
 from oomlens.model.replay import Replay, Scenario, highest_index, replay
@@ -323,12 +323,17 @@ def _fixes(state: AllocatorState, req: Request, profile: KernelProfile, rp: Repl
         return ()
     # A fix "would have avoided it" only if it changes the outcome: the kernel as it
     # was did not certainly serve the request, the kernel with the fix does.
-    if _kernel_serves(state, req, profile):
+    with traced() as reads:
+        served = _kernel_serves(state, req, profile)
+    if served:
         return tuple(spec.record(False) for spec in missing_fixes(profile))
-    return tuple(
-        spec.record(_kernel_serves(state, req, with_fix(profile, spec)))
-        for spec in missing_fixes(profile)
-    )
+    out = []
+    for spec in missing_fixes(profile):
+        fixed = with_fix(profile, spec)
+        # a fix that changes no feature the replay read cannot change its outcome
+        changed = not fixed.agrees(profile, reads) and _kernel_serves(state, req, fixed)
+        out.append(spec.record(changed))
+    return tuple(out)
 
 
 def _verdict(
@@ -344,7 +349,18 @@ def _verdict(
         replace(state, pageblock_order=o, pageblock_alternatives=())
         for o in state.pageblock_alternatives
     ]
-    judged = [_judge_nodes(report, s, req, p, arch) for s in states for p in profile.variants()]
+    judged: list[_Judged] = []
+    for s in states:
+        runs: list[tuple[KernelProfile, set[Feature], _Judged]] = []
+        for p in profile.variants():
+            # a profile that answers alike for every feature an earlier run read
+            # gives that run's verdict: the replay is a function of those answers
+            same = next((j for q, reads, j in runs if p.agrees(q, reads)), None)
+            if same is None:
+                with traced() as reads:
+                    same = _judge_nodes(report, s, req, p, arch)
+                runs.append((p, reads, same))
+            judged.append(same)
     nominal = judged[0]
     code, sure = _code(nominal)
     d = nominal.decision

@@ -10,6 +10,8 @@ no release the report's own content bounds the era.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from enum import Enum
 
@@ -339,6 +341,26 @@ def features_at(version: Version) -> frozenset[Feature]:
     return frozenset(c.feature for c in CHANGES if version >= c.version)
 
 
+_TRACES: list[set[Feature]] = []
+
+
+@contextmanager
+def traced() -> Iterator[set[Feature]]:
+    """Collect every feature ``KernelProfile.has`` is asked about inside the block.
+
+    A replay is a function of the answers it got: another profile that answers alike
+    for every feature read gives the same replay, so it need not be replayed.
+    """
+    reads: set[Feature] = set()
+    _TRACES.append(reads)
+    try:
+        yield reads
+    finally:
+        _TRACES.pop()
+        if _TRACES:
+            _TRACES[-1].update(reads)
+
+
 def _stable_level(change: Change, series: Version | None) -> int | None:
     """The patch level at which ``change`` reached ``series`` stable (``.y`` counts as 0)."""
     for entry in change.stable:
@@ -364,11 +386,15 @@ class KernelProfile:
 
     def has(self, feat: Feature) -> bool:
         """True when the profile carries ``feat`` (a name that is no Feature raises ValueError)."""
-        if feat in self.features:
-            return True
-        if isinstance(feat, Feature):
-            return False
-        return Feature(feat) in self.features
+        if not isinstance(feat, Feature):
+            feat = Feature(feat)
+        if _TRACES:
+            _TRACES[-1].add(feat)
+        return feat in self.features
+
+    def agrees(self, other: KernelProfile, on: frozenset[Feature] | set[Feature]) -> bool:
+        """Whether both profiles answer alike for every feature in ``on``."""
+        return all((f in self.features) == (f in other.features) for f in on)
 
     def with_features(
         self, on: tuple[Feature, ...] = (), off: tuple[Feature, ...] = ()
