@@ -9,8 +9,9 @@ reserve, lowmem_reserve, CMA — so the judge can ask each counterfactual alone.
 
 from __future__ import annotations
 
-from collections.abc import Container, Sequence
+from collections.abc import Container
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from oomlens.kernel.profile import Feature, KernelProfile
 from oomlens.kernel.request import Request
@@ -330,6 +331,14 @@ def _zone_ok(ctx: _Ctx, c: ZoneCheck, pt: Point, worst: bool, conv: int) -> bool
     return fl or conv >= ctx.order
 
 
+class _Rounds(Protocol):
+    """Round k (0-based) → (pages moved so far, nr_reserved left, highest order moved)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, k: int) -> tuple[int, int, int]: ...
+
+
 @dataclass(frozen=True)
 class _ChunkByChunk:
     """The worst end without a block bound: each round moves exactly one H chunk.
@@ -401,9 +410,7 @@ def _rounds_in_zone(c: ZoneCheck, worst: bool, pb: int, pbo: int) -> Sequence[tu
         out.append((moved_total, nr, top))
 
 
-def _first_passing_round(
-    ctx: _Ctx, c: ZoneCheck, seq: Sequence[tuple[int, int, int]], worst: bool
-) -> int | None:
+def _first_passing_round(ctx: _Ctx, c: ZoneCheck, seq: _Rounds, worst: bool) -> int | None:
     """The first round (0-based) after which the zone passes, by bisection; None if none."""
     pt = c.points.worst if worst else c.points.best
 
