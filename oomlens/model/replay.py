@@ -366,7 +366,7 @@ class _ChunkByChunk:
         raise IndexError(k)
 
 
-def _rounds_in_zone(c: ZoneCheck, worst: bool, pb: int, pbo: int) -> Sequence[tuple[int, int, int]]:
+def _rounds_in_zone(c: ZoneCheck, worst: bool, pb: int, pbo: int) -> _Rounds:
     """(pages moved so far, nr_reserved left, highest order moved) after each round in one zone.
 
     unreserve_highatomic_pageblock() converts the block of the zone's lowest-order free
