@@ -200,6 +200,7 @@ def assemble(raw: RawReport, records: list[Line], broken: list[int]) -> Report:
         arch=infer_arch(a.context, a.trace, raw),
         diagnostics=diagnostics,
         lines=tuple(ln.text for ln in raw.lines),
+        prefixes=tuple(ln.prefix for ln in raw.lines),
     )
 
 
