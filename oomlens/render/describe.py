@@ -32,8 +32,8 @@ CODE_CLAUSES = {
     "undetermined": "the report lacks what the decision needs",
 }
 MANUAL_CLAUSE = (
-    "a person or a tool invoked the OOM killer by hand (order=-1: sysrq-f or "
-    "echo f > /proc/sysrq-trigger); no allocation failed"
+    "the OOM killer was invoked by hand (order=-1: sysrq-f, or echo f > "
+    "/proc/sysrq-trigger); no allocation failed"
 )
 
 KIND_WORDS = {
@@ -96,7 +96,9 @@ def _unit(kb: float) -> tuple[float, str, int]:
         return 1024, "MiB", 1
     if kb < 1024 * 1024:
         return 1024, "MiB", 0
-    return 1024 * 1024, "GiB", 2
+    if kb < 1024**3:
+        return 1024 * 1024, "GiB", 2
+    return 1024**3, "TiB", 2
 
 
 def _number(value: float, decimals: int) -> str:
@@ -114,6 +116,8 @@ def size_range(lo_kb: float, hi_kb: float) -> str:
     """``18.9..19 MiB``: both ends in the unit of the larger; one value when they round alike."""
     div, unit, decimals = _unit(hi_kb)
     lo, hi = _number(lo_kb / div, decimals), _number(hi_kb / div, decimals)
+    if lo == "0" and lo_kb > 0:  # a small lower end keeps its own unit: 124 kB..148 MiB
+        return f"{size(lo_kb)}..{hi} {unit}"
     return f"{hi} {unit}" if lo == hi else f"{lo}..{hi} {unit}"
 
 
@@ -333,8 +337,8 @@ def side_total(first: Term | None, minus: Sequence[Term], plus: Sequence[Term]) 
 
 def _term(t: Term, order: int | None, zone: ZoneFacts | None) -> str:
     value = span(_term_range(t))
-    if t.name == "order":
-        return f"{value} (order {order})" if order is not None else value
+    if t.name == "order":  # 2^order - 1
+        return f"{value} (order {(t.pages[0] + 1).bit_length() - 1})"
     text = f"{TERM_WORDS.get(t.name, t.name)} {value}"
     if t.name == "min" and zone is not None and zone.min is not None and t.pages[0] != zone.min:
         text += f" (of {zone.min}, lowered for this caller)"

@@ -41,6 +41,12 @@ USER_HEADERS = ("pid", "comm", "rss", "swap", "oom_score_adj")
 CHECKS_NOTE = (
     "✓ pass, ✗ fail, ? depends on what the report does not print; pages, sizes beside them"
 )
+# Missing items no report prints: keeping the whole report would not settle them.
+UNPRINTABLE = ("decision-time state", "kernel stable level")
+NEAREST_NOTE = (
+    "the printed state passes by less than can move between the decision and the print, so "
+    "these are the checks of the nearest state that fails; "
+)
 
 
 def _who(facts: Facts | None) -> Span:
@@ -94,9 +100,15 @@ def failed(analysis: Analysis) -> Span:
     if facts is None:
         return ("the report could not be read far enough to say",)
     if facts.manual:
-        return (*_who(facts), " was chosen by a manual OOM kill: ", d.MANUAL_CLAUSE, ".")
+        return ("nothing: ", *_who(facts), " was running when ", d.MANUAL_CLAUSE, ".")
     outcome = OUTCOME.get(report.kind or "", "it failed")
     if facts.order is None and facts.request_text == "?":
+        if facts.task.comm is None and facts.task.pid is None:
+            return (
+                "the report does not print who asked for memory or for how much; ",
+                outcome,
+                ".",
+            )
         return (*_who(facts), " made a request the report does not print; ", outcome, ".")
     if facts.order is None or facts.order < 0:
         what: Span = ("an unknown number of pages (", Code(facts.request_text), ")")
@@ -117,9 +129,11 @@ def why(analysis: Analysis) -> Span:
     verdict, facts = analysis.verdict, analysis.facts
     assert verdict is not None
     if facts is not None and facts.manual:
-        return ("nothing ran short: ", d.MANUAL_CLAUSE, ".")
-    clause = d.CODE_CLAUSES.get(verdict.code, verdict.code)
+        return ("a manual OOM kill, not a shortage of memory: a person or a tool asked for it.",)
     detail = _detail(verdict, facts) if facts is not None else ""
+    if verdict.code == "undetermined" and detail:
+        return (detail + ".",)
+    clause = d.CODE_CLAUSES.get(verdict.code, verdict.code)
     return (clause + (f" ({detail})" if detail else "") + ".",)
 
 
@@ -153,11 +167,12 @@ def _detail(verdict: Verdict, facts: Facts) -> str:
                 f"{z.label}: {d.span_size(have, kb)} usable against {d.span_size(need, kb)} needed"
             )
         return "; ".join(parts[:3])
-    outcomes = [e.outcome for e in (_decision(z) for z in used) if e is not None]
-    if code == "undetermined" and "pass" in outcomes:
+    passing = [z.label for z in used if (e := _decision(z)) is not None and e.outcome == "pass"]
+    if code == "undetermined" and passing:
         return (
-            "the state printed after the failure would have served it; what changed in "
-            "between is not in the report"
+            f"the state printed after the failure would have served it ({', '.join(passing)} "
+            "passes every check); what changed between the decision and the print is not in "
+            "the report"
         )
     return ""
 
@@ -192,10 +207,7 @@ def unreserve(verdict: Verdict, facts: Facts) -> str:
     elif verdict.unreserve_would_avoid is False:
         text = "no: releasing the highatomic reserve would not have avoided it"
     else:
-        text = (
-            "unknown: the report does not settle whether releasing the highatomic reserve "
-            "would have avoided it"
-        )
+        text = "unknown: the report does not settle whether releasing it would have avoided it"
     could = {
         True: "this kernel would release it for this caller before failing",
         False: "this kernel would not release it for this caller",
@@ -270,10 +282,12 @@ def advice(analysis: Analysis) -> list[Span]:
                     f" ({d.size(u.rss_kb)})" if u.rss_kb is not None else "",
                 )
             users += (".",)
+        designed = (
+            "; the kernel acted as designed" if verdict.unreserve_would_avoid is False else ""
+        )
         out.append(
             (
-                "Memory was used up: consider less load, more memory or swap; the kernel "
-                "acted as designed.",
+                f"Memory was used up: consider less load, more memory or swap{designed}.",
                 *users,
             )
         )
@@ -331,14 +345,32 @@ def advice(analysis: Analysis) -> list[Span]:
                 "serves, or vmalloc address space ran out — look at the caller.",
             )
         )
-    if code == "undetermined" and verdict.missing:
+    printable = [m for m in verdict.missing if m not in UNPRINTABLE]
+    if code == "undetermined" and printable:
         out.append(
             (
                 "Keep the whole report next time: "
-                + "; ".join(d.missing_words(verdict.missing))
+                + "; ".join(d.missing_words(printable))
                 + " (show_mem prints Mem-Info, the zone lines and the buddy lines at loglevel 4).",
             )
         )
+    if "kernel stable level" in verdict.missing:
+        out.append(
+            (
+                "Give the kernel's exact release with --kernel RELEASE: which stable "
+                "backports it carries decides this verdict.",
+            )
+        )
+    if any(f.code == "reserve-remade" and f.material for f in verdict.factors):
+        remade: Span = (
+            "This kernel releases highatomic blocks before an OOM: the ones printed were most "
+            "likely reserved again after the decision, so look at what used the memory",
+        )
+        if facts.top_users:
+            biggest = facts.top_users[0]
+            rss = f" ({d.size(biggest.rss_kb)})" if biggest.rss_kb is not None else ""
+            remade += ("; the largest user in the task table was ", Code(biggest.comm), rss)
+        out.append((*remade, "."))
     if (
         code == "highatomic-stranded"
         and verdict.kernel_could_unreserve is False
@@ -565,9 +597,13 @@ def report_section(analysis: Analysis, index: int = 1) -> Section:
         )
         lines = checks(facts, verdict)
         if lines:
-            blocks.append(
-                Items("checks, as the slow path ran them", tuple(lines), note=CHECKS_NOTE)
+            nearest = (
+                verdict is not None
+                and verdict.code != "undetermined"
+                and "decision-time state" in verdict.missing
             )
+            note = (NEAREST_NOTE if nearest else "") + CHECKS_NOTE
+            blocks.append(Items("checks, as the slow path ran them", tuple(lines), note=note))
     if verdict is not None and facts is not None and verdict.factors:
         blocks.append(
             Items("factors", tuple((d.factor(f, facts.page_kb),) for f in verdict.factors), "dim")

@@ -341,6 +341,7 @@ ENTRIES: tuple[Entry, ...] = (
         "shmem) and virtual size as the kill line prints them.",
     ),
     Entry("rss", "term", "Resident memory of a task from the OOM task table (pages × page size)."),
+    Entry("swap", "term", "A task's swapped-out memory from the OOM task table (swapents)."),
     Entry("oom_score_adj", "term", "The task's OOM score adjustment (-1000: never killed)."),
     Entry(
         "memory cgroup",
@@ -356,7 +357,10 @@ def _norm(word: str) -> str:
     return " ".join(word.strip().lower().replace("_", " ").replace("-", " ").split())
 
 
-_NORMAL = {_norm(e.name): e for e in ENTRIES if len(e.name) > 1}
+_NORMAL: dict[str, Entry] = {}
+for _e in ENTRIES:
+    if len(_e.name) > 1:
+        _NORMAL.setdefault(_norm(_e.name), _e)  # "lowmem reserve" (the column) before the term
 _ALIASES = {
     "order 0 shortcut": "shortcut",
     "free area": "free block",

@@ -115,7 +115,7 @@ def _cls(style: str) -> str:
     return f' class="{style}"' if style in ("good", "bad", "dim") else ""
 
 
-def _grid(grid: Grid) -> str:
+def _grid(grid: Grid, anchor: str) -> str:
     numeric = grid.numeric or (False,) * len(grid.headers)
     head = "".join(
         f'<th data-numeric="{int(n)}">{escape.html(h)}</th>'
@@ -125,14 +125,14 @@ def _grid(grid: Grid) -> str:
         "<tr>" + "".join(f"<td>{inline(c)}</td>" for c in row) + "</tr>" for row in grid.rows
     )
     cls = ' class="sortable"' if grid.sortable else ""
-    key = f' id="{escape.html(grid.key)}"' if grid.key else ""
+    key = f' id="{escape.html(anchor)}-{escape.html(grid.key)}"' if grid.key else ""
     return (
         f'<h3>{escape.html(grid.title)}</h3><div class="wrap"><table{cls}{key}>'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )
 
 
-def _blocks(blocks: Sequence[Block], analysis: Analysis, index: int) -> str:
+def _blocks(blocks: Sequence[Block], analysis: Analysis, index: int, anchor: str) -> str:
     out: list[str] = []
     fields: list[str] = []
 
@@ -159,7 +159,7 @@ def _blocks(blocks: Sequence[Block], analysis: Analysis, index: int) -> str:
             out.append(f"<h3>{escape.html(block.title)}</h3>{note}<ul{ul}>{items}</ul>")
         elif isinstance(block, Grid):
             if block.rows:
-                out.append(_grid(block))
+                out.append(_grid(block, anchor))
         elif isinstance(block, Charts):
             out.append(_charts(block, analysis, index))
         elif isinstance(block, Raw):
@@ -191,7 +191,7 @@ def _section(section: Section, analysis: Analysis, index: int) -> str:
     badge = f'<span class="verdict v-{code.replace(" ", "-")}">{code}</span>'
     return (
         f'<section id="{escape.html(section.anchor)}"><h2>{badge}{inline(section.title)}</h2>'
-        f"{_blocks(section.blocks, analysis, index)}</section>"
+        f"{_blocks(section.blocks, analysis, index, section.anchor)}</section>"
     )
 
 
