@@ -114,11 +114,18 @@ def test_the_headline_says_what_failed_why_what_would_have_avoided_it_and_how_su
 
 
 def test_rounds_are_said_as_a_range_with_their_size():
-    """006: 1 to 4 pageblocks of 512 pages (4 kB): 2 to 8 MiB; never 'one' for 0..1."""
+    """006: 1 to 4 pageblocks of 512 pages (4 kB): 2 to 8 MiB; 039: 0..1 is never 'one'."""
     assert lines("006", "unreserve: ") == [
         "unreserve: yes: releasing 1 to 4 highatomic pageblocks (2..8 MiB) would have avoided "
         "it; whether this kernel would release it for this caller is not settled."
     ]
+    assert sample("039").analyses[-1].verdict.unreserve_rounds == (0, 1)
+    assert lines("039", "unreserve: ", -1) == [
+        "unreserve: yes: releasing at most one highatomic pageblock (up to 2 MiB) would have "
+        "avoided it; this kernel would not release it for this caller."
+    ]
+    summary = json.loads(render([sample("039")], "json"))["reports"][-1]["verdict"]["summary"]
+    assert "would have avoided it with at most one pageblock" in summary
 
 
 def test_kernels_before_4_4_get_no_highatomic_wording():

@@ -132,8 +132,8 @@ def test_json_verdict_summary_is_the_describe_sentence(balloon):
     )
     assert verdict["summary"] == (
         "Order-0 GFP_HIGHUSER_MOVABLE|__GFP_ZERO request failed: free pages sat in the "
-        "highatomic reserve, where this request could not take them; releasing one highatomic "
-        "pageblock would have avoided it (certain)."
+        "highatomic reserve, where this request could not take them; unreserving the highatomic "
+        "reserve would have avoided it with one pageblock (certain)."
     )
     for item in verdict["evidence"]:
         assert {"zone", "check", "result"} <= set(item)

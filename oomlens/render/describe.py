@@ -176,11 +176,13 @@ def rounds_words(rounds: tuple[int, int] | None) -> str:
     """``one highatomic pageblock``, ``1 to 4 highatomic pageblocks``."""
     if rounds is None:
         return "the highatomic reserve"
-    lo, hi = max(1, rounds[0]), max(1, rounds[1])
-    if hi == 1:
-        return "one highatomic pageblock"
+    lo, hi = rounds
+    if hi <= 1:
+        return "one highatomic pageblock" if lo == 1 else "at most one highatomic pageblock"
     if lo == hi:
         return f"{hi} highatomic pageblocks"
+    if lo == 0:
+        return f"up to {hi} highatomic pageblocks"
     return f"{lo} to {hi} highatomic pageblocks"
 
 
@@ -189,10 +191,21 @@ def unreserve_clause(verdict: Verdict, highatomic: bool | None = True) -> str:
     if highatomic is False:
         return "this kernel has no highatomic reserve (it came in 4.4)"
     if verdict.unreserve_would_avoid is True:
-        return f"releasing {rounds_words(verdict.unreserve_rounds)} would have avoided it"
+        rounds = ""
+        if verdict.unreserve_rounds is not None:
+            lo, hi = verdict.unreserve_rounds
+            if lo == hi == 1:
+                rounds = " with one pageblock"
+            elif lo == 0:  # the best end of the bounds passes without unreserving
+                rounds = (
+                    " with at most one pageblock" if hi == 1 else f" with up to {hi} pageblocks"
+                )
+            else:
+                rounds = f" with {span((lo, hi))} pageblocks"
+        return f"unreserving the highatomic reserve would have avoided it{rounds}"
     if verdict.unreserve_would_avoid is False:
-        return "releasing the highatomic reserve would not have avoided it"
-    return "whether releasing the highatomic reserve would have avoided it is unknown"
+        return "unreserving the highatomic reserve would not have avoided it"
+    return "whether unreserving the highatomic reserve would have avoided it is unknown"
 
 
 def request_phrase(order: int | None, gfp: str | None) -> str:

@@ -201,8 +201,8 @@ def unreserve(verdict: Verdict, facts: Facts) -> str:
         amount = ""
         if rounds is not None:
             per = (1 << facts.pageblock_order) * facts.page_kb
-            lo, hi = max(1, rounds[0]), max(1, rounds[1])
-            amount = f" ({d.size_range(lo * per, hi * per)})"
+            lo, hi = rounds
+            amount = f" ({'up to ' if lo == 0 else ''}{d.size_range(max(lo, 1) * per, hi * per)})"
         text = f"yes: releasing {d.rounds_words(rounds)}{amount} would have avoided it"
     elif verdict.unreserve_would_avoid is False:
         text = "no: releasing the highatomic reserve would not have avoided it"
