@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from oomlens.facts import Facts
 from oomlens.judge.verdict import Verdict
@@ -14,6 +15,10 @@ from oomlens.kernel.request import Request
 from oomlens.options import Options
 from oomlens.parse.report import Report
 from oomlens.read.diagnostic import Diagnostic
+
+if TYPE_CHECKING:
+    from oomlens.read.ingest import Input
+    from oomlens.read.segment import ScanStats
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,7 @@ def report_facts(
         return None
 
 
-def _analyses(inp, options: Options, stats) -> Iterator[Analysis]:  # noqa: ANN001
+def _analyses(inp: Input, options: Options, stats: ScanStats) -> Iterator[Analysis]:
     """Segment, parse and judge an opened input, report by report."""
     from oomlens.parse.assemble import parse_raw
     from oomlens.read.segment import segment_stream

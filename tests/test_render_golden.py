@@ -7,7 +7,9 @@ tests/test_render_golden.py``.
 
 - seed: the patch's two reports (4.8): highatomic-stranded, an OOM and an atomic
   failure; the order-0 shortcut passes and rmqueue finds only H lists.
-- 042: 6.3 order-9 failure, fragmented: the page count passes, no free block.
+- 042: 6.3 order-9 failure: the page count passes, and the only free order-9 block
+  is the highatomic pageblock (highatomic-stranded).
+- 041: 5.10 order-5 failure, fragmented: the page count passes, no free block.
 - 006: order-1 OOM on an arm 4.10-4.17 kernel, exhausted, a HighMem zone all CMA.
 - 002: 2.6.24 i386, lowmem-protected, no highatomic reserve in that kernel.
 - 011: 4.10 i386 excerpt without its order: the highatomic counter has no top.
@@ -30,6 +32,7 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 SAMPLES = {
     "seed": "samples/seeds/000_702fbe451f37f534.txt",
     "042": "samples/corpus/042.log",
+    "041": "samples/corpus/041.log",
     "006": "samples/corpus/006.log",
     "002": "samples/corpus/002.log",
     "011": "samples/corpus/011.log",

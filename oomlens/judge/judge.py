@@ -17,7 +17,7 @@ from oomlens.kernel.fixes import missing_fixes, with_fix
 from oomlens.kernel.profile import Feature, KernelProfile, resolve_profile
 from oomlens.kernel.request import Request, decode_request
 from oomlens.model.evidence import replay_evidence
-from oomlens.model.replay import Replay, Scenario, replay
+from oomlens.model.replay import Replay, Scenario, highest_index, replay
 from oomlens.model.state import AllocatorState, build_state
 from oomlens.model.tri import Tri
 from oomlens.options import Options
@@ -89,11 +89,14 @@ def not_a_shortage(report: Report, state: AllocatorState) -> bool:
         detail = (h.detail or "").lower()
         if "failed to allocate pages" in detail or "allocated" in detail:
             return False
+        if "failed to map pages" in detail:
+            return True  # 7.x: the pages were had; vmap_pages_range() failed (judged likely)
         return (
             h.vmalloc_size == 0
             or "vm_struct" in detail
             or "address space" in detail
             or "allocation failure" in detail
+            or "exceeds total pages" in detail  # __vmalloc_node_range: more than all RAM
         )
     return False
 
@@ -111,6 +114,39 @@ def allowed_nodes(report: Report) -> NodeSet | None:
         if nodes is not None:
             return nodes
     return None
+
+
+def eligible_zones(report: Report, state: AllocatorState, req: Request) -> bool:
+    """Whether the report printed a zone this request may use, or may have left one out.
+
+    show_free_areas() skips zones above the request's highest zone (max_zone_idx) and,
+    for a cpuset-bound caller, the nodes it may not use; a whole Mem-Info block (its
+    ``pages RAM`` totals printed) with no eligible zone means there was none.
+    """
+    if state.zones:
+        whole = all(z.areas is not None for z in state.zones)
+    else:
+        whole = report.totals is not None and bool(report.meminfo)
+    if not whole:
+        return True  # cut before or inside the zone lines: the zones are just missing
+    top = highest_index(state, req.highest_zone) if state.zone_types else None
+    if state.zones and top is None:
+        return True
+    return any(z.index is not None and top is not None and z.index <= top for z in state.zones)
+
+
+def _no_eligible_zone(report: Report, state: AllocatorState, profile: KernelProfile) -> V.Verdict:
+    """A whole report that printed no zone the request may use."""
+    total = next((v for k, v in report.meminfo if k == "free"), None)
+    printed = sum(z.free for z in state.zones)
+    narrowed = bool(state.zones) and (
+        allowed_nodes(report) is not None
+        or (report.constraint is not None and report.constraint.constraint != "CONSTRAINT_NONE")
+    )
+    if narrowed and total is not None and total > printed:
+        # the cpuset's nodes hold no zone it may use, while other nodes hold free memory
+        return _simple(V.CONSTRAINED, profile, False, "likely", ("zone lines of other nodes",))
+    return _simple(V.EXHAUSTED, profile, False, "likely", ("zone lines",))
 
 
 def _simple(
@@ -179,7 +215,7 @@ def _constrained(
     CONSTRAINT_MEMORY_POLICY line with free memory outside the printed zones,
     are likely.
     """
-    if d.code in (V.UNDETERMINED,) and not d.replay.zones:
+    if not d.replay.zones:
         return None
     t = threshold_of(d.replay)
     if narrow is not None:
@@ -223,9 +259,10 @@ def _judge_nodes(
 def _code(j: _Judged) -> tuple[str, bool]:
     """(code, sure) with the node constraint ranked first (precedence)."""
     d = j.decision
-    if j.constrained is not None and d.code != V.UNDETERMINED:
-        if j.constrained.value:
-            return V.CONSTRAINED, d.sure and j.constrained.sure
+    if j.constrained is not None and j.constrained.value:
+        # the constraint line or the other nodes say so even where the print passes
+        return V.CONSTRAINED, d.sure and j.constrained.sure and d.code != V.UNDETERMINED
+    if j.constrained is not None:
         return d.code, d.sure and j.constrained.sure
     return d.code, d.sure
 
@@ -295,7 +332,12 @@ def _fixes(state: AllocatorState, req: Request, profile: KernelProfile, rp: Repl
 
 
 def _verdict(
-    report: Report, state: AllocatorState, req: Request, profile: KernelProfile, arch: str | None
+    report: Report,
+    state: AllocatorState,
+    req: Request,
+    profile: KernelProfile,
+    arch: str | None,
+    fixes: bool = True,
 ) -> V.Verdict:
     """Decide under every variant of ``profile``; certain only when all agree and are sure."""
     states = [state] + [
@@ -338,7 +380,7 @@ def _verdict(
         kernel_could_unreserve=d.replay.kernel_could_unreserve,
         factors=factors,
         evidence=replay_evidence(d.replay, nominal.profile),
-        fixes=_fixes(state, req, nominal.profile, d.replay),
+        fixes=_fixes(state, req, nominal.profile, d.replay) if fixes else (),
         missing=tuple(dict.fromkeys(missing)),
         profile=profile.label,
     )
@@ -354,10 +396,16 @@ def _judge_candidates(
     """One verdict when every request the report may have made gets the same one."""
     if any(z.areas is None or z.lowmem_reserve is None for z in state.zones):
         return _undetermined(profile, need + state.missing)
-    verdicts = [_verdict(report, state, r, profile, report.arch) for r in reqs]
     # a candidate whose printed state passes says nothing against the others
-    decided = [v for v in verdicts if v.code != V.UNDETERMINED]
-    answers = {(v.code, v.unreserve_would_avoid) for v in decided}
+    decided: list[V.Verdict] = []
+    answers: set[tuple[str, bool | None]] = set()
+    for r in reqs:
+        v = _verdict(report, state, r, profile, report.arch, fixes=False)
+        if v.code != V.UNDETERMINED:
+            decided.append(v)
+            answers.add((v.code, v.unreserve_would_avoid))
+        if len(answers) > 1:
+            break
     if len(answers) == 1:
         v = decided[0]
         return replace(
@@ -382,7 +430,11 @@ def analyze(report: Report, options: Options) -> tuple[Request | None, V.Verdict
             V.MEMCG_LIMIT, profile, False, "certain" if _memcg_sure(report) else "likely"
         )
     elif not_a_shortage(report, state):
-        verdict = _simple(V.NOT_A_SHORTAGE, profile, False)
+        # mapping can fail for want of a page-table page: not certain it was no shortage
+        mapping = "failed to map pages" in ((report.header.detail or "") if report.header else "")
+        verdict = _simple(V.NOT_A_SHORTAGE, profile, False, "likely" if mapping else "certain")
+    elif req is not None and req.highest_zone and not eligible_zones(report, state, req):
+        verdict = _no_eligible_zone(report, state, profile)
     elif not state.zones:
         verdict = _undetermined(profile, dec.missing + state.missing)
     elif req is None or req.order is None or req.migratetype is None:

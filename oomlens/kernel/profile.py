@@ -25,7 +25,6 @@ class Feature(str, Enum):
     ORDER0_WATERMARK = "order0-watermark"
     WATERMARK_FAST = "watermark-fast"
     SHOULD_RECLAIM_RETRY = "should-reclaim-retry"
-    NO_STEAL_HIGHATOMIC = "no-steal-highatomic"
     NO_DOUBLE_DECREASE = "no-double-decrease"
     UNRESERVE_BEFORE_OOM = "unreserve-before-oom"
     UNRESERVE_RELIABLE = "unreserve-reliable"
@@ -40,7 +39,6 @@ class Feature(str, Enum):
     FAST_NEGATIVE_FIX = "fast-negative-fix"
     PCP_MISS_TO_BUDDY = "pcp-miss-to-buddy"
     ALLOC_RESERVES = "alloc-reserves"
-    GFP_ATOMIC_REMOVED = "gfp-atomic-removed"
     UNRESERVE_AT_GIVEUP = "unreserve-at-giveup"
     CAP_ALIGNED = "cap-aligned"
     CAP_MIN_ZONE = "cap-min-zone"
@@ -96,14 +94,6 @@ CHANGES: tuple[Change, ...] = (
         "mm, oom: rework oom detection",
         "4.7",
         "should_reclaim_retry",
-    ),
-    Change(
-        Feature.NO_STEAL_HIGHATOMIC,
-        "88ed365ea227",
-        "mm: don't steal highatomic pageblock",
-        "4.10",
-        "__rmqueue_fallback",
-        vendor=True,
     ),
     Change(
         Feature.NO_DOUBLE_DECREASE,
@@ -219,13 +209,6 @@ CHANGES: tuple[Change, ...] = (
         "6.3",
         "gfp_to_alloc_flags",
         stable=("5.15.171", "6.1.116"),
-    ),
-    Change(
-        Feature.GFP_ATOMIC_REMOVED,
-        "2973d8229b78",
-        "mm: discard __GFP_ATOMIC",
-        "6.3",
-        "gfp_to_alloc_flags",
     ),
     Change(
         Feature.UNRESERVE_AT_GIVEUP,
@@ -381,6 +364,10 @@ class KernelProfile:
 
     def has(self, feat: Feature) -> bool:
         """True when the profile carries ``feat`` (a name that is no Feature raises ValueError)."""
+        if feat in self.features:
+            return True
+        if isinstance(feat, Feature):
+            return False
         return Feature(feat) in self.features
 
     def with_features(
@@ -551,7 +538,7 @@ _LAYOUT_ERA: dict[str, tuple[Version | None, Version | None]] = {
 
 
 def clues_from_report(report: Report, layout: str | None) -> tuple[ContentClue, ...]:
-    """Era bounds read from what the report printed (kernel-model.md §1)."""
+    """Era bounds read from what the report printed (docs/kernel-rules.md §1.4)."""
     clues: list[ContentClue] = []
     if layout in _LAYOUT_ERA:
         low, high = _LAYOUT_ERA[layout]

@@ -36,6 +36,7 @@ from oomlens.model.watermark import (
 )
 
 MAX_ROUNDS = 100_000
+_UNSHOWN = Tri(False, False)  # a check a counterfactual replay does not make
 # gfp_zone() falls back to ZONE_NORMAL when a zone is not configured (GFP_ZONE_TABLE).
 _UNCONFIGURED = {"HighMem": "Normal", "DMA32": "Normal", "DMA": "Normal"}
 
@@ -195,6 +196,19 @@ def _negative_bug(profile: KernelProfile) -> bool:
     return profile.has(Feature.FAST_HIGHATOMIC) and not profile.has(Feature.FAST_NEGATIVE_FIX)
 
 
+def _boost_unknown(ctx: _Ctx, zone: ZoneState) -> bool:
+    """An atomic order-0 request retries at the unboosted min (f80b08fc4453, v5.9), but the
+    report (before a6ea8b5b9f1c, v5.16) does not print the boost (1c30844d2dfe, v5.0)."""
+    atomic = ctx.flags.high if ctx.profile.has(Feature.ALLOC_RESERVES) else ctx.flags.harder
+    return (
+        ctx.order == 0
+        and atomic
+        and zone.boost is None
+        and ctx.profile.has(Feature.WATERMARK_BOOST)
+        and ctx.profile.has(Feature.UNBOOSTED_ATOMIC)
+    )
+
+
 def _count(ctx: _Ctx, zone: ZoneState, pts: Points, released: bool = False) -> tuple[Tri, int]:
     """The slow path's page-count test at the three points, and the nominal margin."""
 
@@ -206,6 +220,8 @@ def _count(ctx: _Ctx, zone: ZoneState, pts: Points, released: bool = False) -> t
     worst, best = at(pts.worst, pts.reserve[0]), at(pts.best, pts.reserve[1])
     nominal = at(pts.nominal, pts.reserve[2])
     tri = Tri.of(worst > 0, best > 0, nominal > 0)
+    if not tri.value and _boost_unknown(ctx, zone):
+        tri = Tri(False, False)  # the unboosted retry could pass by a boost not printed
     if tri.surely and ctx.order == 0 and _negative_bug(ctx.profile) and not released:
         # v5.9-5.18 pass a negative value, so the test is not monotone in the reserve:
         # also try the counter that leaves exactly nothing usable.
@@ -269,8 +285,9 @@ def check_zone(
     drop_lowmem: bool,
     fast_flags: AllocFlags,
     retries: bool = True,
+    evidence: bool = True,
 ) -> ZoneCheck:
-    """Every check of one zone for this request."""
+    """Every check of one zone for this request (``evidence``: also the ones only shown)."""
     pb = ctx.state.pageblock_pages
     b = reserve_bounds(zone, pb, ctx.profile)
     r = _reserve(zone, classzone, drop_lowmem)
@@ -289,13 +306,13 @@ def check_zone(
         points=pts,
         letters=letters,
         min_effective=effective_min(zone.min, ctx.flags, ctx.profile),
-        fast=_wm(ctx, zone, pts, fast_flags, zone.low, fast=True),
+        fast=_wm(ctx, zone, pts, fast_flags, zone.low, fast=True) if evidence else _UNSHOWN,
         count=count,
         count_released=released,
         area=area,
         freelist=fl,
         success=count & area & fl,
-        full=_wm(ctx, zone, pts, ctx.flags, zone.min, fast=False),
+        full=_wm(ctx, zone, pts, ctx.flags, zone.min, fast=False) if evidence else _UNSHOWN,
         retry=_retry(ctx, zone, pts) if retries else None,
         margin=margin,
     )
@@ -313,45 +330,90 @@ def _zone_ok(ctx: _Ctx, c: ZoneCheck, pt: Point, worst: bool, conv: int) -> bool
     return fl or conv >= ctx.order
 
 
+def _rounds_in_zone(c: ZoneCheck, worst: bool, pb: int, pbo: int) -> list[tuple[int, int, int]]:
+    """(pages moved so far, nr_reserved left, highest order moved) after each round in one zone.
+
+    unreserve_highatomic_pageblock() converts the block of the zone's lowest-order free
+    H chunk. move_freepages_block() moves at least that chunk and at best the block's
+    free H pages, and never merges them: order N is served only by a chunk moved at N
+    or above. Since 4855e4a7f29d (v4.10) one pageblock comes off the counter per block.
+    """
+    chunks = [[o, lo if worst else hi] for o, lo, hi in highatomic_chunks(c.zone)]
+    h_left = c.bounds.h_pages[0 if worst else 1]
+    pt = c.points.worst if worst else c.points.best
+    nr, moved_total, top = pt.nr_reserved, 0, -1
+    b = c.bounds
+    # With consistent accounting every H chunk lies in one of the counted blocks, so the
+    # zone's H chunks are gone after at most nr_reserved / pageblock rounds.
+    blocks = b.nr[1] // pb if b.basis != "hard" and not b.out_of_sync and b.nr[1] else None
+    out: list[tuple[int, int, int]] = []
+    while True:
+        first = next((x for x in chunks if x[1]), None)
+        if first is None or h_left <= 0 or len(out) >= MAX_ROUNDS:
+            return out
+        o = first[0]
+        last = blocks is not None and len(out) + 1 >= blocks
+        moved = 1 << o if worst and not last else max(1 << o, min(pb, h_left))
+        if last:
+            moved = max(moved, h_left)
+        first[1] -= 1
+        high = o
+        left = moved - (1 << o)
+        # at best the block holds the largest chunks; at worst (its last block) the rest
+        for x in (reversed(chunks) if not worst else chunks) if not worst or last else ():
+            while x[1] and left >= 1 << x[0]:
+                x[1] -= 1
+                left -= 1 << x[0]
+                high = max(high, x[0])
+        h_left = max(0, h_left - moved)
+        moved_total += moved
+        nr = max(0, nr - pb)
+        top = max(top, min(high, pbo))
+        out.append((moved_total, nr, top))
+
+
+def _first_passing_round(
+    ctx: _Ctx, c: ZoneCheck, seq: list[tuple[int, int, int]], worst: bool
+) -> int | None:
+    """The first round (0-based) after which the zone passes, by bisection; None if none."""
+    pt = c.points.worst if worst else c.points.best
+
+    def ok(k: int) -> bool:
+        moved, nr, top = seq[k]
+        return _zone_ok(ctx, c, Point(pt.free, nr, max(0, pt.nr_free_ha - moved)), worst, top)
+
+    lo, hi = 0, len(seq) - 1
+    if not ok(hi):
+        return None
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if ok(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
 def unreserve_rounds(ctx: _Ctx, checks: tuple[ZoneCheck, ...], worst: bool) -> int | None:
-    """Rounds of unreserve_highatomic_pageblock(force) until the retry succeeds; None = never."""
+    """Rounds of unreserve_highatomic_pageblock(force) until the retry succeeds; None = never.
+
+    Zones are unreserved in zonelist order; within a zone the outcome is monotone in
+    the rounds, so the first passing round is found by bisection, not stepped.
+    """
     pb = ctx.state.pageblock_pages
     pbo = ctx.state.pageblock_order
-    pts, chunks, conv, h_left = [], [], [], []
-    for c in checks:
-        pts.append(c.points.worst if worst else c.points.best)
-        chunks.append([[o, lo if worst else hi] for o, lo, hi in highatomic_chunks(c.zone)])
-        conv.append(-1)
-        h_left.append(c.bounds.h_pages[0 if worst else 1])
-    if any(_zone_ok(ctx, c, pts[i], worst, conv[i]) for i, c in enumerate(checks)):
+    if any(_zone_ok(ctx, c, c.points.worst if worst else c.points.best, worst, -1) for c in checks):
         return 0
-    for rounds in range(1, MAX_ROUNDS):
-        # the first zone in zonelist order with an H chunk; its lowest-order chunk
-        i = next((i for i, ch in enumerate(chunks) if any(n for _, n in ch)), None)
-        if i is None:
-            return None
-        first = next(x for x in chunks[i] if x[1])
-        o = first[0]
-        # move_freepages_block: at least the chunk, at best the whole block's free pages,
-        # and never merges them: order N is served only by a chunk moved at order N or above.
-        moved = 1 << o if worst else max(1 << o, min(pb, h_left[i]))
-        first[1] -= 1
-        top_order = o
-        if not worst:
-            # at best the block's other H chunks move with it, lowest order first
-            left = moved - (1 << o)
-            for x in chunks[i]:
-                while x[1] and left >= 1 << x[0]:
-                    x[1] -= 1
-                    left -= 1 << x[0]
-                    top_order = max(top_order, x[0])
-        h_left[i] = max(0, h_left[i] - moved)
-        pt = pts[i]
-        # 4855e4a7f29d (v4.10): one pageblock off the counter per converted block
-        pts[i] = Point(pt.free, max(0, pt.nr_reserved - pb), max(0, pt.nr_free_ha - moved))
-        conv[i] = max(conv[i], min(top_order, pbo))
-        if any(_zone_ok(ctx, c, pts[j], worst, conv[j]) for j, c in enumerate(checks)):
-            return rounds
+    spent = 0
+    for c in checks:
+        seq = _rounds_in_zone(c, worst, pb, pbo)
+        if not seq:
+            continue
+        first = _first_passing_round(ctx, c, seq, worst)
+        if first is None:
+            spent += len(seq)
+            continue
+        return spent + first + 1
     return None
 
 
@@ -365,6 +427,24 @@ def rounds(
     if best is None or worst is None:
         return best, worst
     return min(best, worst), max(best, worst)  # 5.9-5.18: the best end can be slower
+
+
+def _unforced_helps(ctx: _Ctx, checks: tuple[ZoneCheck, ...]) -> bool:
+    """Whether unreserve_highatomic_pageblock(ac, false) could serve the request at best.
+
+    The unforced call skips a zone holding one pageblock or less; at best it releases
+    every other block of the zones above that.
+    """
+    pb = ctx.state.pageblock_pages
+    for c in checks:
+        if c.bounds.nr[1] <= pb:
+            continue
+        z = unreserved(c.zone, ctx.migratetype)
+        after = check_zone(ctx, z, None, False, ctx.flags, retries=False, evidence=False)
+        ok = _zone_ok(ctx, after, after.points.best, False, -1)
+        if ok:
+            return True
+    return False
 
 
 def could_unreserve(ctx: _Ctx, request: Request, checks: tuple[ZoneCheck, ...]) -> bool | None:
@@ -385,6 +465,10 @@ def could_unreserve(ctx: _Ctx, request: Request, checks: tuple[ZoneCheck, ...]) 
         Feature.UNRESERVE_BEFORE_OOM
     ):
         # only the unforced direct-reclaim call, which keeps a zone's last block
+        return False if last_block_only or not _unforced_helps(ctx, checks) else None
+    if not ctx.profile.has(Feature.UNRESERVE_RELIABLE):
+        # before 29fac03bef72 (v4.10) the forced call may stop at a block it moved
+        # nothing from, and should_reclaim_retry then gives up all the same
         return False if last_block_only else None
     if ctx.profile.has(Feature.UNRESERVE_AT_GIVEUP):
         return True  # ac3f3b0a5551 (v6.8): unreserve(force) whenever it would give up
@@ -427,9 +511,13 @@ def replay(
         missing.append("highest zone")
     # 3334a45eb9e2 (v5.8): lowmem_reserve[highest_zoneidx]; before, the preferred zone's index
     classzone = top if profile.has(Feature.HIGHEST_ZONEIDX) else (zones[0].index if zones else None)
-    retries = reaches_retry(request, order, profile)
+    # a counterfactual is asked only for its outcome: the checks that are only shown
+    # (the fast path at low, the full test, should_reclaim_retry) belong to the base replay
+    base = scenario == BASE
+    retries = base and reaches_retry(request, order, profile)
     checks = tuple(
-        check_zone(ctx, z, classzone, scenario.drop_lowmem, fast_flags, retries) for z in zones
+        check_zone(ctx, z, classzone, scenario.drop_lowmem, fast_flags, retries, evidence=base)
+        for z in zones
     )
     if not checks:
         missing.append("zone lines")
@@ -444,7 +532,7 @@ def replay(
         classzone,
         checks,
         outcome,
-        could_unreserve(ctx, request, checks),
+        could_unreserve(ctx, request, checks) if base else None,
         oom_allowed(request, order, top, normal),
         scenario,
         tuple(missing),

@@ -209,6 +209,7 @@ def page_count_margin(
         and atomic
         and flags.wmark == "min"
         and zone.boost
+        and profile.has(Feature.WATERMARK_BOOST)
         and profile.has(Feature.UNBOOSTED_ATOMIC)
     ):
         best = max(best, count_margin(zone, 0, mark - zone.boost, reserve, flags, profile, pt))

@@ -264,7 +264,8 @@ def assumption_words(name: str) -> str:
     if name.startswith("unknown-feature-"):
         return f"--assume {name.removeprefix('unknown-feature-')} (unknown feature, ignored)"
     if name.startswith("gfp-layout-"):
-        return "GFP bit layout " + name.removeprefix("gfp-layout-").replace("-not-", ", not ")
+        used, _, release = name.removeprefix("gfp-layout-").partition("-not-")
+        return f"the GFP bit layout of {used}, which the printed flag names fit (not {release}'s)"
     if name.startswith("gfp-unknown-bits-"):
         return "gfp_mask bits no flag names: " + name.removeprefix("gfp-unknown-bits-")
     return name

@@ -150,10 +150,9 @@ def _detail(verdict: Verdict, facts: Facts) -> str:
         ]
         return "; ".join(parts)
     if code == "fragmented" and facts.order:
-        return (
-            f"no free block of order {facts.order} or more on the lists it may use in "
-            + ", ".join(z.label for z in used)
-        )
+        lists = sorted({"/".join(z.lists) for z in used if z.lists})
+        on = f" on {' or '.join(lists)} lists" if len(lists) == 1 else ""
+        return f"none of order {facts.order} or more{on} in " + ", ".join(z.label for z in used)
     if code in ("exhausted", "lowmem-protected"):
         parts = []
         for z in used:
@@ -609,7 +608,7 @@ def report_section(analysis: Analysis, index: int = 1) -> Section:
             Items("factors", tuple((d.factor(f, facts.page_kb),) for f in verdict.factors), "dim")
         )
     if verdict is not None and verdict.assumptions:
-        words = ", ".join(d.assumption_words(a) for a in verdict.assumptions)
+        words = "; ".join(d.assumption_words(a) for a in verdict.assumptions)
         blocks.append(Field("assumed", (words,), "dim"))
     if facts is not None:
         killed = _killed(facts)
