@@ -13,7 +13,7 @@ from oomlens.render import describe as d
 from oomlens.render import escape
 from oomlens.render.chart import LETTERS, SMALL, USABLE, ZoneChart, color, legend_name
 
-WIDTH, HEIGHT = 760, 260
+WIDTH, HEIGHT = 760, 280
 LEFT, TOP, PLOT_W, PLOT_H = 56, 28, 520, 170
 SUM_X, SUM_W = 640, 60
 
@@ -124,18 +124,27 @@ def _legend(chart: ZoneChart, hatch: str) -> list[str]:
     for column in chart.columns:
         for seg in column.segments:
             seen.setdefault(legend_name(seg.letters), seg.letters)
-    out = []
-    x, y = LEFT, HEIGHT - 14
-    for name, letters in seen.items():
-        fill = f'<rect x="{x}" y="{y - 9}" width="10" height="10" fill="{color(letters)}"/>'
-        if len(letters) > 1:
-            fill += f'<rect x="{x}" y="{y - 9}" width="10" height="10" fill="url(#{hatch})"/>'
-        out.append(fill + f'<text x="{x + 14}" y="{y}" class="tick">{escape.html(name)}</text>')
-        x += 22 + 6 * len(name)
+    out: list[str] = []
+    x, y = LEFT, HEIGHT - 34
+    items: list[tuple[str, str | None]] = list(seen.items())
     if any(not s.usable for c in chart.columns for s in c.segments):
-        out.append(
-            f'<text x="{x}" y="{y}" class="tick">faded: lists this request may not take</text>'
-        )
+        items.append(("faded: lists this request may not take", None))
+    for name, letters in items:
+        width = 22 + 6 * len(name)
+        if x + width > WIDTH - 10 and x > LEFT:  # on to the next row
+            x, y = LEFT, y + 16
+        if letters is not None:
+            out.append(
+                f'<rect x="{x}" y="{y - 9}" width="10" height="10" fill="{color(letters)}"/>'
+            )
+            if len(letters) > 1:
+                out.append(
+                    f'<rect x="{x}" y="{y - 9}" width="10" height="10" fill="url(#{hatch})"/>'
+                )
+            out.append(f'<text x="{x + 14}" y="{y}" class="tick">{escape.html(name)}</text>')
+        else:
+            out.append(f'<text x="{x}" y="{y}" class="tick">{escape.html(name)}</text>')
+        x += width
     return out
 
 
