@@ -47,7 +47,10 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -56,6 +59,9 @@ for p in (str(ROOT), str(HERE)):
         sys.path.insert(0, p)
 
 import noise  # noqa: E402
+
+if TYPE_CHECKING:
+    from oomlens.pipeline import FileResult
 
 SEED = ROOT / "samples" / "seeds" / "000_702fbe451f37f534.txt"
 TARGET_RATE = 2000.0  # issue #11: end to end, one core, dense log
@@ -83,7 +89,7 @@ class _Anything:
     def __getitem__(self, key: object) -> _Anything:
         return _Anything()
 
-    def __iter__(self):  # noqa: ANN204 - querySelectorAll(...) finds nothing
+    def __iter__(self) -> Iterator[_Anything]:  # querySelectorAll(...) finds nothing
         return iter(())
 
 
@@ -112,7 +118,7 @@ SHIM = {
 }
 
 
-def load_peer(path: str):  # noqa: ANN201 - the peer's module
+def load_peer(path: str) -> ModuleType:
     """Import OOMAnalyser.py from ``path`` in CPython, with the browser shim under it."""
     for name, value in SHIM.items():
         if not hasattr(builtins, name):
@@ -126,11 +132,12 @@ def load_peer(path: str):  # noqa: ANN201 - the peer's module
     return mod
 
 
-def shim_used(mod) -> list[str]:  # noqa: ANN001
+def shim_used(mod: ModuleType) -> list[str]:
     """The shim's names the peer's code reads but does not define itself."""
-    source = Path(mod.__file__).read_text(encoding="utf-8")
+    path = mod.__file__ or ""
+    source = Path(path).read_text(encoding="utf-8")
     names: set[str] = set()
-    todo = [compile(source, mod.__file__, "exec", dont_inherit=True)]  # not our __future__
+    todo = [compile(source, path, "exec", dont_inherit=True)]  # not our __future__
     while todo:
         code = todo.pop()
         names.update(code.co_names)
@@ -138,13 +145,13 @@ def shim_used(mod) -> list[str]:  # noqa: ANN001
     return sorted(n for n in SHIM if n in names and n not in vars(mod))
 
 
-def peer_once(mod, text: str):  # noqa: ANN001, ANN201
+def peer_once(mod: ModuleType, text: str) -> tuple[bool, Any]:
     """One analysis by the peer, as its page runs it before drawing: parse, then analyse."""
     analyser = mod.OOMAnalyser(mod.OOMEntity(text))
     return analyser.analyse(), analyser
 
 
-def peer_summary(mod, ok: bool, analyser) -> dict:  # noqa: ANN001
+def peer_summary(mod: ModuleType, ok: bool, analyser: Any) -> dict[str, Any]:
     """What the peer made of the report (for the side-by-side check)."""
     res = analyser.oom_result
     d = res.details
@@ -167,7 +174,7 @@ def peer_summary(mod, ok: bool, analyser) -> dict:  # noqa: ANN001
 # --- oomlens ---------------------------------------------------------------------------------
 
 
-def oomlens_once(path: str, render_jsonl: bool = True):  # noqa: ANN201
+def oomlens_once(path: str, render_jsonl: bool = True) -> FileResult:
     """oomlens end to end on one file in this process: analyse it, then render JSON Lines.
 
     The only place this script calls oomlens in process; ``analyze_file`` is the public
@@ -203,22 +210,32 @@ def oomlens_summary(path: str) -> dict:
 # --- children --------------------------------------------------------------------------------
 
 
-def child(side: str, report: str, n: int, peer: str | None, render_jsonl: bool) -> dict:
+def child(side: str, report: str, n: int, peer: str | None, render_jsonl: bool) -> dict[str, Any]:
     """Subprocess body: one warm-up call, then ``n`` timed calls of one side."""
     t0 = time.perf_counter()
+    once: Callable[[], object]
     if side == "peer":
-        mod = load_peer(peer)
+        mod = load_peer(peer or "")
         text = Path(report).read_text(encoding="utf-8", errors="surrogateescape")
-        once = lambda: peer_once(mod, text)  # noqa: E731
+
+        def once() -> tuple[bool, Any]:
+            return peer_once(mod, text)
     else:
-        once = lambda: oomlens_once(report, render_jsonl)  # noqa: E731
+
+        def once() -> FileResult:
+            return oomlens_once(report, render_jsonl)
+
     value = once()
     first = time.perf_counter() - t0
     t = time.perf_counter()
     for _ in range(n):
         once()
     seconds = time.perf_counter() - t
-    summary = peer_summary(mod, *value) if side == "peer" else oomlens_summary(report)
+    if side == "peer":
+        ok, analyser = value  # type: ignore[misc]
+        summary = peer_summary(mod, ok, analyser)
+    else:
+        summary = oomlens_summary(report)
     return {"side": side, "n": n, "seconds": seconds, "first": first, "result": summary}
 
 
