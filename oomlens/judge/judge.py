@@ -308,9 +308,15 @@ def _factors(j: _Judged, code: str, report: Report) -> tuple[V.Factor, ...]:
     return tuple(out)
 
 
-def _kernel_serves(state: AllocatorState, req: Request, profile: KernelProfile) -> bool:
-    """Whether a kernel with ``profile`` would certainly have served the request."""
-    rp = replay(state, req, profile)
+def _kernel_serves(
+    state: AllocatorState, req: Request, profile: KernelProfile, rp: Replay | None = None
+) -> bool:
+    """Whether a kernel with ``profile`` would certainly have served the request.
+
+    ``rp``: this very replay when the caller already has it.
+    """
+    if rp is None:
+        rp = replay(state, req, profile)
     if rp.outcome.surely:
         return True
     if not rp.kernel_could_unreserve or no_highatomic(rp):
@@ -318,13 +324,28 @@ def _kernel_serves(state: AllocatorState, req: Request, profile: KernelProfile) 
     return replay(state, req, profile, Scenario(unreserve=True)).outcome.surely
 
 
-def _fixes(state: AllocatorState, req: Request, profile: KernelProfile, rp: Replay) -> tuple:
+def _fixes(
+    state: AllocatorState,
+    req: Request,
+    profile: KernelProfile,
+    rp: Replay,
+    read: set[Feature],
+) -> tuple:
+    """The catalogued fixes this kernel lacks, each with whether it would have avoided this.
+
+    ``read``: the features the verdict's own replays read; ``rp`` is reused when it is
+    the plain replay of ``state``.
+    """
     if not any(c.bounds.h_pages[1] or c.bounds.nr[1] for c in rp.zones):
         return ()
+    plain = rp.scenario == Scenario() and all(
+        any(c.zone is z for z in state.zones) for c in rp.zones
+    )
     # A fix "would have avoided it" only if it changes the outcome: the kernel as it
     # was did not certainly serve the request, the kernel with the fix does.
     with traced() as reads:
-        served = _kernel_serves(state, req, profile)
+        served = _kernel_serves(state, req, profile, rp if plain else None)
+    reads |= read
     if served:
         return tuple(spec.record(False) for spec in missing_fixes(profile))
     out = []
@@ -350,8 +371,11 @@ def _verdict(
         for o in state.pageblock_alternatives
     ]
     judged: list[_Judged] = []
+    runs_of_first: list[tuple[KernelProfile, set[Feature], _Judged]] = []
     for s in states:
         runs: list[tuple[KernelProfile, set[Feature], _Judged]] = []
+        if s is state:
+            runs = runs_of_first
         for p in profile.variants():
             # a profile that answers alike for every feature an earlier run read
             # gives that run's verdict: the replay is a function of those answers
@@ -362,6 +386,7 @@ def _verdict(
                 runs.append((p, reads, same))
             judged.append(same)
     nominal = judged[0]
+    nominal_reads = next(reads for q, reads, j in runs_of_first if j is nominal)
     code, sure = _code(nominal)
     d = nominal.decision
     would = d.would.value
@@ -396,7 +421,7 @@ def _verdict(
         kernel_could_unreserve=d.replay.kernel_could_unreserve,
         factors=factors,
         evidence=replay_evidence(d.replay, nominal.profile),
-        fixes=_fixes(state, req, nominal.profile, d.replay) if fixes else (),
+        fixes=_fixes(state, req, nominal.profile, d.replay, nominal_reads) if fixes else (),
         missing=tuple(dict.fromkeys(missing)),
         profile=profile.label,
     )
