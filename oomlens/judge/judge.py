@@ -364,19 +364,25 @@ def _verdict(
     profile: KernelProfile,
     arch: str | None,
     fixes: bool = True,
+    sweep: bool = True,
 ) -> V.Verdict:
-    """Decide under every variant of ``profile``; certain only when all agree and are sure."""
+    """Decide under every variant of ``profile``; certain only when all agree and are sure.
+
+    ``sweep=False`` decides under the nominal variant only (a verdict that is at best
+    likely anyway, such as one of an excerpt's candidate requests).
+    """
     states = [state] + [
         replace(state, pageblock_order=o, pageblock_alternatives=())
-        for o in state.pageblock_alternatives
+        for o in (state.pageblock_alternatives if sweep else ())
     ]
+    variants = profile.variants() if sweep else profile.variants()[:1]
     judged: list[_Judged] = []
     runs_of_first: list[tuple[KernelProfile, set[Feature], _Judged]] = []
     for s in states:
         runs: list[tuple[KernelProfile, set[Feature], _Judged]] = []
         if s is state:
             runs = runs_of_first
-        for p in profile.variants():
+        for p in variants:
             # a profile that answers alike for every feature an earlier run read
             # gives that run's verdict: the replay is a function of those answers
             same = next((j for q, reads, j in runs if p.agrees(q, reads)), None)
@@ -441,7 +447,7 @@ def _judge_candidates(
     decided: list[V.Verdict] = []
     answers: set[tuple[str, bool | None]] = set()
     for r in reqs:
-        v = _verdict(report, state, r, profile, report.arch, fixes=False)
+        v = _verdict(report, state, r, profile, report.arch, fixes=False, sweep=False)
         if v.code != V.UNDETERMINED:
             decided.append(v)
             answers.add((v.code, v.unreserve_would_avoid))
