@@ -1,0 +1,77 @@
+"""A scenario is one guest script, lab/scenarios/NAME.sh, with its settings in
+leading comments:
+
+    # cause: fragmented            the verdict code the scenario builds (required)
+    # kind: alloc-failure          oom | alloc-failure | memcg-oom
+    # memory: 512M                 guest RAM (qemu -m)
+    # memory@7.3: 768M             a setting for one kernel only (name prefix)
+    # qemu: -numa ...              extra qemu arguments
+    # append: cma=64M              extra kernel command-line words
+    # timeout: 240                 guest-side time limit in seconds
+    # report: first                which report of the run is the fixture (first | last)
+    # kernels: 6.1 6.12 7.3        kernels the scenario is meant for
+    # describe: ...                what it builds and why that is the cause (repeatable)
+    # just-before: ...             what "just before" means for its snapshots (repeatable)
+    # notes: ...                   extra notes for the .meta (repeatable)
+
+The body is sourced by the guest's /init with lab_snap, lab_cmd, lab_say at hand.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .build import SCENARIOS
+
+REPEAT = {"describe", "just-before", "notes"}
+
+
+@dataclass
+class Scenario:
+    name: str
+    path: Path
+    settings: dict[str, str] = field(default_factory=dict)
+    per_kernel: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def get(self, key: str, kernel: str, default: str = "") -> str:
+        best = None
+        for (k, pref), v in self.per_kernel.items():
+            if k == key and (kernel == pref or kernel.startswith(pref + "-")):
+                best = v
+        if best is not None:
+            return best
+        return self.settings.get(key, default)
+
+    @property
+    def cause(self) -> str:
+        return self.settings["cause"]
+
+
+def load(name: str) -> Scenario:
+    path = SCENARIOS / f"{name}.sh"
+    if not path.exists():
+        known = " ".join(sorted(p.stem for p in SCENARIOS.glob("*.sh")))
+        raise SystemExit(f"no scenario {name!r}; known: {known}")
+    sc = Scenario(name, path)
+    for line in path.read_text().splitlines():
+        m = re.match(r"#\s*([a-z-]+)(?:@([\w.-]+))?:\s?(.*)$", line)
+        if not m:
+            if line.strip() and not line.startswith("#"):
+                break
+            continue
+        key, kern, val = m.group(1), m.group(2), m.group(3).rstrip()
+        if kern:
+            sc.per_kernel[(key, kern)] = val
+        elif key in REPEAT and key in sc.settings:
+            sc.settings[key] += " " + val
+        else:
+            sc.settings[key] = val
+    if "cause" not in sc.settings:
+        raise SystemExit(f"{path}: no '# cause:' line")
+    return sc
+
+
+def all_names() -> list[str]:
+    return sorted(p.stem for p in SCENARIOS.glob("*.sh"))
