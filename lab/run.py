@@ -54,7 +54,7 @@ def has_highatomic(text: str) -> bool:
 
 
 def meta(sc: S.Scenario, k: K.Kernel, rep: X.Report, log_text: str, boot: Q.Boot,
-         snap: X.Snap | None, atprint: str | None) -> str:
+         snap: X.Snap | None, pre: str | None, atprint: str | None) -> str:
     fields = [
         ("source", f"lab: lab/run {sc.name} {k.name}"),
         ("kind", rep.kind),
@@ -71,6 +71,7 @@ def meta(sc: S.Scenario, k: K.Kernel, rep: X.Report, log_text: str, boot: Q.Boot
         ("snapshots", ("buddyinfo/pagetypeinfo/zoneinfo/vmstat: " + sc.get("just-before", k.name)
                        if snap else "none (no /proc snapshot before this report)")),
         ("oomlab", "true free lists from the oomlab module: 'tag=now' at the /proc snapshot, "
+         + ("'tag=pre' in the kernel right before the failing allocation, " if pre else "")
          + ("'tag=atprint' when the kernel began printing this report's Mem-Info"
             if atprint else "no at-print snapshot (the report prints no Mem-Info)")),
         ("run_seconds", f"{boot.seconds:.0f}"),
@@ -102,6 +103,7 @@ def run_one(apt: Apt, sc: S.Scenario, kname: str, out: Path, retries: int) -> bo
     snaps, atprint_all = X.snapshots(snaps_text)
     snap = X.pick_snapshot(snaps, rep.stamp_ns)
     atprint = X.pick_atprint(X.atprint_blocks(atprint_all), rep)
+    pre = X.pick_pre(X.pre_blocks(atprint_all), rep)
     name = f"{sc.name}-{k.name}"
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob(name + ".*"):
@@ -111,10 +113,10 @@ def run_one(apt: Apt, sc: S.Scenario, kname: str, out: Path, retries: int) -> bo
         for f in X.SNAP_FILES:
             if f in snap.files:
                 (out / f"{name}.{f}").write_text(snap.files[f])
-    truth = (snap.files.get("oomlab", "") if snap else "") + (atprint or "")
+    truth = (snap.files.get("oomlab", "") if snap else "") + (pre or "") + (atprint or "")
     if truth:
         (out / f"{name}.oomlab").write_text(truth)
-    (out / f"{name}.meta").write_text(meta(sc, k, rep, text, boot, snap, atprint))
+    (out / f"{name}.meta").write_text(meta(sc, k, rep, text, boot, snap, pre, atprint))
     log(f"wrote {out / name}.* ({len(text)} bytes of report, {len(reps)} report(s) in the run, "
         f"snapshot {'yes' if snap else 'no'}, at-print {'yes' if atprint else 'no'}) "
         f"in {time.monotonic() - t0:.0f}s")

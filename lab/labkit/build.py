@@ -11,6 +11,7 @@ for two config probes that are switched off on the make command line.
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import hashlib
 import os
@@ -64,7 +65,14 @@ def _fix_headers(apt: Apt, k: K.Kernel) -> None:
 
 
 def module(apt: Apt, k: K.Kernel) -> Path:
-    """oomlab.ko for kernel k (rebuilt when the source changes)."""
+    """oomlab.ko for kernel k (rebuilt when the source changes); one build at a time."""
+    (K.CACHE / "build").mkdir(parents=True, exist_ok=True)
+    with open(K.CACHE / "build" / f"{k.abi}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _module(apt, k)
+
+
+def _module(apt: Apt, k: K.Kernel) -> Path:
     src = (SRC / "oomlab.c").read_bytes()
     tag = hashlib.sha256(src).hexdigest()[:12]
     out = K.CACHE / "build" / k.abi / f"module-{tag}"
@@ -72,6 +80,7 @@ def module(apt: Apt, k: K.Kernel) -> Path:
     if ko.exists():
         return ko
     _fix_headers(apt, k)
+    final, out = out, out.with_name(f"{out.name}.tmp{os.getpid()}")  # parallel runs
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -84,11 +93,16 @@ def module(apt: Apt, k: K.Kernel) -> Path:
     if cross:
         argv += ["ARCH=arm64", f"CROSS_COMPILE={cross}"]
     p = subprocess.run(argv, capture_output=True, text=True)
+    ko = out / "oomlab.ko"
     (out / "build.log").write_text(p.stdout + p.stderr)
     if p.returncode or not ko.exists():
         raise RuntimeError(f"module build failed for {k.abi}; see {out / 'build.log'}\n"
                            + (p.stdout + p.stderr)[-3000:])
-    return ko
+    if final.exists():
+        shutil.rmtree(out)
+    else:
+        out.rename(final)
+    return final / "oomlab.ko"
 
 
 def busybox(apt: Apt, arch: str) -> Path:

@@ -139,6 +139,23 @@ def pick_snapshot(snaps: list[Snap], before_ns: int | None) -> Snap | None:
     return best
 
 
+def pre_blocks(text: str) -> list[tuple[int, str]]:
+    """(clock_ns, block) of every in-kernel 'snap' (tag=pre) snapshot."""
+    out = []
+    for block in re.findall(r"(@@oomlab tag=pre .*?@@end\n)", text, re.S):
+        m = re.search(r"clock_ns=(\d+)", block)
+        out.append((int(m.group(1)) if m else -1, block))
+    return out
+
+
+def pick_pre(blocks: list[tuple[int, str]], rep: Report) -> str | None:
+    best = None
+    for clock, block in blocks:
+        if rep.stamp_ns is None or clock <= rep.stamp_ns:
+            best = block
+    return best
+
+
 def pick_atprint(blocks: list[tuple[int, str]], rep: Report) -> str | None:
     """The at-print block taken while this report printed: after the trigger, before its end."""
     start = rep.stamp_ns

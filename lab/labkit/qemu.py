@@ -33,7 +33,7 @@ def command(k: K.Kernel, sc: Scenario, initrd: Path, work: Path, host_timeout: i
     guest_timeout = sc.get("timeout", k.name, "240")
     append = " ".join(w for w in (
         "console=ttyS0" if k.arch == "amd64" else "console=ttyAMA0",
-        "loglevel=7 panic=-1 log_buf_len=4M printk.time=1",
+        "loglevel=7 panic=-1 log_buf_len=4M printk.time=1 rootfstype=ramfs",
         f"lab.scenario={sc.name} lab.timeout={guest_timeout}",
         sc.get("append", k.name)) if w)
     if k.arch == "amd64":

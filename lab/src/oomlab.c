@@ -20,12 +20,27 @@
  *                                       +noretry +mayfail +nowarn +memalloc
  *                                       +nomemalloc +high +dma32 +movable
  *   free LIST                           free every chunk held on LIST
- *   split LIST                          keep the first page of each chunk, free the rest
- *   freeblocks LIST N|all               free the chunks of N pageblocks LIST covers whole
+ *   split LIST [KEEP]                   split chunks to pages, keep one page of every
+ *                                       2^KEEP-page group (default: the first), free the rest
+ *   freeblocks LIST N|all               free the chunks of N pageblocks that LIST covers
+ *                                       whole with chunks of order 4..pageblock_order-1
+ *                                       (those skip the pcp lists, so the block merges)
+ *   pin ORDER LIST                      rounds of GFP_KERNEL|__GFP_MEMALLOC allocations of
+ *                                       ORDER until a round finds no free block of it
+ *   frag ORDER LIST                     the same, splitting every chunk held on LIST to
+ *                                       one page per 2^ORDER-page group after each round:
+ *                                       no free block of ORDER or above is left anywhere
  *   vmalloc BYTES                       vmalloc(BYTES) and vfree it if it succeeds
  *   churn ORDER PERIOD_US HOLD          kthread: GFP_ATOMIC|__GFP_NOWARN bursts of ORDER,
  *                                       holding the last HOLD chunks
  *   stop                                stop the churn thread
+ *   snap                                record the free lists now (tag=pre; read back
+ *                                       first in /proc/oomlab_atprint)
+ *   sleep MS                            msleep
+ *
+ * One write may hold several commands separated by ';': they run back to back
+ * in the kernel, so nothing in user space (a fork, a page fault) can allocate
+ * between, say, a fill, the 'snap' and the failing allocation.
  */
 #include <linux/module.h>
 #include <linux/kernel.h>
@@ -82,6 +97,8 @@ static char *atprint_buf[ATPRINT_SLOTS];
 static size_t atprint_len[ATPRINT_SLOTS];
 static atomic_t atprint_next = ATOMIC_INIT(0);
 static atomic_t snap_seq = ATOMIC_INIT(0);
+static char *pre_buf; /* the last 'snap' command's snapshot */
+static size_t pre_len;
 
 /* Write the true free lists of every populated zone into buf. */
 static size_t snap_emit(char *buf, size_t size, const char *tag)
@@ -257,8 +274,9 @@ static long do_free(int l)
 	return n;
 }
 
-/* Keep the first page of each chunk on the list, free the others. */
-static long do_split(int l)
+/* Split every chunk into pages and keep one page of each 2^keep-page group
+ * (for keep >= the chunk's order: its first page); free the others. */
+static long do_split(int l, unsigned int keep)
 {
 	struct page *page, *tmp;
 	long freed = 0;
@@ -269,38 +287,72 @@ static long do_split(int l)
 
 		list_del(&page->lru);
 		set_page_private(page, 0);
-		if (order) {
+		if (order)
 			split_page(page, order);
-			for (i = 1; i < (1U << order); i++) {
+		for (i = 0; i < (1U << order); i++) {
+			if (i % (1U << keep) == 0) {
+				set_page_private(page + i, 0);
+				list_add_tail(&page[i].lru, &kept);
+			} else {
 				__free_page(page + i);
 				freed++;
 			}
 		}
-		list_add_tail(&page->lru, &kept);
 		if (!(freed & 4095))
 			cond_resched();
 	}
+	held_chunks[l] = 0;
+	list_for_each_entry(page, &kept, lru)
+		held_chunks[l]++;
 	list_splice(&kept, &held[l]);
 	return freed;
 }
 
+#define PIN_GFP (GFP_KERNEL | __GFP_MEMALLOC | __GFP_NORETRY | __GFP_NOWARN)
+
+/* Rounds of taking every free block of this order until a round finds none:
+ * pages coming back from per-CPU lists can complete a block after a round. */
+static long do_pin(unsigned int order, int l, bool split, unsigned int *rounds)
+{
+	long got, total = 0;
+
+	if (split)
+		do_split(l, order);
+	for (*rounds = 1; *rounds <= 16; (*rounds)++) {
+		got = do_alloc(order, PIN_GFP, -1, l);
+		if (split)
+			do_split(l, order);
+		total += got;
+		if (!got)
+			break;
+		msleep(20);
+	}
+	return total;
+}
+
+/* Pages held per pageblock, for freeblocks; allocated at load time because
+ * freeblocks runs when every free page is pinned. */
+static unsigned long *cover;
+static unsigned long cover_blocks;
+
 /* Free every chunk of up to nblocks pageblocks that list l covers entirely. */
 static long do_freeblocks(int l, long nblocks)
 {
-	unsigned long max_pfn_seen = 0, nb, *cover, b;
 	struct page *page, *tmp;
 	long freed_blocks = 0;
+	unsigned long b;
 
-	list_for_each_entry(page, &held[l], lru)
-		max_pfn_seen = max(max_pfn_seen, page_to_pfn(page));
-	nb = (max_pfn_seen >> pageblock_order) + 1;
-	cover = vzalloc(nb * sizeof(*cover));
-	if (!cover)
-		return -ENOMEM;
-	list_for_each_entry(page, &held[l], lru)
-		cover[page_to_pfn(page) >> pageblock_order] += 1UL << page_private(page);
+	memset(cover, 0, cover_blocks * sizeof(*cover));
+	list_for_each_entry(page, &held[l], lru) {
+		b = page_to_pfn(page) >> pageblock_order;
+		/* only chunks freed straight to the buddy lists (not onto a pcp list)
+		 * count, so the freed block merges at once */
+		if (b < cover_blocks && page_private(page) > PAGE_ALLOC_COSTLY_ORDER &&
+		    page_private(page) != pageblock_order)
+			cover[b] += 1UL << page_private(page);
+	}
 	/* highest blocks first: they sit in the zone's top, away from DMA */
-	for (b = nb; b-- > 0 && (nblocks < 0 || freed_blocks < nblocks);) {
+	for (b = cover_blocks; b-- > 0 && (nblocks < 0 || freed_blocks < nblocks);) {
 		if (cover[b] != pageblock_nr_pages)
 			continue;
 		list_for_each_entry_safe(page, tmp, &held[l], lru) {
@@ -311,7 +363,6 @@ static long do_freeblocks(int l, long nblocks)
 		}
 		freed_blocks++;
 	}
-	vfree(cover);
 	return freed_blocks;
 }
 
@@ -375,22 +426,36 @@ static ssize_t lab_read(struct file *file, char __user *ubuf, size_t len, loff_t
 	return r;
 }
 
-static ssize_t lab_write(struct file *file, const char __user *ubuf, size_t len, loff_t *off)
+static long run_cmd(char *cmd)
 {
-	char cmd[128], a1[32] = "", a2[64] = "", a3[32] = "", a4[32] = "";
+	char a1[32] = "", a2[64] = "", a3[32] = "", a4[32] = "";
 	int n, l;
 	long r = 0;
 
-	if (len >= sizeof(cmd))
-		return -EINVAL;
-	if (copy_from_user(cmd, ubuf, len))
-		return -EFAULT;
-	cmd[len] = 0;
+	cmd = skip_spaces(cmd);
 	n = sscanf(cmd, "%31s %63s %31s %31s", a1, a2, a3, a4);
 	if (n < 1)
-		return -EINVAL;
-	mutex_lock(&lab_lock);
-	if (!strcmp(a1, "alloc")) {
+		return 0; /* empty command */
+	if (!strcmp(a1, "snap")) {
+		pre_len = snap_emit(pre_buf, SNAP_SIZE, "pre");
+		scnprintf(last_result, sizeof(last_result), "snap");
+	} else if (!strcmp(a1, "frag") || !strcmp(a1, "pin")) {
+		unsigned int order, rounds;
+		long total;
+
+		if (sscanf(a2, "%u", &order) != 1 || kstrtoint(a3, 10, &l) || l < 0 ||
+		    l >= NLISTS || order >= LAB_ORDERS)
+			return -EINVAL;
+		total = do_pin(order, l, a1[0] == 'f', &rounds);
+		scnprintf(last_result, sizeof(last_result), "%s:order=%u,chunks=%ld,rounds=%u",
+			  a1, order, total, rounds);
+	} else if (!strcmp(a1, "sleep")) {
+		unsigned int ms;
+
+		if (kstrtouint(a2, 10, &ms))
+			return -EINVAL;
+		msleep(ms);
+	} else if (!strcmp(a1, "alloc")) {
 		unsigned int order;
 		char flags[64] = "", cnt[32] = "";
 		bool ok;
@@ -420,7 +485,7 @@ static ssize_t lab_write(struct file *file, const char __user *ubuf, size_t len,
 		if (a1[0] == 'f' && a1[4] == 0)
 			r = do_free(l);
 		else if (a1[0] == 's')
-			r = do_split(l);
+			r = do_split(l, n >= 3 ? simple_strtoul(a3, NULL, 10) : 31);
 		else
 			r = do_freeblocks(l, strcmp(a3, "all") ? simple_strtol(a3, NULL, 10) : -1);
 		scnprintf(last_result, sizeof(last_result), "%s:list=%d,n=%ld", a1, l, r);
@@ -455,7 +520,35 @@ static ssize_t lab_write(struct file *file, const char __user *ubuf, size_t len,
 		r = -EINVAL;
 	}
 out:
+	return r;
+}
+
+/* One write may carry several commands separated by ';', run back to back with
+ * no return to user space in between (no fork, no page fault of the shell). */
+static ssize_t lab_write(struct file *file, const char __user *ubuf, size_t len, loff_t *off)
+{
+	char *buf, *p, *cmd;
+	long r = 0;
+
+	if (len >= 4096)
+		return -EINVAL;
+	buf = kmalloc(len + 1, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	if (copy_from_user(buf, ubuf, len)) {
+		kfree(buf);
+		return -EFAULT;
+	}
+	buf[len] = 0;
+	p = buf;
+	mutex_lock(&lab_lock);
+	while ((cmd = strsep(&p, ";\n")) != NULL) {
+		r = run_cmd(cmd);
+		if (r < 0)
+			break;
+	}
 	mutex_unlock(&lab_lock);
+	kfree(buf);
 	return r < 0 ? r : len;
 }
 
@@ -474,7 +567,8 @@ static ssize_t atprint_read(struct file *file, char __user *ubuf, size_t len, lo
 	if (*ppos == 0) {
 		int n = min(atomic_read(&atprint_next), ATPRINT_SLOTS);
 
-		read_len = 0;
+		memcpy(read_buf, pre_buf, pre_len);
+		read_len = pre_len;
 		for (i = 0; i < n; i++) {
 			memcpy(read_buf + read_len, atprint_buf[i], atprint_len[i]);
 			read_len += atprint_len[i];
@@ -501,8 +595,25 @@ static int __init oomlab_init(void)
 		if (!atprint_buf[i])
 			return -ENOMEM;
 	}
-	read_buf = vmalloc(READ_SIZE);
-	if (!read_buf)
+	{
+		unsigned long end = 0;
+		int nid, zi;
+
+		for_each_online_node(nid)
+			for (zi = 0; zi < MAX_NR_ZONES; zi++) {
+				struct zone *z = &NODE_DATA(nid)->node_zones[zi];
+
+				if (populated_zone(z))
+					end = max(end, zone_end_pfn(z));
+			}
+		cover_blocks = (end >> pageblock_order) + 1;
+		cover = vzalloc(cover_blocks * sizeof(*cover));
+		if (!cover)
+			return -ENOMEM;
+	}
+	read_buf = vmalloc(READ_SIZE + SNAP_SIZE);
+	pre_buf = vmalloc(SNAP_SIZE);
+	if (!read_buf || !pre_buf)
 		return -ENOMEM;
 	for (i = 0; i < ARRAY_SIZE(atprint_syms); i++) {
 		memset(&atprint_kp, 0, sizeof(atprint_kp));
@@ -533,6 +644,8 @@ static void __exit oomlab_exit(void)
 	for (i = 0; i < ATPRINT_SLOTS; i++)
 		vfree(atprint_buf[i]);
 	vfree(read_buf);
+	vfree(pre_buf);
+	vfree(cover);
 }
 
 module_init(oomlab_init);
