@@ -64,7 +64,7 @@ def meta(sc: S.Scenario, k: K.Kernel, rep: X.Report, log_text: str, boot: Q.Boot
         ("highatomic", "yes" if has_highatomic(log_text) else "no"),
         ("notes", sc.get("notes", k.name) or "report cut unedited from the guest's dmesg "
          "(serial port 1); module oomlab loaded (taint OE)"),
-        ("cause", sc.cause),
+        ("cause", sc.get("cause", k.name)),
         ("scenario", sc.name + " — " + sc.get("describe", k.name)),
         ("kernel_package", k.package_label),
         ("qemu", boot.cmdline),

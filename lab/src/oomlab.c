@@ -30,6 +30,8 @@
  *   frag ORDER LIST                     the same, splitting every chunk held on LIST to
  *                                       one page per 2^ORDER-page group after each round:
  *                                       no free block of ORDER or above is left anywhere
+ *   hreserve N PIN H                    N rounds of: free one pageblock held on PIN, fill
+ *                                       it with order-4 GFP_ATOMIC chunks held on H
  *   vmalloc BYTES                       vmalloc(BYTES) and vfree it if it succeeds
  *   churn ORDER PERIOD_US HOLD          kthread: GFP_ATOMIC|__GFP_NOWARN bursts of ORDER,
  *                                       holding the last HOLD chunks
@@ -88,6 +90,15 @@ static struct list_head held[NLISTS];
 static unsigned long held_chunks[NLISTS];
 static DEFINE_MUTEX(lab_lock);
 static char last_result[256] = "none";
+static char result_log[1024]; /* every command's result since the last read of the status */
+static size_t result_log_len;
+
+static void log_result(const char *cmd, long r, u64 t0)
+{
+	result_log_len += scnprintf(result_log + result_log_len,
+				    sizeof(result_log) - result_log_len, "[%s r=%ld %llums] ",
+				    last_result, r, (local_clock() - t0) / 1000000);
+}
 
 /* ---- snapshots ------------------------------------------------------- */
 
@@ -411,7 +422,7 @@ static ssize_t lab_read(struct file *file, char __user *ubuf, size_t len, loff_t
 	mutex_lock(&lab_lock);
 	if (*ppos == 0) {
 		size_t n = scnprintf(read_buf, READ_SIZE,
-				     "@@status last=%s atprint_symbol=%s held=", last_result,
+				     "@@status last=%s atprint_symbol=%s held=", result_log,
 				     atprint_sym ? atprint_sym : "none");
 
 		for (l = 0; l < NLISTS; l++)
@@ -449,6 +460,23 @@ static long run_cmd(char *cmd)
 		total = do_pin(order, l, a1[0] == 'f', &rounds);
 		scnprintf(last_result, sizeof(last_result), "%s:order=%u,chunks=%ld,rounds=%u",
 			  a1, order, total, rounds);
+	} else if (!strcmp(a1, "hreserve")) {
+		/* N rounds of: free one pinned pageblock (the zone sits below its low
+		 * watermark), fill it with order-4 GFP_ATOMIC allocations held on HLIST.
+		 * The first success in a block below the low watermark makes it
+		 * MIGRATE_HIGHATOMIC until the reserve reaches its cap. */
+		int rounds, pin, hl, i;
+		long got = 0;
+
+		if (sscanf(cmd, "hreserve %d %d %d", &rounds, &pin, &hl) != 3 || pin < 0 ||
+		    pin >= NLISTS || hl < 0 || hl >= NLISTS)
+			return -EINVAL;
+		for (i = 0; i < rounds; i++) {
+			if (do_freeblocks(pin, 1) <= 0)
+				break;
+			got += do_alloc(4, GFP_ATOMIC | __GFP_NOWARN, -1, hl);
+		}
+		scnprintf(last_result, sizeof(last_result), "hreserve:rounds=%d,chunks=%ld", i, got);
 	} else if (!strcmp(a1, "sleep")) {
 		unsigned int ms;
 
@@ -542,8 +570,13 @@ static ssize_t lab_write(struct file *file, const char __user *ubuf, size_t len,
 	buf[len] = 0;
 	p = buf;
 	mutex_lock(&lab_lock);
+	result_log_len = 0;
 	while ((cmd = strsep(&p, ";\n")) != NULL) {
+		u64 t0 = local_clock();
+
+		strscpy(last_result, "?", sizeof(last_result));
 		r = run_cmd(cmd);
+		log_result(cmd, r, t0);
 		if (r < 0)
 			break;
 	}
