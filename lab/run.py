@@ -76,10 +76,14 @@ def meta(sc: S.Scenario, k: K.Kernel, rep: X.Report, log_text: str, boot: Q.Boot
             if atprint else "no at-print snapshot (the report prints no Mem-Info)")),
         ("run_seconds", f"{boot.seconds:.0f}"),
     ]
+    for key in ("stable", "moving"):
+        if sc.get(key, k.name):
+            fields.append((key, sc.get(key, k.name)))
     return "".join(f"{(k_ + ':').ljust(12)}{v}\n" for k_, v in fields)
 
 
-def run_one(apt: Apt, sc: S.Scenario, kname: str, out: Path, retries: int) -> bool:
+def run_one(apt: Apt, sc: S.Scenario, kname: str, out: Path, retries: int,
+            attempts: int = 3) -> bool:
     t0 = time.monotonic()
     k = K.resolve(apt, kname)
     log(f"{sc.name} on {k.package_label}")
@@ -88,18 +92,28 @@ def run_one(apt: Apt, sc: S.Scenario, kname: str, out: Path, retries: int) -> bo
     work = K.CACHE / "runs" / f"{sc.name}-{k.name}"
     work.mkdir(parents=True, exist_ok=True)
     initrd = B.initramfs(apt, k, ko, work / "initramfs.cpio.gz")
-    log(f"booting: {shlex.join(Q.command(k, sc, initrd, work, 0)[2:])[:160]}...")
-    boot = Q.boot(k, sc, initrd, work, retries=retries, log=log)
-    log(f"guest finished in {boot.seconds:.0f}s (qemu rc {boot.returncode})")
-    dmesg = boot.dmesg.read_text(errors="replace") if boot.dmesg.exists() else ""
-    snaps_text = boot.snaps.read_text(errors="replace") if boot.snaps.exists() else ""
-    reps = X.reports(dmesg)
-    if not reps:
-        log(f"no report in the guest's dmesg; see {work}/console.txt")
+    log(f"ready in {time.monotonic() - t0:.0f}s; booting "
+        f"{shlex.join(Q.command(k, sc, initrd, work, 0)[2:])[:120]}...")
+    for attempt in range(1, attempts + 1):
+        boot = Q.boot(k, sc, initrd, work, retries=retries, log=log)
+        log(f"guest finished in {boot.seconds:.0f}s (qemu rc {boot.returncode})")
+        dmesg = boot.dmesg.read_text(errors="replace") if boot.dmesg.exists() else ""
+        reps = X.reports(dmesg)
+        if not reps:
+            log(f"attempt {attempt}: no report in the guest's dmesg; see {work}/console.txt")
+            continue
+        which = sc.get("report", k.name, "first")
+        rep = reps[-1] if which == "last" else reps[0]
+        text = X.cut(rep)
+        problems = sc.check(text, k.name)
+        if problems:
+            log(f"attempt {attempt}: the scenario's state was not built: {'; '.join(problems)}")
+            continue
+        break
+    else:
+        log(f"{sc.name} {k.name}: no fixture after {attempts} attempts; see {work}")
         return False
-    which = sc.get("report", k.name, "first")
-    rep = reps[-1] if which == "last" else reps[0]
-    text = X.cut(rep)
+    snaps_text = boot.snaps.read_text(errors="replace") if boot.snaps.exists() else ""
     snaps, atprint_all = X.snapshots(snaps_text)
     snap = X.pick_snapshot(snaps, rep.stamp_ns)
     atprint = X.pick_atprint(X.atprint_blocks(atprint_all), rep)

@@ -13,6 +13,12 @@ leading comments:
     # describe: ...                what it builds and why that is the cause (repeatable)
     # just-before: ...             what "just before" means for its snapshots (repeatable)
     # notes: ...                   extra notes for the .meta (repeatable)
+    # expect: REGEX                the report must match (repeatable): the run is
+    #                              retried, then fails, when the state was not built
+    # reject: REGEX                the report must not match (repeatable)
+    # stable: orders>=3 ...        /proc quantities the scenario holds fixed between
+    #                              its snapshot and the report (tests/test_lab.py)
+    # moving: ...                  a concurrent allocator runs while the report prints
 
 The body is sourced by the guest's /init with lab_snap, lab_cmd, lab_say at hand.
 """
@@ -26,6 +32,7 @@ from pathlib import Path
 from .build import SCENARIOS
 
 REPEAT = {"describe", "just-before", "notes"}
+LISTS = {"expect", "reject"}
 
 
 @dataclass
@@ -33,6 +40,7 @@ class Scenario:
     name: str
     path: Path
     settings: dict[str, str] = field(default_factory=dict)
+    lists: dict[str, list[str]] = field(default_factory=dict)
     per_kernel: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def get(self, key: str, kernel: str, default: str = "") -> str:
@@ -43,6 +51,23 @@ class Scenario:
         if best is not None:
             return best
         return self.settings.get(key, default)
+
+    def patterns(self, key: str, kernel: str) -> list[str]:
+        out = list(self.lists.get(key, []))
+        for k, v in self.lists.items():
+            if "@" in k:
+                base, pref = k.split("@", 1)
+                if base == key and (kernel == pref or kernel.startswith(pref + "-")):
+                    out += v
+        return out
+
+    def check(self, text: str, kernel: str) -> list[str]:
+        """What the report lacks (expect) or has (reject) against the scenario's patterns."""
+        problems = [f"expected /{p}/" for p in self.patterns("expect", kernel)
+                    if not re.search(p, text, re.M)]
+        problems += [f"rejected /{p}/" for p in self.patterns("reject", kernel)
+                     if re.search(p, text, re.M)]
+        return problems
 
     @property
     def cause(self) -> str:
@@ -62,7 +87,9 @@ def load(name: str) -> Scenario:
                 break
             continue
         key, kern, val = m.group(1), m.group(2), m.group(3).rstrip()
-        if kern:
+        if key in LISTS:
+            sc.lists.setdefault(key if not kern else f"{key}@{kern}", []).append(val)
+        elif kern:
             sc.per_kernel[(key, kern)] = val
         elif key in REPEAT and key in sc.settings:
             sc.settings[key] += " " + val

@@ -1,5 +1,9 @@
 # cause: exhausted
 # kind: alloc-failure
+# expect: page allocation failure: order:0, mode:0x\w+\(GFP_ATOMIC\)
+# expect: DMA32: .*\(H\)
+# expect: reserved_highatomic:[1-9]
+# reject: DMA32: .*\((?!H\))\w+\)
 # memory: 512M
 # describe: An order-0 GFP_ATOMIC failure with every free block in (H). The oomlab
 # describe: module pins all free memory, then frees one pageblock at a time and fills it

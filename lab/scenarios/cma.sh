@@ -1,5 +1,7 @@
 # cause: cma-only
 # kind: alloc-failure
+# expect: page allocation failure: order:0, mode:0x\w+\(GFP_KERNEL\|__GFP_RETRY_MAYFAIL\)
+# expect: free_cma:[1-9]
 # memory: 512M
 # append: cma=96M
 # kernels: 7.3

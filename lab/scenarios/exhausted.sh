@@ -1,5 +1,7 @@
 # cause: exhausted
 # kind: oom
+# expect: invoked oom-killer: gfp_mask=0x\w+\(GFP_HIGHUSER_MOVABLE
+# expect: constraint=CONSTRAINT_NONE
 # memory: 256M
 # describe: A memory hog in a guest without swap touches anonymous memory 1 MiB at
 # describe: a time until the OOM killer runs. Nothing else holds memory and no

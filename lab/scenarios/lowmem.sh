@@ -1,5 +1,7 @@
 # cause: lowmem-protected
 # kind: oom
+# expect: Node 0 Normal free:
+# expect: constraint=CONSTRAINT_NONE
 # memory: 768M
 # qemu: -M pc,max-ram-below-4g=512M
 # describe: 768 MiB with only 512 MiB below 4 GiB gives a DMA32 zone of ~500 MiB and a

@@ -1,5 +1,6 @@
 # cause: memcg-limit
 # kind: memcg-oom
+# expect: constraint=CONSTRAINT_MEMCG
 # memory: 256M
 # describe: The memory hog runs in a cgroup v2 group with memory.max=32M and
 # describe: memory.swap.max=0 in a guest with ~200 MiB free. The charge fails at the

@@ -1,5 +1,6 @@
 # cause: constrained
 # kind: oom
+# expect: constraint=CONSTRAINT_MEMORY_POLICY
 # memory: 512M
 # qemu: -object memory-backend-ram,id=m0,size=256M -object memory-backend-ram,id=m1,size=256M -numa node,nodeid=0,memdev=m0,cpus=0 -numa node,nodeid=1,memdev=m1,cpus=1
 # describe: A two-node guest (256 MiB per node). The memory hog binds itself to node 1

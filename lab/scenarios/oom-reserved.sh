@@ -1,6 +1,9 @@
 # cause: exhausted
 # cause@6.1: highatomic-stranded
 # kind: oom
+# expect: invoked oom-killer
+# expect: reserved_highatomic:[1-9]
+# reject: DMA32: .*\(\w*H\w*\)
 # memory: 2G
 # timeout: 400
 # append: transparent_hugepage=never

@@ -1,5 +1,9 @@
 # cause: highatomic-stranded
+# stable: orders>=3 highatomic-blocks
 # kind: alloc-failure
+# expect: page allocation failure: order:3, mode:0x\w+\(GFP_KERNEL\|__GFP_NORETRY\)
+# expect: reserved_highatomic:2048[kK]B
+# expect: DMA32: (\d+\*\d+kB (\(\w+\) )?){3}0\*32kB 0\*64kB 0\*128kB 0\*256kB 0\*512kB 0\*1024kB 1\*2048kB \(H\) 0\*4096kB
 # memory: 512M
 # describe: One highatomic pageblock is the only free memory of order >= 3. The
 # describe: oomlab module pins every free order-3 block (as in 'fragmented'), frees
@@ -12,9 +16,10 @@
 # describe: runs with force=false and skips a zone holding a single reserved block, and
 # describe: NORETRY gives up before should_reclaim_retry's forcing call. Releasing that
 # describe: one block would have served the request.
-# just-before: /proc files: right before the oomlab command that builds the state and
-# just-before: makes the request; oomlab tag=pre: in the kernel right before the request.
+# just-before: /proc files: read by the guest once the state is built, right before
+# just-before: the request; oomlab tag=pre: in the kernel immediately before the request.
 sysctl -qw vm.compact_unevictable_allowed=0
 taskset -p -c 0 $$ >/dev/null  # the pcp lists the pinning empties are CPU 0's
+lab_cmd "pin 4 1; pin 3 1; hfirst 1 2; free 2; frag 3 1"
 lab_snap pre
-lab_cmd "pin 4 1; pin 3 1; freeblocks 1 1; alloc 4 atomic+nowarn 1 2; free 2; frag 3 1; snap; alloc 3 kernel+noretry 1 3; free 3; free 1"
+lab_cmd "snap; alloc 3 kernel+noretry 1 3; free 3; free 1"

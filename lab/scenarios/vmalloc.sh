@@ -1,5 +1,6 @@
 # cause: not-a-shortage
 # kind: alloc-failure
+# expect: vmalloc error: size 1099511627776
 # memory: 256M
 # describe: The oomlab module calls vmalloc(1 TiB) in a 256 MiB guest with nearly all
 # describe: of its memory free. __vmalloc_node_range refuses a size above totalram

@@ -32,6 +32,8 @@
  *                                       no free block of ORDER or above is left anywhere
  *   hreserve N PIN H                    N rounds of: free one pageblock held on PIN, fill
  *                                       it with order-4 GFP_ATOMIC chunks held on H
+ *   hfirst PIN H                        free pinned pageblocks one at a time until one
+ *                                       order-4 GFP_ATOMIC allocation succeeds (held on H)
  *   vmalloc BYTES                       vmalloc(BYTES) and vfree it if it succeeds
  *   churn ORDER PERIOD_US HOLD          kthread: GFP_ATOMIC|__GFP_NOWARN bursts of ORDER,
  *                                       holding the last HOLD chunks
@@ -179,9 +181,24 @@ static size_t snap_emit(char *buf, size_t size, const char *tag)
 	return n;
 }
 
+/* The churn thread holds still while a report prints (it would otherwise move
+ * pages between the at-print snapshot and the buddy lines): paused from the
+ * entry of __show_mem to its return. */
+static atomic_t churn_paused = ATOMIC_INIT(0);
+static atomic_t churn_ack = ATOMIC_INIT(0);
+static struct task_struct *churn_task;
+
 static int atprint_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	int slot = atomic_inc_return(&atprint_next) - 1;
+
+	if (READ_ONCE(churn_task)) {
+		u64 t0 = local_clock();
+
+		atomic_set(&churn_paused, 1);
+		while (!atomic_read(&churn_ack) && local_clock() - t0 < 5 * NSEC_PER_MSEC)
+			cpu_relax();
+	}
 
 	if (slot < ATPRINT_SLOTS && atprint_buf[slot])
 		atprint_len[slot] = snap_emit(atprint_buf[slot], SNAP_SIZE, "atprint");
@@ -189,6 +206,15 @@ static int atprint_pre(struct kprobe *p, struct pt_regs *regs)
 }
 
 static struct kprobe atprint_kp = { .pre_handler = atprint_pre };
+
+static int atprint_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	atomic_set(&churn_paused, 0);
+	return 0;
+}
+
+static struct kretprobe atprint_krp = { .handler = atprint_ret, .maxactive = 4 };
+static bool atprint_krp_on;
 static const char *const atprint_syms[] = { "__show_mem", "show_free_areas", "show_mem" };
 static const char *atprint_sym;
 
@@ -379,7 +405,6 @@ static long do_freeblocks(int l, long nblocks)
 
 /* ---- churn thread ---------------------------------------------------- */
 
-static struct task_struct *churn_task;
 static unsigned int churn_order, churn_period_us, churn_hold;
 
 static int churn_fn(void *unused)
@@ -390,6 +415,12 @@ static int churn_fn(void *unused)
 	if (!ring)
 		return -ENOMEM;
 	while (!kthread_should_stop()) {
+		if (atomic_read(&churn_paused)) {
+			atomic_set(&churn_ack, 1);
+			usleep_range(100, 200);
+			continue;
+		}
+		atomic_set(&churn_ack, 0);
 		if (ring[i])
 			__free_pages(ring[i], churn_order);
 		ring[i] = alloc_pages(GFP_ATOMIC | __GFP_NOWARN, churn_order);
@@ -477,6 +508,22 @@ static long run_cmd(char *cmd)
 			got += do_alloc(4, GFP_ATOMIC | __GFP_NOWARN, -1, hl);
 		}
 		scnprintf(last_result, sizeof(last_result), "hreserve:rounds=%d,chunks=%ld", i, got);
+	} else if (!strcmp(a1, "hfirst")) {
+		/* Free pinned pageblocks one at a time until one order-4 GFP_ATOMIC
+		 * allocation succeeds below the low watermark (a boosted watermark can
+		 * refuse the first): exactly one block is then MIGRATE_HIGHATOMIC. */
+		int pin, hl, i;
+		long got = 0;
+
+		if (sscanf(cmd, "hfirst %d %d", &pin, &hl) != 2 || pin < 0 || pin >= NLISTS ||
+		    hl < 0 || hl >= NLISTS)
+			return -EINVAL;
+		for (i = 0; i < 8 && !got; i++) {
+			if (do_freeblocks(pin, 1) <= 0)
+				break;
+			got = do_alloc(4, GFP_ATOMIC | __GFP_NOWARN, 1, hl);
+		}
+		scnprintf(last_result, sizeof(last_result), "hfirst:blocks=%d,got=%ld", i, got);
 	} else if (!strcmp(a1, "sleep")) {
 		unsigned int ms;
 
@@ -654,6 +701,8 @@ static int __init oomlab_init(void)
 		atprint_kp.symbol_name = atprint_syms[i];
 		if (!register_kprobe(&atprint_kp)) {
 			atprint_sym = atprint_syms[i];
+			atprint_krp.kp.symbol_name = atprint_sym;
+			atprint_krp_on = !register_kretprobe(&atprint_krp);
 			break;
 		}
 	}
@@ -670,6 +719,8 @@ static void __exit oomlab_exit(void)
 		kthread_stop(churn_task);
 	if (atprint_sym)
 		unregister_kprobe(&atprint_kp);
+	if (atprint_krp_on)
+		unregister_kretprobe(&atprint_krp);
 	remove_proc_entry("oomlab", NULL);
 	remove_proc_entry("oomlab_atprint", NULL);
 	for (i = 0; i < NLISTS; i++)
