@@ -62,7 +62,7 @@ def pagetypeinfo(text: str) -> PageTypeInfo:
         m = re.match(r"Node\s+(\d+), zone\s+(\S+)\s+([\d\s]+)$", line)
         if m and block_types:
             counts = [int(c) for c in m.group(3).split()]
-            blocks[(int(m.group(1)), m.group(2))] = dict(zip(block_types, counts))
+            blocks[(int(m.group(1)), m.group(2))] = dict(zip(block_types, counts, strict=True))
     return PageTypeInfo(pbo, free, blocks)
 
 

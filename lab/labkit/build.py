@@ -16,7 +16,6 @@ import gzip
 import hashlib
 import os
 import shutil
-import stat
 import subprocess
 from pathlib import Path
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 TRIGGER = re.compile(r"invoked oom-killer:|: page allocation failure:|vmalloc error:")
 STAMP = re.compile(r"^\[\s*(\d+)\.(\d+)\]")
