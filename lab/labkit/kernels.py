@@ -66,6 +66,18 @@ def parse_name(name: str) -> tuple[str, str]:
 
 
 def resolve(apt: Apt, name: str) -> Kernel:
+    """The Debian kernel a lab name means (cached until the package lists are refreshed)."""
+    memo = CACHE / "kernels" / f"resolved-{name}.json"
+    stamp = apt.root / "lists/.updated"
+    if memo.exists() and stamp.exists() and memo.stat().st_mtime >= stamp.stat().st_mtime:
+        return Kernel(**json.loads(memo.read_text()))
+    k = _resolve(apt, name)
+    memo.parent.mkdir(parents=True, exist_ok=True)
+    memo.write_text(json.dumps(asdict(k), indent=1))
+    return k
+
+
+def _resolve(apt: Apt, name: str) -> Kernel:
     release, arch = parse_name(name)
     meta = f"linux-image-{arch}:{arch}" if arch != "amd64" else "linux-image-amd64"
     rows = [(v, s) for v, s in apt.versions(meta) if v.startswith(release + ".")]

@@ -1,6 +1,7 @@
 # cause: exhausted
 # notes: how much stays on the lists is the kernel's choice: 6.1 keeps under 1 MiB (pcp->high from the low watermark), 6.12 ~19 MiB on CPU 1, 7.3 drains CPU 1's lists (free_pcp is then the failing CPU's own movable lists)
 # kind: alloc-failure
+# moving: the kernel may drain per-CPU lists into the buddy lists while the report prints (the printed state can then pass where the decision failed)
 # expect: page allocation failure: order:0, mode:0x\w+\(GFP_ATOMIC\)
 # memory: 512M
 # describe: Pages held on per-CPU lists. On CPU 1 the oomlab module allocates 40000
