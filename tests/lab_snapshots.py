@@ -66,6 +66,21 @@ def pagetypeinfo(text: str) -> PageTypeInfo:
     return PageTypeInfo(pbo, free, blocks)
 
 
+def zoneinfo_highatomic(text: str) -> dict[ZoneKey, dict[str, int]]:
+    """reserved_highatomic / free_highatomic per zone, where /proc/zoneinfo prints them (7.x)."""
+    out: dict[ZoneKey, dict[str, int]] = {}
+    key = None
+    for line in text.splitlines():
+        m = re.match(r"Node (\d+), zone\s+(\S+)", line)
+        if m:
+            key = (int(m.group(1)), m.group(2))
+            continue
+        m = re.match(r"\s+(reserved_highatomic|free_highatomic):\s+(\d+)", line)
+        if m and key is not None:
+            out.setdefault(key, {})[m.group(1)] = int(m.group(2))
+    return out
+
+
 # ---- the oomlab module's snapshots -------------------------------------------------
 
 @dataclass

@@ -37,7 +37,7 @@ allocator's true state beside it. Three kinds of check:
 from __future__ import annotations
 
 import pytest
-from lab_snapshots import LOGS, atprint, meta, model_view, pagetypeinfo
+from lab_snapshots import LOGS, atprint, meta, model_view, pagetypeinfo, zoneinfo_highatomic
 
 from oomlens import analyze_file
 
@@ -175,6 +175,7 @@ STABLE = [p for p in LOGS if meta(p).get("stable")]
 def test_pagetypeinfo_stable_quantities_inside_model_bounds(log):
     stable = meta(log)["stable"].split()
     pti = pagetypeinfo(log.with_suffix(".pagetypeinfo").read_text())
+    zoneinfo = zoneinfo_highatomic(log.with_suffix(".zoneinfo").read_text())
     view = model_view(log)
     for key, zv in view.items():
         for item in stable:
@@ -189,5 +190,13 @@ def test_pagetypeinfo_stable_quantities_inside_model_bounds(log):
             elif item == "highatomic-blocks":
                 nr = pti.blocks[key].get("H", 0) * zv.pageblock_pages
                 assert zv.nr_reserved[0] <= nr <= zv.nr_reserved[1], (key, nr, zv.nr_reserved)
+                printed = zoneinfo.get(key, {})
+                if "reserved_highatomic" in printed:
+                    nr = printed["reserved_highatomic"]
+                    assert zv.nr_reserved[0] <= nr <= zv.nr_reserved[1], (key, nr)
+                if "free_highatomic" in printed:
+                    nfh = printed["free_highatomic"]
+                    lo, hi = zv.nr_free_highatomic
+                    assert lo <= nfh <= hi, (key, nfh, (lo, hi))
             else:
                 pytest.fail(f"unknown stable: item {item!r}")
