@@ -102,14 +102,17 @@ class Apt:
         name = package.split(":")[0]
         debs = self.root / "debs"
         q = version.replace(":", "%3a")
-        hits = list(debs.glob(f"{name}_{q}_*.deb"))
-        if arch:
-            hits = [h for h in hits if h.name.endswith(f"_{arch}.deb")]
-        if hits:
-            return hits[0]
+        def cached() -> list[Path]:
+            hits = list(debs.glob(f"{name}_{q}_*.deb"))
+            if arch:
+                hits = [h for h in hits if h.name.endswith((f"_{arch}.deb", "_all.deb"))]
+            return hits
+
+        if cached():
+            return cached()[0]
         spec = f"{package}={version}"
         self.run(["apt-get", "download", "-q", spec], cwd=debs)
-        hits = list(debs.glob(f"{name}_{q}_*.deb"))
+        hits = cached()
         if not hits:
             raise RuntimeError(f"apt-get download {spec}: no file")
         return hits[0]

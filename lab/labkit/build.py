@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import gzip
 import hashlib
+import lzma
 import os
 import shutil
 import subprocess
@@ -157,6 +158,15 @@ def initramfs(apt: Apt, k: K.Kernel, ko: Path, dest: Path) -> Path:
     entries.append(("init", f, (GUEST / "init").read_bytes(), 0, 0))
     entries.append(("bin/labw", f, workload(k.arch).read_bytes(), 0, 0))
     entries.append(("lib/oomlab.ko", 0o100644, ko.read_bytes(), 0, 0))
+    if k.arch != "amd64":
+        # the virtio consoles that carry the dmesg and snapshot ports sit on
+        # virtio-mmio, a module in Debian's arm64 kernels (no dependencies)
+        entries.append(("lib/extra", d, b"", 0, 0))
+        ko_mmio = next(k.root.glob("image/**/kernel/drivers/virtio/virtio_mmio.ko*"))
+        data = ko_mmio.read_bytes()
+        if ko_mmio.suffix == ".xz":
+            data = lzma.decompress(data)
+        entries.append(("lib/extra/virtio_mmio.ko", 0o100644, data, 0, 0))
     for s in sorted(SCENARIOS.glob("*.sh")):
         entries.append((f"scenarios/{s.name}", 0o100644, s.read_bytes(), 0, 0))
     dest.parent.mkdir(parents=True, exist_ok=True)

@@ -108,11 +108,15 @@ def fetch(apt: Apt, k: Kernel) -> None:
     pkgs = [hdr] + [d for d in apt.depends(q(hdr, k.arch), k.version)
                     if d.startswith(("linux-headers-", "linux-kbuild-"))]
     for p in pkgs:
-        # linux-kbuild-* is an amd64 (build-host) package even for arm64 kernels
+        # linux-kbuild-* is an amd64 (build-host) package even for arm64 kernels;
+        # linux-headers-*-common is Architecture: all
         arch = "amd64" if p.startswith("linux-kbuild-") else k.arch
-        ver = k.version if any(v == k.version for v, _ in apt.versions(q(p, arch))) \
-            else apt.versions(q(p, arch))[0][0]
-        extract(apt.download(q(p, arch), ver), k.root / "headers")
+        name = q(p, arch)
+        rows = apt.versions(name)
+        if not rows:
+            name, rows = p, apt.versions(p)
+        ver = k.version if any(v == k.version for v, _ in rows) else rows[0][0]
+        extract(apt.download(name, ver), k.root / "headers")
     (k.root / "kernel.json").write_text(json.dumps(asdict(k), indent=1))
     done.write_text("ok\n")
 

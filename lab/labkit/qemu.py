@@ -31,10 +31,13 @@ class Boot:
 def command(k: K.Kernel, sc: Scenario, initrd: Path, work: Path, host_timeout: int) -> list[str]:
     mem = sc.get("memory", k.name, "256M")
     guest_timeout = sc.get("timeout", k.name, "240")
+    # ports: the console, a clean copy of the ring buffer, the snapshots. x86: three
+    # 16550s; arm64 (virt has one PL011): the console there, the others virtio consoles.
+    ports = "" if k.arch == "amd64" else "lab.dmesg_tty=/dev/hvc0 lab.snap_tty=/dev/hvc1"
     append = " ".join(w for w in (
         "console=ttyS0" if k.arch == "amd64" else "console=ttyAMA0",
         "loglevel=7 panic=-1 log_buf_len=4M printk.time=1 rootfstype=ramfs",
-        f"lab.scenario={sc.name} lab.timeout={guest_timeout}",
+        f"lab.scenario={sc.name} lab.timeout={guest_timeout}", ports,
         sc.get("append", k.name)) if w)
     if k.arch == "amd64":
         argv = ["timeout", str(host_timeout), "qemu-system-x86_64", "-accel", "tcg",
@@ -45,8 +48,14 @@ def command(k: K.Kernel, sc: Scenario, initrd: Path, work: Path, host_timeout: i
     argv += ["-m", mem, "-nodefaults", "-display", "none", "-monitor", "none", "-no-reboot",
              "-kernel", str(k.vmlinuz), "-initrd", str(initrd), "-append", append]
     argv += shlex.split(sc.get("qemu", k.name))
-    for name in ("console", "dmesg", "snaps"):
-        argv += ["-serial", f"file:{work / (name + '.txt')}"]
+    if k.arch == "amd64":
+        for name in ("console", "dmesg", "snaps"):
+            argv += ["-serial", f"file:{work / (name + '.txt')}"]
+    else:
+        argv += ["-serial", f"file:{work / 'console.txt'}", "-device", "virtio-serial-device"]
+        for name in ("dmesg", "snaps"):
+            argv += ["-chardev", f"file,id={name},path={work / (name + '.txt')}",
+                     "-device", f"virtconsole,chardev={name}"]
     return argv
 
 

@@ -16,6 +16,9 @@ leading comments:
     # expect: REGEX                the report must match (repeatable): the run is
     #                              retried, then fails, when the state was not built
     # reject: REGEX                the report must not match (repeatable)
+    # zone-check: ZONE EXPR        every printed zone line of ZONE must satisfy EXPR, a
+    #                              Python expression over its kB fields (free, min,
+    #                              free_cma, reserved_highatomic, free_pcp, ...)
     # stable: orders>=3 ...        /proc quantities the scenario holds fixed between
     #                              its snapshot and the report (tests/test_lab.py)
     # moving: ...                  a concurrent allocator runs while the report prints
@@ -32,7 +35,7 @@ from pathlib import Path
 from .build import SCENARIOS
 
 REPEAT = {"describe", "just-before", "notes"}
-LISTS = {"expect", "reject"}
+LISTS = {"expect", "reject", "zone-check"}
 
 
 @dataclass
@@ -53,13 +56,13 @@ class Scenario:
         return self.settings.get(key, default)
 
     def patterns(self, key: str, kernel: str) -> list[str]:
-        out = list(self.lists.get(key, []))
+        """A list setting; KEY@KERNEL lines replace the plain ones for that kernel."""
         for k, v in self.lists.items():
             if "@" in k:
                 base, pref = k.split("@", 1)
                 if base == key and (kernel == pref or kernel.startswith(pref + "-")):
-                    out += v
-        return out
+                    return list(v)
+        return list(self.lists.get(key, []))
 
     def check(self, text: str, kernel: str) -> list[str]:
         """What the report lacks (expect) or has (reject) against the scenario's patterns."""
@@ -67,6 +70,16 @@ class Scenario:
                     if not re.search(p, text, re.M)]
         problems += [f"rejected /{p}/" for p in self.patterns("reject", kernel)
                      if re.search(p, text, re.M)]
+        for check in self.patterns("zone-check", kernel):
+            zone, expr = check.split(None, 1)
+            lines = re.findall(rf"(?:Node \d+ )?{zone} free:.*$", text, re.M)
+            if not lines:
+                problems.append(f"no {zone} zone line for '{expr}'")
+            for line in lines:
+                fields = {k.replace("(", "_").replace(")", ""): int(v) for k, v in
+                          re.findall(r"([\w()]+):(\d+)[kK]B", line)}
+                if not eval(expr, {"__builtins__": {}}, fields):  # noqa: S307 - our own scenario files
+                    problems.append(f"{zone}: not {expr} ({line[:100]}...)")
         return problems
 
     @property

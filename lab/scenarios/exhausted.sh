@@ -3,6 +3,7 @@
 # expect: invoked oom-killer: gfp_mask=0x\w+\(GFP_HIGHUSER_MOVABLE
 # expect: constraint=CONSTRAINT_NONE
 # memory: 256M
+# kernels: 6.1 6.12 7.3 6.12-arm64
 # describe: A memory hog in a guest without swap touches anonymous memory 1 MiB at
 # describe: a time until the OOM killer runs. Nothing else holds memory and no
 # describe: highatomic reserve is built, so the order-0 GFP_HIGHUSER_MOVABLE fault

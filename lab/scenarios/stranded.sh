@@ -4,7 +4,12 @@
 # expect: page allocation failure: order:3, mode:0x\w+\(GFP_KERNEL\|__GFP_NORETRY\)
 # expect: reserved_highatomic:2048[kK]B
 # expect: DMA32: (\d+\*\d+kB (\(\w+\) )?){3}0\*32kB 0\*64kB 0\*128kB 0\*256kB 0\*512kB 0\*1024kB 1\*2048kB \(H\) 0\*4096kB
+# expect@6.12-arm64: page allocation failure: order:3, mode:0x\w+\(GFP_KERNEL\|__GFP_NORETRY\)
+# expect@6.12-arm64: reserved_highatomic:2048[kK]B
+# expect@6.12-arm64: Node 0 DMA: (\d+\*\d+kB (\(\w+\) )?){3}0\*32kB 0\*64kB 0\*128kB 0\*256kB 0\*512kB 0\*1024kB 1\*2048kB \(H\) 0\*4096kB
 # memory: 512M
+# kernels: 6.1 6.12 7.3 6.12-arm64
+# append@6.12-arm64: cma=0
 # describe: One highatomic pageblock is the only free memory of order >= 3. The
 # describe: oomlab module pins every free order-3 block (as in 'fragmented'), frees
 # describe: one whole pageblock so the zone sits below its low watermark, makes one
