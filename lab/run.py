@@ -94,6 +94,12 @@ def run_one(apt: Apt, sc: S.Scenario, kname: str, out: Path, retries: int,
     initrd = B.initramfs(apt, k, ko, work / "initramfs.cpio.gz")
     log(f"ready in {time.monotonic() - t0:.0f}s; booting "
         f"{shlex.join(Q.command(k, sc, initrd, work, 0)[2:])[:120]}...")
+    if sc.get("kind", k.name) == "probe":  # an experiment: its console lines are the result
+        boot = Q.boot(k, sc, initrd, work, retries=retries, log=log)
+        for line in boot.console.read_text(errors="replace").splitlines():
+            if line.startswith("lab: "):
+                print(line)
+        return True
     for attempt in range(1, attempts + 1):
         boot = Q.boot(k, sc, initrd, work, retries=retries, log=log)
         log(f"guest finished in {boot.seconds:.0f}s (qemu rc {boot.returncode})")
@@ -148,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     if a.scenario == "list":
         for n in S.all_names():
             sc = S.load(n)
-            print(f"{n:24} {sc.cause:20} {sc.settings.get('kernels', '6.1 6.12 7.3')}")
+            cause = "(probe)" if sc.settings.get("kind") == "probe" else sc.cause
+            print(f"{n:24} {cause:20} {sc.settings.get('kernels', '6.1 6.12 7.3')}")
         return 0
     if not a.kernel:
         ap.error("KERNEL is required")

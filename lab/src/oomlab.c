@@ -34,6 +34,8 @@
  *                                       it with order-4 GFP_ATOMIC chunks held on H
  *   hfirst PIN H                        free pinned pageblocks one at a time until one
  *                                       order-4 GFP_ATOMIC allocation succeeds (held on H)
+ *   fillto min|mid|low|belowlow LIST            order-0 GFP_ATOMIC pages onto LIST until the largest
+ *                                       zone's free pages are down to that watermark
  *   vmalloc BYTES                       vmalloc(BYTES) and vfree it if it succeeds
  *   churn ORDER PERIOD_US HOLD          kthread: GFP_ATOMIC|__GFP_NOWARN bursts of ORDER,
  *                                       holding the last HOLD chunks
@@ -219,6 +221,34 @@ static const char *const atprint_syms[] = { "__show_mem", "show_free_areas", "sh
 static const char *atprint_sym;
 
 /* ---- holding allocations --------------------------------------------- */
+
+static unsigned long reserved_total(void)
+{
+	unsigned long sum = 0;
+	int nid, zi;
+
+	for_each_online_node(nid)
+		for (zi = 0; zi < MAX_NR_ZONES; zi++)
+			sum += NODE_DATA(nid)->node_zones[zi].nr_reserved_highatomic;
+	return sum;
+}
+
+/* The populated zone with the most managed pages (DMA32 or Normal in a guest). */
+static struct zone *main_zone(void)
+{
+	struct zone *best = NULL;
+	int nid, zi;
+
+	for_each_online_node(nid)
+		for (zi = 0; zi < MAX_NR_ZONES; zi++) {
+			struct zone *z = &NODE_DATA(nid)->node_zones[zi];
+
+			if (populated_zone(z) && (!best ||
+			    zone_managed_pages(z) > zone_managed_pages(best)))
+				best = z;
+		}
+	return best;
+}
 
 static gfp_t parse_gfp(const char *s, bool *ok)
 {
@@ -524,6 +554,28 @@ static long run_cmd(char *cmd)
 			got = do_alloc(4, GFP_ATOMIC | __GFP_NOWARN, 1, hl);
 		}
 		scnprintf(last_result, sizeof(last_result), "hfirst:blocks=%d,got=%ld", i, got);
+	} else if (!strcmp(a1, "fillto")) {
+		/* order-0 GFP_ATOMIC|__GFP_NOWARN pages onto LIST until the largest zone's
+		 * free pages are down to its min, low, or halfway between (mid) */
+		struct zone *z = main_zone();
+		unsigned long target;
+		long got = 0;
+
+		if (!z || kstrtoint(a3, 10, &l) || l < 0 || l >= NLISTS)
+			return -EINVAL;
+		if (!strcmp(a2, "min"))
+			target = min_wmark_pages(z);
+		else if (!strcmp(a2, "low"))
+			target = low_wmark_pages(z);
+		else if (!strcmp(a2, "belowlow"))
+			target = low_wmark_pages(z) - 8;
+		else
+			target = (min_wmark_pages(z) + low_wmark_pages(z)) / 2;
+		while (zone_page_state(z, NR_FREE_PAGES) > target &&
+		       do_alloc(0, GFP_ATOMIC | __GFP_NOWARN, 1, l) == 1)
+			got++;
+		scnprintf(last_result, sizeof(last_result), "fillto:%s=%lu,free=%lu,got=%ld", a2,
+			  target, zone_page_state(z, NR_FREE_PAGES), got);
 	} else if (!strcmp(a1, "sleep")) {
 		unsigned int ms;
 
@@ -550,8 +602,9 @@ static long run_cmd(char *cmd)
 		}
 		count = strcmp(cnt, "all") ? simple_strtol(cnt, NULL, 10) : -1;
 		r = do_alloc(order, gfp, count, l);
-		scnprintf(last_result, sizeof(last_result), "alloc:order=%u,gfp=%#x,got=%ld,want=%ld",
-			  order, (unsigned int)gfp, r, count);
+		scnprintf(last_result, sizeof(last_result),
+			  "alloc:order=%u,gfp=%#x,got=%ld,want=%ld,reserved=%lu", order,
+			  (unsigned int)gfp, r, count, reserved_total());
 	} else if (!strcmp(a1, "free") || !strcmp(a1, "split") || !strcmp(a1, "freeblocks")) {
 		if (kstrtoint(a2, 10, &l) || l < 0 || l >= NLISTS) {
 			r = -EINVAL;
