@@ -2,7 +2,7 @@
 true free lists, and what the model infers from a report.
 
 Only ``model_view`` imports oomlens internals (state, freelist, reserve, kernel
-profile); when the package moves to its stage folders, re-point that one function.
+profile).
 """
 
 from __future__ import annotations
@@ -16,8 +16,14 @@ LAB = ROOT / "samples" / "lab"
 LOGS = sorted(LAB.glob("*.log"))
 
 # /proc/pagetypeinfo type names → buddy-line letters (show_migration_types)
-TYPE_LETTER = {"Unmovable": "U", "Movable": "M", "Reclaimable": "E", "HighAtomic": "H",
-               "CMA": "C", "Isolate": "I"}
+TYPE_LETTER = {
+    "Unmovable": "U",
+    "Movable": "M",
+    "Reclaimable": "E",
+    "HighAtomic": "H",
+    "CMA": "C",
+    "Isolate": "I",
+}
 ZoneKey = tuple[int, str]  # (node, zone name)
 Interval = tuple[int, int]
 
@@ -33,6 +39,7 @@ def meta(log: Path) -> dict[str, str]:
 
 
 # ---- /proc/pagetypeinfo ----------------------------------------------------------
+
 
 @dataclass
 class PageTypeInfo:
@@ -83,6 +90,7 @@ def zoneinfo_highatomic(text: str) -> dict[ZoneKey, dict[str, int]]:
 
 # ---- the oomlab module's snapshots -------------------------------------------------
 
+
 @dataclass
 class TrueZone:
     fields: dict[str, str]
@@ -131,6 +139,7 @@ def atprint(log: Path) -> TrueSnapshot | None:
 
 # ---- what the model infers from the report -----------------------------------------
 
+
 @dataclass
 class ZoneView:
     """The model's bounds for one printed zone (pages unless said otherwise)."""
@@ -147,14 +156,14 @@ def model_view(log: Path) -> dict[ZoneKey, ZoneView]:
     """The model's per-zone bounds for the first report in ``log``.
 
     The one place model internals are imported (oomlens.model.state/freelist/reserve
-    and the kernel profile); re-point here when the package is restructured.
+    and the kernel profile).
     """
     from oomlens import analyze_file
-    from oomlens.kernel import resolve_profile
+    from oomlens.kernel.profile import resolve_profile
+    from oomlens.kernel.request import decode_request
     from oomlens.model.freelist import chunk_bounds
     from oomlens.model.reserve import reserve_bounds
     from oomlens.model.state import build_state
-    from oomlens.request_decode import decode_request
 
     result = analyze_file(str(log))
     report = result.analyses[0].report
@@ -167,8 +176,12 @@ def model_view(log: Path) -> dict[ZoneKey, ZoneView]:
         rb = reserve_bounds(z, state.pageblock_pages, profile)
         out[(z.node if z.node is not None else 0, z.name)] = ZoneView(
             printed={a.order: (a.count, a.letters) for a in z.areas},
-            chunks={a.order: {L: chunk_bounds(a, L) for L in TYPE_LETTER.values()}
-                    for a in z.areas},
-            nr_reserved=rb.nr, h_pages=rb.h_pages, nr_free_highatomic=rb.nr_free,
-            pageblock_pages=state.pageblock_pages)
+            chunks={
+                a.order: {L: chunk_bounds(a, L) for L in TYPE_LETTER.values()} for a in z.areas
+            },
+            nr_reserved=rb.nr,
+            h_pages=rb.h_pages,
+            nr_free_highatomic=rb.nr_free,
+            pageblock_pages=state.pageblock_pages,
+        )
     return out

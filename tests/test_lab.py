@@ -42,50 +42,26 @@ from lab_snapshots import LOGS, atprint, meta, model_view, pagetypeinfo, zoneinf
 from oomlens import analyze_file
 
 MAX_FIXTURE_BYTES = 30_000
-CAUSES = {"highatomic-stranded", "exhausted", "fragmented", "lowmem-protected", "cma-only",
-          "memcg-limit", "constrained", "not-a-shortage"}
+CAUSES = {
+    "highatomic-stranded",
+    "exhausted",
+    "fragmented",
+    "lowmem-protected",
+    "cma-only",
+    "memcg-limit",
+    "constrained",
+    "not-a-shortage",
+}
 
-# The judge is being fixed under issue #8; these verdicts are wrong today. Each
-# reason says, in the kernel's terms, why the constructed cause is the true one.
-_FRAG = ("judged exhausted: __zone_watermark_ok's page count passes by far (DMA32 free {free} "
-         "> min {min}) and only its free-area walk fails: no free block of order >= 3 on any "
-         "list (the buddy line stops at 16kB) — that is fragmented")
-_MEMCG_7 = ("judged memcg-limit: 7.x prints 'Memory cgroup min protection 0kB -- low protection "
-            "0kB' in every OOM report (dump_header), global ones too; the oom-kill line says "
-            "{constraint},global_oom — no memory cgroup limit was hit")
-_VMALLOC = ("judged undetermined: 'vmalloc error: size 1099511627776, exceeds total pages' is "
-            "__vmalloc_node_range refusing a size above totalram_pages() before any page is "
-            "requested (there is no order to replay) — not-a-shortage")
+# Verdicts the report alone cannot reach, each with the reason in the kernel's terms.
 XFAIL: dict[str, str] = {
-    "fragmented-6.1": _FRAG.format(free="353044kB", min="8288kB"),
-    "fragmented-6.12": _FRAG.format(free="362876kB", min="4628kB"),
-    "fragmented-7.3": _FRAG.format(free="349304kB", min="8244kB"),
-    "vmalloc-6.1": _VMALLOC,
-    "vmalloc-6.12": _VMALLOC,
-    "vmalloc-7.3": _VMALLOC,
-    "exhausted-7.3": _MEMCG_7.format(constraint="CONSTRAINT_NONE"),
-    "lowmem-7.3": _MEMCG_7.format(constraint="CONSTRAINT_NONE"),
-    "oom-remade-7.3": _MEMCG_7.format(constraint="CONSTRAINT_NONE"),
-    "oom-reserved-7.3": _MEMCG_7.format(constraint="CONSTRAINT_NONE"),
-    "cpuset-7.3": _MEMCG_7.format(constraint="CONSTRAINT_CPUSET"),
-    "mempolicy-7.3": _MEMCG_7.format(constraint="CONSTRAINT_MEMORY_POLICY"),
-    "oom-reserved-6.1": (
-        "judged lowmem-protected from the 16 MB ISA DMA zone (7724kB behind lowmem_reserve 1922), "
-        "which DESIGN.md never makes material; the request failed in DMA32 because 6.1's "
-        "__zone_watermark_ok subtracts the whole nr_reserved_highatomic (22528KB, every reserved "
-        "block fully allocated, no (H) chunk) from free 28068kB: 5540kB <= min 5576kB, while "
-        "without the reserve 28068kB passes by 22492kB — highatomic-stranded by the over-deduction"),
-    "oom-reserved-6.12": (
-        "judged lowmem-protected from the 16 MB ISA DMA zone (7748kB behind lowmem_reserve 1930), "
-        "which DESIGN.md never makes material; DMA32 is below min with no reserve deduction "
-        "(free 2776kB < min 5588kB; 6.12 subtracts nr_free_highatomic, 0 here, not "
-        "reserved_highatomic 20480KB) — exhausted"),
     "pcp-6.1": (
         "judged undetermined, and the report alone cannot say more: the printed state passes "
         "(DMA32 free 2124kB, buddy 2292kB > GFP_ATOMIC min 957kB) because 344 pages on CPU 0's "
         "pcp lists went back to the buddy lists between the failure and the print (oomlab at "
         "print start: buddy 210 pages, pcp 344,0; the zone line already shows free_pcp:0kB). "
-        "At the decision the buddy free pages (840kB) were below the atomic min — exhausted"),
+        "At the decision the buddy free pages (840kB) were below the atomic min — exhausted"
+    ),
 }
 
 
@@ -115,8 +91,19 @@ def test_fixture_is_whole(log):
     """Small, with the meta fields and the snapshots the lab writes."""
     m = meta(log)
     assert log.stat().st_size < MAX_FIXTURE_BYTES
-    for key in ("source", "kind", "kernel", "arch", "complete", "highatomic", "cause",
-                "scenario", "kernel_package", "qemu", "snapshots"):
+    for key in (
+        "source",
+        "kind",
+        "kernel",
+        "arch",
+        "complete",
+        "highatomic",
+        "cause",
+        "scenario",
+        "kernel_package",
+        "qemu",
+        "snapshots",
+    ):
         assert m.get(key), key
     assert m["cause"] in CAUSES
     assert m["source"].startswith("lab: lab/run ")
@@ -154,11 +141,13 @@ def test_truth_at_print_inside_model_bounds(log):
             checked += 1
             for letter, (lo, hi) in zv.chunks[order].items():
                 true = tz.free[order].get(letter, 0)
-                assert lo <= true <= hi, (f"{key} order {order} type {letter}: "
-                                          f"true {true} chunks outside [{lo}, {hi}]")
+                assert lo <= true <= hi, (
+                    f"{key} order {order} type {letter}: true {true} chunks outside [{lo}, {hi}]"
+                )
         if not moving:
-            assert moved * 10 <= max(total, 1), (f"{key}: {moved} of {total} printed pages "
-                                                 "moved while the report printed")
+            assert moved * 10 <= max(total, 1), (
+                f"{key}: {moved} of {total} printed pages moved while the report printed"
+            )
         nr = tz.num("nr_reserved_highatomic")
         if not moving or zv.nr_reserved[0] == zv.nr_reserved[1] == nr:
             assert zv.nr_reserved[0] <= nr <= zv.nr_reserved[1], (key, nr, zv.nr_reserved)
