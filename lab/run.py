@@ -53,8 +53,16 @@ def has_highatomic(text: str) -> bool:
     return any(int(v) for v in re.findall(r"reserved_highatomic:(\d+)[kK]B", text))
 
 
-def meta(sc: S.Scenario, k: K.Kernel, rep: X.Report, log_text: str, boot: Q.Boot,
-         snap: X.Snap | None, pre: str | None, atprint: str | None) -> str:
+def meta(
+    sc: S.Scenario,
+    k: K.Kernel,
+    rep: X.Report,
+    log_text: str,
+    boot: Q.Boot,
+    snap: X.Snap | None,
+    pre: str | None,
+    atprint: str | None,
+) -> str:
     fields = [
         ("source", f"lab: lab/run {sc.name} {k.name}"),
         ("kind", rep.kind),
@@ -62,18 +70,34 @@ def meta(sc: S.Scenario, k: K.Kernel, rep: X.Report, log_text: str, boot: Q.Boot
         ("arch", ARCH_PRINTED[k.arch]),
         ("complete", "yes"),
         ("highatomic", "yes" if has_highatomic(log_text) else "no"),
-        ("notes", sc.get("notes", k.name) or "report cut unedited from the guest's dmesg "
-         "(serial port 1); module oomlab loaded (taint OE)"),
+        (
+            "notes",
+            sc.get("notes", k.name)
+            or "report cut unedited from the guest's dmesg "
+            "(serial port 1); module oomlab loaded (taint OE)",
+        ),
         ("cause", sc.get("cause", k.name)),
         ("scenario", sc.name + " — " + sc.get("describe", k.name)),
         ("kernel_package", k.package_label),
         ("qemu", boot.cmdline),
-        ("snapshots", ("buddyinfo/pagetypeinfo/zoneinfo/vmstat: " + sc.get("just-before", k.name)
-                       if snap else "none (no /proc snapshot before this report)")),
-        ("oomlab", "true free lists from the oomlab module: 'tag=now' at the /proc snapshot, "
-         + ("'tag=pre' in the kernel right before the failing allocation, " if pre else "")
-         + ("'tag=atprint' when the kernel began printing this report's Mem-Info"
-            if atprint else "no at-print snapshot (the report prints no Mem-Info)")),
+        (
+            "snapshots",
+            (
+                "buddyinfo/pagetypeinfo/zoneinfo/vmstat: " + sc.get("just-before", k.name)
+                if snap
+                else "none (no /proc snapshot before this report)"
+            ),
+        ),
+        (
+            "oomlab",
+            "true free lists from the oomlab module: 'tag=now' at the /proc snapshot, "
+            + ("'tag=pre' in the kernel right before the failing allocation, " if pre else "")
+            + (
+                "'tag=atprint' when the kernel began printing this report's Mem-Info"
+                if atprint
+                else "no at-print snapshot (the report prints no Mem-Info)"
+            ),
+        ),
         ("run_seconds", f"{boot.seconds:.0f}"),
     ]
     for key in ("stable", "moving"):
@@ -82,8 +106,9 @@ def meta(sc: S.Scenario, k: K.Kernel, rep: X.Report, log_text: str, boot: Q.Boot
     return "".join(f"{(k_ + ':').ljust(12)}{v}\n" for k_, v in fields)
 
 
-def run_one(apt: Apt, sc: S.Scenario, kname: str, out: Path, retries: int,
-            attempts: int = 3) -> bool:
+def run_one(
+    apt: Apt, sc: S.Scenario, kname: str, out: Path, retries: int, attempts: int = 3
+) -> bool:
     t0 = time.monotonic()
     k = K.resolve(apt, kname)
     log(f"{sc.name} on {k.package_label}")
@@ -92,8 +117,10 @@ def run_one(apt: Apt, sc: S.Scenario, kname: str, out: Path, retries: int,
     work = K.CACHE / "runs" / f"{sc.name}-{k.name}"
     work.mkdir(parents=True, exist_ok=True)
     initrd = B.initramfs(apt, k, ko, work / "initramfs.cpio.gz")
-    log(f"ready in {time.monotonic() - t0:.0f}s; booting "
-        f"{shlex.join(Q.command(k, sc, initrd, work, 0)[2:])[:120]}...")
+    log(
+        f"ready in {time.monotonic() - t0:.0f}s; booting "
+        f"{shlex.join(Q.command(k, sc, initrd, work, 0)[2:])[:120]}..."
+    )
     if sc.get("kind", k.name) == "probe":  # an experiment: its console lines are the result
         boot = Q.boot(k, sc, initrd, work, retries=retries, log=log)
         for line in boot.console.read_text(errors="replace").splitlines():
@@ -137,15 +164,18 @@ def run_one(apt: Apt, sc: S.Scenario, kname: str, out: Path, retries: int,
     if truth:
         (out / f"{name}.oomlab").write_text(truth)
     (out / f"{name}.meta").write_text(meta(sc, k, rep, text, boot, snap, pre, atprint))
-    log(f"wrote {out / name}.* ({len(text)} bytes of report, {len(reps)} report(s) in the run, "
+    log(
+        f"wrote {out / name}.* ({len(text)} bytes of report, {len(reps)} report(s) in the run, "
         f"snapshot {'yes' if snap else 'no'}, at-print {'yes' if atprint else 'no'}) "
-        f"in {time.monotonic() - t0:.0f}s")
+        f"in {time.monotonic() - t0:.0f}s"
+    )
     return True
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="lab/run", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="lab/run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("scenario", help="scenario name, or 'list'")
     ap.add_argument("kernel", nargs="?", help="6.1 | 6.12 | 7.3 | 6.12-arm64 ... | all")
     ap.add_argument("--out", type=Path, default=OUT, help="fixture directory (samples/lab)")
@@ -160,8 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     if not a.kernel:
         ap.error("KERNEL is required")
     sc = S.load(a.scenario)
-    kernels = sc.settings.get("kernels", "6.1 6.12 7.3").split() if a.kernel == "all" \
-        else [a.kernel]
+    kernels = (
+        sc.settings.get("kernels", "6.1 6.12 7.3").split() if a.kernel == "all" else [a.kernel]
+    )
     apt = Apt(K.CACHE / "apt")
     apt.setup()
     ok = True

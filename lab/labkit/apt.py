@@ -102,6 +102,7 @@ class Apt:
         name = package.split(":")[0]
         debs = self.root / "debs"
         q = version.replace(":", "%3a")
+
         def cached() -> list[Path]:
             hits = list(debs.glob(f"{name}_{q}_*.deb"))
             if arch:

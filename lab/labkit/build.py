@@ -87,17 +87,26 @@ def _module(apt: Apt, k: K.Kernel) -> Path:
     (out / "oomlab.c").write_bytes(src)
     (out / "Kbuild").write_text("obj-m := oomlab.o\n")
     cross = CROSS.get(k.arch, "")
-    argv = ["make", "-C", str(k.headers), f"M={out}", f"CC={cross}gcc",
-            "CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT=", "CONFIG_DEBUG_INFO_BTF_MODULES=",
-            "modules"]
+    argv = [
+        "make",
+        "-C",
+        str(k.headers),
+        f"M={out}",
+        f"CC={cross}gcc",
+        "CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT=",
+        "CONFIG_DEBUG_INFO_BTF_MODULES=",
+        "modules",
+    ]
     if cross:
         argv += ["ARCH=arm64", f"CROSS_COMPILE={cross}"]
     p = subprocess.run(argv, capture_output=True, text=True)
     ko = out / "oomlab.ko"
     (out / "build.log").write_text(p.stdout + p.stderr)
     if p.returncode or not ko.exists():
-        raise RuntimeError(f"module build failed for {k.abi}; see {out / 'build.log'}\n"
-                           + (p.stdout + p.stderr)[-3000:])
+        raise RuntimeError(
+            f"module build failed for {k.abi}; see {out / 'build.log'}\n"
+            + (p.stdout + p.stderr)[-3000:]
+        )
     if final.exists():
         shutil.rmtree(out)
     else:
@@ -124,8 +133,9 @@ def workload(arch: str) -> Path:
     if not out.exists():
         cc = f"{CROSS[arch]}gcc" if arch in CROSS else "gcc"
         tmp = out.with_suffix(".tmp")
-        subprocess.run([cc, "-static", "-O2", "-Wall", "-o", str(tmp), str(SRC / "labw.c")],
-                       check=True)
+        subprocess.run(
+            [cc, "-static", "-O2", "-Wall", "-o", str(tmp), str(SRC / "labw.c")], check=True
+        )
         tmp.rename(out)
     return out
 
@@ -133,11 +143,13 @@ def workload(arch: str) -> Path:
 def _newc(entries: list[tuple[str, int, bytes, int, int]]) -> bytes:
     """A cpio 'newc' archive: (name, mode, data, rdev_major, rdev_minor) entries."""
     out = bytearray()
-    for ino, (name, mode, data, rmaj, rmin) in enumerate(entries + [("TRAILER!!!", 0, b"", 0, 0)],
-                                                           start=1):
+    for ino, (name, mode, data, rmaj, rmin) in enumerate(
+        entries + [("TRAILER!!!", 0, b"", 0, 0)], start=1
+    ):
         nm = name.encode() + b"\0"
-        hdr = "070701" + "".join(f"{v:08x}" for v in (
-            ino, mode, 0, 0, 1, 0, len(data), 0, 0, rmaj, rmin, len(nm), 0))
+        hdr = "070701" + "".join(
+            f"{v:08x}" for v in (ino, mode, 0, 0, 1, 0, len(data), 0, 0, rmaj, rmin, len(nm), 0)
+        )
         out += hdr.encode() + nm
         out += b"\0" * (-len(out) % 4)
         out += data

@@ -84,7 +84,7 @@ def cut(rep: Report) -> str:
         if "oom_reaper:" in rep.lines[j]:
             end = j
             break
-    return "\n".join(rep.lines[start:end + 1]) + "\n"
+    return "\n".join(rep.lines[start : end + 1]) + "\n"
 
 
 def snapshots(text: str) -> tuple[list[Snap], str]:

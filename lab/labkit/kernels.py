@@ -41,8 +41,9 @@ class Kernel:
     @property
     def vmlinuz(self) -> Path:
         # boot/vmlinuz-ABI up to 6.x; usr/lib/modules/ABI/vmlinuz in 7.x's linux-binary-*
-        hits = sorted((self.root / "image").glob("boot/vmlinuz-*")) + \
-            sorted((self.root / "image").glob("usr/lib/modules/*/vmlinuz"))
+        hits = sorted((self.root / "image").glob("boot/vmlinuz-*")) + sorted(
+            (self.root / "image").glob("usr/lib/modules/*/vmlinuz")
+        )
         if not hits:
             raise FileNotFoundError(f"no vmlinuz under {self.root / 'image'}")
         return hits[0]
@@ -61,7 +62,9 @@ class Kernel:
 def parse_name(name: str) -> tuple[str, str]:
     m = re.fullmatch(r"(\d+\.\d+)(?:-(amd64|arm64))?", name)
     if not m:
-        raise SystemExit(f"kernel {name!r}: expected RELEASE[-ARCH], e.g. 6.1, 6.12, 7.3, 6.12-arm64")
+        raise SystemExit(
+            f"kernel {name!r}: expected RELEASE[-ARCH], e.g. 6.1, 6.12, 7.3, 6.12-arm64"
+        )
     return m.group(1), m.group(2) or "amd64"
 
 
@@ -84,8 +87,11 @@ def _resolve(apt: Apt, name: str) -> Kernel:
     if not rows:
         raise SystemExit(f"no {meta} {release}.* in bookworm/trixie/trixie-backports")
     version, suite = rows[0]
-    image = next(d for d in apt.depends(meta, version)
-                 if d.startswith("linux-image-") and not d.endswith("-dbg"))
+    image = next(
+        d
+        for d in apt.depends(meta, version)
+        if d.startswith("linux-image-") and not d.endswith("-dbg")
+    )
     binary = next((d for d in apt.depends(image, version) if d.startswith("linux-binary-")), image)
     abi = image.removeprefix("linux-image-")
     dest = CACHE / "kernels" / f"{abi}_{version}"
@@ -105,8 +111,11 @@ def fetch(apt: Apt, k: Kernel) -> None:
         shutil.rmtree(k.root)
     extract(apt.download(q(k.binary_package, k.arch), k.version), k.root / "image")
     hdr = f"linux-headers-{k.abi}"
-    pkgs = [hdr] + [d for d in apt.depends(q(hdr, k.arch), k.version)
-                    if d.startswith(("linux-headers-", "linux-kbuild-"))]
+    pkgs = [hdr] + [
+        d
+        for d in apt.depends(q(hdr, k.arch), k.version)
+        if d.startswith(("linux-headers-", "linux-kbuild-"))
+    ]
     for p in pkgs:
         # linux-kbuild-* is an amd64 (build-host) package even for arm64 kernels;
         # linux-headers-*-common is Architecture: all

@@ -66,18 +66,24 @@ class Scenario:
 
     def check(self, text: str, kernel: str) -> list[str]:
         """What the report lacks (expect) or has (reject) against the scenario's patterns."""
-        problems = [f"expected /{p}/" for p in self.patterns("expect", kernel)
-                    if not re.search(p, text, re.M)]
-        problems += [f"rejected /{p}/" for p in self.patterns("reject", kernel)
-                     if re.search(p, text, re.M)]
+        problems = [
+            f"expected /{p}/"
+            for p in self.patterns("expect", kernel)
+            if not re.search(p, text, re.M)
+        ]
+        problems += [
+            f"rejected /{p}/" for p in self.patterns("reject", kernel) if re.search(p, text, re.M)
+        ]
         for check in self.patterns("zone-check", kernel):
             zone, expr = check.split(None, 1)
             lines = re.findall(rf"(?:Node \d+ )?{zone} free:.*$", text, re.M)
             if not lines:
                 problems.append(f"no {zone} zone line for '{expr}'")
             for line in lines:
-                fields = {k.replace("(", "_").replace(")", ""): int(v) for k, v in
-                          re.findall(r"([\w()]+):(\d+)[kK]B", line)}
+                fields = {
+                    k.replace("(", "_").replace(")", ""): int(v)
+                    for k, v in re.findall(r"([\w()]+):(\d+)[kK]B", line)
+                }
                 if not eval(expr, {"__builtins__": {}}, fields):  # noqa: S307 - our own scenario files
                     problems.append(f"{zone}: not {expr} ({line[:100]}...)")
         return problems
