@@ -15,7 +15,7 @@ allocator's true state beside it. Three kinds of check:
    compared only where the snapshot is provably of the printed totals: at every
    order where the snapshot's ``free_area.nr_free`` equals the printed count, the
    true chunk count of every migratetype must lie inside the model's bounds for that
-   order (§8.3), exactly, with no tolerance. Orders whose total moved are not the
+   order (docs/kernel-rules.md §8.3), exactly, with no tolerance. Orders whose total moved are not the
    printed instant and are skipped; for a fixture without a concurrent allocator of
    its own (no ``moving:`` in its .meta) they must hold at most a tenth of the zone's
    printed free pages, so most of every zone is checked. The true
