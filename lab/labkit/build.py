@@ -4,7 +4,7 @@ Modules are built against the kernel's own Debian headers, unpacked (never
 installed): the headers' Makefile carries absolute /usr/src paths, which are
 pointed at the unpacked tree; trixie's kbuild tools need glibc 2.38, so on an
 older host they run through trixie's ld.so with trixie's libc6, libelf1t64,
-zlib1g and libzstd1 (unpacked, lab-notes.md). The host's gcc builds the
+zlib1g and libzstd1 (unpacked, see lab/README.md). The host's gcc builds the
 module; Debian's 6.12/7.x kernels were built with gcc 14, which only matters
 for two config probes that are switched off on the make command line.
 """
