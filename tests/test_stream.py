@@ -28,7 +28,7 @@ def results():
     return [analyze_file(p) for p in PATHS]
 
 
-@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "markdown"])
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "markdown", "html"])
 def test_streamed_output_equals_the_whole_result_renderer(results, fmt):
     done = cli("analyze", *PATHS, "--format", fmt)
     assert done.exit_code == 0
@@ -38,7 +38,7 @@ def test_streamed_output_equals_the_whole_result_renderer(results, fmt):
 def test_streamed_text_puts_the_count_line_last(results):
     whole = render(results, "text")
     count, blocks = whole.split("\n\n", 1)
-    assert count.startswith("90 reports: ")
+    assert count.startswith(f"{sum(len(r.analyses) for r in results)} reports: ")
     assert cli("analyze", *PATHS).stdout == blocks + "\n" + count + "\n"
 
 
@@ -91,10 +91,10 @@ def test_each_report_is_written_before_the_next_is_judged(monkeypatch):
     assert events == ["judge (held: <=1)", "write"] * n
 
 
-def test_fail_on_and_unreadable_with_streaming(tmp_path):
+def test_fail_on_and_unreadable_with_streaming(tmp_path, results):
     stranded = cli("analyze", *PATHS, "--format", "csv", "--fail-on", "highatomic-stranded")
     assert stranded.exit_code == 3
-    assert len(stranded.stdout.splitlines()) == 91
+    assert len(stranded.stdout.splitlines()) == 1 + sum(len(r.analyses) for r in results)
     missing = str(tmp_path / "missing.log")
     done = cli("analyze", str(sample("035")), missing, "--format", "jsonl")
     assert done.exit_code == 2

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from oomlens.judge import verdict as V
 from oomlens.kernel.profile import Feature, KernelProfile
 from oomlens.kernel.request import Request
-from oomlens.model.freelist import chunk_bounds
 from oomlens.model.replay import Replay, Scenario, ZoneCheck, replay, rounds
 from oomlens.model.state import AllocatorState, Interval, ZoneState
 from oomlens.model.tri import NO, Tri, any_of
@@ -106,12 +105,30 @@ def _deduction(c: ZoneCheck) -> tuple[int, int, int]:
     return min(before[0], after[0]), max(before[1], after[1]), max(before[2], after[2])
 
 
-def _highatomic_cause(rp: Replay, ur: Replay | None, would: Tri, threshold: int) -> Cause:
-    """Material when, in a zone it tips, it hands at least the threshold in usable pages.
+def block_bound(c: ZoneCheck, order: int) -> Tri:
+    """Order > 0: the zone passes the page count but has no usable block of the order."""
+    if order == 0:
+        return NO
+    return c.count & ~(c.area & c.freelist)
 
-    What unreserving hands a zone is the larger of the free pages it moves off the
-    MIGRATE_HIGHATOMIC lists and the deduction it lifts from the page count (the
-    whole nr_reserved_highatomic before c928807f6f6b, v6.12; the free H pages since).
+
+def _hands_enough(base: ZoneCheck, hand: tuple[int, int, int], order: int, threshold: int) -> Tri:
+    """What a counterfactual hands a zone it tips is more than a sliver.
+
+    Where the free-area half was binding (the page count passed, no usable block of
+    the order), the block it supplies is what the request lacked; where the page
+    count was binding, it must hand at least the min watermark of the top zone.
+    """
+    return block_bound(base, order) | _at_least(*hand, threshold)
+
+
+def _highatomic_cause(rp: Replay, ur: Replay | None, would: Tri, threshold: int) -> Cause:
+    """Material when, in a zone it tips, it supplies the missing block or enough pages.
+
+    What unreserving hands a zone in pages is the larger of the free pages it moves
+    off the MIGRATE_HIGHATOMIC lists and the deduction it lifts from the page count
+    (the whole nr_reserved_highatomic before c928807f6f6b, v6.12; the free H pages
+    since). It serves order N only through an H chunk printed at N or above.
     """
     if ur is None:
         return Cause(V.HIGHATOMIC_STRANDED, would, NO, (0, 0))
@@ -122,7 +139,7 @@ def _highatomic_cause(rp: Replay, ur: Replay | None, would: Tri, threshold: int)
         b = base.bounds
         d = _deduction(base)
         hand = (max(b.h_pages[0], d[0]), max(b.h_nominal, d[1]), max(b.h_pages[1], d[2]))
-        material = material | (tipped & _at_least(*hand, threshold))
+        material = material | (tipped & _hands_enough(base, hand, rp.order, threshold))
         if tipped.value:
             lo, hi = lo + hand[0], hi + hand[2]
     return Cause(V.HIGHATOMIC_STRANDED, would, material, (lo, hi))
@@ -136,21 +153,17 @@ def _cma_cause(
     nodes: Container[int] | None,
     threshold: int,
 ) -> Cause | None:
+    """Material when, in a zone it tips, free CMA supplies the missing block or enough pages."""
     if rp.slow_flags.cma or not any(c.zone.cma for c in rp.zones):
         return None
     alt = replay(state, req, profile, Scenario(allow_cma=True), nodes)
-    total = sum(c.zone.cma or 0 for c in rp.zones)
-    material = _at_least(total, total, total, threshold)
-    if rp.order > 0:
-        big = [
-            chunk_bounds(a, "C")
-            for c in rp.zones
-            for a in c.zone.areas or ()
-            if a.order >= rp.order
-        ]
-        material = material & Tri.of(
-            any(b[0] for b in big), any(b[1] for b in big), any(b[1] for b in big)
-        )
+    material = NO
+    total = 0
+    for base, after in zip(rp.zones, alt.zones, strict=True):
+        cma = base.zone.cma or 0
+        total += cma
+        tipped = ~base.success & after.success
+        material = material | (tipped & _hands_enough(base, (cma, cma, cma), rp.order, threshold))
     return Cause(V.CMA_ONLY, ~rp.outcome & alt.outcome, material, (0, total))
 
 
@@ -171,20 +184,19 @@ def _lowmem_cause(
     material = NO
     lo = hi = 0
     for c in protected:
-        if is_isa_dma(c.zone, state.page_kb, arch):
-            continue  # the ISA DMA zone is kept back by design: never material
         a = opened.get((c.zone.node, c.zone.name))
         if a is None:
             continue
         f_lo, f_hi = c.zone.free_bounds
         m = c.min_effective
         above = (f_lo - m, c.zone.free - m, f_hi - m)
-        # fails solely on lowmem_reserve, holds the top zone's min above its own, and
-        # (order > 0) a free block of the order: that is ``success`` with no reserve
-        counts = ~c.success & a.success & _at_least(*above, threshold)
-        material = material | counts
         lo += max(0, above[0])
         hi += max(0, above[2])
+        if is_isa_dma(c.zone, state.page_kb, arch):
+            continue  # the ISA DMA zone is kept back by design: never material
+        # fails solely on lowmem_reserve, holds the top zone's min above its own, and
+        # (order > 0) a free block of the order: that is ``success`` with no reserve
+        material = material | (~c.success & a.success & _at_least(*above, threshold))
     return Cause(V.LOWMEM_PROTECTED, ~rp.outcome & alt.outcome, material, (lo, hi))
 
 

@@ -14,7 +14,7 @@ from oomlens.judge import verdict as V
 from oomlens.judge.decide import Decision, decide, no_highatomic, threshold_of
 from oomlens.judge.nodes import NodeSet, parse_nodes
 from oomlens.kernel.fixes import missing_fixes, with_fix
-from oomlens.kernel.profile import Feature, KernelProfile, resolve_profile
+from oomlens.kernel.profile import Feature, KernelProfile, resolve_profile, traced
 from oomlens.kernel.request import Request, decode_request
 from oomlens.model.evidence import replay_evidence
 from oomlens.model.replay import Replay, Scenario, highest_index, replay
@@ -32,6 +32,9 @@ _CANDIDATE_GFP = (
     (_HIGHUSER_MOVABLE, "GFP_HIGHUSER_MOVABLE", "Movable", "Movable"),
 )
 COSTLY_ORDER = 3  # an OOM is never invoked for a costlier order (__alloc_pages_may_oom)
+# Reuse a replay for a profile that answers alike for every feature it read (exact; the
+# equivalence test switches it off and compares every sample's verdict).
+REUSE = True
 
 
 def is_memcg_oom(report: Report) -> bool:
@@ -96,6 +99,7 @@ def not_a_shortage(report: Report, state: AllocatorState) -> bool:
             or "vm_struct" in detail
             or "address space" in detail
             or "allocation failure" in detail
+            or "exceeds total pages" in detail  # __vmalloc_node_range: more than all RAM
         )
     return False
 
@@ -214,7 +218,7 @@ def _constrained(
     CONSTRAINT_MEMORY_POLICY line with free memory outside the printed zones,
     are likely.
     """
-    if d.code in (V.UNDETERMINED,) and not d.replay.zones:
+    if not d.replay.zones:
         return None
     t = threshold_of(d.replay)
     if narrow is not None:
@@ -258,9 +262,10 @@ def _judge_nodes(
 def _code(j: _Judged) -> tuple[str, bool]:
     """(code, sure) with the node constraint ranked first (precedence)."""
     d = j.decision
-    if j.constrained is not None and d.code != V.UNDETERMINED:
-        if j.constrained.value:
-            return V.CONSTRAINED, d.sure and j.constrained.sure
+    if j.constrained is not None and j.constrained.value:
+        # the constraint line or the other nodes say so even where the print passes
+        return V.CONSTRAINED, d.sure and j.constrained.sure and d.code != V.UNDETERMINED
+    if j.constrained is not None:
         return d.code, d.sure and j.constrained.sure
     return d.code, d.sure
 
@@ -306,9 +311,15 @@ def _factors(j: _Judged, code: str, report: Report) -> tuple[V.Factor, ...]:
     return tuple(out)
 
 
-def _kernel_serves(state: AllocatorState, req: Request, profile: KernelProfile) -> bool:
-    """Whether a kernel with ``profile`` would certainly have served the request."""
-    rp = replay(state, req, profile)
+def _kernel_serves(
+    state: AllocatorState, req: Request, profile: KernelProfile, rp: Replay | None = None
+) -> bool:
+    """Whether a kernel with ``profile`` would certainly have served the request.
+
+    ``rp``: this very replay when the caller already has it.
+    """
+    if rp is None:
+        rp = replay(state, req, profile)
     if rp.outcome.surely:
         return True
     if not rp.kernel_could_unreserve or no_highatomic(rp):
@@ -316,17 +327,38 @@ def _kernel_serves(state: AllocatorState, req: Request, profile: KernelProfile) 
     return replay(state, req, profile, Scenario(unreserve=True)).outcome.surely
 
 
-def _fixes(state: AllocatorState, req: Request, profile: KernelProfile, rp: Replay) -> tuple:
+def _fixes(
+    state: AllocatorState,
+    req: Request,
+    profile: KernelProfile,
+    rp: Replay,
+    read: set[Feature],
+) -> tuple:
+    """The catalogued fixes this kernel lacks, each with whether it would have avoided this.
+
+    ``read``: the features the verdict's own replays read; ``rp`` is reused when it is
+    the plain replay of ``state``.
+    """
     if not any(c.bounds.h_pages[1] or c.bounds.nr[1] for c in rp.zones):
         return ()
+    plain = rp.scenario == Scenario() and all(
+        any(c.zone is z for z in state.zones) for c in rp.zones
+    )
     # A fix "would have avoided it" only if it changes the outcome: the kernel as it
     # was did not certainly serve the request, the kernel with the fix does.
-    if _kernel_serves(state, req, profile):
+    with traced() as reads:
+        served = _kernel_serves(state, req, profile, rp if plain else None)
+    reads |= read
+    if served:
         return tuple(spec.record(False) for spec in missing_fixes(profile))
-    return tuple(
-        spec.record(_kernel_serves(state, req, with_fix(profile, spec)))
-        for spec in missing_fixes(profile)
-    )
+    out = []
+    for spec in missing_fixes(profile):
+        fixed = with_fix(profile, spec)
+        # a fix that changes no feature the replay read cannot change its outcome
+        same = REUSE and fixed.agrees(profile, reads)
+        changed = not same and _kernel_serves(state, req, fixed)
+        out.append(spec.record(changed))
+    return tuple(out)
 
 
 def _verdict(
@@ -336,14 +368,35 @@ def _verdict(
     profile: KernelProfile,
     arch: str | None,
     fixes: bool = True,
+    sweep: bool = True,
 ) -> V.Verdict:
-    """Decide under every variant of ``profile``; certain only when all agree and are sure."""
+    """Decide under every variant of ``profile``; certain only when all agree and are sure.
+
+    ``sweep=False`` decides under the nominal variant only (a verdict that is at best
+    likely anyway, such as one of an excerpt's candidate requests).
+    """
     states = [state] + [
         replace(state, pageblock_order=o, pageblock_alternatives=())
-        for o in state.pageblock_alternatives
+        for o in (state.pageblock_alternatives if sweep else ())
     ]
-    judged = [_judge_nodes(report, s, req, p, arch) for s in states for p in profile.variants()]
+    variants = profile.variants() if sweep else profile.variants()[:1]
+    judged: list[_Judged] = []
+    runs_of_first: list[tuple[KernelProfile, set[Feature], _Judged]] = []
+    for s in states:
+        runs: list[tuple[KernelProfile, set[Feature], _Judged]] = []
+        if s is state:
+            runs = runs_of_first
+        for p in variants:
+            # a profile that answers alike for every feature an earlier run read
+            # gives that run's verdict: the replay is a function of those answers
+            same = next((j for q, reads, j in runs if REUSE and p.agrees(q, reads)), None)
+            if same is None:
+                with traced() as reads:
+                    same = _judge_nodes(report, s, req, p, arch)
+                runs.append((p, reads, same))
+            judged.append(same)
     nominal = judged[0]
+    nominal_reads = next(reads for q, reads, j in runs_of_first if j is nominal)
     code, sure = _code(nominal)
     d = nominal.decision
     would = d.would.value
@@ -378,7 +431,7 @@ def _verdict(
         kernel_could_unreserve=d.replay.kernel_could_unreserve,
         factors=factors,
         evidence=replay_evidence(d.replay, nominal.profile),
-        fixes=_fixes(state, req, nominal.profile, d.replay) if fixes else (),
+        fixes=_fixes(state, req, nominal.profile, d.replay, nominal_reads) if fixes else (),
         missing=tuple(dict.fromkeys(missing)),
         profile=profile.label,
     )
@@ -398,7 +451,7 @@ def _judge_candidates(
     decided: list[V.Verdict] = []
     answers: set[tuple[str, bool | None]] = set()
     for r in reqs:
-        v = _verdict(report, state, r, profile, report.arch, fixes=False)
+        v = _verdict(report, state, r, profile, report.arch, fixes=False, sweep=False)
         if v.code != V.UNDETERMINED:
             decided.append(v)
             answers.add((v.code, v.unreserve_would_avoid))
@@ -416,8 +469,24 @@ def _judge_candidates(
     return _undetermined(profile, need + state.missing)
 
 
+@dataclass(frozen=True)
+class Judgement:
+    """One report judged, with the state and profile the verdict was worked out from."""
+
+    request: Request | None
+    verdict: V.Verdict
+    state: AllocatorState
+    profile: KernelProfile
+
+
 def analyze(report: Report, options: Options) -> tuple[Request | None, V.Verdict]:
     """Decode, replay and judge one report: always a verdict, `undetermined` naming what is missing."""
+    j = judge_report(report, options)
+    return j.request, j.verdict
+
+
+def judge_report(report: Report, options: Options) -> Judgement:
+    """The verdict of one report, with the allocator state and kernel profile behind it."""
     dec = decode_request(report)
     profile, unknown = resolve_profile(report, options.kernel, options.assume, dec.layout)
     notes = dec.notes + tuple(f"unknown-feature-{u}" for u in unknown)
@@ -449,4 +518,5 @@ def analyze(report: Report, options: Options) -> tuple[Request | None, V.Verdict
             if verdict.confidence == "certain":
                 verdict = replace(verdict, confidence="likely")
     assumptions = verdict.assumptions + notes + state.assumptions + ("ordinary-task",)
-    return req, replace(verdict, assumptions=tuple(dict.fromkeys(assumptions)))
+    verdict = replace(verdict, assumptions=tuple(dict.fromkeys(assumptions)))
+    return Judgement(req, verdict, state, profile)

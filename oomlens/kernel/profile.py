@@ -10,6 +10,8 @@ no release the report's own content bounds the era.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from enum import Enum
 
@@ -44,6 +46,7 @@ class Feature(str, Enum):
     CAP_MIN_ZONE = "cap-min-zone"
     ORDER0_ATOMIC_HIGHATOMIC = "order0-atomic-highatomic"
     FREE_HIGHATOMIC = "free-highatomic"
+    HIGHATOMIC_NEEDS_HIGH = "highatomic-needs-high"
 
 
 @dataclass(frozen=True)
@@ -249,6 +252,18 @@ CHANGES: tuple[Change, ...] = (
         "__zone_watermark_unusable_free",
         rc=7,
     ),
+    # Thadeu Lima de Souza Cascardo, posted 2025-08; in 6.12.54 and Debian's 6.1.19x
+    # (the lab saw both kernels reserve nothing for GFP_NOWAIT). Commit id and mainline
+    # release not checked.
+    Change(
+        Feature.HIGHATOMIC_NEEDS_HIGH,
+        "",
+        "mm/page_alloc: only set ALLOC_HIGHATOMIC for __GPF_HIGH allocations",
+        "6.17",
+        "gfp_to_alloc_flags",
+        stable=("6.12.54", "6.1.157"),
+        verified=False,
+    ),
 )
 
 BY_FEATURE: dict[Feature, Change] = {c.feature: c for c in CHANGES}
@@ -339,6 +354,26 @@ def features_at(version: Version) -> frozenset[Feature]:
     return frozenset(c.feature for c in CHANGES if version >= c.version)
 
 
+_TRACES: list[set[Feature]] = []
+
+
+@contextmanager
+def traced() -> Iterator[set[Feature]]:
+    """Collect every feature ``KernelProfile.has`` is asked about inside the block.
+
+    A replay is a function of the answers it got: another profile that answers alike
+    for every feature read gives the same replay, so it need not be replayed.
+    """
+    reads: set[Feature] = set()
+    _TRACES.append(reads)
+    try:
+        yield reads
+    finally:
+        _TRACES.pop()
+        if _TRACES:
+            _TRACES[-1].update(reads)
+
+
 def _stable_level(change: Change, series: Version | None) -> int | None:
     """The patch level at which ``change`` reached ``series`` stable (``.y`` counts as 0)."""
     for entry in change.stable:
@@ -364,11 +399,15 @@ class KernelProfile:
 
     def has(self, feat: Feature) -> bool:
         """True when the profile carries ``feat`` (a name that is no Feature raises ValueError)."""
-        if feat in self.features:
-            return True
-        if isinstance(feat, Feature):
-            return False
-        return Feature(feat) in self.features
+        if not isinstance(feat, Feature):
+            feat = Feature(feat)
+        if _TRACES:
+            _TRACES[-1].add(feat)
+        return feat in self.features
+
+    def agrees(self, other: KernelProfile, on: frozenset[Feature] | set[Feature]) -> bool:
+        """Whether both profiles answer alike for every feature in ``on``."""
+        return all((f in self.features) == (f in other.features) for f in on)
 
     def with_features(
         self, on: tuple[Feature, ...] = (), off: tuple[Feature, ...] = ()
@@ -538,7 +577,7 @@ _LAYOUT_ERA: dict[str, tuple[Version | None, Version | None]] = {
 
 
 def clues_from_report(report: Report, layout: str | None) -> tuple[ContentClue, ...]:
-    """Era bounds read from what the report printed (kernel-model.md §1)."""
+    """Era bounds read from what the report printed (docs/kernel-rules.md §1.4)."""
     clues: list[ContentClue] = []
     if layout in _LAYOUT_ERA:
         low, high = _LAYOUT_ERA[layout]

@@ -1,7 +1,7 @@
 """Which free lists a request may take from, and what the buddy line proves about them.
 
 Mirrors ``rmqueue``/``rmqueue_buddy``, ``__rmqueue`` and ``__rmqueue_fallback``
-per era, and the per-migratetype bounds of kernel-model.md §8.3: a letter
+per era, and the per-migratetype bounds of docs/kernel-rules.md §8.3: a letter
 printed at an order means at least one chunk of that type; the count less one
 for each other letter is the most it can hold.
 """
@@ -21,7 +21,10 @@ PCP_COSTLY_ORDER = 3  # PAGE_ALLOC_COSTLY_ORDER
 def reaches_buddy(
     order: int, migratetype: str, flags: AllocFlags, profile: KernelProfile, pageblock_order: int
 ) -> bool:
-    """Whether a request that missed its pcp list gets to ``rmqueue_buddy`` (§4.2)."""
+    """Whether a request that missed its pcp list gets to ``rmqueue_buddy``.
+
+    docs/kernel-rules.md §4.2.
+    """
     pcp = order == 0
     if profile.has(Feature.PCP_HIGH_ORDER):
         # 44042b449872 (5.13): orders <= PAGE_ALLOC_COSTLY_ORDER and the THP order use pcp
@@ -36,7 +39,10 @@ def reaches_buddy(
 def may_take_highatomic(
     order: int, migratetype: str, flags: AllocFlags, profile: KernelProfile, pageblock_order: int
 ) -> bool:
-    """Whether ``rmqueue`` may take from MIGRATE_HIGHATOMIC lists for this request (§4.3)."""
+    """Whether ``rmqueue`` may take from MIGRATE_HIGHATOMIC lists for this request.
+
+    docs/kernel-rules.md §4.3.
+    """
     if not profile.has(Feature.HIGHATOMIC):
         return False
     if profile.has(Feature.ALLOC_RESERVES):
@@ -98,7 +104,7 @@ def _split(count: int, shown: set[str], want: set[str]) -> tuple[int, int, int]:
 
 
 def chunk_split(area: FreeArea, letters: str, h_pinned: int | None = None) -> tuple[int, int, int]:
-    """(fewest, nominal, most) chunks at this order on any of ``letters`` (§8.3).
+    """(fewest, nominal, most) chunks at this order on any of ``letters`` (docs/kernel-rules.md §8.3).
 
     A letter printed at an order means at least one chunk of that type; the count
     less one for each other letter is the most it can hold. ``h_pinned`` fixes the

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Container
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from oomlens.kernel.profile import Feature, KernelProfile
 from oomlens.kernel.request import Request
@@ -330,7 +331,42 @@ def _zone_ok(ctx: _Ctx, c: ZoneCheck, pt: Point, worst: bool, conv: int) -> bool
     return fl or conv >= ctx.order
 
 
-def _rounds_in_zone(c: ZoneCheck, worst: bool, pb: int, pbo: int) -> list[tuple[int, int, int]]:
+class _Rounds(Protocol):
+    """Round k (0-based) → (pages moved so far, nr_reserved left, highest order moved)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, k: int) -> tuple[int, int, int]: ...
+
+
+@dataclass(frozen=True)
+class _ChunkByChunk:
+    """The worst end without a block bound: each round moves exactly one H chunk.
+
+    Round k (0-based) has moved the k+1 lowest-order chunks; worked out from the
+    per-order counts rather than stepped, as a zone can hold thousands of chunks.
+    """
+
+    groups: tuple[tuple[int, int], ...]  # (order, chunks), lowest order first
+    nr: int
+    pb: int
+    pbo: int
+
+    def __len__(self) -> int:
+        return min(MAX_ROUNDS, sum(n for _, n in self.groups))
+
+    def __getitem__(self, k: int) -> tuple[int, int, int]:
+        left, moved = k + 1, 0
+        for o, n in self.groups:
+            take = min(n, left)
+            moved += take << o
+            left -= take
+            if left == 0:
+                return moved, max(0, self.nr - (k + 1) * self.pb), min(o, self.pbo)
+        raise IndexError(k)
+
+
+def _rounds_in_zone(c: ZoneCheck, worst: bool, pb: int, pbo: int) -> _Rounds:
     """(pages moved so far, nr_reserved left, highest order moved) after each round in one zone.
 
     unreserve_highatomic_pageblock() converts the block of the zone's lowest-order free
@@ -346,6 +382,8 @@ def _rounds_in_zone(c: ZoneCheck, worst: bool, pb: int, pbo: int) -> list[tuple[
     # With consistent accounting every H chunk lies in one of the counted blocks, so the
     # zone's H chunks are gone after at most nr_reserved / pageblock rounds.
     blocks = b.nr[1] // pb if b.basis != "hard" and not b.out_of_sync and b.nr[1] else None
+    if worst and blocks is None:
+        return _ChunkByChunk(tuple((o, n) for o, n in chunks if n), nr, pb, pbo)
     out: list[tuple[int, int, int]] = []
     while True:
         first = next((x for x in chunks if x[1]), None)
@@ -372,9 +410,7 @@ def _rounds_in_zone(c: ZoneCheck, worst: bool, pb: int, pbo: int) -> list[tuple[
         out.append((moved_total, nr, top))
 
 
-def _first_passing_round(
-    ctx: _Ctx, c: ZoneCheck, seq: list[tuple[int, int, int]], worst: bool
-) -> int | None:
+def _first_passing_round(ctx: _Ctx, c: ZoneCheck, seq: _Rounds, worst: bool) -> int | None:
     """The first round (0-based) after which the zone passes, by bisection; None if none."""
     pt = c.points.worst if worst else c.points.best
 

@@ -1,4 +1,6 @@
-"""The highatomic reserve: its cap, and bounds on nr_reserved/nr_free_highatomic (§5, §8.1).
+"""The highatomic reserve: its cap, and bounds on nr_reserved/nr_free_highatomic.
+
+The rules are those of docs/kernel-rules.md §6 and §8.1.
 
 ``reserve_highatomic_pageblock`` grows ``nr_reserved_highatomic`` one pageblock
 at a time until the cap; the report prints the counter only from 5.5, so the

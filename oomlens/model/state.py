@@ -3,7 +3,7 @@
 Mirrors ``struct zone`` as ``show_free_areas()`` prints it: watermarks,
 ``lowmem_reserve[]``, ``free_area[order]`` counts with their migratetype letters,
 the highatomic counters where printed. Zone type indexes follow the arch zone
-order (``enum zone_type``), never the order of the lines (kernel-model.md §1.6).
+order (``enum zone_type``), never the order of the lines (docs/kernel-rules.md §1.2).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ _ADD_64 = ("Normal", "DMA32", "DMA", "Device")
 _ADD_32 = ("Normal", "HighMem", "DMA", "Device")
 _64BIT = frozenset({"x86_64", "arm64", "ppc64", "ppc64le", "s390x", "riscv64", "loongarch64"})
 _32BIT = ("i386", "i686", "x86", "arm", "mips", "ppc", "powerpc")
-# pageblock_order = HUGETLB_PAGE_ORDER by base page size (kernel-model.md §6).
+# pageblock_order = HUGETLB_PAGE_ORDER by base page size (docs/kernel-rules.md §1.3).
 _PAGEBLOCK_ORDER = {4: 9, 16: 11, 64: 13}
 
 
@@ -63,7 +63,7 @@ class ZoneState:
 
     @property
     def free_bounds(self) -> Interval:
-        """(min, max) of free: and the buddy total (§8.5)."""
+        """(min, max) of free: and the buddy total (docs/kernel-rules.md §8.5)."""
         if self.buddy_pages is None:
             return self.free, self.free
         return min(self.free, self.buddy_pages), max(self.free, self.buddy_pages)
@@ -109,7 +109,10 @@ class AllocatorState:
 
 
 def zone_types(printed: set[str], entries: int | None, arch: str | None) -> tuple[str, ...] | None:
-    """Which zone types the kernel was built with, from lowmem_reserve's length (§1.6)."""
+    """Which zone types the kernel was built with, from lowmem_reserve's length.
+
+    docs/kernel-rules.md §1.2.
+    """
     if not entries:
         return None
     if not set(printed) <= set(ZONE_ORDER):

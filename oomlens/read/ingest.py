@@ -58,6 +58,7 @@ class LogLine:
     host: str | None = None  # syslog/journal host, verbatim
     prefix: str = ""  # exactly what was stripped, verbatim
     cut: bool = False  # the raw line was longer than MAX_LINE and was cut
+    trailing_space: bool = False  # the raw line ended in a blank: a soft wrap if continued
     clock: str | None = None  # wall-clock date as printed (read/clock.py makes it a datetime)
     boot_id: str | None = None  # journal _BOOT_ID
 
@@ -119,6 +120,7 @@ def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
         text = _ANSI.sub("", text).replace("\x1b", "")
     if "#012" not in text and "\\x0a" not in text and "\n" not in text:
         body, p = strip_prefix(text)
+        soft = text[-1:] in (" ", "\t")
         return [
             LogLine(
                 source,
@@ -129,6 +131,7 @@ def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
                 p.host,
                 p.prefix,
                 cut,
+                soft,
                 p.clock,
                 p.boot_id,
             )
@@ -150,6 +153,7 @@ def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
                 p.host or first.host,
                 p.prefix,
                 cut,
+                piece[-1:] in (" ", "\t"),
                 p.clock or first.clock,
                 p.boot_id or first.boot_id,
             )

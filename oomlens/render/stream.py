@@ -2,26 +2,24 @@
 
 Text, JSON lines and CSV write a report when it arrives and keep nothing of it;
 JSON writes the same document as :func:`oomlens.render.json.render_json`,
-report by report, and keeps only each input's line for ``files``; Markdown
-keeps each report's rendered section, in a temporary file once it is large (its
-count line comes first). The output
-is byte for byte what the whole-result renderers give, except that text puts
-its ``N reports:`` line after the reports instead of before them.
+report by report, and keeps only each input's line for ``files``. Markdown and
+HTML, whose count line and contents come first, keep each report's rendered
+section in a temporary file (in memory up to a few MiB), never the analysis.
+The output is byte for byte what the whole-result renderers give, except that
+text puts its ``N reports:`` line after the reports instead of before them.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from typing import IO
+from typing import IO, TYPE_CHECKING, NamedTuple, cast
 
 from oomlens.pipeline import Analysis, FileResult
 from oomlens.render import escape
 
-
-def _single(analysis: Analysis) -> list[FileResult]:
-    """One analysis wrapped as the whole-result renderers take it."""
-    return [FileResult("", None, 0, "ok", None, (analysis,))]
+if TYPE_CHECKING:
+    from oomlens.render.doc import Section
 
 
 class Writer:
@@ -60,6 +58,16 @@ class Writer:
         return ()
 
 
+class _Verdict(NamedTuple):
+    code: str
+
+
+class _Counted(NamedTuple):
+    """All the overview reads of an analysis: its verdict's code."""
+
+    verdict: _Verdict | None
+
+
 class Tally:
     """Reports per verdict code (``no verdict`` for None): all a count line needs."""
 
@@ -72,13 +80,20 @@ class Tally:
         self.counts[key] = self.counts.get(key, 0) + 1
         self.total += 1
 
-    def pairs(self) -> list[tuple[str, int]]:
-        """(code, count), most frequent first, as ``describe.count_by_code`` orders them."""
-        return sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    def overview(self) -> Section:
+        """The document's ``N reports: ...`` section, as ``document.overview`` makes it."""
+        from oomlens.render.document import overview
 
-    def line(self) -> str:
-        """``3 reports: 2 highatomic-stranded, 1 exhausted``."""
-        return f"{self.total} reports: " + ", ".join(f"{n} {c}" for c, n in self.pairs())
+        counted: list[_Counted] = []
+        for code, n in self.counts.items():
+            counted += [_Counted(None if code == "no verdict" else _Verdict(code))] * n
+        return overview(cast("list[Analysis]", counted))
+
+
+def _section(analysis: Analysis, index: int) -> Section:
+    from oomlens.render.document import report_section
+
+    return report_section(analysis, index)
 
 
 class TextWriter(Writer):
@@ -89,13 +104,18 @@ class TextWriter(Writer):
         self.tally = Tally()
 
     def one(self, analysis: Analysis) -> str:
-        from oomlens.render.text import render_text
+        from oomlens.render.text import section_lines
 
         self.tally.add(analysis)
-        return ("\n" if self.count > 1 else "") + render_text(_single(analysis))
+        lines = section_lines(_section(analysis, self.count))
+        return ("\n" if self.count > 1 else "") + "\n".join([*lines, ""])
 
     def tail(self, files: Sequence[tuple[FileResult, int]]) -> Iterable[str]:
-        return ["\n" + self.tally.line() + "\n"] if self.count > 1 else []
+        if self.count < 2:
+            return []
+        from oomlens.render.text import section_lines
+
+        return ["\n" + "\n".join([*section_lines(self.tally.overview()), ""])]
 
 
 class RichWriter(TextWriter):
@@ -109,7 +129,7 @@ class RichWriter(TextWriter):
         from oomlens.render.text import print_rich
 
         self.tally.add(analysis)
-        print_rich(_single(analysis), file=self.file)
+        print_rich([FileResult("", None, 0, "ok", None, (analysis,))], file=self.file)
         return ""
 
     def tail(self, files: Sequence[tuple[FileResult, int]]) -> Iterable[str]:
@@ -117,7 +137,10 @@ class RichWriter(TextWriter):
             from rich.console import Console
             from rich.text import Text
 
-            Console(file=self.file, highlight=False).print(Text(self.tally.line(), style="bold"))
+            from oomlens.render.text import heading
+
+            line = heading(self.tally.overview())
+            Console(file=self.file, highlight=False).print(Text(line, style="bold"))
         return ()
 
 
@@ -185,47 +208,108 @@ class JsonWriter(Writer):
         return [close + ',\n  "files": ' + escape.json_text(listed) + "\n}\n"]
 
 
-class MarkdownWriter(Writer):
-    """The document is written at the end (its count line comes first): each report's
-    rendered section waits in a temporary file, spilled to disk past a few MiB."""
+class _Spool:
+    """Text kept for the end of a document: in memory up to a few MiB, then on disk."""
 
-    SPOOL = 8 << 20  # characters kept in memory before the sections go to disk
+    SIZE = 8 << 20  # characters
+
+    def __init__(self) -> None:
+        self.file: IO[str] | None = None
+
+    def write(self, text: str) -> None:
+        if self.file is None:
+            import tempfile
+
+            self.file = tempfile.SpooledTemporaryFile(  # closed in read()
+                self.SIZE, mode="w+", encoding="utf-8", errors="surrogatepass", newline=""
+            )
+        self.file.write(text)
+
+    def read(self) -> Iterator[str]:
+        """Everything written, in pieces; the spool is closed after."""
+        if self.file is None:
+            return
+        self.file.seek(0)
+        while piece := self.file.read(1 << 16):
+            yield piece
+        self.file.close()
+        self.file = None
+
+
+class MarkdownWriter(Writer):
+    """The document at the end, its count line first; report sections wait in a spool."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.spool: IO[str] | None = None
+        self.spool = _Spool()
         self.last: str | None = None  # the newest section: the document's end is stripped
         self.tally = Tally()
 
     def one(self, analysis: Analysis) -> str:
-        from oomlens.render.markdown import report_markdown
+        from oomlens.render.markdown import section_markdown
 
         if self.last is not None:
-            if self.spool is None:
-                import tempfile
-
-                self.spool = tempfile.SpooledTemporaryFile(  # closed in tail
-                    self.SPOOL, mode="w+", encoding="utf-8", errors="surrogatepass", newline=""
-                )
             self.spool.write(self.last + "\n")
-        self.last = report_markdown(analysis)
+        self.last = section_markdown(_section(analysis, self.count))
         self.tally.add(analysis)
         return ""
 
     def tail(self, files: Sequence[tuple[FileResult, int]]) -> Iterator[str]:
+        from oomlens.render.markdown import inline
+
         if self.count > 1:
-            counts = self.tally.pairs()
-            yield (
-                f"**{self.count} reports:** "
-                + ", ".join(f"{n} `{code}`" for code, n in counts)
-                + "\n\n"
-            )
-        if self.spool is not None:
-            self.spool.seek(0)
-            while chunk := self.spool.read(1 << 16):
-                yield chunk
-            self.spool.close()
+            head, *rest = self.tally.overview().title
+            yield f"**{inline((head,))}**{inline(tuple(rest))}\n\n"
+        yield from self.spool.read()
         yield (self.last or "").rstrip("\n") + "\n"
+
+
+class HtmlWriter(Writer):
+    """The page at the end, its count and contents first; report sections wait in a spool."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sections = _Spool()
+        self.links = _Spool()
+        self.tally = Tally()
+
+    def one(self, analysis: Analysis) -> str:
+        from oomlens.render import html
+
+        section = _section(analysis, self.count)
+        self.sections.write(html._section(section, analysis, self.count))
+        self.links.write(
+            f'<li><a href="#{escape.html(section.anchor)}">{escape.html(section.code)}</a>: '
+            f"{html.inline(section.title)}</li>"
+        )
+        self.tally.add(analysis)
+        return ""
+
+    def tail(self, files: Sequence[tuple[FileResult, int]]) -> Iterator[str]:
+        from oomlens.render import html
+
+        n = self.count
+        head = f"{n} report{'s' * (n != 1)}"
+        yield (
+            "<!DOCTYPE html>\n"
+            '<html lang="en"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="{html.CSP}">'
+            '<meta name="referrer" content="no-referrer">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>oomlens: {escape.html(head)}</title><style>{html.STYLE}</style></head>"
+            f"<body><main><h1>oomlens: {escape.html(head)}</h1>"
+        )
+        if n > 1:
+            yield f"<p>{html.inline(self.tally.overview().title)}</p><nav><ul>"
+            yield from self.links.read()
+            yield "</ul></nav>"
+        else:
+            for _ in self.links.read():
+                pass  # one report: no contents
+        if not n:
+            yield '<p class="dim">no OOM or page-allocation-failure report found.</p>'
+        yield from self.sections.read()
+        yield f"</main><script>{html.SCRIPT}</script></body></html>\n"
 
 
 def writer(fmt: str, terminal: IO[str] | None = None) -> Writer:
@@ -237,6 +321,7 @@ def writer(fmt: str, terminal: IO[str] | None = None) -> Writer:
         "jsonl": JsonlWriter,
         "csv": CsvWriter,
         "markdown": MarkdownWriter,
+        "html": HtmlWriter,
     }
     if fmt not in writers:
         raise ValueError(f"unknown format {fmt!r}")
