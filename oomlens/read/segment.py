@@ -185,7 +185,8 @@ class Segmenter:
             self._prev = None  # a blank line ends every record
             return
         self._prev, self._prev_at = line, ("none", self.last_key)
-        rep = self.open.get(self.last_key)  # the report _route gave the line to, if any
+        key = self.last_key
+        rep = self.open.get(key) if key is not None else None  # where _route gave the line
         if rep is not None:
             if rep.lines and rep.lines[-1] is line:
                 self._prev_at = ("line", self.last_key)
@@ -308,14 +309,14 @@ class Segmenter:
             self._soft = True  # a blank before the break, none after: format=flowed
         joined = rejoin.join(prev, line, self._soft, self._width >= rejoin.WIDE)
         where, key = self._prev_at
-        rep = self.open.get(key)
+        rep = self.open.get(key) if key is not None else None
         if where == "line" and rep is not None and rep.lines and rep.lines[-1] is prev:
             rep.lines[-1] = joined
             self._prev, self._prev_end = joined, line.lineno
             if _TRIGGER.search(joined.text) and not _TRIGGER.search(prev.text):
                 # the wrap had split the trigger line: it starts a report of its own
                 rep.lines.pop()
-                if not rep.lines:
+                if not rep.lines and key is not None:
                     del self.open[key]
                 self._route(joined, closed)
                 self._note(joined)
