@@ -8,7 +8,6 @@ use (DESIGN.md, "Verdict vocabulary"). Several material causes are ranked by
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 from oomlens.judge import verdict as V
@@ -20,6 +19,7 @@ from oomlens.model.freelist import type_pages
 from oomlens.model.replay import Replay, replay
 from oomlens.model.state import AllocatorState, Interval, build_state
 from oomlens.options import Options
+from oomlens.parse.numbers import in_ranges, node_ranges
 from oomlens.parse.report import Report
 
 
@@ -238,21 +238,12 @@ def _is_memcg(report: Report) -> bool:
     )
 
 
-def _nodes(text: str | None) -> frozenset[int] | None:
-    """``0-1,3`` as a node set; None for "(null)" or nothing."""
-    if not text or not re.fullmatch(r"[\d,\-\s]+", text):
-        return None
-    out: set[int] = set()
-    for part in text.replace(" ", "").split(","):
-        if "-" in part:
-            a, b = part.split("-")
-            out.update(range(int(a), int(b) + 1))
-        elif part:
-            out.add(int(part))
-    return frozenset(out)
+def _allowed_nodes(report: Report, seen: set[int]) -> frozenset[int] | None:
+    """The nodes among ``seen`` that the first node list printed allows; None when none was.
 
-
-def _allowed_nodes(report: Report) -> frozenset[int] | None:
+    A list is kept as ranges and only tested against the nodes the report shows, so
+    ``mems_allowed=0-300000000`` costs nothing (oomlens.parse.numbers).
+    """
     h, c = report.header, report.constraint
     for text in (
         (c.get("nodemask") if c else None),
@@ -260,9 +251,9 @@ def _allowed_nodes(report: Report) -> frozenset[int] | None:
         (c.get("mems_allowed") if c else None),
         h and h.mems_allowed,
     ):
-        nodes = _nodes(text)
-        if nodes is not None:
-            return nodes
+        ranges = node_ranges(text or None)
+        if ranges is not None:
+            return frozenset(n for n in seen if in_ranges(ranges, n))
     return None
 
 
@@ -325,8 +316,8 @@ def _judge_zones(
     profile: KernelProfile,
     dec_missing: tuple[str, ...],
 ) -> V.Verdict:
-    allowed = _allowed_nodes(report)
     nodes_seen = {z.node for z in state.zones if z.node is not None}
+    allowed = _allowed_nodes(report, nodes_seen)
     constrained_by_line = report.constraint is not None and report.constraint.constraint in (
         "CONSTRAINT_CPUSET",
         "CONSTRAINT_MEMORY_POLICY",

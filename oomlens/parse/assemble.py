@@ -8,6 +8,7 @@ from dataclasses import replace
 from lark.exceptions import UnexpectedInput
 
 from oomlens.parse.grammar import report_parser
+from oomlens.parse.numbers import MAX_NUMNODES, NumberOutOfRange, bounded_int, nodes_beyond
 from oomlens.parse.report import (
     BuddyLine,
     Constraint,
@@ -88,6 +89,9 @@ def parse_lines(texts: list[str]) -> tuple[list[Line], list[int]]:
     for i, text in enumerate(texts, start=1):
         try:
             got = parser.parse(text + "\n")
+        except NumberOutOfRange as err:
+            records.append(Line("out_of_range", i, str(err)))
+            continue
         except Exception:  # noqa: BLE001
             got = parser.parse("\x00" + text.lstrip("\x00") + "\n")
             broken.append(i)
@@ -137,6 +141,8 @@ class _Assembly:
         self.tasks: list[TaskRow] = []
         self.killed: Killed | None = None
         self.constraint: Constraint | None = None
+        self.constraint_line = 0
+        self.cpuset_line = 0  # where mems_allowed was read: the header or the cpuset line
         self.memcg = Memcg()
         self.memcg_seen = False
         self.trace: list[str] = []
@@ -153,6 +159,7 @@ class _Assembly:
 def assemble(raw: RawReport, records: list[Line], broken: list[int]) -> Report:
     """Fold line records, in order, into one ``Report``."""
     a = _Assembly(raw)
+    a.diagnostics.extend(raw.diagnostics)
     for rec in records:
         handler = _HANDLERS.get(rec.kind)
         if handler is not None:
@@ -173,6 +180,7 @@ def assemble(raw: RawReport, records: list[Line], broken: list[int]) -> Report:
     header = a.header or a.vmalloc
     if a.header and a.vmalloc and a.header.detail is None:
         header = replace(a.header, detail=a.vmalloc.detail, vmalloc_size=a.vmalloc.vmalloc_size)
+    _check_nodes(a, header)
     kind = _kind(a, header)
     killed = a.killed
     complete = _complete(a, header, kind)
@@ -201,6 +209,22 @@ def assemble(raw: RawReport, records: list[Line], broken: list[int]) -> Report:
         diagnostics=diagnostics,
         lines=tuple(ln.text for ln in raw.lines),
     )
+
+
+def _check_nodes(a: _Assembly, header: Header | None) -> None:
+    """Say so when a node list names nodes no kernel has; the list stays text, never a set."""
+    c = a.constraint
+    for where, text, line in (
+        ("nodemask", header.nodemask if header else None, header.line if header else 0),
+        ("mems_allowed", header.mems_allowed if header else None, a.cpuset_line),
+        ("nodemask", c.get("nodemask") if c else None, a.constraint_line),
+        ("mems_allowed", c.get("mems_allowed") if c else None, a.constraint_line),
+    ):
+        problem = nodes_beyond(text)
+        if problem is not None:
+            a.diagnostics.append(
+                Diagnostic(line, f"{where} {problem}; a kernel has at most {MAX_NUMNODES} nodes")
+            )
 
 
 def _kind(a: _Assembly, header: Header | None) -> str | None:
@@ -239,6 +263,7 @@ def _on_header(a: _Assembly, rec: Line) -> None:
     h = replace(h, line=a.lineno(rec.line))
     if a.header is None:
         a.header = h
+        a.cpuset_line = h.line
 
 
 def _on_vmalloc(a: _Assembly, rec: Line) -> None:
@@ -250,6 +275,7 @@ def _on_cpuset(a: _Assembly, rec: Line) -> None:
     _, cpuset, mems = rec.data  # type: ignore[misc]
     if a.header is not None and a.header.cpuset is None:
         a.header = replace(a.header, cpuset=cpuset, mems_allowed=mems)
+        a.cpuset_line = a.lineno(rec.line)
 
 
 def _on_banner(a: _Assembly, rec: Line) -> None:
@@ -367,15 +393,19 @@ def _on_task_row(a: _Assembly, rec: Line) -> None:
     parts = m.group(2).split(None, len(numeric))
     values: list[tuple[str, int]] = []
     for col, part in zip(numeric, parts, strict=False):
-        try:
-            values.append((col, int(part)))
-        except ValueError:
+        value = bounded_int(part)
+        if value is None:
             a.diagnostics.append(
-                Diagnostic(a.lineno(rec.line), f"task row column {col} is not a number")
+                Diagnostic(a.lineno(rec.line), f"task row column {col} is not a 64-bit number")
             )
             return
+        values.append((col, value))
+    pid = bounded_int(m.group(1))
+    if pid is None:
+        a.diagnostics.append(Diagnostic(a.lineno(rec.line), "task row pid is not a 64-bit number"))
+        return
     name = parts[len(numeric)] if len(parts) > len(numeric) else ""
-    a.tasks.append(TaskRow(int(m.group(1)), name, tuple(values), line=a.lineno(rec.line)))
+    a.tasks.append(TaskRow(pid, name, tuple(values), line=a.lineno(rec.line)))
 
 
 def _on_kill(a: _Assembly, rec: Line) -> None:
@@ -396,6 +426,7 @@ def _on_constraint(a: _Assembly, rec: Line) -> None:
     pairs = rec.data  # type: ignore[assignment]
     constraint = next((v for k, v in pairs if k == "constraint"), None)
     a.constraint = Constraint(constraint, pairs)
+    a.constraint_line = a.lineno(rec.line)
 
 
 def _on_memcg_task_in(a: _Assembly, rec: Line) -> None:
@@ -412,6 +443,10 @@ def _on_memcg_usage(a: _Assembly, rec: Line) -> None:
 
 def _on_memcg_stats(a: _Assembly, rec: Line) -> None:
     a.memcg_seen = True
+
+
+def _on_out_of_range(a: _Assembly, rec: Line) -> None:
+    a.diagnostics.append(Diagnostic(a.lineno(rec.line), f"line set aside: {rec.data}"))
 
 
 def _on_unknown(a: _Assembly, rec: Line) -> None:
@@ -445,6 +480,7 @@ _HANDLERS = {
     "memcg_usage": _on_memcg_usage,
     "memcg_stats": _on_memcg_stats,
     "unknown": _on_unknown,
+    "out_of_range": _on_out_of_range,
 }
 
 _ARCH_RELEASE = (

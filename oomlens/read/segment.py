@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from oomlens.read.diagnostic import Diagnostic
-from oomlens.read.ingest import LogLine, decode_line
+from oomlens.read.ingest import MAX_LINE, LogLine, decode_line
 
 # Byte strings at least one of which sits on the first lines of every report or
 # excerpt; a chunk without any of them is skipped without decoding a line.
@@ -31,6 +31,13 @@ MARKERS = (
 CHUNK = 1 << 20
 FOREIGN_LINES = 64  # another task's report closes after this many lines not its own
 BACK_LINES = 48  # lines before a marker that may open the report (zone line before lowmem_reserve)
+# Bounds that keep a hostile log from growing one report without end (README "Limits"):
+# the kernel stores at most 1 KiB per record, so a line rejoined from wrapped pieces is
+# never longer than this; the biggest real report (a task table of tens of thousands of
+# processes) is far under MAX_REPORT_LINES; a run of blank lines this long ends a report.
+MAX_JOINED = 2048
+MAX_REPORT_LINES = 100_000
+MAX_BLANK_RUN = 256
 
 # The trigger lines of every era (dump_header, warn_alloc, vmalloc, vmemmap), as
 # regex source shared by the line matcher and the byte prefilter below.
@@ -47,6 +54,13 @@ _FRAGMENT_START = re.compile(
     r"|Tasks state \(memory|\[\s*pid\s*\]|oom-kill:constraint=|Task in .* killed as a result"
     r"|memory: usage \d|Memory cgroup stats for|(?:[^:]*: )?[Kk]ill(?:ed)? process \d"
     r"|CPU: ?\d+ (?:UID: \d+ )?PID: \d+ Comm: |\[\s*\d+\]\s+-?\d+\s+\d+\s+\d+\s+\d+)"
+)
+# Heads of kernel lines that no line holds further in: such a line was never wrapped off another.
+_LINE_START = re.compile(
+    r"^(?:Mem-[Ii]nfo:|(?:Node \d+ )?(?:DMA32|DMA|Normal|HighMem|Movable|Device)(?: free:|: \d)"
+    r"|lowmem_reserve\[\]:|protections\[\]:|Node \d+ active_anon:|Tasks state \(memory"
+    r"|\[\s*pid\s*\]|oom-kill:constraint=|Memory cgroup stats for|Hardware name:|Call [Tt]race:"
+    r"|CPU: ?\d+ (?:UID: \d+ )?PID: \d+ Comm: |\[<[0-9a-f]{8,16}>\] )"
 )
 # Lines that belong inside a report (any section); everything else is a gap.
 _CONTENT = re.compile(
@@ -84,6 +98,7 @@ class RawReport:
     _foreign: int = 0  # lines printed by other callers since this report's last line
     _sections: set[str] = field(default_factory=set)  # once-per-report lines seen so far
     _closing: bool = False
+    _dropped: int = 0  # lines past MAX_REPORT_LINES, read past and not kept
 
     @property
     def first_line(self) -> int:
@@ -168,6 +183,7 @@ class Segmenter:
                 last.host,
                 last.prefix,
                 last.cut,
+                last.note,
             )
             return
         if rep._closing:
@@ -179,6 +195,8 @@ class Segmenter:
             return
         if not text:
             rep._pending.append(line)
+            if len(rep._pending) > MAX_BLANK_RUN:
+                yield from self._close(key)
             return
         if _CONTENT.search(text):
             section = _section_key(text)
@@ -225,13 +243,32 @@ class Segmenter:
     @staticmethod
     def _continues(rep: RawReport, line: LogLine) -> bool:
         """A wrapped continuation: no prefix where the report's lines have one, or a
-        fragment that cannot start a line of its own."""
+        fragment that cannot start a line of its own.
+
+        Pieces join only while the text since the last time-stamped line stays as short
+        as one kernel record can be: so the bare lines of an unrelated log after a line
+        cut mid-way are not pulled into the report.
+        """
         if not line.text or rep._pending:
+            return False
+        if len(rep.lines[-1].text) + len(line.text) >= MAX_JOINED:
             return False
         first = rep.lines[0]
         if first.timestamp is not None and line.timestamp is None and not line.prefix:
-            return True
+            if _LINE_START.match(line.text) or _TRIGGER.search(line.text):
+                return False  # the head of a kernel line is never a wrapped piece
+            return Segmenter._since_stamp(rep) + len(line.text) < MAX_JOINED
         return bool(_CONT_HEAD.match(line.text)) and not _FRAGMENT_START.match(line.text)
+
+    @staticmethod
+    def _since_stamp(rep: RawReport) -> int:
+        """Characters of text from the report's last time-stamped line on (a wrap's pieces)."""
+        total = 0
+        for x in reversed(rep.lines[-64:]):
+            total += len(x.text)
+            if x.timestamp is not None:
+                return total
+        return MAX_JOINED
 
     @staticmethod
     def _max_gap(rep: RawReport) -> int:
@@ -241,11 +278,15 @@ class Segmenter:
 
     @staticmethod
     def _append(rep: RawReport, line: LogLine) -> None:
+        rep._gap = 0
+        rep._foreign = 0
+        if len(rep.lines) + len(rep._pending) >= MAX_REPORT_LINES:
+            rep._dropped += len(rep._pending) + 1
+            rep._pending.clear()
+            return
         if rep._pending:
             rep.lines.extend(rep._pending)
             rep._pending.clear()
-        rep._gap = 0
-        rep._foreign = 0
         rep.lines.append(line)
 
     def _close(self, key: str | None) -> Iterator[RawReport]:
@@ -255,7 +296,22 @@ class Segmenter:
         rep._pending.clear()  # trailing gap lines are not the report's
         # an excerpt that never showed a report section is an ordinary stack dump
         if rep.trigger or any(_SUBSTANCE.match(x.text) for x in rep.lines):
+            rep.diagnostics.extend(_line_notes(rep))
             yield rep
+
+
+def _line_notes(rep: RawReport) -> Iterator[Diagnostic]:
+    """What the reader could not use on the report's lines, and the lines it did not keep."""
+    for x in rep.lines:
+        if x.cut:
+            yield Diagnostic(x.lineno, f"line is over {MAX_LINE} bytes; its first {MAX_LINE} read")
+        if x.note:
+            yield Diagnostic(x.lineno, x.note)
+    if rep._dropped:
+        last = rep.lines[-1].lineno
+        yield Diagnostic(
+            last, f"report is over {MAX_REPORT_LINES} lines; {rep._dropped} more not read"
+        )
 
 
 @dataclass
@@ -291,8 +347,8 @@ def iter_raw_lines(
         cut = data.rfind(b"\n") + 1
         if cut == 0:
             carry = data
-            if len(carry) > 16 * CHUNK:  # one enormous line: keep its head, drop the rest
-                carry = carry[: 4 * CHUNK]
+            if len(carry) > MAX_LINE:  # one enormous line: keep its head, drop the rest
+                carry = carry[: MAX_LINE + 1]
             continue
         carry = data[cut:]
         for item in _scan(data, cut, lineno, idle):
