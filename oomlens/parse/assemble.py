@@ -87,15 +87,18 @@ def parse_lines(texts: list[str]) -> tuple[list[Line], list[int]]:
     # Too many odd lines, or one the transformer could not read: one by one.
     records: list[Line] = []
     for i, text in enumerate(texts, start=1):
+        aside = None  # why a line holding a number past 64 bits was set aside
         try:
             got = parser.parse(text + "\n")
         except NumberOutOfRange as err:
-            records.append(Line("out_of_range", i, str(err)))
-            continue
+            got = parser.parse("\x00" + text.lstrip("\x00") + "\n")
+            aside = str(err)
         except Exception:  # noqa: BLE001
             got = parser.parse("\x00" + text.lstrip("\x00") + "\n")
             broken.append(i)
-        records.extend(replace(r, line=i) for r in got)
+        records.extend(
+            replace(r, line=i) if aside is None else Line("out_of_range", i, aside) for r in got
+        )
     return records, sorted(set(broken))
 
 
