@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import sys
 from typing import Annotated, NoReturn
 
@@ -20,6 +21,11 @@ from oomlens.options import Options
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_FAIL_ON = 0, 1, 2, 3
 FORMATS = ("text", "json", "jsonl", "markdown", "csv")
+ENGINES = ("local", "dask")
+BATCH_FORMATS = ("parquet", "csv")
+RELEASE_FORMS = "as uname -r prints it: 6.1, 5.15.0-105-generic, 4.19.0-91.el7"
+_SIZE = re.compile(r"(\d{1,15})\s*(?:([KMGT])(?:i?B)?|B)?", re.IGNORECASE)
+_HEX_MASK = re.compile(r"(?:0[xX])?([0-9a-fA-F]{1,16})")
 SUBCOMMANDS = ("analyze", "gfp", "batch", "summary")
 ROOT_OPTIONS = ("--help", "-h", "--version", "--install-completion", "--show-completion")
 
@@ -101,6 +107,57 @@ def parse_fail_on(value: str | None) -> frozenset[str]:
     return codes
 
 
+def check_kernel(release: str | None) -> None:
+    """``--kernel`` must be a release the rules can place; exit 2 naming the form."""
+    if release is None:
+        return
+    from oomlens.kernel.profile import parse_release
+
+    rel = parse_release(release) if len(release) <= 100 and release.isascii() else None
+    if rel is None or rel.version[:2] < (2, 6) or rel.version[0] >= 100:
+        fail(
+            f"--kernel: {release!r} is not a release oomlens has rules for (2.6 on, {RELEASE_FORMS})"
+        )
+
+
+def check_assume(assume: list[str] | None) -> tuple[str, ...]:
+    """``--assume`` names: kernel features, each maybe prefixed ``no-``; exit 2 naming them."""
+    if not assume:
+        return ()
+    from oomlens.kernel.profile import Feature
+
+    names = [f.value for f in Feature]
+    for item in assume:
+        if item.removeprefix("no-") not in names:
+            fail(
+                f"--assume: unknown feature {item!r} (features: {', '.join(names)}; "
+                "no-FEATURE switches one off)"
+            )
+    return tuple(assume)
+
+
+def parse_size(text: str | None, option: str = "--max-expanded") -> int | None:
+    """``4G``, ``512MiB``, ``100000`` → bytes (binary units); exit 2 for anything else."""
+    if text is None:
+        return None
+    m = _SIZE.fullmatch(text.strip()) if text.isascii() else None
+    value = int(m.group(1)) << (" KMGT".index((m.group(2) or " ").upper()) * 10) if m else 0
+    if value <= 0 or value >= 1 << 60:
+        fail(f"{option}: {text!r} is not a size (bytes, or a number with K, M, G or T: 8G)")
+    return value
+
+
+def parse_mask(text: str) -> int:
+    """A gfp_mask as the kernel prints it: hex, ``0x`` optional, at most 64 bits; exit 2 else."""
+    m = _HEX_MASK.fullmatch(text.strip())
+    if m is None:
+        fail(
+            f"{text!r} is not a gfp mask: give the hex the kernel prints, "
+            "0x24280ca or 24280ca (at most 16 hex digits, 64 bits)"
+        )
+    return int(m.group(1), 16)
+
+
 def _write(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
@@ -151,16 +208,28 @@ def analyze(
         str | None,
         typer.Option("--chart", metavar="DIR", help="Write one PNG per report into DIR."),
     ] = None,
+    max_expanded: Annotated[
+        str | None,
+        typer.Option(
+            "--max-expanded",
+            metavar="SIZE",
+            help="Stop reading a compressed input past this many bytes expanded (default 4G).",
+        ),
+    ] = None,
 ) -> None:
     """Analyse kernel logs: one verdict per OOM or allocation-failure report."""
     if fmt not in FORMATS:
         fail(f"--format: unknown format {fmt!r} (choose {', '.join(FORMATS)})")
     codes = parse_fail_on(fail_on)
+    check_kernel(kernel)
+    if page_size is not None and (page_size & (page_size - 1) or not 4 <= page_size <= 1024):
+        fail(f"--page-size: {page_size} is not a page size (a power of two from 4 to 1024 kB)")
     options = Options(
         kernel=kernel,
-        assume=tuple(assume or ()),
+        assume=check_assume(assume),
         page_kb=page_size,
         pageblock_order=pageblock_order,
+        max_expanded=parse_size(max_expanded),
     )
     inputs = expand(list(paths or ()))
     if inputs == [None] and sys.stdin.isatty():
@@ -205,7 +274,11 @@ def analyze(
 @app.command()
 def gfp(
     mask: Annotated[
-        str, typer.Argument(metavar="MASK", help="The gfp_mask, hex (0x24280ca) or decimal.")
+        str,
+        typer.Argument(
+            metavar="MASK",
+            help="The gfp_mask in hex as the kernel prints it: 0x24280ca or 24280ca.",
+        ),
     ],
     kernel: Annotated[
         str | None,
@@ -213,19 +286,17 @@ def gfp(
     ] = None,
 ) -> None:
     """Decode a gfp_mask into the kernel's flag names, zone and migratetype."""
-    try:
-        value = int(mask, 0)
-    except ValueError:
-        try:
-            value = int(mask, 16)
-        except ValueError:
-            fail(f"{mask!r} is not a gfp mask (use hex like 0xcc0)")
-    if value < 0:
-        fail(f"{mask!r} is not a gfp mask (negative)")
+    value = parse_mask(mask)
     from oomlens.kernel import gfp as gfp_mod
 
-    if kernel:
-        layout = gfp_mod.layout_for_release(kernel)
+    if kernel is not None:
+        known = len(kernel) <= 100 and kernel.isascii()
+        layout = gfp_mod.layout_for_release(kernel) if known else None
+        if layout is None:
+            fail(
+                f"--kernel: {kernel!r} is not a release with a known GFP layout "
+                f"(2.6 on, {RELEASE_FORMS}, or next-20250618)"
+            )
         how = f"chosen for release {kernel}"
     else:
         layout = gfp_mod.layout_from_mask(value, None)
@@ -266,11 +337,23 @@ def batch(
     assume: Annotated[
         list[str] | None, typer.Option(help="Backported feature; repeatable.")
     ] = None,
+    max_expanded: Annotated[
+        str | None,
+        typer.Option(
+            "--max-expanded",
+            metavar="SIZE",
+            help="Stop reading a compressed input past this many bytes expanded (default 4G).",
+        ),
+    ] = None,
 ) -> None:
     """Analyse a fleet of logs into tables (Parquet or CSV), on all cores or a Dask cluster."""
+    check_batch_args(paths, out, fmt, engine, scheduler)
+    check_kernel(kernel)
+    options = Options(
+        kernel=kernel, assume=check_assume(assume), max_expanded=parse_size(max_expanded)
+    )
     from oomlens.fleet import batch as batch_mod
 
-    options = Options(kernel=kernel, assume=tuple(assume or ()))
     try:
         result = batch_mod.run_batch(
             expand(paths),
@@ -291,6 +374,28 @@ def batch(
         f"{result.unreadable} unreadable), {result.reports} reports in {result.seconds:.1f}s "
         f"→ {result.out}\n"
     )
+
+
+def check_batch_args(
+    paths: list[str], out: str, fmt: str | None, engine: str, scheduler: str | None
+) -> None:
+    """Everything ``batch`` can check before it creates ``--out``; exit 2 with one line."""
+    if "-" in paths:
+        fail("batch reads files and directories, not stdin ('-'): give paths")
+    if fmt is not None and fmt not in BATCH_FORMATS:
+        fail(f"--format: unknown format {fmt!r} (choose {', '.join(BATCH_FORMATS)})")
+    if engine not in ENGINES:
+        fail(f"--engine: unknown engine {engine!r} (choose {', '.join(ENGINES)})")
+    if scheduler is not None and engine != "dask":
+        fail("--scheduler is for --engine dask")
+    if engine == "dask":
+        from importlib.util import find_spec
+
+        missing = [m for m in ("dask", "distributed") if find_spec(m) is None]
+        if missing:
+            fail(f"--engine dask needs {' and '.join(missing)}: pip install 'oomlens[dask]'")
+    if os.path.exists(out) and not os.path.isdir(out):
+        fail(f"--out {out}: exists and is not a directory")
 
 
 @app.command()

@@ -13,3 +13,4 @@ class Options:
     assume: tuple[str, ...] = ()  # --assume FEATURE / no-FEATURE: backport switches
     page_kb: int | None = None  # --page-size override, in kB
     pageblock_order: int | None = None  # --pageblock-order override
+    max_expanded: int | None = None  # --max-expanded: bytes a compressed input may expand to

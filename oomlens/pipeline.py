@@ -86,9 +86,10 @@ def iter_analyses(
     from oomlens.read.ingest import open_input
     from oomlens.read.segment import ScanStats
 
-    inp = open_input(path)
+    options = options or Options()
+    inp = open_input(path, options.max_expanded)
     try:
-        yield from _analyses(inp, options or Options(), ScanStats())
+        yield from _analyses(inp, options, ScanStats())
     finally:
         if diagnostics is not None:
             diagnostics.extend(inp.diagnostics)
@@ -101,14 +102,15 @@ def analyze_file(path: str | None, options: Options | None = None) -> FileResult
     from oomlens.read.segment import ScanStats
 
     display = "<stdin>" if path in (None, "-") else str(path)
+    options = options or Options()
     try:
-        inp = open_input(path)
+        inp = open_input(path, options.max_expanded)
     except InputError as err:
         return FileResult(display, None, 0, "unreadable", str(err))
     stats = ScanStats()
     analyses: list[Analysis] = []
     try:
-        analyses.extend(_analyses(inp, options or Options(), stats))
+        analyses.extend(_analyses(inp, options, stats))
     except OSError as err:  # a read error mid-file: keep what was read
         inp.diagnostics.append(Diagnostic(stats.lines, f"read error: {err}"))
     finally:
