@@ -7,12 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from oomlens.judge.verdict import Verdict
 from oomlens.kernel.request import Request
 from oomlens.options import Options
 from oomlens.parse.report import Report
 from oomlens.read.diagnostic import Diagnostic
+
+if TYPE_CHECKING:
+    from oomlens.read.ingest import Input
+    from oomlens.read.segment import ScanStats
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,7 @@ def analyze_report(report: Report, options: Options) -> Analysis:
     return Analysis(report=report, request=request, verdict=verdict)
 
 
-def _analyses(inp, options: Options, stats) -> Iterator[Analysis]:  # noqa: ANN001
+def _analyses(inp: Input, options: Options, stats: ScanStats) -> Iterator[Analysis]:
     """Segment, parse and judge an opened input, report by report."""
     from oomlens.parse.assemble import parse_raw
     from oomlens.read.segment import segment_stream

@@ -22,7 +22,7 @@ import pytest
 from oomlens.options import Options
 from oomlens.pipeline import analyze_file
 from oomlens.read.ingest import MAX_EXPANDED, MAX_LINE, _decompress, _LineCounter
-from oomlens.read.segment import MAX_JOINED
+from oomlens.read.rejoin import MAX_RECORD as MAX_JOINED
 from tests.corpus import ROOT, sample
 
 CAP = 1 << 30  # address space of the child running a memory finding
@@ -78,16 +78,16 @@ def test_mems_allowed_range_of_300_million_nodes_is_never_expanded(tmp_path):
     } in report["diagnostics"]
 
 
-def test_nodemask_ranges_decide_like_the_nodes_they_name():
-    from oomlens.parse.numbers import in_ranges, node_ranges, nodes_beyond
+def test_node_lists_stay_ranges_and_say_when_no_kernel_has_the_node():
+    from oomlens.judge.nodes import parse_nodes
+    from oomlens.parse.numbers import nodes_beyond
 
-    assert node_ranges("0-1,3") == ((0, 1), (3, 3))
-    assert node_ranges("(null)") is None and node_ranges("0-1[四") is None
-    assert node_ranges("0-" + "9" * 400) is None
-    wide = node_ranges("0-300000000")
-    assert wide is not None and in_ranges(wide, 299999999) and not in_ranges(wide, 300000001)
+    wide = parse_nodes("0-300000000")
+    assert wide is not None and 299999999 in wide and 300000001 not in wide
+    assert parse_nodes("(null)") is None and parse_nodes("0-1[四") is None
     assert nodes_beyond("0-300000000") == "names node 300000000"
     assert nodes_beyond("0-" + "9" * 400) == "names a node number of 400 digits"
+    assert nodes_beyond("0-" + "0" * 5000 + "1") is None
     assert nodes_beyond("0-1023") is None
 
 
@@ -363,7 +363,7 @@ def test_absurd_number_sets_its_line_aside(tmp_path, old, new, line, message):
     path = tmp_path / "n.log"
     path.write_text(text)
     (analysis,) = analyze_file(str(path)).analyses
-    assert (line, f"line set aside: {message}") in [
+    assert (line, f"line set aside: {message}; read as unknown") in [
         (d.line, d.message) for d in analysis.report.diagnostics
     ]
     assert analysis.verdict is not None

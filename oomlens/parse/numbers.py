@@ -1,10 +1,11 @@
-"""Bounds on the numbers a report prints: 64-bit integers and node lists kept as ranges.
+"""Bounds on the numbers a report prints: 64-bit integers, node ids below MAX_NUMNODES.
 
 The kernel prints its counters as ``unsigned long`` or ``long`` (at most 20 digits),
 its masks as at most 16 hex digits, and a node list (``nodemask=%*pbl``,
 ``mems_allowed=``) as ranges of node ids below ``MAX_NUMNODES``. A number beyond
 these came from somewhere else: the line holding it is set aside with a diagnostic
-(:class:`NumberOutOfRange` from the lexer), and a node list is never expanded.
+(:class:`NumberOutOfRange` from the lexer). A node list stays text here and ranges in
+the judge (oomlens.judge.nodes), never a set.
 """
 
 from __future__ import annotations
@@ -17,13 +18,11 @@ U64 = 1 << 64
 # include/linux/numa.h: MAX_NUMNODES = 1 << NODES_SHIFT, and NODES_SHIFT is at most 10.
 MAX_NUMNODES = 1 << 10
 
-NodeRanges = tuple[tuple[int, int], ...]  # closed ranges (first, last), as printed
 
 # A digit run or 0x-mask that may pass 64 bits, or a digit that is not ASCII.
 _SUSPECT = re.compile(r"\d{20}|0[xX][0-9a-fA-F]{17}|[^\x00-\x7f]")
 _DECIMAL = re.compile(r"\d+")
 _HEX = re.compile(r"0[xX]([0-9a-fA-F]+)")
-_NODES = re.compile(r"\s*(\d+)(?:\s*-\s*(\d+))?\s*")
 
 
 class NumberOutOfRange(ValueError):
@@ -37,18 +36,26 @@ def _too_big(digits: str, base: int) -> bool:
     return len(digits) > 20 or (len(digits) == 20 and int(digits) >= U64)
 
 
+def number_problem(text: str) -> str | None:
+    """What is wrong with the numbers in ``text`` (past 64 bits, not ASCII), else None."""
+    if _SUSPECT.search(text) is None:
+        return None
+    for run in _DECIMAL.findall(text):
+        if not run.isascii():
+            return f"{run[:24]!r} is not a number the kernel prints"
+        if _too_big(run, 10):
+            return f"a number of {len(run)} digits is beyond 64 bits"
+    for run in _HEX.findall(text):
+        if _too_big(run, 16):
+            return f"a mask of {len(run)} hex digits is beyond 64 bits"
+    return None
+
+
 def check_token(token: Token) -> Token:
     """Lexer callback: pass a token whose numbers fit 64 bits; raise NumberOutOfRange else."""
-    if _SUSPECT.search(token) is None:
-        return token
-    for run in _DECIMAL.findall(token):
-        if not run.isascii():
-            raise NumberOutOfRange(f"{run[:24]!r} is not a number the kernel prints")
-        if _too_big(run, 10):
-            raise NumberOutOfRange(f"a number of {len(run)} digits is beyond 64 bits")
-    for run in _HEX.findall(token):
-        if _too_big(run, 16):
-            raise NumberOutOfRange(f"a mask of {len(run)} hex digits is beyond 64 bits")
+    problem = number_problem(token)
+    if problem is not None:
+        raise NumberOutOfRange(problem)
     return token
 
 
@@ -60,37 +67,11 @@ def bounded_int(text: str) -> int | None:
     return int(text)
 
 
-def node_ranges(text: str | None) -> NodeRanges | None:
-    """``0-1,3`` as ``((0, 1), (3, 3))``, never expanded; None for "(null)", "" or junk.
-
-    Node ids past 64 bits are junk; ids past MAX_NUMNODES are kept (the caller tests
-    nodes against the ranges), and :func:`nodes_beyond` says what is wrong with them.
-    """
-    if not text:
-        return None
-    out: list[tuple[int, int]] = []
-    for part in text.split(","):
-        m = _NODES.fullmatch(part)
-        if m is None or not part.isascii():
-            return None
-        first = bounded_int(m.group(1))
-        last = bounded_int(m.group(2)) if m.group(2) else first
-        if first is None or last is None or last < first:
-            return None
-        out.append((first, last))
-    return tuple(out)
-
-
-def in_ranges(ranges: NodeRanges, node: int) -> bool:
-    """Whether ``node`` lies in one of ``ranges``."""
-    return any(first <= node <= last for first, last in ranges)
-
-
 def nodes_beyond(text: str | None) -> str | None:
     """What is wrong with a node list that names nodes no kernel has, else None."""
     top = 0
     for run in _DECIMAL.findall(text or ""):
         if len(run.lstrip("0")) > 20:
             return f"names a node number of {len(run)} digits"
-        top = max(top, int(run))
+        top = max(top, int(run.lstrip("0") or "0"))
     return f"names node {top}" if top >= MAX_NUMNODES else None

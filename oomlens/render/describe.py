@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from oomlens.judge.verdict import Evidence, Factor, Fix, Verdict
 from oomlens.parse.report import Report, ZoneLine
 
-# What each code says happened (DESIGN.md vocabulary), as a clause.
+# What each code says happened (docs/verdicts.md §1), as a clause.
 CODE_CLAUSES = {
     "highatomic-stranded": "free pages sat in the highatomic reserve, where this request could not "
     "take them",
@@ -216,8 +216,8 @@ RESULT_MARKS = {"pass": "✓", "fail": "✗", "depends": "?"}
 def check_mark(item: Evidence) -> str:
     """``low✓``, ``full?``, ``freelist✗``: a check and its result in a few characters."""
     name = SHORT_CHECKS.get(item.check, item.check)
-    flags = dict(item.numbers).get("alloc_flags") or ()
-    if item.check == "zone_watermark_fast":
+    flags = dict(item.numbers).get("alloc_flags")
+    if item.check == "zone_watermark_fast" and isinstance(flags, tuple):
         for mark in ("LOW", "MIN", "HIGH"):
             if f"ALLOC_WMARK_{mark}" in flags:
                 name = mark.lower()
@@ -256,7 +256,7 @@ def page_kb(report: Report) -> int:
 
 
 def highatomic_pages(zone: ZoneLine) -> tuple[int, int] | None:
-    """Bounds on free pages in H lists from the buddy letters (kernel-model.md §8)."""
+    """Bounds on free pages in H lists from the buddy letters (docs/kernel-rules.md §8.3)."""
     if zone.buddy is None or not zone.buddy.entries:
         return None
     lo = hi = 0

@@ -1,4 +1,4 @@
-"""The ``oomlens/1`` JSON contract of DESIGN.md: one document, or one report a line."""
+"""The ``oomlens/1`` JSON contract (docs/architecture.md §4): one document, or one report a line."""
 
 from __future__ import annotations
 
@@ -125,7 +125,7 @@ def task_of(report: Report) -> tuple[str | None, int | None]:
 
 
 def report_dict(analysis: Analysis) -> dict[str, Any]:
-    """One report as the ``oomlens/1`` object, exactly the DESIGN.md keys (plus a few)."""
+    """One report as the ``oomlens/1`` object, the contract keys of docs/architecture.md §4 and its additions."""
     report = analysis.report
     comm, pid = task_of(report)
     return {
