@@ -20,13 +20,12 @@ from oomlens.judge.verdict import CODES
 from oomlens.options import Options
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_FAIL_ON = 0, 1, 2, 3
-FORMATS = ("text", "json", "jsonl", "markdown", "csv")
+FORMATS = ("text", "json", "jsonl", "markdown", "csv", "html")
+SUBCOMMANDS = ("analyze", "gfp", "batch", "summary", "explain")
 ENGINES = ("local", "dask")
 BATCH_FORMATS = ("parquet", "csv")
 RELEASE_FORMS = "as uname -r prints it: 6.1, 5.15.0-105-generic, 4.19.0-91.el7"
 _SIZE = re.compile(r"(\d{1,15})\s*(?:([KMGT])(?:i?B)?|B)?", re.IGNORECASE)
-_HEX_MASK = re.compile(r"(?:0[xX])?([0-9a-fA-F]{1,16})")
-SUBCOMMANDS = ("analyze", "gfp", "batch", "summary")
 ROOT_OPTIONS = ("--help", "-h", "--version", "--install-completion", "--show-completion")
 
 app = typer.Typer(
@@ -71,6 +70,13 @@ def root(
     ] = False,
 ) -> None:
     """oomlens: OOM and allocation-failure reports, replayed and explained."""
+
+
+def err_text(text: str) -> str:
+    """Log text (a path, a report id) made safe for stderr."""
+    from oomlens.render.escape import term
+
+    return term(text)
 
 
 def err(message: str) -> None:
@@ -147,17 +153,6 @@ def parse_size(text: str | None, option: str = "--max-expanded") -> int | None:
     return value
 
 
-def parse_mask(text: str) -> int:
-    """A gfp_mask as the kernel prints it: hex, ``0x`` optional, at most 64 bits; exit 2 else."""
-    m = _HEX_MASK.fullmatch(text.strip())
-    if m is None:
-        fail(
-            f"{text!r} is not a gfp mask: give the hex the kernel prints, "
-            "0x24280ca or 24280ca (at most 16 hex digits, 64 bits)"
-        )
-    return int(m.group(1), 16)
-
-
 def _write(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
@@ -176,7 +171,7 @@ def analyze(
     fmt: Annotated[
         str,
         typer.Option(
-            "--format", "-f", metavar="FORMAT", help="text, json, jsonl, markdown or csv."
+            "--format", "-f", metavar="FORMAT", help="text, json, jsonl, markdown, csv or html."
         ),
     ] = "text",
     kernel: Annotated[
@@ -258,17 +253,35 @@ def analyze(
         from oomlens.render.chart import ChartUnavailable, write_charts
 
         try:
-            written = write_charts(analyses, chart)
+            written, skipped = write_charts(analyses, chart)
         except ChartUnavailable as exc:
             fail(str(exc))
         except OSError as exc:
             fail(f"--chart {chart}: {exc.strerror or exc}")
         for path in written:
-            sys.stderr.write(f"chart: {path}\n")
+            sys.stderr.write(f"chart: {err_text(path)}\n")
+        for note in skipped:
+            sys.stderr.write(f"chart: {err_text(note)}\n")
     if len(readable) < len(results):
         raise typer.Exit(EXIT_USAGE)
     if codes and any(a.verdict is not None and a.verdict.code in codes for a in analyses):
         raise typer.Exit(EXIT_FAIL_ON)
+
+
+HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def parse_mask(text: str) -> int:
+    """A gfp_mask as the kernel prints it: hex, with or without ``0x``, at most 64 bits."""
+    digits = text.strip()
+    if digits[:2].lower() == "0x":
+        digits = digits[2:]
+    if not digits or not set(digits) <= HEX:
+        fail(f"{text!r} is not a gfp mask: give it in hex as the kernel prints it (0x24280ca)")
+    value = int(digits, 16)
+    if value >> 64:
+        fail(f"{text!r} is not a gfp mask: more than 64 bits")
+    return value
 
 
 @app.command()
@@ -417,6 +430,32 @@ def summary(
         fail(f"{out_dir}: {exc}")
 
 
+@app.command()
+def explain(
+    word: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[CODE|TERM]",
+            help="A verdict code, a migratetype letter or a word from the output; "
+            "none lists them all.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Explain a verdict code (with its kernel functions and commits) or a term of the output."""
+    from oomlens.render import glossary
+
+    if word is None:
+        _write(glossary.everything())
+        return
+    entry = glossary.lookup(word)
+    if entry is None:
+        near = glossary.suggestions(word)
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+        fail(f"{word!r} is not a term oomlens uses{hint} ('oomlens explain' lists them all)")
+    _write(glossary.describe_entry(entry) + "\n")
+
+
 def _argv_with_default(argv: list[str]) -> list[str]:
     """Insert ``analyze`` unless the first word is a subcommand or a root option."""
     if argv and (argv[0] in SUBCOMMANDS or argv[0] in ROOT_OPTIONS):
@@ -439,12 +478,13 @@ def main(argv: list[str] | None = None) -> int:
         _quiet_broken_pipe()
         return EXIT_OK
     except Exception as exc:  # the CLI boundary: one line, never a traceback
-        if hasattr(exc, "format_message") and isinstance(getattr(exc, "exit_code", None), int):
+        code = getattr(exc, "exit_code", None)
+        if hasattr(exc, "format_message") and isinstance(code, int):
             # typer's (vendored click) usage and parameter errors
             lines = str(exc.format_message()).splitlines() or [type(exc).__name__]
-            hint = " (see --help)" if exc.exit_code == EXIT_USAGE else ""
+            hint = " (see --help)" if code == EXIT_USAGE else ""
             err(lines[0] + hint)
-            return exc.exit_code
+            return code
         if os.environ.get("OOMLENS_DEBUG") == "1":
             raise
         err(f"internal error: {type(exc).__name__}: {exc} (OOMLENS_DEBUG=1 shows the traceback)")

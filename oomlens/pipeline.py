@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from oomlens.facts import Facts
 from oomlens.judge.verdict import Verdict
 from oomlens.kernel.request import Request
 from oomlens.options import Options
@@ -30,6 +31,7 @@ class Analysis:
     incident: str | None = (
         None  # id shared by reports of one incident (same host, boot, request, verdict)
     )
+    facts: Facts | None = None  # page size, request text, task, zone figures: worked out once
 
     @property
     def gfp_mask(self) -> int | None:
@@ -71,8 +73,27 @@ def analyze_report(report: Report, options: Options) -> Analysis:
         note = Diagnostic(
             report.first_line, f"model could not judge this report: {type(err).__name__}: {err}"
         )
-        return Analysis(report=replace(report, diagnostics=report.diagnostics + (note,)))
-    return Analysis(report=report, request=request, verdict=verdict)
+        report = replace(report, diagnostics=report.diagnostics + (note,))
+        return Analysis(report=report, facts=report_facts(report, None, None, options))
+    facts = report_facts(report, request, verdict, options)
+    return Analysis(report=report, request=request, verdict=verdict, facts=facts)
+
+
+def report_facts(
+    report: Report, request: Request | None, verdict: Verdict | None, options: Options
+) -> Facts | None:
+    """The report's Facts from the same state and profile the judge builds; None if they fail."""
+    from oomlens.facts import build_facts
+    from oomlens.kernel.profile import resolve_profile
+    from oomlens.model.state import build_state
+
+    try:
+        state = build_state(report, options.page_kb, options.pageblock_order)
+        layout = request.layout if request is not None else None
+        profile, _ = resolve_profile(report, options.kernel, options.assume, layout)
+        return build_facts(report, request, state, profile, verdict, options.page_kb)
+    except Exception:  # noqa: BLE001 - facts are for display; the judge already reported
+        return None
 
 
 def _analyses(inp: Input, options: Options, stats: ScanStats) -> Iterator[Analysis]:

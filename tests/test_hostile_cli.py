@@ -96,7 +96,7 @@ def test_batch_out_that_is_a_file(capsys, tmp_path):
 )
 def test_gfp_refuses_what_no_kernel_prints(capsys, mask):
     err = one_line_exit_2(capsys, ["gfp", "--", mask])
-    assert "is not a gfp mask" in err and "at most 16 hex digits" in err
+    assert f"{mask!r} is not a gfp mask" in err
 
 
 def test_gfp_mask_without_0x_is_hex_as_the_kernel_prints_it(capsys):

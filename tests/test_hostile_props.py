@@ -140,4 +140,4 @@ def test_mutated_real_reports(tmp_path_factory, data):
 def test_check_finds_every_sample_report(tmp_path):
     # the fuzz target's property holds on every real sample, and it counts their reports
     found = sum(fuzz_analyze.check(data, tmp_path / "input") for data in SAMPLES)
-    assert found == 90
+    assert found == 117

@@ -38,15 +38,15 @@ def _kept(extents: dict[int, int], line: int, cut: int) -> bool:
 def _check(full: list[tuple[RawReport, Report]], got: list[Report], cut: int, why: str) -> None:
     by_first = {r.first_line: r for r in got}
     for raw, rep in full:
-        if rep.header is None or not raw.trigger or rep.header.line > cut:
+        ext = _extents(raw)
+        # a report whose whole trigger line (all its wrapped pieces) lies before the cut
+        if rep.header is None or not raw.trigger or not _kept(ext, rep.header.line, cut):
             continue
         assert rep.first_line in by_first, f"{why}: report at line {rep.first_line} lost"
         now = by_first[rep.first_line]
-        ext = _extents(raw)
-        if _kept(ext, rep.header.line, cut):
-            h, g = rep.header, now.header
-            assert g is not None, f"{why}: header of {rep.first_line} lost"
-            assert (g.comm, g.gfp_mask, g.order) == (h.comm, h.gfp_mask, h.order), why
+        h, g = rep.header, now.header
+        assert g is not None, f"{why}: header of {rep.first_line} lost"
+        assert (g.comm, g.gfp_mask, g.order) == (h.comm, h.gfp_mask, h.order), why
         zones = {(z.node, z.name, z.line): z for z in now.zones}
         texts = {x.lineno: x.text for x in raw.lines}
         for z in rep.zones:

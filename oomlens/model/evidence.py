@@ -10,13 +10,22 @@ values by name for machine readers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from oomlens.kernel.profile import Feature, KernelProfile
 from oomlens.model.freelist import type_pages
 from oomlens.model.replay import Replay, ZoneCheck
 from oomlens.model.state import Interval
-from oomlens.model.watermark import Point, reserves_privileged, unusable_free, watermark_letters
+from oomlens.model.tri import Tri
+from oomlens.model.watermark import (
+    Point,
+    _shortcut_margin,
+    count_margin,
+    reserves_privileged,
+    unusable_free,
+    watermark_letters,
+)
 
 Number = tuple[str, object]
 
@@ -40,6 +49,8 @@ class Step:
     lists: str = ""  # migratetype letters the scan may use
     order: int | None = None  # the smallest order the scan accepts
     found: tuple[int, ...] = ()  # orders >= ``order`` with a chunk on ``lists``
+    # "negative-passes": v5.9-5.18 compare a negative usable count as unsigned and pass it
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,8 @@ class Evidence:
     result: str  # "pass" | "fail" | "depends"
     numbers: tuple[Number, ...] = ()
     steps: tuple[Step, ...] = ()
+    # With steps: whether the zone serves the request (watermark, free area and rmqueue).
+    outcome: str = ""
 
 
 def _span(lo: int, hi: int) -> Interval:
@@ -83,23 +96,65 @@ def _found(c: ZoneCheck, order: int, letters: str) -> tuple[int, ...]:
     )
 
 
+def _at_points(c: ZoneCheck, margin: Callable[[Point, int], int]) -> Tri:
+    """A page-count test (passes when ``margin`` > 0) at the worst, best and nominal points."""
+    pts = c.points
+    w, b, n = (
+        margin(pt, r) > 0
+        for pt, r in zip((pts.worst, pts.best, pts.nominal), pts.reserve, strict=True)
+    )
+    return Tri.of(w, b, n)
+
+
+def _negative(rp: Replay, c: ZoneCheck, profile: KernelProfile) -> bool:
+    """v5.9-5.18 only: the shortcut's usable count is negative at some point of the bounds."""
+    if not profile.has(Feature.FAST_HIGHATOMIC) or profile.has(Feature.FAST_NEGATIVE_FIX):
+        return False
+    cma = c.zone.cma or 0
+    return any(
+        pt.free - unusable_free(0, rp.slow_flags, profile, pt, cma) < 0
+        for pt in (c.points.worst, c.points.best, c.points.nominal)
+    )
+
+
 def decision_steps(rp: Replay, c: ZoneCheck, profile: KernelProfile) -> tuple[Step, ...]:
-    """The slow path's zone_watermark_fast for this zone, half by half, then rmqueue's scan."""
+    """The slow path's zone_watermark_fast for this zone, half by half, then rmqueue's scan.
+
+    Each step carries its own result: the order-0 shortcut (48ee5f3696f6, v4.7) returns
+    true on its own, and only when it does not does __zone_watermark_ok count pages.
+    """
+    z, flags = c.zone, rp.slow_flags
     out: list[Step] = []
     left, right = _terms(rp, c, profile, c.min_effective)
     if rp.order == 0 and profile.has(Feature.WATERMARK_FAST):
         short_left = [t for t in left if t.name in ("free", "cma")]
         if profile.has(Feature.FAST_HIGHATOMIC):
             short_left = list(left)
+        short = _at_points(c, lambda pt, r: _shortcut_margin(z, z.min, r, flags, profile, pt) or 0)
         out.append(
             Step(
                 "order-0 shortcut",
-                c.count.result,
+                short.result,
                 tuple(short_left),
-                (Term("mark", (c.zone.min, c.zone.min)), right[1]),
+                (Term("mark", (z.min, z.min)), right[1]),
+                note="negative-passes" if _negative(rp, c, profile) else "",
             )
         )
-    out.append(Step("page count", c.count.result, left, right))
+    count = _at_points(c, lambda pt, r: count_margin(z, rp.order, z.min, r, flags, profile, pt))
+    out.append(Step("page count", count.result, left, right))
+    atomic = flags.high if profile.has(Feature.ALLOC_RESERVES) else flags.harder
+    if (
+        rp.order == 0
+        and atomic
+        and flags.wmark == "min"
+        and z.boost
+        and profile.has(Feature.UNBOOSTED_ATOMIC)
+    ):
+        # f80b08fc4453 (v5.9): an atomic order-0 request that fails retries at min - boost
+        unboosted = z.min - z.boost
+        retry = _at_points(c, lambda pt, r: count_margin(z, 0, unboosted, r, flags, profile, pt))
+        mark = c.min_effective - (z.min - unboosted)
+        out.append(Step("unboosted min", retry.result, left, (Term("min", (mark, mark)), right[1])))
     if rp.order > 0 and c.count.value:
         if profile.has(Feature.ORDER0_WATERMARK):
             lists = watermark_letters(rp.slow_flags, profile)
@@ -183,6 +238,7 @@ def zone_evidence(rp: Replay, c: ZoneCheck, profile: KernelProfile) -> tuple[Evi
                 ("margin", c.margin),
             ),
             decision_steps(rp, c, profile),
+            c.success.result,
         ),
         Evidence(
             name,

@@ -243,6 +243,7 @@ def assemble(raw: RawReport, records: list[Record], broken: list[int]) -> Report
         arch=infer_arch(a.context, a.trace, [ln.text for ln in raw.lines[:120]]),
         diagnostics=diagnostics,
         lines=tuple(ln.text for ln in raw.lines),
+        prefixes=tuple(ln.prefix for ln in raw.lines),
     )
 
 

@@ -277,6 +277,7 @@ class Report:
     arch: str | None
     diagnostics: tuple[Diagnostic, ...] = field(default=())
     lines: tuple[str, ...] = field(default=(), repr=False)  # the report's own text
+    prefixes: tuple[str, ...] = field(default=(), repr=False)  # what was stripped, per line
     # When and where: from the log's prefixes (read stage), None when the log does not say.
     time: datetime | None = None  # wall clock of the trigger line, timezone-aware
     uptime_s: float | None = None  # seconds since boot of the trigger line (dmesg/kmsg stamp)

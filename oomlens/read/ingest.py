@@ -397,7 +397,7 @@ class _Unzstd:
 
     ``zstandard`` cannot bound one call's output, and 4 KiB of a zstd bomb holds
     ~1,000 RLE blocks of 128 KiB each; so the frame header and each block header
-    (RFC 8878 §3.1.1) are read here and the decoder gets at most one block per call.
+    (RFC 8878, section 3.1.1) are read here and the decoder gets at most one block per call.
     ``zstandard`` is imported only when a zstd input is seen.
     """
 

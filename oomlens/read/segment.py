@@ -61,7 +61,7 @@ _LINE_START = re.compile(
     r"(?:Mem-[Ii]nfo:|(?:Node \d+ )?(?:DMA32|DMA|Normal|HighMem|Movable|Device)(?: free:|: \d)"
     r"|lowmem_reserve\[\]:|protections\[\]:|Node \d+ active_anon:|Tasks state \(memory"
     r"|\[\s*pid\s*\]|oom-kill:constraint=|Memory cgroup stats for|Hardware name:|Call [Tt]race:"
-    r"|CPU: ?\d+ (?:UID: \d+ )?PID: \d+ Comm: |\[<[0-9a-f]{8,16}>\] )"
+    r"|CPU: ?\d+ (?:UID: \d+ )?PID: \d+ Comm: )"
 )
 # Lines that belong inside a report (any section); everything else is a gap.
 _CONTENT = re.compile(
@@ -249,7 +249,7 @@ class Segmenter:
             if where != "none" and not _TRIGGER.search(line.text):
                 # the head of a kernel line is no piece: after a line cut mid-way, the
                 # next log's bare lines are not glued onto it
-                return not _LINE_START.match(line.text)
+                return not (prev.text and _LINE_START.match(line.text))
             m = _TRIGGER.search(
                 rejoin.join(prev, line, self._soft, self._width >= rejoin.WIDE).text
             )
