@@ -65,35 +65,21 @@ def analyze_report(report: Report, options: Options) -> Analysis:
     """Model, replay and judge one parsed report; a model failure leaves verdict None."""
     from dataclasses import replace
 
-    from oomlens.judge.judge import analyze
+    from oomlens.facts import build_facts
+    from oomlens.judge.judge import judge_report
 
     try:
-        request, verdict = analyze(report, options)
+        j = judge_report(report, options)
     except Exception as err:  # noqa: BLE001 - one report's model failure must not lose the file
         note = Diagnostic(
             report.first_line, f"model could not judge this report: {type(err).__name__}: {err}"
         )
-        report = replace(report, diagnostics=report.diagnostics + (note,))
-        return Analysis(report=report, facts=report_facts(report, None, None, options))
-    facts = report_facts(report, request, verdict, options)
-    return Analysis(report=report, request=request, verdict=verdict, facts=facts)
-
-
-def report_facts(
-    report: Report, request: Request | None, verdict: Verdict | None, options: Options
-) -> Facts | None:
-    """The report's Facts from the same state and profile the judge builds; None if they fail."""
-    from oomlens.facts import build_facts
-    from oomlens.kernel.profile import resolve_profile
-    from oomlens.model.state import build_state
-
+        return Analysis(report=replace(report, diagnostics=report.diagnostics + (note,)))
     try:
-        state = build_state(report, options.page_kb, options.pageblock_order)
-        layout = request.layout if request is not None else None
-        profile, _ = resolve_profile(report, options.kernel, options.assume, layout)
-        return build_facts(report, request, state, profile, verdict, options.page_kb)
-    except Exception:  # noqa: BLE001 - facts are for display; the judge already reported
-        return None
+        facts = build_facts(report, j.request, j.state, j.profile, j.verdict, options.page_kb)
+    except Exception:  # noqa: BLE001 - facts are for display; the verdict stands without them
+        facts = None
+    return Analysis(report=report, request=j.request, verdict=j.verdict, facts=facts)
 
 
 def _analyses(inp: Input, options: Options, stats: ScanStats) -> Iterator[Analysis]:

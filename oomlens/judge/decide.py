@@ -184,20 +184,19 @@ def _lowmem_cause(
     material = NO
     lo = hi = 0
     for c in protected:
-        if is_isa_dma(c.zone, state.page_kb, arch):
-            continue  # the ISA DMA zone is kept back by design: never material
         a = opened.get((c.zone.node, c.zone.name))
         if a is None:
             continue
         f_lo, f_hi = c.zone.free_bounds
         m = c.min_effective
         above = (f_lo - m, c.zone.free - m, f_hi - m)
-        # fails solely on lowmem_reserve, holds the top zone's min above its own, and
-        # (order > 0) a free block of the order: that is ``success`` with no reserve
-        counts = ~c.success & a.success & _at_least(*above, threshold)
-        material = material | counts
         lo += max(0, above[0])
         hi += max(0, above[2])
+        if is_isa_dma(c.zone, state.page_kb, arch):
+            continue  # the ISA DMA zone is kept back by design: never material
+        # fails solely on lowmem_reserve, holds the top zone's min above its own, and
+        # (order > 0) a free block of the order: that is ``success`` with no reserve
+        material = material | (~c.success & a.success & _at_least(*above, threshold))
     return Cause(V.LOWMEM_PROTECTED, ~rp.outcome & alt.outcome, material, (lo, hi))
 
 

@@ -434,8 +434,24 @@ def _judge_candidates(
     return _undetermined(profile, need + state.missing)
 
 
+@dataclass(frozen=True)
+class Judgement:
+    """One report judged, with the state and profile the verdict was worked out from."""
+
+    request: Request | None
+    verdict: V.Verdict
+    state: AllocatorState
+    profile: KernelProfile
+
+
 def analyze(report: Report, options: Options) -> tuple[Request | None, V.Verdict]:
     """Decode, replay and judge one report: always a verdict, `undetermined` naming what is missing."""
+    j = judge_report(report, options)
+    return j.request, j.verdict
+
+
+def judge_report(report: Report, options: Options) -> Judgement:
+    """The verdict of one report, with the allocator state and kernel profile behind it."""
     dec = decode_request(report)
     profile, unknown = resolve_profile(report, options.kernel, options.assume, dec.layout)
     notes = dec.notes + tuple(f"unknown-feature-{u}" for u in unknown)
@@ -467,4 +483,5 @@ def analyze(report: Report, options: Options) -> tuple[Request | None, V.Verdict
             if verdict.confidence == "certain":
                 verdict = replace(verdict, confidence="likely")
     assumptions = verdict.assumptions + notes + state.assumptions + ("ordinary-task",)
-    return req, replace(verdict, assumptions=tuple(dict.fromkeys(assumptions)))
+    verdict = replace(verdict, assumptions=tuple(dict.fromkeys(assumptions)))
+    return Judgement(req, verdict, state, profile)
