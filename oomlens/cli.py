@@ -151,6 +151,19 @@ def analyze(
         str | None,
         typer.Option("--chart", metavar="DIR", help="Write one PNG per report into DIR."),
     ] = None,
+    incident_window: Annotated[
+        float,
+        typer.Option(
+            "--incident-window",
+            metavar="SECONDS",
+            min=0,
+            help="Reports of one host and boot this close, same request and verdict, are one "
+            "incident.",
+        ),
+    ] = 60.0,
+    each: Annotated[
+        bool, typer.Option("--each", help="Text and Markdown: every report, not one per incident.")
+    ] = False,
 ) -> None:
     """Analyse kernel logs: one verdict per OOM or allocation-failure report."""
     if fmt not in FORMATS:
@@ -165,9 +178,10 @@ def analyze(
     inputs = expand(list(paths or ()))
     if inputs == [None] and sys.stdin.isatty():
         err("reading a kernel log from stdin (end with Ctrl-D; see --help)")
+    from oomlens.incidents import assign
     from oomlens.pipeline import analyze_file
 
-    results = [analyze_file(p, options) for p in inputs]
+    results = assign([analyze_file(p, options) for p in inputs], incident_window)
     readable = [r for r in results if r.status != "unreadable"]
     for r in results:
         if r.status != "ok" and r.reason:
@@ -177,11 +191,11 @@ def analyze(
         if fmt == "text" and sys.stdout.isatty():
             from oomlens.render.text import print_rich
 
-            print_rich(readable)
+            print_rich(readable, each=each)
         else:
             from oomlens.render import render
 
-            _write(render(readable, fmt))
+            _write(render(readable, fmt, each=each))
     if readable and not analyses:
         names = ", ".join(r.path or "stdin" for r in readable)
         err(f"no OOM or page-allocation-failure report found in {names}")

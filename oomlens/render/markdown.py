@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from oomlens.incidents import groups
 from oomlens.pipeline import Analysis, FileResult
 from oomlens.render import describe, escape
 from oomlens.render.json import summary_of, task_of
-from oomlens.render.text import ZONE_HEADERS, zone_row
+from oomlens.render.text import ZONE_HEADERS, incident_span, zone_row
 
 
 def _row(cells: Sequence[str]) -> str:
@@ -141,15 +142,28 @@ def _excerpt(analysis: Analysis) -> list[str]:
     ]
 
 
-def render_markdown(results: Sequence[FileResult]) -> str:
-    """All reports as one Markdown document, a count-by-code line first when several."""
+def render_markdown(results: Sequence[FileResult], each: bool = False) -> str:
+    """All incidents (every report with ``each``) as one Markdown document, a count-by-code
+    line first when several."""
     analyses = [a for r in results for a in r.analyses]
+    shown = list(groups(analyses, each))
     out: list[str] = []
     if len(analyses) > 1:
         counts = describe.count_by_code([a.verdict for a in analyses])
+        many = (
+            f" in {len(shown)} incident{'s' * (len(shown) != 1)}"
+            if len(shown) < len(analyses)
+            else ""
+        )
         out += [
-            f"**{len(analyses)} reports:** " + ", ".join(f"{n} `{code}`" for code, n in counts),
+            f"**{len(analyses)} reports{many}:** "
+            + ", ".join(f"{n} `{code}`" for code, n in counts),
             "",
         ]
-    out += [report_markdown(a) for a in analyses]
+    for group in shown:
+        section = report_markdown(group.first)
+        if len(group.analyses) > 1:
+            head, _, rest = section.partition("\n\n")
+            section = f"{head}\n\n**Incident:** {incident_span(group, escape.md)}\n\n{rest}"
+        out.append(section)
     return "\n".join(out).rstrip("\n") + "\n"

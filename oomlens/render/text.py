@@ -7,9 +7,10 @@ came from the log goes through ``escape.term`` here, once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from oomlens.incidents import Group, groups
 from oomlens.parse.report import Report, ZoneLine
 from oomlens.pipeline import Analysis, FileResult
 from oomlens.render import describe, escape
@@ -231,20 +232,41 @@ def verdict_blocks(analysis: Analysis) -> list[Block]:
     return blocks
 
 
-def overview(analyses: Sequence[Analysis]) -> list[Block]:
+def overview(analyses: Sequence[Analysis], incidents: int | None = None) -> list[Block]:
     """``3 reports: 2 highatomic-stranded, 1 exhausted`` before several reports."""
     counts = describe.count_by_code([a.verdict for a in analyses])
     text = ", ".join(f"{n} {code}" for code, n in counts)
-    return [Line(f"{len(analyses)} reports: {text}", "head")]
+    many = f" in {incidents} incident{'s' * (incidents != 1)}" if incidents else ""
+    return [Line(f"{len(analyses)} reports{many}: {text}", "head")]
 
 
-def all_blocks(results: Sequence[FileResult]) -> list[list[Block]]:
-    """Blocks per report, with the overview first when there are several."""
+def incident_span(group: Group, esc: Callable[[object], str] = escape.term) -> str:
+    """``×24, 020.log:2..020.log:88`` with the wall-clock or uptime span when known."""
+    first, last = group.first.report, group.last.report
+    ids = f"{esc(first.id)}..{esc(last.id)}"
+    span = group.span_s
+    if first.time is not None and last.time is not None:
+        when = f"{first.time.isoformat()}..{last.time.isoformat()}"
+    elif first.uptime_s is not None and last.uptime_s is not None:
+        when = f"uptime {first.uptime_s:.3f}..{last.uptime_s:.3f} s"
+    else:
+        return f"×{len(group.analyses)}, {ids}"
+    return f"×{len(group.analyses)}, {when} ({span:g} s; {ids})"
+
+
+def all_blocks(results: Sequence[FileResult], each: bool = False) -> list[list[Block]]:
+    """Blocks per incident (per report with ``each``), the overview first when several."""
     analyses = [a for r in results for a in r.analyses]
-    groups = [report_blocks(a) for a in analyses]
+    shown = list(groups(analyses, each))
+    blocks = []
+    for group in shown:
+        lines = report_blocks(group.first)
+        if len(group.analyses) > 1:
+            lines.insert(1, Line("incident " + incident_span(group), "head"))
+        blocks.append(lines)
     if len(analyses) > 1:
-        groups.insert(0, overview(analyses))
-    return groups
+        blocks.insert(0, overview(analyses, len(shown) if len(shown) < len(analyses) else None))
+    return blocks
 
 
 def _table_text(table: Table) -> list[str]:
@@ -255,10 +277,10 @@ def _table_text(table: Table) -> list[str]:
     ]
 
 
-def render_text(results: Sequence[FileResult]) -> str:
-    """Plain text for every report read."""
+def render_text(results: Sequence[FileResult], each: bool = False) -> str:
+    """Plain text for every incident read (every report with ``each``)."""
     out: list[str] = []
-    for group in all_blocks(results):
+    for group in all_blocks(results, each):
         for block in group:
             out.extend(_table_text(block) if isinstance(block, Table) else [block.text])
         out.append("")
@@ -268,14 +290,14 @@ def render_text(results: Sequence[FileResult]) -> str:
 STYLES = {"head": "bold", "dim": "dim", "good": "green", "bad": "bold red", "": ""}
 
 
-def print_rich(results: Sequence[FileResult], file: object = None) -> None:
+def print_rich(results: Sequence[FileResult], file: object = None, each: bool = False) -> None:
     """The same blocks with rich styles, for a terminal. Imports rich only here."""
     from rich.console import Console
     from rich.table import Table as RichTable
     from rich.text import Text
 
     console = Console(file=file, highlight=False)
-    for group in all_blocks(results):
+    for group in all_blocks(results, each):
         for block in group:
             if isinstance(block, Table):
                 table = RichTable(box=None, padding=(0, 1), pad_edge=False)
