@@ -22,11 +22,11 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 
 from oomlens.fleet.engines import BatchError, Input, discover, plan, run_local
 from oomlens.fleet.tables import (
     FILE_TABLES,
+    PARTITION_NULL,
     SCHEMAS,
     TABLES,
     FileRows,
@@ -35,6 +35,8 @@ from oomlens.fleet.tables import (
     conform,
     frame,
     incident_row,
+    partition_place,
+    partition_places,
 )
 from oomlens.incidents import DEFAULT_WINDOW, Incident, Tracker
 from oomlens.options import Options
@@ -51,8 +53,6 @@ EXTENSIONS = {"parquet": ".parquet", "csv": ".csv"}
 ENGINES = ("local", "dask")
 PARTITION_COLUMNS = ("host", "date")
 PARTITIONED = ("reports", "zones", "free_area", "tasks", "diagnostics", "incidents")
-PARTITION_NULL = "unknown"  # pyarrow cannot read back null partition values into pandas
-_REPORT_COLUMNS = [c for c, _ in SCHEMAS["reports"]]
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def run_batch(
     jobs = _jobs(jobs)
     _check(engine, fmt, partition_by, incident_window)
     if engine == "dask":
-        from oomlens.fleet.dask import run_dask_batch
+        from oomlens.fleet.cluster import run_dask_batch
 
         return run_dask_batch(
             paths, out, jobs, scheduler, options, incident_window, partition_by, notices, start
@@ -152,7 +152,7 @@ def analyze_paths(
         raise BatchError(f"unknown frames {frames!r}: use 'pandas' or 'dask'")
     _check(engine, "parquet", (), incident_window)
     if engine == "dask":
-        from oomlens.fleet.dask import dask_frames
+        from oomlens.fleet.cluster import dask_frames
 
         tables = dask_frames(paths, _jobs(jobs), scheduler, options, incident_window)
         if frames == "dask":
@@ -400,7 +400,7 @@ class _Stage:
 
     def __init__(self, out: str, fmt: str, partition_by: tuple[str, ...]) -> None:
         self.out, self.fmt, self.partition_by = out, fmt, partition_by
-        self.dir = tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=out)
+        self.dir = new_stage_dir(out)
         self.committed = False
         self.names: dict[str, str] = {}
         self.sinks: dict[str, _Sink] = {}
@@ -411,7 +411,7 @@ class _Stage:
 
     def add(self, rows: FileRows) -> None:
         """One file's rows."""
-        where = _places(rows) if self.partition_by else {}
+        where = partition_places(rows) if self.partition_by else {}
         for name in FILE_TABLES:
             self.sinks[name].add(rows.table(name), where)
 
@@ -419,34 +419,83 @@ class _Stage:
         """Incidents that can grow no more."""
         if done:
             rows = tuple(incident_row(i) for i in done)
-            where = {r[0]: _place(r[1], r[10]) for r in rows} if self.partition_by else {}
+            where = {r[0]: partition_place(r[1], r[10]) for r in rows} if self.partition_by else {}
             self.sinks["incidents"].add(rows, where, key=0)
 
     def commit(self, files: int, reports: int, statuses: Counter) -> str:
         """Write the manifest beside the tables, then switch ``out/current`` to them."""
         entries = {name: sink.close() for name, sink in self.sinks.items()}
-        manifest = {
-            "schema": MANIFEST_SCHEMA,
-            "format": self.fmt,
-            "files": files,
-            "reports": reports,
-            "status": {s: statuses[s] for s in ("ok", "partial", "unreadable")},
-            "tables": entries,
-        }
-        with open(os.path.join(self.dir, MANIFEST), "w", encoding="utf-8") as fh:
-            json.dump(manifest, fh, indent=2, sort_keys=True)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        _fsync_dir(self.dir)
-        switch(self.out, os.path.basename(self.dir), [*self.names.values(), MANIFEST])
+        path = _commit(self.out, self.dir, self.fmt, entries, files, reports, statuses)
         self.committed = True
-        return os.path.join(self.out, MANIFEST)
+        return path
 
     def discard(self) -> None:
         """Remove the staged tables unless they were committed."""
         if not self.committed:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def new_stage_dir(out: str) -> str:
+    """A fresh staging directory inside ``out`` (hold the lock)."""
+    return tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=out)
+
+
+def commit_dirs(
+    out: str,
+    stage: str,
+    partition_by: tuple[str, ...],
+    files: int,
+    reports: int,
+    statuses: Counter,
+) -> str:
+    """Commit tables another writer (Dask) left as Parquet directories in ``stage``."""
+    entries = {}
+    for name in TABLES:
+        root = os.path.join(stage, name)
+        os.makedirs(root, exist_ok=True)
+        listed = _dir_files(root)
+        entries[name] = {"dir": name, "rows": None, "files": listed}
+        if partition_by and name in PARTITIONED:
+            entries[name]["partition_by"] = list(partition_by)
+    return _commit(out, stage, "parquet", entries, files, reports, statuses)
+
+
+def _dir_files(root: str) -> dict[str, str]:
+    files = {}
+    for here, _, names in os.walk(root):
+        for n in sorted(names):
+            full = os.path.join(here, n)
+            _fsync(full)
+            files[os.path.relpath(full, root)] = _sha256(full)
+    return dict(sorted(files.items()))
+
+
+def _commit(
+    out: str,
+    stage: str,
+    fmt: str,
+    entries: dict,
+    files: int,
+    reports: int,
+    statuses: Counter,
+) -> str:
+    manifest = {
+        "schema": MANIFEST_SCHEMA,
+        "format": fmt,
+        "files": files,
+        "reports": reports,
+        "status": {s: statuses[s] for s in ("ok", "partial", "unreadable")},
+        "tables": entries,
+    }
+    with open(os.path.join(stage, MANIFEST), "w", encoding="utf-8") as fh:
+        json.dump(manifest, fh, indent=2, sort_keys=True)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    _fsync_dir(stage)
+    names = [e.get("dir") or e["file"] for e in entries.values()]
+    switch(out, os.path.basename(stage), [*names, MANIFEST])
+    return os.path.join(out, MANIFEST)
 
 
 def switch(out: str, staged: str, names: list[str]) -> None:
@@ -485,20 +534,6 @@ def switch(out: str, staged: str, names: list[str]) -> None:
         previous
     ).startswith(TMP_PREFIX):
         shutil.rmtree(previous, ignore_errors=True)
-
-
-def _place(host: object, when: object) -> tuple[str, str]:
-    """The partition values of a row: host, and the UTC date of its time."""
-    day = when.date().isoformat() if isinstance(when, datetime) else None
-    return (host if isinstance(host, str) else PARTITION_NULL, day or PARTITION_NULL)
-
-
-def _places(rows: FileRows) -> dict[object, tuple[str, str]]:
-    """report_id → partition values, and None (file-level rows) → unknown."""
-    host, when = _REPORT_COLUMNS.index("host"), _REPORT_COLUMNS.index("time")
-    where: dict[object, tuple[str, str]] = {r[0]: _place(r[host], r[when]) for r in rows.reports}
-    where[None] = (PARTITION_NULL, PARTITION_NULL)
-    return where
 
 
 class _Sink:
@@ -583,17 +618,11 @@ class _Sink:
             self._writer.close()
         if self.partition_by:
             os.makedirs(self.path, exist_ok=True)
-            files = {}
-            for root, _, names in os.walk(self.path):
-                for n in sorted(names):
-                    full = os.path.join(root, n)
-                    _fsync(full)
-                    files[os.path.relpath(full, self.path)] = _sha256(full)
             return {
                 "dir": os.path.basename(self.path),
                 "rows": self.rows,
                 "partition_by": list(self.partition_by),
-                "files": dict(sorted(files.items())),
+                "files": _dir_files(self.path),
             }
         _fsync(self.path)
         return {

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import datetime, timezone
 
 from oomlens.incidents import Incident, Sighting, sighting
 from oomlens.judge.verdict import CODES
@@ -154,7 +154,9 @@ SCHEMAS: dict[str, Schema] = {
 
 TABLES = tuple(SCHEMAS)
 FILE_TABLES = TABLES[:-1]  # the tables a worker fills from one file; incidents span files
-REPORT_INCIDENT = [c for c, _ in SCHEMAS["reports"]].index("incident")
+_REPORT_COLUMNS = [c for c, _ in SCHEMAS["reports"]]
+REPORT_INCIDENT = _REPORT_COLUMNS.index("incident")
+_HOST, _TIME = _REPORT_COLUMNS.index("host"), _REPORT_COLUMNS.index("time")
 
 Row = tuple[object, ...]
 
@@ -353,6 +355,24 @@ def incident_row(incident: Incident) -> Row:
 
 def _utc(value):  # noqa: ANN001, ANN202 - datetime | None
     return value.astimezone(timezone.utc) if value is not None else None
+
+
+PARTITION_NULL = "unknown"  # pyarrow cannot read null partition values back into pandas
+
+
+def partition_place(host: object, when: object) -> tuple[str, str]:
+    """The Hive partition values of a row: its host, and the UTC date of its time."""
+    day = when.date().isoformat() if isinstance(when, datetime) else None
+    return (host if isinstance(host, str) else PARTITION_NULL, day or PARTITION_NULL)
+
+
+def partition_places(rows: FileRows) -> dict[object, tuple[str, str]]:
+    """report_id → partition values for one file's rows; None (file-level rows) → unknown."""
+    where: dict[object, tuple[str, str]] = {
+        r[0]: partition_place(r[_HOST], r[_TIME]) for r in rows.reports
+    }
+    where[None] = (PARTITION_NULL, PARTITION_NULL)
+    return where
 
 
 # -- pandas and pyarrow (imported only here, in the process that writes) --------------
