@@ -260,7 +260,9 @@ def gfp(
 
 @app.command()
 def batch(
-    paths: Annotated[list[str], typer.Argument(help="Files and directories (recursed).")],
+    paths: Annotated[
+        list[str], typer.Argument(help="Files and directories (recursed), or fsspec URLs.")
+    ],
     out: Annotated[str, typer.Option("--out", "-o", help="Directory for the tables.")],
     fmt: Annotated[
         str | None,
@@ -280,22 +282,41 @@ def batch(
     assume: Annotated[
         list[str] | None, typer.Option(help="Backported feature; repeatable.")
     ] = None,
+    incident_window: Annotated[
+        float,
+        typer.Option(
+            "--incident-window", metavar="SECONDS", min=0, help="Incident grouping window."
+        ),
+    ] = 60.0,
+    partition_by: Annotated[
+        str | None,
+        typer.Option(
+            "--partition-by", metavar="host,date", help="Write Hive-partitioned Parquet datasets."
+        ),
+    ] = None,
 ) -> None:
     """Analyse a fleet of logs into tables (Parquet or CSV), on all cores or a Dask cluster."""
+    if paths and any(p == "-" for p in paths):
+        fail("batch reads files and directories, not stdin ('-'); use 'oomlens analyze -'")
     from oomlens.fleet import batch as batch_mod
 
     options = Options(kernel=kernel, assume=tuple(assume or ()))
+    split = tuple(c.strip() for c in partition_by.split(",") if c.strip()) if partition_by else ()
+    inputs = [p for p in expand(paths) if p is not None]
     try:
-        result = batch_mod.run_batch(
-            expand(paths),
-            out,
-            fmt,
-            jobs=jobs,
-            engine=engine,
-            scheduler=scheduler,
-            progress=progress,
-            options=options,
-        )
+        with _terminate_cleanly():
+            result = batch_mod.run_batch(
+                inputs,
+                out,
+                fmt,
+                jobs=jobs,
+                engine=engine,
+                scheduler=scheduler,
+                progress=progress,
+                options=options,
+                incident_window=incident_window,
+                partition_by=split,
+            )
     except batch_mod.BatchError as exc:
         fail(str(exc))
     for notice in result.notices:
@@ -307,21 +328,57 @@ def batch(
     )
 
 
+class _terminate_cleanly:  # noqa: N801 - used as a context manager
+    """SIGTERM ends a batch like Ctrl-C: workers stopped, its staging directory removed."""
+
+    def __enter__(self) -> None:
+        import signal
+
+        self.previous = signal.getsignal(signal.SIGTERM)
+
+        def stop(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt
+
+        try:
+            signal.signal(signal.SIGTERM, stop)
+        except ValueError:  # not the main thread
+            self.previous = None
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+
+
 @app.command()
 def summary(
     out_dir: Annotated[str, typer.Argument(help="A directory written by 'oomlens batch'.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or markdown.")] = "text",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text, markdown or json.")] = "text",
+    since: Annotated[
+        str | None,
+        typer.Option(metavar="WHEN", help="Only reports at or after WHEN (ISO date or time, UTC)."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(metavar="WHEN", help="Only reports before WHEN (ISO date or time, UTC)."),
+    ] = None,
+    top: Annotated[int, typer.Option(min=1, help="How many hosts to list.")] = 10,
 ) -> None:
-    """Summarise a batch output directory: verdicts, releases, zones, the unreserve share."""
-    if fmt not in ("text", "markdown"):
-        fail(f"--format: unknown format {fmt!r} (choose text or markdown)")
+    """Summarise a batch output directory: verdicts, releases, days, hosts, the unreserve share."""
+    if fmt not in ("text", "markdown", "json"):
+        fail(f"--format: unknown format {fmt!r} (choose text, markdown or json)")
     if not os.path.isdir(out_dir):
         fail(f"{out_dir}: not a directory written by 'oomlens batch'")
     from oomlens.fleet.batch import BatchError
-    from oomlens.fleet.summary import render_summary, summarize
+    from oomlens.fleet.summary import parse_when, render_summary, summarize
 
     try:
-        _write(render_summary(summarize(out_dir), fmt))
+        start, end = parse_when(since, "--since"), parse_when(until, "--until")
+    except ValueError as exc:
+        fail(str(exc))
+    try:
+        _write(render_summary(summarize(out_dir, start, end, top), fmt))
     except BatchError as exc:
         fail(f"{out_dir}: {exc}")
 
