@@ -159,7 +159,8 @@ def analyze_paths(
             return tables
         import dask
 
-        return dict(zip(tables, dask.compute(*tables.values()), strict=True))
+        computed = dask.compute(*tables.values())
+        return {name: conform(name, df) for name, df in zip(tables, computed, strict=True)}
     if frames == "dask":
         raise BatchError("frames='dask' needs engine='dask'")
     inputs = discover(paths)
@@ -183,7 +184,7 @@ def read_tables(out: str, names: tuple[str, ...] = TABLES) -> dict:
         if entry is None:  # a batch from before this table existed
             tables[name] = frame(name, [])
             continue
-        files = entry.get("files") or {entry["file"]: entry["sha256"]}
+        files = entry["files"] if "files" in entry else {entry["file"]: entry["sha256"]}
         for rel, digest in files.items():
             path = os.path.join(base, entry.get("dir", ""), rel)
             if not os.path.exists(path) or _sha256(path) != digest:
@@ -262,6 +263,12 @@ def _check(engine: str, fmt: str, partition_by: tuple[str, ...], window: float) 
 
 
 def _reason(exc: OSError) -> str:
+    """``No space left on device``: the errno's words, also from pyarrow's "[errno 28]"."""
+    import re
+
+    found = re.findall(r"\[errno (\d+)\]", str(exc))  # pyarrow's form
+    if found:
+        return os.strerror(int(found[-1]))
     return exc.strerror or str(exc) or type(exc).__name__
 
 
