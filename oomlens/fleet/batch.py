@@ -22,6 +22,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from oomlens.fleet.engines import BatchError, Input, discover, plan, run_local
 from oomlens.fleet.tables import (
@@ -110,7 +111,7 @@ def run_batch(
             reports = 0
             rows = _incidents(_rows(inputs, jobs, options, pool), incident_window, stage)
             for item in _progress(rows, inputs, progress):
-                statuses[item.inputs[0][4]] += 1
+                statuses[str(item.inputs[0][4])] += 1
                 reports += len(item.reports)
                 stage.add(item)
             manifest = stage.commit(len(inputs), reports, statuses)
@@ -204,7 +205,7 @@ def read_tables(out: str, names: tuple[str, ...] = TABLES) -> dict:
     return tables
 
 
-def read_manifest(out: str, with_base: bool = False):  # noqa: ANN201 - dict | (dict, str)
+def read_manifest(out: str, with_base: bool = False) -> Any:
     """The manifest of a committed batch in ``out``; BatchError when there is none.
 
     With ``with_base``, also the directory its table files are relative to (the one
@@ -272,16 +273,28 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc) or type(exc).__name__
 
 
-def _early_pool(engine: str, jobs: int, options: Options):  # noqa: ANN202
+def _early_pool(engine: str, jobs: int, options: Options) -> Any:
     """Start the local workers now, so they import while the inputs are listed."""
     if engine != "local" or jobs <= 1:
         return None
+    import threading
+
     from oomlens.fleet.pool import Pool
 
-    return Pool(jobs, options)
+    pool = Pool(jobs, options)
+    threading.Thread(target=_import_writer, daemon=True).start()
+    return pool
 
 
-def _rows(inputs: list[Input], jobs: int, options: Options, pool) -> Iterator[FileRows]:  # noqa: ANN001
+def _import_writer() -> None:
+    """Import pyarrow while the workers start and the inputs are listed."""
+    try:
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        pass
+
+
+def _rows(inputs: list[Input], jobs: int, options: Options, pool: Any) -> Iterator[FileRows]:
     batches = plan(inputs, jobs)
     for batch_rows in run_local(batches, options, jobs, pool):
         yield from batch_rows
@@ -297,7 +310,7 @@ class _Collect:
         self.rows.extend(incident_row(i) for i in done)
 
 
-def _incidents(rows: Iterable[FileRows], window: float, sink) -> Iterator[FileRows]:  # noqa: ANN001
+def _incidents(rows: Iterable[FileRows], window: float, sink: Any) -> Iterator[FileRows]:
     """Set each report's incident id in input order; closed incidents go to ``sink``."""
     tracker = Tracker(window)
     for item in rows:
@@ -307,7 +320,7 @@ def _incidents(rows: Iterable[FileRows], window: float, sink) -> Iterator[FileRo
             ids.append(incident)
             if done:
                 sink.incidents(done)
-        sink.incidents(tracker.end_file(item.inputs[0][0]))
+        sink.incidents(tracker.end_file(str(item.inputs[0][0])))
         yield item.with_incidents(ids) if ids else item
     sink.incidents(tracker.finish())
 
@@ -456,7 +469,7 @@ def commit_dirs(
     statuses: Counter,
 ) -> str:
     """Commit tables another writer (Dask) left as Parquet directories in ``stage``."""
-    entries = {}
+    entries: dict[str, dict[str, Any]] = {}
     for name in TABLES:
         root = os.path.join(stage, name)
         os.makedirs(root, exist_ok=True)
@@ -543,6 +556,9 @@ def switch(out: str, staged: str, names: list[str]) -> None:
         shutil.rmtree(previous, ignore_errors=True)
 
 
+_UNPLACED = (PARTITION_NULL, PARTITION_NULL)
+
+
 class _Sink:
     """One table streamed to one file (or one partitioned directory) in fixed-size chunks."""
 
@@ -551,16 +567,16 @@ class _Sink:
         self.buffer: list[Row] = []
         self.rows = 0
         self.chunks = 0
-        self._writer = None
+        self._writer: Any = None
         self._started = False
         self._key = 1 if name == "diagnostics" else 0  # the column naming the report
 
-    def add(self, rows: tuple[Row, ...], where: dict, key: int | None = None) -> None:
+    def add(self, rows: tuple[Row, ...], where: dict[Any, Any], key: int | None = None) -> None:
         if self.partition_by:
             k = self._key if key is None else key
             order = {"host": 0, "date": 1}
             rows = tuple(
-                (*r, *(where.get(r[k], where.get(None))[order[c]] for c in self.partition_by))
+                (*r, *(where.get(r[k], _UNPLACED)[order[c]] for c in self.partition_by))
                 for r in rows
             )
         self.buffer.extend(rows)
@@ -674,7 +690,7 @@ def _csv_untext(value: str) -> str:
     return value[1:] if value.startswith("'") else value
 
 
-def write_csv_rows(fh, name: str, rows: Iterable[Row], header: bool) -> None:  # noqa: ANN001
+def write_csv_rows(fh: Any, name: str, rows: Iterable[Row], header: bool) -> None:
     """Rows of table ``name`` as CSV: CRLF records, every field quoted when RFC 4180 needs."""
     writer = csv.writer(fh, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     kinds = [k for _, k in SCHEMAS[name]]
@@ -696,7 +712,7 @@ def _csv_cell(value: object, kind: str) -> str:
     return str(value)
 
 
-def read_csv_table(path: str, name: str):  # noqa: ANN201
+def read_csv_table(path: str, name: str) -> Any:
     """A CSV table written by a batch, with its values and dtypes as written."""
     import pandas as pd
 

@@ -92,7 +92,7 @@ def _part_frame(
     if name == "reports" and resolved is not None:
         renames = resolved[0]
         i = REPORT_INCIDENT
-        rows = [(*r[:i], renames.get(r[0], r[i]), *r[i + 1 :]) for r in rows]  # type: ignore[index]
+        rows = [(*r[:i], renames.get(str(r[0]), r[i]), *r[i + 1 :]) for r in rows]
     df = frame(name, rows)
     if lists:
         df = _arrow_lists(name, df)

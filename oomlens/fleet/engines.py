@@ -14,6 +14,7 @@ import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from oomlens.fleet.tables import FileRows, file_rows, unreadable_rows
 from oomlens.options import Options
@@ -21,6 +22,7 @@ from oomlens.options import Options
 COMPRESSED = (".gz", ".xz", ".zst", ".bz2", ".lz4")
 COMPRESSED_WEIGHT = 8  # a compressed byte costs about this many plain ones to analyse
 BATCH_MAX_FILES = 500
+BATCHES_PER_JOB = 32
 
 
 class BatchError(Exception):
@@ -150,9 +152,10 @@ def _discover_urls(urls: list[str]) -> list[Input]:
 
 
 def plan(inputs: list[Input], jobs: int) -> list[tuple[Input, ...]]:
-    """Cut ``inputs`` into contiguous batches of similar work, several per worker."""
+    """Cut ``inputs`` into contiguous batches of similar size, many per worker: the cost of a
+    report varies a hundredfold, so small batches keep the workers busy to the end."""
     total = sum(i.weight for i in inputs)
-    target = max(32 << 10, min(8 << 20, total // max(1, jobs * 8)))
+    target = max(8 << 10, min(8 << 20, total // max(1, jobs * BATCHES_PER_JOB)))
     batches: list[tuple[Input, ...]] = []
     current: list[Input] = []
     weight = 0
@@ -223,7 +226,7 @@ def run_local(
     batches: list[tuple[Input, ...]],
     options: Options,
     jobs: int,
-    pool=None,  # noqa: ANN001
+    pool: Any = None,
 ) -> Iterator[tuple[FileRows, ...]]:
     """Yield each batch's rows in order: in this process for one job, else from worker
     processes (oomlens.fleet.pool, or ``pool`` if already started, which is closed here);

@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 from oomlens.incidents import Incident, Sighting, sighting
 from oomlens.judge.verdict import CODES
-from oomlens.parse.report import Report, ZoneLine
+from oomlens.parse.report import Report, TaskRow, ZoneLine
 from oomlens.pipeline import Analysis, FileResult
 
 # Column kinds: "str" (nullable text), "int" (Int64), "bool" (boolean), "float" (Float64),
@@ -202,7 +203,11 @@ def _text(value: object) -> str | None:
 def file_rows(result: FileResult, file_id: str, size: int | None = None) -> FileRows:
     """All rows one analysed file contributes, keyed by ``file_id`` (``size`` if unknown)."""
     analyses = sorted(result.analyses, key=lambda a: (a.report.first_line, a.report.last_line))
-    reports, zones, free_area, tasks, diags = [], [], [], [], []
+    reports: list[Row] = []
+    zones: list[Row] = []
+    free_area: list[Row] = []
+    tasks: list[Row] = []
+    diags: list[Row] = []
     sightings = []
     for d in result.diagnostics:
         diags.append((file_id, None, d.line, _text(d.message)))
@@ -315,8 +320,8 @@ def _free_area_rows(zone: ZoneLine, rid: str) -> list[Row]:
     return rows
 
 
-def _task_row(task, rid: str) -> Row:
-    known = dict.fromkeys(TASK_COLUMNS)
+def _task_row(task: TaskRow, rid: str) -> Row:
+    known: dict[str, int | None] = dict.fromkeys(TASK_COLUMNS)
     extra = []
     for key, value in task.columns:
         if key in known and known[key] is None:
@@ -353,7 +358,7 @@ def incident_row(incident: Incident) -> Row:
     )
 
 
-def _utc(value):  # noqa: ANN001, ANN202 - datetime | None
+def _utc(value: datetime | None) -> datetime | None:
     return value.astimezone(timezone.utc) if value is not None else None
 
 
@@ -388,14 +393,14 @@ PANDAS_DTYPES = {
 }
 
 
-def categories(column: str, values) -> list[str]:  # noqa: ANN001
+def categories(column: str, values: Any) -> list[str]:
     """A categorical column's categories: its closed vocabulary, then any other value, sorted."""
     fixed = CATEGORIES.get(column, ())
     seen = {v for v in values if isinstance(v, str)}
     return [*fixed, *sorted(seen.difference(fixed))]
 
 
-def _dtype(column: str, kind: str, values):  # noqa: ANN001, ANN202
+def _dtype(column: str, kind: str, values: Any) -> Any:
     import pandas as pd
 
     if kind == "cat":
@@ -403,17 +408,17 @@ def _dtype(column: str, kind: str, values):  # noqa: ANN001, ANN202
     return PANDAS_DTYPES[kind]
 
 
-def frame(name: str, rows: list[Row] | tuple[Row, ...]):  # noqa: ANN201
+def frame(name: str, rows: list[Row] | tuple[Row, ...]) -> Any:
     """A pandas DataFrame of ``rows`` with table ``name``'s columns and dtypes."""
     import pandas as pd
 
     schema = SCHEMAS[name]
     columns = [c for c, _ in schema]
     data = {c: [r[i] for r in rows] for i, c in enumerate(columns)}
-    out = {}
+    out: dict[str, Any] = {}
     for c, k in schema:
         if k in ("ints", "strs"):
-            out[c] = pd.Series([None if v is None else list(v) for v in data[c]], dtype=object)
+            out[c] = pd.Series([None if v is None else list(v) for v in data[c]], dtype=object)  # type: ignore[call-overload]
         elif k == "time":
             out[c] = pd.Series(pd.to_datetime(data[c], utc=True), dtype=PANDAS_DTYPES[k])
         else:
@@ -421,7 +426,7 @@ def frame(name: str, rows: list[Row] | tuple[Row, ...]):  # noqa: ANN201
     return pd.DataFrame(out, columns=columns)
 
 
-def conform(name: str, df):  # noqa: ANN001, ANN201
+def conform(name: str, df: Any) -> Any:
     """Give a DataFrame read back from disk table ``name``'s exact columns and dtypes."""
     import pandas as pd
 
@@ -457,7 +462,7 @@ def _plain(value: object) -> object:
     return value.item() if hasattr(value, "item") else value
 
 
-def _arrow_type(kind: str):  # noqa: ANN202
+def _arrow_type(kind: str) -> Any:
     import pyarrow as pa
 
     return {
@@ -472,34 +477,59 @@ def _arrow_type(kind: str):  # noqa: ANN202
     }[kind]
 
 
-def arrow_schema(name: str, extra: Schema = ()):  # noqa: ANN201
+# How pandas describes each kind in the "pandas" schema metadata it writes and reads back.
+_PANDAS_META = {
+    "str": ("unicode", "string", None),
+    "int": ("int64", "Int64", None),
+    "bool": ("bool", "boolean", None),
+    "float": ("float64", "Float64", None),
+    "time": ("datetimetz", "datetime64[ns]", {"timezone": "UTC"}),
+    "cat": ("categorical", "int32", {"num_categories": 0, "ordered": False}),
+    "ints": ("list[int64]", "object", None),
+    "strs": ("list[unicode]", "object", None),
+}
+
+
+def pandas_metadata(schema: Schema) -> dict:
+    """The pandas metadata of a table of ``schema``, made without importing pandas."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        pandas_version = version("pandas")
+    except PackageNotFoundError:  # pragma: no cover - pandas is a dependency
+        pandas_version = "2.0.0"
+    columns = []
+    for name, kind in schema:
+        pandas_type, numpy_type, meta = _PANDAS_META[kind]
+        columns.append(
+            {
+                "name": name,
+                "field_name": name,
+                "pandas_type": pandas_type,
+                "numpy_type": numpy_type,
+                "metadata": meta,
+            }
+        )
+    return {
+        "index_columns": [],
+        "column_indexes": [],
+        "columns": columns,
+        "creator": {"library": "oomlens", "version": "1"},
+        "pandas_version": pandas_version,
+    }
+
+
+def arrow_schema(name: str, extra: Schema = ()) -> Any:
     """The pyarrow schema of table ``name`` (plus ``extra`` columns), with pandas metadata."""
     import pyarrow as pa
 
     schema = SCHEMAS[name] + extra
-    empty = frame(name, [])
-    for column, kind in extra:
-        empty[column] = frame_column(kind)
-    meta = pa.Schema.from_pandas(empty, preserve_index=False).pandas_metadata
-    lists = {"ints": "list[int64]", "strs": "list[unicode]"}
-    for entry in meta["columns"]:
-        kind = dict(schema).get(entry["name"])
-        if kind in lists:
-            entry["pandas_type"] = lists[kind]
     fields = [pa.field(c, _arrow_type(k)) for c, k in schema]
-    return pa.schema(fields, metadata={b"pandas": json.dumps(meta).encode()})
+    meta = json.dumps(pandas_metadata(schema)).encode()
+    return pa.schema(fields, metadata={b"pandas": meta})
 
 
-def frame_column(kind: str):  # noqa: ANN201
-    """An empty pandas Series of column kind ``kind``."""
-    import pandas as pd
-
-    if kind == "cat":
-        return pd.Series(pd.Categorical([]))
-    return pd.Series([], dtype=PANDAS_DTYPES[kind])
-
-
-def arrow_table(name: str, rows: list[Row], extra: Schema = ()):  # noqa: ANN201
+def arrow_table(name: str, rows: list[Row], extra: Schema = ()) -> Any:
     """A pyarrow Table of ``rows`` for table ``name`` (rows carry ``extra`` columns last)."""
     import pyarrow as pa
 
@@ -509,7 +539,7 @@ def arrow_table(name: str, rows: list[Row], extra: Schema = ()):  # noqa: ANN201
         values = [r[i] for r in rows]
         if pa.types.is_dictionary(f.type):  # the closed vocabulary first, in its order
             cats = categories(f.name, values)
-            index = {c: n for n, c in enumerate(cats)}
+            index: dict[object, int] = {c: n for n, c in enumerate(cats)}
             indices = pa.array([None if v is None else index[v] for v in values], pa.int32())
             columns.append(pa.DictionaryArray.from_arrays(indices, pa.array(cats, pa.string())))
         else:
