@@ -103,6 +103,27 @@ def run_batch(
             paths, out, jobs, scheduler, options, incident_window, partition_by, notices, start
         )
     pool = _early_pool(engine, jobs, options)  # workers start while we look for inputs
+    try:
+        return _run_local_batch(paths, out, fmt, jobs, progress, options, incident_window,
+                                partition_by, notices, start, pool)
+    finally:
+        if pool is not None:
+            pool.close(terminate=True)  # a no-op when the batch closed it
+
+
+def _run_local_batch(
+    paths: list[str],
+    out: str,
+    fmt: str,
+    jobs: int,
+    progress: bool,
+    options: Options,
+    incident_window: float,
+    partition_by: tuple[str, ...],
+    notices: list[str],
+    start: float,
+    pool: Any,
+) -> BatchResult:
     with _Lock(out):
         inputs = discover(paths, exclude=(out,))
         stage = _Stage(out, fmt, partition_by)

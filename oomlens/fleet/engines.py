@@ -233,17 +233,20 @@ def run_local(
     a failed worker raises BatchError with its reason."""
     from oomlens.fleet.pool import Pool, WorkerError
 
-    try:
-        if jobs <= 1 or len(batches) <= 1:
-            for batch in batches:
-                yield process_batch(batch, options)
-            return
-        if pool is None:
-            pool = Pool(min(jobs, len(batches)), options)
-        try:
-            yield from pool.imap(batches, ahead=jobs * 3)
-        except WorkerError as exc:
-            raise BatchError(f"batch worker failed: {exc}") from None
-    finally:
+    if jobs <= 1 or len(batches) <= 1:
         if pool is not None:
             pool.close()
+        for batch in batches:
+            yield process_batch(batch, options)
+        return
+    if pool is None:
+        pool = Pool(min(jobs, len(batches)), options)
+    try:
+        yield from pool.imap(batches, ahead=jobs * 3)
+    except WorkerError as exc:
+        pool.close(terminate=True)
+        raise BatchError(f"batch worker failed: {exc}") from None
+    except BaseException:  # Ctrl-C, SIGTERM, a consumer that stopped: stop the workers now
+        pool.close(terminate=True)
+        raise
+    pool.close()

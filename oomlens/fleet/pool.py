@@ -91,8 +91,10 @@ class _Worker:
             how = f"exit status {code}"
         return how + (f": {tail[-1]}" if tail else "")
 
-    def close(self) -> None:
-        """Ask the worker to stop (EOF) and reap it; kill it if it does not go."""
+    def close(self, terminate: bool = False) -> None:
+        """Ask the worker to stop (EOF) and reap it; ``terminate`` stops it mid-batch."""
+        if terminate and self.proc.poll() is None:
+            self.proc.terminate()
         try:
             self.requests.close()
         except OSError:
@@ -115,6 +117,7 @@ class Pool:
         self._done: dict[int, tuple[bool, Any]] = {}
         self._cond = threading.Condition()
         self._failure: str | None = None
+        self._closed = False
         self._workers = [_Worker(n, setup) for n in range(workers)]
         self._threads = [
             threading.Thread(target=self._feed, args=(w,), daemon=True) for w in self._workers
@@ -168,12 +171,16 @@ class Pool:
                 sent += 1
             yield payload
 
-    def close(self) -> None:
-        """Stop every worker and wait for them."""
+    def close(self, terminate: bool = False) -> None:
+        """Stop every worker and wait for them (at once, mid-batch, with ``terminate``).
+        Closing twice is harmless."""
+        if self._closed:
+            return
+        self._closed = True
         for _ in self._threads:
             self._jobs.put(None)
         for w in self._workers:
-            w.close()
+            w.close(terminate)
 
 
 def serve(write_fd: int, handler: Callable[[object, object], object]) -> None:

@@ -434,9 +434,7 @@ def conform(name: str, df: Any) -> Any:
     df = df.reindex(columns=[c for c, _ in schema]).reset_index(drop=True)
     for c, k in schema:
         if k in ("ints", "strs"):
-            df[c] = pd.Series(
-                [None if _isna(v) else [_plain(x) for x in v] for v in df[c]], dtype=object
-            )
+            df[c] = pd.Series([_as_list(v, k) for v in df[c]], dtype=object)
         elif k == "cat":
             values = df[c].astype(object)
             df[c] = pd.Categorical(
@@ -446,6 +444,15 @@ def conform(name: str, df: Any) -> Any:
         else:
             df[c] = df[c].astype(PANDAS_DTYPES[k])
     return df
+
+
+def _as_list(value: Any, kind: str) -> list | None:
+    """A list cell as a Python list; the space-separated text of batches before lists too."""
+    if _isna(value):
+        return None
+    if isinstance(value, str):
+        return [int(x) for x in value.split()] if kind == "ints" else value.split(" ")
+    return [_plain(x) for x in value]
 
 
 def _isna(value: object) -> bool:
