@@ -104,8 +104,19 @@ def run_batch(
         )
     pool = _early_pool(engine, jobs, options)  # workers start while we look for inputs
     try:
-        return _run_local_batch(paths, out, fmt, jobs, progress, options, incident_window,
-                                partition_by, notices, start, pool)
+        return _run_local_batch(
+            paths,
+            out,
+            fmt,
+            jobs,
+            progress,
+            options,
+            incident_window,
+            partition_by,
+            notices,
+            start,
+            pool,
+        )
     finally:
         if pool is not None:
             pool.close(terminate=True)  # a no-op when the batch closed it
