@@ -10,12 +10,14 @@ The library API mirrors the command line::
 
 from __future__ import annotations
 
+from typing import Any
+
 __version__ = "0.1.0"
 __all__ = ["Options", "analyze_file", "iter_analyses", "parse_text", "__version__"]
 
 
-def __getattr__(name: str):
-    # Lazy: `import oomlens` stays cheap; the grammar and model load on first use.
+def __getattr__(name: str) -> Any:
+    """The public API, loaded on first use so that `import oomlens` stays cheap."""
     if name in ("Options", "analyze_file", "iter_analyses"):
         from oomlens import pipeline
 

@@ -19,8 +19,8 @@ from oomlens.judge.verdict import CODES
 from oomlens.options import Options
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_FAIL_ON = 0, 1, 2, 3
-FORMATS = ("text", "json", "jsonl", "markdown", "csv")
-SUBCOMMANDS = ("analyze", "gfp", "batch", "summary")
+FORMATS = ("text", "json", "jsonl", "markdown", "csv", "html")
+SUBCOMMANDS = ("analyze", "gfp", "batch", "summary", "explain")
 ROOT_OPTIONS = ("--help", "-h", "--version", "--install-completion", "--show-completion")
 
 app = typer.Typer(
@@ -65,6 +65,13 @@ def root(
     ] = False,
 ) -> None:
     """oomlens: OOM and allocation-failure reports, replayed and explained."""
+
+
+def err_text(text: str) -> str:
+    """Log text (a path, a report id) made safe for stderr."""
+    from oomlens.render.escape import term
+
+    return term(text)
 
 
 def err(message: str) -> None:
@@ -119,7 +126,7 @@ def analyze(
     fmt: Annotated[
         str,
         typer.Option(
-            "--format", "-f", metavar="FORMAT", help="text, json, jsonl, markdown or csv."
+            "--format", "-f", metavar="FORMAT", help="text, json, jsonl, markdown, csv or html."
         ),
     ] = "text",
     kernel: Annotated[
@@ -203,23 +210,45 @@ def analyze(
         from oomlens.render.chart import ChartUnavailable, write_charts
 
         try:
-            written = write_charts(analyses, chart)
+            written, skipped = write_charts(analyses, chart)
         except ChartUnavailable as exc:
             fail(str(exc))
         except OSError as exc:
             fail(f"--chart {chart}: {exc.strerror or exc}")
         for path in written:
-            sys.stderr.write(f"chart: {path}\n")
+            sys.stderr.write(f"chart: {err_text(path)}\n")
+        for note in skipped:
+            sys.stderr.write(f"chart: {err_text(note)}\n")
     if len(readable) < len(results):
         raise typer.Exit(EXIT_USAGE)
     if codes and any(a.verdict is not None and a.verdict.code in codes for a in analyses):
         raise typer.Exit(EXIT_FAIL_ON)
 
 
+HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def parse_mask(text: str) -> int:
+    """A gfp_mask as the kernel prints it: hex, with or without ``0x``, at most 64 bits."""
+    digits = text.strip()
+    if digits[:2].lower() == "0x":
+        digits = digits[2:]
+    if not digits or not set(digits) <= HEX:
+        fail(f"{text!r} is not a gfp mask: give it in hex as the kernel prints it (0x24280ca)")
+    value = int(digits, 16)
+    if value >> 64:
+        fail(f"{text!r} is not a gfp mask: more than 64 bits")
+    return value
+
+
 @app.command()
 def gfp(
     mask: Annotated[
-        str, typer.Argument(metavar="MASK", help="The gfp_mask, hex (0x24280ca) or decimal.")
+        str,
+        typer.Argument(
+            metavar="MASK",
+            help="The gfp_mask in hex as the kernel prints it: 0x24280ca or 24280ca.",
+        ),
     ],
     kernel: Annotated[
         str | None,
@@ -227,15 +256,7 @@ def gfp(
     ] = None,
 ) -> None:
     """Decode a gfp_mask into the kernel's flag names, zone and migratetype."""
-    try:
-        value = int(mask, 0)
-    except ValueError:
-        try:
-            value = int(mask, 16)
-        except ValueError:
-            fail(f"{mask!r} is not a gfp mask (use hex like 0xcc0)")
-    if value < 0:
-        fail(f"{mask!r} is not a gfp mask (negative)")
+    value = parse_mask(mask)
     from oomlens.kernel import gfp as gfp_mod
 
     if kernel:
@@ -383,6 +404,32 @@ def summary(
         fail(f"{out_dir}: {exc}")
 
 
+@app.command()
+def explain(
+    word: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[CODE|TERM]",
+            help="A verdict code, a migratetype letter or a word from the output; "
+            "none lists them all.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Explain a verdict code (with its kernel functions and commits) or a term of the output."""
+    from oomlens.render import glossary
+
+    if word is None:
+        _write(glossary.everything())
+        return
+    entry = glossary.lookup(word)
+    if entry is None:
+        near = glossary.suggestions(word)
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+        fail(f"{word!r} is not a term oomlens uses{hint} ('oomlens explain' lists them all)")
+    _write(glossary.describe_entry(entry) + "\n")
+
+
 def _argv_with_default(argv: list[str]) -> list[str]:
     """Insert ``analyze`` unless the first word is a subcommand or a root option."""
     if argv and (argv[0] in SUBCOMMANDS or argv[0] in ROOT_OPTIONS):
@@ -405,12 +452,13 @@ def main(argv: list[str] | None = None) -> int:
         _quiet_broken_pipe()
         return EXIT_OK
     except Exception as exc:  # the CLI boundary: one line, never a traceback
-        if hasattr(exc, "format_message") and isinstance(getattr(exc, "exit_code", None), int):
+        code = getattr(exc, "exit_code", None)
+        if hasattr(exc, "format_message") and isinstance(code, int):
             # typer's (vendored click) usage and parameter errors
             lines = str(exc.format_message()).splitlines() or [type(exc).__name__]
-            hint = " (see --help)" if exc.exit_code == EXIT_USAGE else ""
+            hint = " (see --help)" if code == EXIT_USAGE else ""
             err(lines[0] + hint)
-            return exc.exit_code
+            return code
         if os.environ.get("OOMLENS_DEBUG") == "1":
             raise
         err(f"internal error: {type(exc).__name__}: {exc} (OOMLENS_DEBUG=1 shows the traceback)")

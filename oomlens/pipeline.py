@@ -7,12 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from oomlens.facts import Facts
 from oomlens.judge.verdict import Verdict
 from oomlens.kernel.request import Request
 from oomlens.options import Options
 from oomlens.parse.report import Report
 from oomlens.read.diagnostic import Diagnostic
+
+if TYPE_CHECKING:
+    from oomlens.read.ingest import Input
+    from oomlens.read.segment import ScanStats
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,7 @@ class Analysis:
     incident: str | None = (
         None  # id shared by reports of one incident (same host, boot, request, verdict)
     )
+    facts: Facts | None = None  # page size, request text, task, zone figures: worked out once
 
     @property
     def gfp_mask(self) -> int | None:
@@ -58,19 +65,24 @@ def analyze_report(report: Report, options: Options) -> Analysis:
     """Model, replay and judge one parsed report; a model failure leaves verdict None."""
     from dataclasses import replace
 
-    from oomlens.judge.judge import analyze
+    from oomlens.facts import build_facts
+    from oomlens.judge.judge import judge_report
 
     try:
-        request, verdict = analyze(report, options)
+        j = judge_report(report, options)
     except Exception as err:  # noqa: BLE001 - one report's model failure must not lose the file
         note = Diagnostic(
             report.first_line, f"model could not judge this report: {type(err).__name__}: {err}"
         )
         return Analysis(report=replace(report, diagnostics=report.diagnostics + (note,)))
-    return Analysis(report=report, request=request, verdict=verdict)
+    try:
+        facts = build_facts(report, j.request, j.state, j.profile, j.verdict, options.page_kb)
+    except Exception:  # noqa: BLE001 - facts are for display; the verdict stands without them
+        facts = None
+    return Analysis(report=report, request=j.request, verdict=j.verdict, facts=facts)
 
 
-def _analyses(inp, options: Options, stats) -> Iterator[Analysis]:  # noqa: ANN001
+def _analyses(inp: Input, options: Options, stats: ScanStats) -> Iterator[Analysis]:
     """Segment, parse and judge an opened input, report by report."""
     from oomlens.parse.assemble import parse_raw
     from oomlens.read.segment import segment_stream

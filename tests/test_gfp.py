@@ -334,7 +334,7 @@ def test_check_names_mismatches():
     ],
 )
 def test_layout_from_mask_without_names(mask, layout):
-    """Values from the spec §2.2 composite table and corpus headers; fingerprint only."""
+    """Values from the docs/kernel-rules.md §2.2 composite table and corpus headers; fingerprint only."""
     assert gfp.layout_from_mask(mask) == layout
 
 

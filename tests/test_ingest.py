@@ -215,7 +215,9 @@ def test_prefix_style(name, needle, text, timestamp, caller, host, prefix):
 
 def test_prefix_and_text_rebuild_every_corpus_line():
     """prefix + text is the line itself, less trailing blanks, on every corpus line."""
-    for path in sorted(CORPUS.glob("*.log")):
+    logs = sorted(CORPUS.glob("*.log"))
+    assert logs, "no corpus"
+    for path in logs:
         inp, lines = read_all(path)
         raws = path.read_bytes().decode("utf-8", "replace").split("\n")
         for line in lines:
@@ -229,7 +231,9 @@ def test_prefix_and_text_rebuild_every_corpus_line():
 
 def test_every_dmesg_and_caller_prefix_in_corpus_is_read():
     """No corpus text still opens with a dmesg time, a caller id or a kernel syslog tag."""
-    for path in sorted(CORPUS.glob("*.log")):
+    logs = sorted(CORPUS.glob("*.log"))
+    assert logs, "no corpus"
+    for path in logs:
         for line in read_all(path)[1]:
             head = line.text[:40]
             assert not head.startswith(("[ T", "<4>", "<6>")), (path.name, line.lineno)

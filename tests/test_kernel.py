@@ -152,3 +152,13 @@ def test_a_feature_name_that_is_no_feature_is_an_error_not_false():
         profile.has("highatomc")
     with pytest.raises(ValueError):
         profile.with_features(("no-such-feature",))
+
+
+def test_every_feature_is_read_by_the_model():
+    """A catalogued behaviour the model never reads could never change a verdict."""
+    from pathlib import Path
+
+    pkg = Path(__file__).resolve().parent.parent / "oomlens"
+    model = "".join(p.read_text() for p in (pkg / "model").rglob("*.py"))
+    model += (pkg / "judge" / "decide.py").read_text()
+    assert [f.name for f in Feature if f"Feature.{f.name}" not in model] == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 from test_model_helpers import profile, zone
 
 from oomlens.kernel.request import Request
-from oomlens.model.replay import replay
+from oomlens.model.replay import replay, rounds
 from oomlens.model.state import AllocatorState
 
 TYPES = ("DMA", "DMA32", "Normal", "Movable")
@@ -31,8 +31,10 @@ def test_lowmem_index_is_highest_zoneidx_from_5_8():
     )
     old = replay(state(dma32), req(), profile("5.7"))
     new = replay(state(dma32), req(), profile("5.8"))
-    assert old.classzone == 1 and old.zones[0].reserve == (0, 0) and old.outcome == "pass"
-    assert new.classzone == 3 and new.zones[0].reserve == (950, 950) and new.outcome == "fail"
+    assert old.classzone == 1 and old.zones[0].reserve == (0, 0) and old.outcome.result == "pass"
+    assert (
+        new.classzone == 3 and new.zones[0].reserve == (950, 950) and new.outcome.result == "fail"
+    )
 
 
 def h_only(reclaimable: int):
@@ -53,12 +55,13 @@ def test_unreserve_at_every_give_up_from_6_8():
     z = zone(free=2000, mn=500, areas=((0, 2000, "H"),), reclaimable=0, reserved=1800)
     s = state(z)
     rp = replay(s, req(), profile("6.7"))
-    assert rp.zones[0].retry == "fail"
+    assert rp.zones[0].retry.result == "fail"
     assert rp.kernel_could_unreserve is None  # only direct reclaim with progress could
     assert replay(s, req(), profile("6.8")).kernel_could_unreserve is True
 
 
 def test_unreserve_rounds_lowest_order_first():
     z = zone(free=2000, mn=500, areas=((0, 8, "H"), (9, 3, "H")), managed=1_000_000)
-    rp = replay(state(z), req(), profile("4.10"))
-    assert rp.outcome == "fail" and rp.rounds == (1, 1)
+    s = state(z)
+    rp = replay(s, req(), profile("4.10"))
+    assert rp.outcome.result == "fail" and rounds(rp, s, profile("4.10")) == (1, 1)

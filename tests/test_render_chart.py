@@ -1,44 +1,75 @@
-"""The --chart PNGs, drawn from real reports and read back."""
+"""Free-list charts drawn from real reports: what is drawn agrees with the numbers and the checks."""
 
 from pathlib import Path
 
 import pytest
 
 from oomlens.pipeline import Options, analyze_file
-from oomlens.render.chart import chart_name, stacks, write_charts
+from oomlens.render.chart import Count, Segment, chart_name, charts, write_charts
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = str(ROOT / "samples/seeds/000_702fbe451f37f534.txt")
 
-image = pytest.importorskip("matplotlib.image")
+
+@pytest.fixture(scope="module")
+def seed():
+    return analyze_file(SEED, Options())
 
 
-def test_one_png_per_report_with_a_panel_per_zone(tmp_path):
-    result = analyze_file(SEED, Options())
-    paths = write_charts(result.analyses, str(tmp_path))
+def test_mixed_letter_orders_draw_bounds_not_even_splits(seed):
+    """Seed 2, DMA: ``7*4kB (UE) 3*8kB (UH) 1*16kB (M) ... 1*4096kB (H)``."""
+    dma = charts(seed.analyses[1])[0]
+    assert dma.label == "DMA"
+    order0, order1, order2 = dma.columns[:3]
+    # each printed letter holds at least one chunk; the rest is open between them
+    assert order0.segments == (
+        Segment("U", 1, True),
+        Segment("E", 1, True),
+        Segment("UE", 5, True),
+    )
+    # GFP_ATOMIC order 0 on 4.8 may take U, E and M lists, not H
+    assert order1.segments == (
+        Segment("U", 2, True),
+        Segment("H", 2, False),
+        Segment("UH", 2, True),
+    )
+    assert order2.segments == (Segment("M", 4, True),)
+    assert dma.columns[10].segments == (Segment("H", 1024, False),)
+    assert sum(c.pages for c in dma.columns) == 1937  # the buddy line's 7748kB
+
+
+def test_the_watermark_panel_agrees_with_the_check(seed):
+    dma, dma32 = charts(seed.analyses[1])
+    # DMA: the shortcut fails, then __zone_watermark_ok: 1937 > min 5 + lowmem_reserve 1952
+    assert dma.count == Count((1937, 1937), (1937, 1937), 1957, "fail", "page count")
+    # DMA32: the order-0 shortcut passes (1407 + 0 < 7532), rmqueue finds only H lists
+    assert dma32.count == Count((7532, 7532), (7532, 7532), 1407, "pass", "order-0 shortcut")
+    assert (dma32.outcome, dma32.order, dma32.lists) == ("fail", 0, "UEM")
+    assert all(not s.usable for c in dma32.columns for s in c.segments)
+
+
+def test_one_png_per_report_with_a_row_per_zone(tmp_path, seed):
+    image = pytest.importorskip("matplotlib.image")
+    paths, skipped = write_charts(seed.analyses, str(tmp_path))
     assert [Path(p).name for p in paths] == [
         "000_702fbe451f37f534_19.png",
         "000_702fbe451f37f534_64.png",
     ]
+    assert skipped == []
     for path in paths:
         pixels = image.imread(path)
-        # figsize (9, 3.2 * 2 zones + 0.8) inches at 100 dpi
-        assert pixels.shape[:2] == (720, 900)
+        # figsize (10, 4.2 * 2 zones + 0.6) inches at 100 dpi
+        assert pixels.shape[:2] == (900, 1000)
         assert pixels.std() > 0.05  # something was drawn
 
 
-def test_multi_letter_orders_are_split_evenly_and_flagged():
-    result = analyze_file(SEED, Options())
-    dma = result.analyses[1].report.zones[0]  # DMA: 7*4kB (UE) 3*8kB (UH) 1*16kB (M) ...
-    orders, letters, split = stacks(dma)
-    assert orders[:3] == [0, 1, 2]
-    assert (letters["U"][0], letters["E"][0]) == (3.5, 3.5)
-    assert (letters["U"][1], letters["H"][1]) == (3.0, 3.0)
-    assert letters["M"][2] == 4.0
-    assert letters["H"][10] == 1024.0
-    assert split[:3] == [True, True, False]
+def test_a_report_without_buddy_lines_gets_no_chart_and_a_reason(tmp_path):
+    pytest.importorskip("matplotlib")
+    result = analyze_file(str(ROOT / "samples/corpus/004.log"), Options())
+    paths, skipped = write_charts(result.analyses, str(tmp_path))
+    assert paths == []
+    assert skipped == [f"{ROOT}/samples/corpus/004.log:1: no buddy lines in the report, no chart"]
 
 
-def test_chart_name_is_file_stem_and_first_line():
-    result = analyze_file(SEED, Options())
-    assert chart_name(result.analyses[0]) == "000_702fbe451f37f534_19.png"
+def test_chart_name_is_file_stem_and_first_line(seed):
+    assert chart_name(seed.analyses[0]) == "000_702fbe451f37f534_19.png"

@@ -1,11 +1,15 @@
-"""Escaping of log text for terminal, Markdown, HTML, JSON and CSV (hand-made strings:
-the hostile process names no real report in samples/ carries)."""
+"""The one escaping policy: log text for terminal, Markdown, HTML, CSV, charts and JSON.
+
+Hand-made strings: the hostile process names no real report in samples/ carries.
+"""
 
 import json
+import re
 
 from oomlens.render import escape
 
 EVIL = "\x1b]0;x\x07|<img src=x>"
+ENTITY = re.compile(r"&(#\d+|#x[0-9a-f]+|[a-z]+);", re.IGNORECASE)
 
 
 def test_term_turns_osc_title_sequence_into_visible_escapes():
@@ -20,27 +24,53 @@ def test_term_keeps_ordinary_unicode():
     assert escape.term("kworker/u8:2 ünïcode") == "kworker/u8:2 ünïcode"
 
 
-def test_md_neutralises_markup_html_and_table_pipes():
+def test_md_backslash_escapes_markup_and_writes_no_entity():
     out = escape.md("a|b `c` *d* _e_ [f](g) <img src=x> & \\")
-    for raw in ("|", "`", "*", "_", "[", "]", "<", ">", "\\"):
-        assert raw not in out
-    assert out == (
-        "a&#124;b &#96;c&#96; &#42;d&#42; &#95;e&#95; &#91;f&#93;(g) &lt;img src=x&gt; &amp; &#92;"
+    assert out == "a\\|b \\`c\\` \\*d\\* \\_e\\_ \\[f\\](g) \\<img src=x> \\& \\\\"
+    assert not ENTITY.search(out)
+
+
+def test_md_leaves_plain_words_readable():
+    assert (
+        escape.md("4.8.0-rc7 lowmem_reserve kworker/u8:2")
+        == "4.8.0-rc7 lowmem_reserve kworker/u8:2"
     )
 
 
+def test_md_breaks_autolinks_and_line_start_markup():
+    assert escape.md("http://x.org www.x.org a@b.c") == "http\\://x.org www\\.x.org a\\@b.c"
+    assert escape.md("# title") == "\\# title"
+    assert escape.md("- item") == "\\- item"
+    assert escape.md("12. item") == "12\\. item"
+    assert escape.md("> quote") == "\\> quote"
+
+
 def test_md_escapes_controls_before_markup():
-    assert escape.md(EVIL) == "&#92;x1b&#93;0;x&#92;x07&#124;&lt;img src=x&gt;"
+    assert escape.md(EVIL) == "\\\\x1b\\]0;x\\\\x07\\|\\<img src=x>"
 
 
-def test_md_code_uses_code_spans_only_for_plain_symbols():
+def test_md_code_fences_past_every_backtick_run():
     assert escape.md_code("GFP_KERNEL|__GFP_ZERO") == "`GFP_KERNEL|__GFP_ZERO`"
     assert escape.md_code("GFP_KERNEL|__GFP_ZERO", in_table=True) == "`GFP_KERNEL\\|__GFP_ZERO`"
-    assert escape.md_code("a`b") == "a&#96;b"
+    assert escape.md_code("a`b") == "``a`b``"
+    assert escape.md_code("`x") == "`` `x ``"
+    assert escape.md_code(EVIL) == "`\\x1b]0;x\\x07|<img src=x>`"
 
 
-def test_html_for_pre_blocks():
+def test_md_fence_cannot_be_closed_from_inside():
+    block = escape.md_fence(["ok", "```` not a close", "\x1b[2J"])
+    lines = block.splitlines()
+    assert lines[0] == "`````text" and lines[-1] == "`````"
+    assert lines[1:-1] == ["ok", "```` not a close", "\\x1b[2J"]
+
+
+def test_html_for_text_and_attributes():
     assert escape.html(EVIL) == "\\x1b]0;x\\x07|&lt;img src=x&gt;"
+    assert escape.html('"onerror=') == "&quot;onerror="
+
+
+def test_chart_text_never_starts_mathtext():
+    assert escape.chart("$x$\x1b") == "\\$x\\$\\x1b"
 
 
 def test_json_text_escapes_what_json_dumps_leaves_raw():
@@ -53,4 +83,6 @@ def test_json_text_escapes_what_json_dumps_leaves_raw():
 def test_csv_cell_blocks_formulas_but_not_login_shells():
     assert escape.csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert escape.csv_cell("-1+2") == "'-1+2"
+    assert escape.csv_cell("@SUM(A1)") == "'@SUM(A1)"
     assert escape.csv_cell("-bash") == "-bash"
+    assert escape.csv_cell("a\rb") == "a\\x0db"

@@ -91,7 +91,7 @@ def test_json_document_has_exactly_the_contract_keys(balloon):
         assert set(zone) == ZONE_KEYS
         for area in zone["free_area"]:
             assert set(area) == {"order", "count", "kb", "types"}
-    assert report["verdict"] is None or VERDICT_KEYS <= set(report["verdict"])
+    assert VERDICT_KEYS <= set(report["verdict"])
 
 
 def test_json_numbers_are_the_reports_own(balloon):
@@ -126,13 +126,14 @@ def test_json_numbers_are_the_reports_own(balloon):
 def test_json_verdict_summary_is_the_describe_sentence(balloon):
     (analysis,) = balloon.analyses
     verdict = json.loads(render([balloon], "json"))["reports"][0]["verdict"]
-    if analysis.verdict is None:
-        pytest.skip("the judge gave no verdict for 035")
-    assert verdict["code"] == analysis.verdict.code
+    assert verdict["code"] == "highatomic-stranded"
     assert verdict["summary"] == describe.summary(
-        analysis.verdict,
-        0,
-        getattr(analysis.request, "gfp_text", None) or "GFP_HIGHUSER_MOVABLE|__GFP_ZERO",
+        analysis.verdict, 0, "GFP_HIGHUSER_MOVABLE|__GFP_ZERO"
+    )
+    assert verdict["summary"] == (
+        "Order-0 GFP_HIGHUSER_MOVABLE|__GFP_ZERO request failed: free pages sat in the "
+        "highatomic reserve, where this request could not take them; unreserving the highatomic "
+        "reserve would have avoided it with one pageblock (certain)."
     )
     for item in verdict["evidence"]:
         assert {"zone", "check", "result"} <= set(item)
@@ -153,43 +154,61 @@ def test_renderers_accept_verdict_none(seed):
     assert [r["verdict"] for r in doc["reports"]] == [None, None]
     text = render([bare], "text")
     assert "2 reports: 2 no verdict" in text
-    assert "[no verdict] balloon (pid 8473)" in text
-    assert "## " not in render([bare], "markdown").replace("### ", "")
+    assert "[no verdict] balloon (pid 8473): OOM killer — " in text
+    assert "why: no verdict: the report could not be judged." in text
+    md = render([bare], "markdown")
+    assert "### `no verdict`: `balloon` (pid 8473)" in md
     rows = list(csv.reader(io.StringIO(render([bare], "csv"))))
     assert rows[1][9:12] == ["", "", ""]
+    assert "no verdict" in render([bare], "html")
 
 
 def test_text_shows_headline_request_and_zone_pages(seed):
-    text = render([without_verdicts(seed)], "text")
-    assert "balloon (pid 8473): oom GFP_HIGHUSER_MOVABLE|__GFP_ZERO order=0" in text
-    assert "in:imklog (pid 476): alloc-failure GFP_ATOMIC|__GFP_NOTRACK order=0" in text
-    # DMA32 free:19404kB min:5628kB → 4851 and 1407 pages of 4 kB; every chunk (H): 4871 pages
-    assert any(
-        line.split()[:3] == ["DMA32", "4851", "1407"] and "4871" in line.split()
-        for line in text.splitlines()
-    )
-    # seed 2 DMA: 3*8kB (UH) holds 1..2 H chunks, plus 1*4096kB (H): 1026..1028 H pages
-    assert "1026..1028" in text
-
-
-def test_text_with_verdict_names_the_code(seed):
     text = render([seed], "text")
-    for analysis in seed.analyses:
-        if analysis.verdict is not None:
-            assert f"[{analysis.verdict.code}] " in text
-            assert f"confidence: {analysis.verdict.confidence}" in text
+    assert (
+        "failed: balloon (pid 8473) asked for 1 page (4 kB, order 0, "
+        "GFP_HIGHUSER_MOVABLE|__GFP_ZERO) from DMA32 or DMA; none served it, and the OOM "
+        "killer ran." in text
+    )
+    assert "request: GFP_ATOMIC|__GFP_NOTRACK (0x2280020), order 0 (1 page, 4 kB)" in text
+    rows = [line.split() for line in text.splitlines()]
+    # DMA32 free:19404kB (4851 pages) and a buddy total of 4871 pages; min:5628kB = 1407
+    assert ["DMA32", "4851..4871", "(18.9..19", "MiB)", "1407", "(5.5", "MiB)"] in [
+        r[:7] for r in rows
+    ]
+    # seed 2 DMA: 3*8kB (UH) holds 1..2 H chunks, plus 1*4096kB (H): 1026..1028 H pages
+    assert "1026..1028 (4 MiB)" in text
 
 
-def test_markdown_has_zone_table_codes_and_raw_excerpt(seed):
+def test_text_with_verdict_names_the_code_and_confidence(seed):
+    text = render([seed], "text")
+    assert text.count("[highatomic-stranded] ") == 2
+    assert text.count("how sure: certain: ") == 2
+    assert (
+        "unreserve: yes: releasing one highatomic pageblock (2 MiB) would have avoided it; "
+        "this kernel would not release it for this caller." in text
+    )
+
+
+def test_markdown_has_zone_table_codes_and_fenced_raw_report(seed):
     md = render([seed], "markdown")
-    assert "| zone | free | min | reserve | usable | H pages | H reserved | checks |" in md
-    assert "| DMA32 | 4851 | 1407 |" in md
-    assert "| DMA32 | 7532 | 1407→528 |" in md  # GFP_ATOMIC: min − min/2 − min/4
-    for analysis in seed.analyses:
-        code = analysis.verdict.code if analysis.verdict else "no verdict"
-        assert f"### `{code}`" in md
-    assert md.count("<details><summary>Raw report") == 2
-    assert "[&lt;ffffffff8138eb13&gt;] dump_stack+0x63/0x90" in md
+    assert (
+        "| zone | free | min | lowmem reserve | usable | highatomic free | highatomic reserved "
+        "| result |" in md
+    )
+    assert "| DMA32 | 7532 (29.4 MiB) | 1407 (5.5 MiB); 528 for this caller | 0 |" in md
+    assert md.count("### `highatomic-stranded`: ") == 2
+    assert md.count("**The report as logged (lines ") == 2
+    assert "```text\n" in md
+    assert "[<ffffffff8138eb13>] dump_stack+0x63/0x90" in md  # verbatim inside the fence
+    assert "&lt;" not in md and "<details>" not in md
+
+
+def test_markdown_raw_report_keeps_the_log_prefixes():
+    result = analyze_file(str(ROOT / "samples/corpus/001.log"), Options())
+    md = render([result], "markdown")
+    raw = md.split("```text\n", 1)[1]
+    assert raw.startswith("[  183.284967][ T2438] trinity-c2: page allocation failure: order:1")
 
 
 def test_csv_one_row_per_report(seed):
@@ -241,21 +260,30 @@ def with_comm(result: FileResult, comm: str) -> FileResult:
         header = dataclasses.replace(report.header, comm=comm)
         lines = tuple(line.replace("balloon", comm) for line in report.lines)
         report = dataclasses.replace(report, context=context, header=header, lines=lines)
-        analyses.append(dataclasses.replace(a, report=report))
+        task = dataclasses.replace(a.facts.task, comm=comm)
+        facts = dataclasses.replace(a.facts, task=task)
+        analyses.append(dataclasses.replace(a, report=report, facts=facts))
     return dataclasses.replace(result, analyses=tuple(analyses))
 
 
 def assert_inert(result: FileResult) -> None:
-    """No control character reaches a terminal; no markup or HTML survives into Markdown.
+    """No control character reaches any output; no markup or HTML survives into Markdown/HTML.
 
     ``<img src=x>`` is inert on a terminal, so the text output shows it as written.
     """
     text = render([result], "text")
     md = render([result], "markdown")
-    for out in (text, md):
+    page = render([result], "html")
+    for out in (text, md, page):
         assert "\x1b" not in out and "\x07" not in out
-    assert "<img" not in md and "|<" not in md
-    assert "&#124;&lt;img src=x&gt;" in md
+    assert "<img" not in page
+    assert "&lt;img src=x&gt;" in page
+    # Markdown: the name only inside code spans or the fenced raw report, never as markup
+    prose = md.split("```text", 1)[0]
+    for line in prose.splitlines():
+        if "<img" in line:
+            spans = line.split("`")
+            assert all("<img" not in s for s in spans[::2]), line
     doc = render([result], "json")
     assert "\x1b" not in doc and "\x07" not in doc
     assert "\x1b" not in render([result], "csv")
@@ -272,11 +300,10 @@ def test_hostile_process_name_in_records_is_escaped(balloon):
     result = with_comm(balloon, evil)
     assert_inert(result)
     text = render([result], "text")
-    assert "[\\x1b]0;x\\x07|<img src=x> (pid 8473)" not in text  # never raw
-    assert "\\x1b]0;x\\x07|<img src=x> (pid 8473)" in text
+    assert "[highatomic-stranded] \\x1b]0;x\\x07|<img src=x> (pid 8473)" in text
     md = render([result], "markdown")
-    assert "&#92;x1b&#93;0;x&#92;x07&#124;&lt;img src=x&gt; (pid 8473)" in md
-    assert "<pre>\\x1b]0;x\\x07|&lt;img src=x&gt; invoked oom-killer" in md
+    assert "### `highatomic-stranded`: `\\x1b]0;x\\x07|<img src=x>` (pid 8473)" in md
+    assert "\\x1b]0;x\\x07|<img src=x> invoked oom-killer" in md  # in the fence, verbatim
     doc = json.loads(render([result], "json"))
     assert doc["reports"][0]["task"]["comm"] == evil
 
@@ -289,12 +316,11 @@ def test_hostile_cgroup_path_is_escaped():
     report = dataclasses.replace(analysis.report, memcg=memcg)
     hostile = dataclasses.replace(result, analyses=(dataclasses.replace(analysis, report=report),))
     text = render([hostile], "text")
-    assert "memcg: limit of /\\x1b[2J|<img src=x> hit" in text and "\x1b" not in text
+    assert "memory cgroup: limit of /\\x1b[2J|<img src=x> hit" in text and "\x1b" not in text
     md = render([hostile], "markdown")
-    assert (
-        "- **Memory cgroup:** /&#92;x1b&#91;2J&#124;&lt;img src=x&gt; memory 17024340/17024340 kB"
-        in md
-    )
+    assert "- **Memory cgroup:** limit of `/\\x1b[2J|<img src=x>` hit" in md
+    page = render([hostile], "html")
+    assert "<code>/\\x1b[2J|&lt;img src=x&gt;</code>" in page
     assert (
         json.loads(render([hostile], "json"))["reports"][0]["memcg"]["limit_of"] == memcg.limit_of
     )

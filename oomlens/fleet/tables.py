@@ -104,7 +104,7 @@ SCHEMAS: dict[str, Schema] = {
         ("lowmem_reserve", "ints"),  # pages, one per zone type
     ),
     # One row per (zone, order, migratetype letter); a column with no letters is one
-    # row with letter null. chunks/kb_lo..hi bound that letter's share (kernel-model §8.3).
+    # row with letter null. chunks/kb_lo..hi bound that letter's share (docs/kernel-rules.md §8.3).
     "free_area": (
         ("report_id", "str"),
         ("node", "int"),

@@ -1,285 +1,152 @@
-"""Judge one report: replay it, weigh each counterfactual, and return a Verdict of codes and numbers.
+"""Judge one report: decode the request, decide under every kernel the report allows, combine.
 
-A cause counts only when material: the memory its counterfactual would hand
-the request is at least the min watermark of the highest zone the request may
-use (DESIGN.md, "Verdict vocabulary"). Several material causes are ranked by
-``verdict.PRECEDENCE``; the rest become factors.
+``certain`` means the code and ``unreserve_would_avoid`` hold for every value
+inside the report's bounds (each decision is sure) and under every kernel
+profile the release allows (``KernelProfile.variants``); anything less is
+``likely`` with what would settle it named in ``missing``.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 from oomlens.judge import verdict as V
+from oomlens.judge.decide import Decision, decide, no_highatomic, threshold_of
+from oomlens.judge.nodes import NodeSet, parse_nodes
 from oomlens.kernel.fixes import missing_fixes, with_fix
-from oomlens.kernel.profile import Feature, KernelProfile, resolve_profile
+from oomlens.kernel.profile import Feature, KernelProfile, resolve_profile, traced
 from oomlens.kernel.request import Request, decode_request
 from oomlens.model.evidence import replay_evidence
-from oomlens.model.freelist import type_pages
-from oomlens.model.replay import Replay, replay
-from oomlens.model.state import AllocatorState, Interval, build_state
+from oomlens.model.replay import Replay, Scenario, highest_index, replay
+from oomlens.model.state import AllocatorState, build_state
+from oomlens.model.tri import Tri
 from oomlens.options import Options
 from oomlens.parse.report import Report
 
-
-@dataclass(frozen=True)
-class Cause:
-    """One counterfactual: would it have served the request, and with how much memory."""
-
-    code: str
-    status: str  # "certain" | "likely" | "no"
-    headroom: Interval
-    material: bool
-
-
-def _sum(items: list[Interval]) -> Interval:
-    return sum(i[0] for i in items), sum(i[1] for i in items)
+# Requests a report may have made when its header is missing or cut (excerpts).
+_GFP_KERNEL = ("__GFP_IO", "__GFP_FS", "__GFP_DIRECT_RECLAIM", "__GFP_KSWAPD_RECLAIM")
+_HIGHUSER_MOVABLE = _GFP_KERNEL + ("__GFP_HIGHMEM", "__GFP_MOVABLE", "__GFP_HARDWALL")
+_GFP_ATOMIC = ("__GFP_HIGH", "__GFP_ATOMIC", "__GFP_KSWAPD_RECLAIM")
+_CANDIDATE_GFP = (
+    (_GFP_KERNEL, "GFP_KERNEL", "Unmovable", "Normal"),
+    (_HIGHUSER_MOVABLE, "GFP_HIGHUSER_MOVABLE", "Movable", "Movable"),
+)
+COSTLY_ORDER = 3  # an OOM is never invoked for a costlier order (__alloc_pages_may_oom)
 
 
-def _status(outcome: str) -> str:
-    return {"pass": "certain", "depends": "likely"}.get(outcome, "no")
+def is_memcg_oom(report: Report) -> bool:
+    """A memory-cgroup OOM, by the kernel's own markers only.
 
-
-def _threshold(rp: Replay) -> int | None:
-    """The min watermark of the highest zone the request may use."""
-    return rp.zones[0].zone.min if rp.zones else None
-
-
-def _material(headroom: Interval, threshold: int | None) -> bool:
-    return threshold is not None and headroom[1] >= threshold
-
-
-def _highatomic_cause(rp: Replay, t: int | None) -> Cause:
-    best, worst = rp.rounds
-    status = "certain" if worst is not None else "likely" if best is not None else "no"
-    head = _sum([c.bounds.h_pages for c in rp.zones if c.bare != "fail"])
-    return Cause(V.HIGHATOMIC_STRANDED, status, head, _material(head, t))
-
-
-def _causes(
-    state: AllocatorState,
-    req: Request,
-    profile: KernelProfile,
-    rp: Replay,
-    nodes: frozenset[int] | None,
-) -> list[Cause]:
-    t = _threshold(rp)
-    out = [_highatomic_cause(rp, t)]
-    if not rp.slow_flags.cma and any(c.zone.cma for c in rp.zones):
-        alt = replay(state, req, profile, allow_cma=True, nodes=nodes)
-        head = (0, sum(c.zone.cma or 0 for c in rp.zones))
-        out.append(Cause(V.CMA_ONLY, _status(alt.outcome), head, _material(head, t)))
-    protected = [c for c in rp.zones if c.reserve and c.reserve[1] > 0]
-    if protected:
-        alt = replay(state, req, profile, drop_lowmem=True, nodes=nodes)
-        head = _sum(
-            [
-                (
-                    max(0, c.zone.free_bounds[0] - c.min_effective),
-                    max(0, c.zone.free_bounds[1] - c.min_effective),
-                )
-                for c in protected
-            ]
-        )
-        out.append(Cause(V.LOWMEM_PROTECTED, _status(alt.outcome), head, _material(head, t)))
-    if rp.order > 0:
-        frag = [c for c in rp.zones if c.slow != "fail" and c.freelist != "pass"]
-        head = _sum([type_pages(c.zone, c.letters, 0, rp.order - 1) for c in frag])
-        status = (
-            "certain"
-            if any(c.slow == "pass" and c.freelist == "fail" for c in frag)
-            else "likely"
-            if frag
-            else "no"
-        )
-        out.append(Cause(V.FRAGMENTED, status, head, head[1] > 0))
-        # For a high-order request the binding limit is one free block, not the
-        # watermark: a counterfactual that certainly serves it is material however
-        # few pages it moves (DESIGN's page threshold is meant for order-0 noise).
-        out = [replace(c, material=c.material or c.status == "certain") for c in out]
-    return out
-
-
-def _factors(
-    rp: Replay, causes: list[Cause], primary: str, report: Report, profile: KernelProfile
-) -> tuple[V.Factor, ...]:
-    t = _threshold(rp)
-    out = [
-        V.Factor(c.code, c.headroom, c.material)
-        for c in causes
-        if c.code != primary and c.status != "no"
-    ]
-    pcp = sum(c.zone.free_pcp or 0 for c in rp.zones)
-    if pcp:
-        out.append(V.Factor(V.PCP_HELD, (0, pcp), _material((0, pcp), t)))
-    h = _sum([c.bounds.h_pages for c in rp.zones])
-    if (
-        report.kind == "oom"
-        and h[1]
-        and rp.kernel_could_unreserve
-        and profile.has(Feature.UNRESERVE_BEFORE_OOM)
-    ):
-        out.append(V.Factor(V.RESERVE_REMADE, h, _material(h, t)))
-    return tuple(out)
-
-
-def _kernel_serves(
-    state: AllocatorState, req: Request, profile: KernelProfile, nodes: frozenset[int] | None
-) -> bool:
-    """Whether a kernel with ``profile`` would certainly have served the request."""
-    rp = replay(state, req, profile, nodes=nodes)
-    if rp.outcome == "pass":
-        return True
-    return bool(rp.kernel_could_unreserve) and rp.rounds[1] is not None
-
-
-def _fixes(state, req, profile, nodes, rp: Replay) -> tuple[V.Fix, ...]:
-    if not any(c.bounds.h_pages[1] or c.bounds.nr[1] for c in rp.zones):
-        return ()
-    # A fix "would have avoided it" only if it changes the outcome: the kernel as
-    # it was did not certainly serve the request, the kernel with the fix does.
-    if _kernel_serves(state, req, profile, nodes):
-        return tuple(spec.record(False) for spec in missing_fixes(profile))
-    return tuple(
-        spec.record(_kernel_serves(state, req, with_fix(profile, spec), nodes))
-        for spec in missing_fixes(profile)
-    )
-
-
-def _deciders(rp: Replay, profile: KernelProfile) -> tuple[str, ...]:
-    """What the report would need to print to settle a 'depends' replay."""
-    out = []
-    for c in rp.zones:
-        if c.reserve is None:
-            out.append("lowmem_reserve")
-        if c.slow == "depends" and c.zone.free_bounds[0] != c.zone.free_bounds[1]:
-            out.append("exact free pages")
-        if (
-            c.slow == "depends"
-            and profile.has(Feature.HIGHATOMIC)
-            and c.bounds.basis != "printed"
-            and c.bounds.nr[0] != c.bounds.nr[1]
-        ):
-            out.append("reserved_highatomic")
-        if c.freelist == "depends":
-            out.append("buddy lines" if c.zone.areas is None else "migratetype letters")
-        if c.zone.managed is None:
-            out.append("managed")
-    return tuple(dict.fromkeys(out)) or ("decision-time state",)
-
-
-def _zone_verdict(
-    report: Report,
-    state: AllocatorState,
-    req: Request,
-    profile: KernelProfile,
-    nodes: frozenset[int] | None,
-) -> V.Verdict:
-    rp = replay(state, req, profile, nodes=nodes)
-    evidence = replay_evidence(rp, profile)
-    missing = tuple(dict.fromkeys(state.missing + rp.missing))
-    if not rp.zones:
-        return _simple(V.UNDETERMINED, profile, None, "unknown", missing or ("zone lines",))
-    causes = _causes(state, req, profile, rp, nodes)
-    ha = causes[0]
-    would = {"certain": True, "likely": None, "no": False}[ha.status]
-    rounds = (rp.rounds[0], rp.rounds[1]) if None not in rp.rounds else None
-    if rp.outcome == "pass":
-        rounds = None
-    ranked = [c for c in causes if c.material and c.status != "no"]
-    ranked.sort(key=lambda c: V.PRECEDENCE.index(c.code))
-    if rp.outcome == "pass":
-        code, conf = V.UNDETERMINED, "unknown"
-        missing += ("decision-time state",)
-        would = None
-    elif ranked:
-        code, conf = ranked[0].code, ranked[0].status
-    elif rp.outcome == "fail" and all(c.status == "no" for c in causes):
-        code, conf = V.EXHAUSTED, "certain"
-    elif rp.outcome == "fail":
-        code, conf = V.EXHAUSTED, "likely"
-    else:
-        code, conf = V.EXHAUSTED, "likely"  # fails at one end of the bounds, no cause helps
-        missing += _deciders(rp, profile)
-    if missing and code != V.UNDETERMINED and conf == "certain":
-        conf = "likely"
-    factors = _factors(rp, causes, code, report, profile)
-    if (
-        code == V.HIGHATOMIC_STRANDED
-        and conf == "certain"
-        and any(f.code == V.RESERVE_REMADE for f in factors)
-    ):
-        # This kernel unreserves before it OOMs: the (H) blocks it printed were
-        # most likely reserved again after the decision (DESIGN: reserve-remade).
-        conf = "likely"
-    return V.Verdict(
-        code=code,
-        unreserve_would_avoid=would,
-        confidence=conf,
-        unreserve_rounds=rounds,
-        kernel_could_unreserve=rp.kernel_could_unreserve,
-        factors=factors,
-        evidence=evidence,
-        fixes=_fixes(state, req, profile, nodes, rp),
-        missing=missing,
-        profile=profile.label,
-    )
-
-
-def _is_memcg(report: Report) -> bool:
+    ``oom-kill:constraint=CONSTRAINT_MEMCG``, ``oom_memcg=`` other than the root,
+    ``Memory cgroup out of memory`` on the kill line, the older ``Task in … killed
+    as a result of limit of`` a cgroup other than the root, or
+    mem_cgroup_out_of_memory in the trace. Never a line that merely mentions a
+    memory cgroup: 7.x prints ``Memory cgroup min protection`` in every OOM.
+    """
     c = report.constraint
-    return (
-        report.kind == "memcg-oom"
-        or (report.header is not None and report.header.kind == "memcg-oom")
-        or (c is not None and (c.constraint == "CONSTRAINT_MEMCG" or bool(c.get("oom_memcg"))))
-        or (report.killed is not None and (report.killed.reason or "").startswith("Memory cg"))
-        or (report.memcg is not None and report.memcg.limit_of is not None)
-    )
-
-
-def _nodes(text: str | None) -> frozenset[int] | None:
-    """``0-1,3`` as a node set; None for "(null)" or nothing."""
-    if not text or not re.fullmatch(r"[\d,\-\s]+", text):
-        return None
-    out: set[int] = set()
-    for part in text.replace(" ", "").split(","):
-        if "-" in part:
-            a, b = part.split("-")
-            out.update(range(int(a), int(b) + 1))
-        elif part:
-            out.add(int(part))
-    return frozenset(out)
-
-
-def _allowed_nodes(report: Report) -> frozenset[int] | None:
-    h, c = report.header, report.constraint
-    for text in (
-        (c.get("nodemask") if c else None),
-        h and h.nodemask,
-        (c.get("mems_allowed") if c else None),
-        h and h.mems_allowed,
+    if c is not None:
+        if c.constraint == "CONSTRAINT_MEMCG":
+            return True
+        memcg = c.get("oom_memcg")
+        if memcg and memcg != "/":
+            return True
+    if report.killed is not None and (report.killed.reason or "").startswith(
+        "Memory cgroup out of memory"
     ):
-        nodes = _nodes(text)
-        if nodes is not None:
-            return nodes
-    return None
+        return True
+    if report.memcg is not None and report.memcg.limit_of not in (None, "/"):
+        return True
+    return "mem_cgroup_out_of_memory" in report.trace
 
 
-def _not_a_shortage(report: Report, state: AllocatorState) -> bool:
+def _memcg_sure(report: Report) -> bool:
+    """The cgroup's own counters show it at its limit (or do not say otherwise)."""
+    m = report.memcg
+    if m is None:
+        return True
+    for name, usage, limit, _ in m.counters:
+        if name == "memory" and limit and usage < limit * 9 // 10:
+            return False
+    return True
+
+
+def not_a_shortage(report: Report, state: AllocatorState) -> bool:
+    """A failure that no free page would have prevented.
+
+    A manual OOM (sysrq-f, ``order=-1``); an order above the allocator's largest;
+    vmalloc's vm_struct or address-space failures, including ``vmalloc:
+    allocation failure: N bytes`` from __vmalloc_node_range's fail label
+    (v3.2-5.17), printed before any page was requested. ``vmalloc: allocation
+    failure, allocated X of Y bytes`` (__vmalloc_area_node) and the 6.x ``vmalloc
+    error: size N, page order K, failed to allocate pages`` are page shortages.
+    """
     h = report.header
     if h is None:
         return False
     if h.order is not None and (h.order < 0 or (state.zones and h.order >= state.nr_orders)):
         return True
     if h.kind == "vmalloc":
-        # "failed to allocate pages" is a buddy-allocator failure (replayed at the
-        # printed page order); vm_struct/address-space failures are not a shortage.
         detail = (h.detail or "").lower()
-        if "failed to allocate pages" in detail:
+        if "failed to allocate pages" in detail or "allocated" in detail:
             return False
-        return h.vmalloc_size == 0 or "vm_struct" in detail or "address space" in detail
+        if "failed to map pages" in detail:
+            return True  # 7.x: the pages were had; vmap_pages_range() failed (judged likely)
+        return (
+            h.vmalloc_size == 0
+            or "vm_struct" in detail
+            or "address space" in detail
+            or "allocation failure" in detail
+            or "exceeds total pages" in detail  # __vmalloc_node_range: more than all RAM
+        )
     return False
+
+
+def allowed_nodes(report: Report) -> NodeSet | None:
+    """The nodes the request may use: nodemask, else mems_allowed (header or oom-kill line)."""
+    h, c = report.header, report.constraint
+    for text in (
+        (c.get("nodemask") if c else None),
+        h.nodemask if h else None,
+        (c.get("mems_allowed") if c else None),
+        h.mems_allowed if h else None,
+    ):
+        nodes = parse_nodes(text)
+        if nodes is not None:
+            return nodes
+    return None
+
+
+def eligible_zones(report: Report, state: AllocatorState, req: Request) -> bool:
+    """Whether the report printed a zone this request may use, or may have left one out.
+
+    show_free_areas() skips zones above the request's highest zone (max_zone_idx) and,
+    for a cpuset-bound caller, the nodes it may not use; a whole Mem-Info block (its
+    ``pages RAM`` totals printed) with no eligible zone means there was none.
+    """
+    if state.zones:
+        whole = all(z.areas is not None for z in state.zones)
+    else:
+        whole = report.totals is not None and bool(report.meminfo)
+    if not whole:
+        return True  # cut before or inside the zone lines: the zones are just missing
+    top = highest_index(state, req.highest_zone) if state.zone_types else None
+    if state.zones and top is None:
+        return True
+    return any(z.index is not None and top is not None and z.index <= top for z in state.zones)
+
+
+def _no_eligible_zone(report: Report, state: AllocatorState, profile: KernelProfile) -> V.Verdict:
+    """A whole report that printed no zone the request may use."""
+    total = next((v for k, v in report.meminfo if k == "free"), None)
+    printed = sum(z.free for z in state.zones)
+    narrowed = bool(state.zones) and (
+        allowed_nodes(report) is not None
+        or (report.constraint is not None and report.constraint.constraint != "CONSTRAINT_NONE")
+    )
+    if narrowed and total is not None and total > printed:
+        # the cpuset's nodes hold no zone it may use, while other nodes hold free memory
+        return _simple(V.CONSTRAINED, profile, False, "likely", ("zone lines of other nodes",))
+    return _simple(V.EXHAUSTED, profile, False, "likely", ("zone lines",))
 
 
 def _simple(
@@ -298,58 +165,323 @@ def _simple(
     )
 
 
-def analyze(report: Report, options: Options) -> tuple[Request | None, V.Verdict | None]:
+def _no_reserve_anywhere(profile: KernelProfile) -> bool:
+    """No kernel this profile allows has MIGRATE_HIGHATOMIC (before v4.4)."""
+    return all(not p.has(Feature.HIGHATOMIC) for p in profile.variants())
+
+
+def _undetermined(profile: KernelProfile, missing: tuple[str, ...]) -> V.Verdict:
+    would = False if _no_reserve_anywhere(profile) else None
+    return _simple(V.UNDETERMINED, profile, would, "unknown", tuple(dict.fromkeys(missing)))
+
+
+def _candidates(report: Report, req: Request | None) -> tuple[Request, ...]:
+    """Requests the report may have made when its header does not say (an excerpt)."""
+    kind = report.kind or (report.header.kind if report.header else None)
+    if req is not None and req.order is None and kind != "oom":
+        return ()
+    orders = (req.order,) if req is not None and req.order is not None else range(COSTLY_ORDER + 1)
+    if req is not None and req.migratetype is not None:
+        return tuple(replace(req, order=o) for o in orders)
+    if kind not in (None, "oom"):
+        return ()
+    return tuple(
+        Request(None, flags, text, o, mt, zone)
+        for flags, text, mt, zone in _CANDIDATE_GFP
+        for o in orders
+    )
+
+
+@dataclass(frozen=True)
+class _Judged:
+    decision: Decision
+    profile: KernelProfile
+    constrained: Tri | None = None
+
+
+def _constrained(
+    report: Report,
+    state: AllocatorState,
+    req: Request,
+    profile: KernelProfile,
+    d: Decision,
+    narrow: NodeSet | None,
+) -> Tri | None:
+    """A cpuset, mempolicy or nodemask kept the request from memory free elsewhere.
+
+    Zones of nodes outside the allowed set, when printed, are replayed; a
+    multi-node report whose other nodes would serve it by more than can move
+    (a mempolicy the report does not print), and a CONSTRAINT_CPUSET or
+    CONSTRAINT_MEMORY_POLICY line with free memory outside the printed zones,
+    are likely.
+    """
+    if not d.replay.zones:
+        return None
+    t = threshold_of(d.replay)
+    if narrow is not None:
+        wide = replay(state, req, profile)
+        inside = {id(c.zone) for c in d.replay.zones}
+        opened = [c for c in wide.zones if id(c.zone) not in inside]
+        room = sum(max(0, c.zone.free - c.zone.min) for c in opened)
+        return ~d.replay.outcome & wide.outcome & Tri(room >= t, wide.outcome.sure)
+    line = report.constraint.constraint if report.constraint else None
+    if line in ("CONSTRAINT_CPUSET", "CONSTRAINT_MEMORY_POLICY"):
+        total = next((v for k, v in report.meminfo if k == "free"), None)
+        if total is None:
+            return Tri.unknown(True)
+        elsewhere = total - sum(z.free for z in state.zones)
+        return Tri.unknown(elsewhere >= t)
+    return None
+
+
+def _judge_nodes(
+    report: Report, state: AllocatorState, req: Request, profile: KernelProfile, arch: str | None
+) -> _Judged:
+    """The decision under one profile, with the node constraint worked in."""
+    nodes = {z.node for z in state.zones if z.node is not None}
+    allowed = allowed_nodes(report)
+    narrow = allowed if allowed is not None and not allowed.covers(nodes) else None
+    d = decide(state, req, profile, narrow, arch)
+    c = _constrained(report, state, req, profile, d, narrow)
+    if c is None and narrow is None and len(nodes) > 1 and d.code == V.UNDETERMINED:
+        # every printed node allowed, yet some fail while others serve it by more than can
+        # move: something the report does not print (a mempolicy) kept it on the failing ones
+        failing = frozenset(
+            n for n in nodes if not replay(state, req, profile, nodes=frozenset({n})).outcome.value
+        )
+        if failing:
+            d = decide(state, req, profile, failing, arch)
+            if d.code != V.UNDETERMINED:
+                c = Tri.unknown(True)
+    return _Judged(d, profile, c)
+
+
+def _code(j: _Judged) -> tuple[str, bool]:
+    """(code, sure) with the node constraint ranked first (precedence)."""
+    d = j.decision
+    if j.constrained is not None and j.constrained.value:
+        # the constraint line or the other nodes say so even where the print passes
+        return V.CONSTRAINED, d.sure and j.constrained.sure and d.code != V.UNDETERMINED
+    if j.constrained is not None:
+        return d.code, d.sure and j.constrained.sure
+    return d.code, d.sure
+
+
+def _deciders(rp: Replay) -> tuple[str, ...]:
+    """What the report would need to print to settle what the bounds leave open."""
+    out = []
+    for c in rp.zones:
+        z = c.zone
+        if c.reserve is None:
+            out.append("lowmem_reserve")
+        if z.free_bounds[0] != z.free_bounds[1]:
+            out.append("exact free pages")
+        if c.bounds.basis != "printed" and c.bounds.nr[0] != c.bounds.nr[1]:
+            out.append("reserved_highatomic")
+        if not c.freelist.sure:
+            out.append("buddy lines" if z.areas is None else "migratetype letters")
+        if z.managed is None:
+            out.append("managed")
+    return tuple(dict.fromkeys(out))
+
+
+def _factors(j: _Judged, code: str, report: Report) -> tuple[V.Factor, ...]:
+    d = j.decision
+    rp = d.replay
+    t = threshold_of(rp)
+    out = [
+        V.Factor(c.code, c.headroom, c.material.value)
+        for c in d.causes
+        if c.code != code and c.holds.value
+    ]
+    pcp = sum(c.zone.free_pcp or 0 for c in rp.zones)
+    if pcp:
+        out.append(V.Factor(V.PCP_HELD, (0, pcp), pcp >= t))
+    h = (sum(c.bounds.h_pages[0] for c in rp.zones), sum(c.bounds.h_pages[1] for c in rp.zones))
+    if (
+        report.kind == "oom"
+        and h[1]
+        and rp.kernel_could_unreserve
+        and j.profile.has(Feature.UNRESERVE_BEFORE_OOM)
+    ):
+        out.append(V.Factor(V.RESERVE_REMADE, h, h[1] >= t))
+    return tuple(out)
+
+
+def _kernel_serves(state: AllocatorState, req: Request, profile: KernelProfile) -> bool:
+    """Whether a kernel with ``profile`` would certainly have served the request."""
+    rp = replay(state, req, profile)
+    if rp.outcome.surely:
+        return True
+    if not rp.kernel_could_unreserve or no_highatomic(rp):
+        return False
+    return replay(state, req, profile, Scenario(unreserve=True)).outcome.surely
+
+
+def _fixes(state: AllocatorState, req: Request, profile: KernelProfile, rp: Replay) -> tuple:
+    if not any(c.bounds.h_pages[1] or c.bounds.nr[1] for c in rp.zones):
+        return ()
+    # A fix "would have avoided it" only if it changes the outcome: the kernel as it
+    # was did not certainly serve the request, the kernel with the fix does.
+    with traced() as reads:
+        served = _kernel_serves(state, req, profile)
+    if served:
+        return tuple(spec.record(False) for spec in missing_fixes(profile))
+    out = []
+    for spec in missing_fixes(profile):
+        fixed = with_fix(profile, spec)
+        # a fix that changes no feature the replay read cannot change its outcome
+        changed = not fixed.agrees(profile, reads) and _kernel_serves(state, req, fixed)
+        out.append(spec.record(changed))
+    return tuple(out)
+
+
+def _verdict(
+    report: Report,
+    state: AllocatorState,
+    req: Request,
+    profile: KernelProfile,
+    arch: str | None,
+    fixes: bool = True,
+) -> V.Verdict:
+    """Decide under every variant of ``profile``; certain only when all agree and are sure."""
+    states = [state] + [
+        replace(state, pageblock_order=o, pageblock_alternatives=())
+        for o in state.pageblock_alternatives
+    ]
+    judged: list[_Judged] = []
+    for s in states:
+        runs: list[tuple[KernelProfile, set[Feature], _Judged]] = []
+        for p in profile.variants():
+            # a profile that answers alike for every feature an earlier run read
+            # gives that run's verdict: the replay is a function of those answers
+            same = next((j for q, reads, j in runs if p.agrees(q, reads)), None)
+            if same is None:
+                with traced() as reads:
+                    same = _judge_nodes(report, s, req, p, arch)
+                runs.append((p, reads, same))
+            judged.append(same)
+    nominal = judged[0]
+    code, sure = _code(nominal)
+    d = nominal.decision
+    would = d.would.value
+    answers = {(_code(j)[0], j.decision.would.value) for j in judged}
+    sure = sure and all(_code(j)[1] for j in judged) and len(answers) == 1
+    missing = tuple(d.missing)
+    if code == V.UNDETERMINED:
+        undecided = _undetermined(profile, missing or ("decision-time state",))
+        if would is False and d.would.sure:
+            undecided = replace(undecided, unreserve_would_avoid=False)
+        return replace(
+            undecided,
+            evidence=replay_evidence(d.replay, nominal.profile),
+            kernel_could_unreserve=d.replay.kernel_could_unreserve,
+        )
+    if not sure:
+        missing += _deciders(d.replay)
+        if len(answers) > 1:
+            missing += ("kernel stable level",)
+    factors = _factors(nominal, code, report)
+    conf = "certain" if sure else "likely"
+    if code == V.HIGHATOMIC_STRANDED and any(f.code == V.RESERVE_REMADE for f in factors):
+        # This kernel unreserves before it OOMs: the (H) blocks it printed were most
+        # likely reserved again after the decision.
+        conf = "likely"
+    span = d.rounds if would and d.rounds and None not in d.rounds else None
+    return V.Verdict(
+        code=code,
+        unreserve_would_avoid=would,
+        confidence=conf,
+        unreserve_rounds=span,  # type: ignore[arg-type]
+        kernel_could_unreserve=d.replay.kernel_could_unreserve,
+        factors=factors,
+        evidence=replay_evidence(d.replay, nominal.profile),
+        fixes=_fixes(state, req, nominal.profile, d.replay) if fixes else (),
+        missing=tuple(dict.fromkeys(missing)),
+        profile=profile.label,
+    )
+
+
+def _judge_candidates(
+    report: Report,
+    state: AllocatorState,
+    reqs: tuple[Request, ...],
+    profile: KernelProfile,
+    need: tuple[str, ...],
+) -> V.Verdict:
+    """One verdict when every request the report may have made gets the same one."""
+    if any(z.areas is None or z.lowmem_reserve is None for z in state.zones):
+        return _undetermined(profile, need + state.missing)
+    # a candidate whose printed state passes says nothing against the others
+    decided: list[V.Verdict] = []
+    answers: set[tuple[str, bool | None]] = set()
+    for r in reqs:
+        v = _verdict(report, state, r, profile, report.arch, fixes=False)
+        if v.code != V.UNDETERMINED:
+            decided.append(v)
+            answers.add((v.code, v.unreserve_would_avoid))
+        if len(answers) > 1:
+            break
+    if len(answers) == 1:
+        v = decided[0]
+        return replace(
+            v,
+            confidence="likely",
+            missing=tuple(dict.fromkeys(v.missing + need)),
+            unreserve_rounds=None,
+            fixes=(),
+        )
+    return _undetermined(profile, need + state.missing)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One report judged, with the state and profile the verdict was worked out from."""
+
+    request: Request | None
+    verdict: V.Verdict
+    state: AllocatorState
+    profile: KernelProfile
+
+
+def analyze(report: Report, options: Options) -> tuple[Request | None, V.Verdict]:
     """Decode, replay and judge one report: always a verdict, `undetermined` naming what is missing."""
+    j = judge_report(report, options)
+    return j.request, j.verdict
+
+
+def judge_report(report: Report, options: Options) -> Judgement:
+    """The verdict of one report, with the allocator state and kernel profile behind it."""
     dec = decode_request(report)
     profile, unknown = resolve_profile(report, options.kernel, options.assume, dec.layout)
     notes = dec.notes + tuple(f"unknown-feature-{u}" for u in unknown)
     state = build_state(report, options.page_kb, options.pageblock_order)
     req = dec.request
-    if _is_memcg(report):
-        verdict = _simple(V.MEMCG_LIMIT, profile, False)
-    elif _not_a_shortage(report, state):
-        verdict = _simple(V.NOT_A_SHORTAGE, profile, False)
-    elif req is None or not state.zones or dec.missing and req.migratetype is None:
-        need = dec.missing + state.missing
-        verdict = _simple(V.UNDETERMINED, profile, None, "unknown", tuple(dict.fromkeys(need)))
-    else:
-        verdict = _judge_zones(report, state, req, profile, dec.missing)
-    assumptions = verdict.assumptions + notes + state.assumptions + ("ordinary-task",)
-    return req, replace(verdict, assumptions=tuple(dict.fromkeys(assumptions)))
-
-
-def _judge_zones(
-    report: Report,
-    state: AllocatorState,
-    req: Request,
-    profile: KernelProfile,
-    dec_missing: tuple[str, ...],
-) -> V.Verdict:
-    allowed = _allowed_nodes(report)
-    nodes_seen = {z.node for z in state.zones if z.node is not None}
-    constrained_by_line = report.constraint is not None and report.constraint.constraint in (
-        "CONSTRAINT_CPUSET",
-        "CONSTRAINT_MEMORY_POLICY",
-    )
-    narrow = allowed if allowed is not None and nodes_seen - allowed else None
-    verdict = _zone_verdict(report, state, req, profile, narrow)
-    if narrow is not None:
-        wide = replay(state, req, profile)
-        if wide.outcome != "fail" or constrained_by_line:
-            status = _status(wide.outcome) if wide.outcome != "fail" else "likely"
-            verdict = replace(verdict, code=V.CONSTRAINED, confidence=status)
-    elif constrained_by_line:
-        verdict = replace(verdict, code=V.CONSTRAINED, confidence="likely")
-    if dec_missing:
-        verdict = replace(verdict, missing=tuple(dict.fromkeys(verdict.missing + dec_missing)))
-    if profile.uncertain:
-        alt = _zone_verdict(
-            report, state, req, profile.with_features(tuple(profile.uncertain)), narrow
+    if is_memcg_oom(report):
+        verdict = _simple(
+            V.MEMCG_LIMIT, profile, False, "certain" if _memcg_sure(report) else "likely"
         )
-        if (alt.code, alt.unreserve_would_avoid) != (verdict.code, verdict.unreserve_would_avoid):
-            verdict = replace(
-                verdict,
-                confidence="likely" if verdict.confidence == "certain" else verdict.confidence,
-                assumptions=verdict.assumptions + ("kernel-features-uncertain",),
-            )
-    return verdict
+    elif not_a_shortage(report, state):
+        # mapping can fail for want of a page-table page: not certain it was no shortage
+        mapping = "failed to map pages" in ((report.header.detail or "") if report.header else "")
+        verdict = _simple(V.NOT_A_SHORTAGE, profile, False, "likely" if mapping else "certain")
+    elif req is not None and req.highest_zone and not eligible_zones(report, state, req):
+        verdict = _no_eligible_zone(report, state, profile)
+    elif not state.zones:
+        verdict = _undetermined(profile, dec.missing + state.missing)
+    elif req is None or req.order is None or req.migratetype is None:
+        reqs = _candidates(report, req)
+        need = dec.missing or ("gfp_mask", "order")
+        if reqs:
+            verdict = _judge_candidates(report, state, reqs, profile, need)
+        else:
+            verdict = _undetermined(profile, need + state.missing)
+    else:
+        verdict = _verdict(report, state, req, profile, report.arch)
+        if dec.missing:
+            verdict = replace(verdict, missing=tuple(dict.fromkeys(verdict.missing + dec.missing)))
+            if verdict.confidence == "certain":
+                verdict = replace(verdict, confidence="likely")
+    assumptions = verdict.assumptions + notes + state.assumptions + ("ordinary-task",)
+    verdict = replace(verdict, assumptions=tuple(dict.fromkeys(assumptions)))
+    return Judgement(req, verdict, state, profile)

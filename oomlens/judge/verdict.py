@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from oomlens.kernel.fixes import Fix
 from oomlens.model.evidence import Evidence
 
-# Verdict vocabulary (DESIGN.md): stable, extend, never rename.
+# Verdict vocabulary (docs/verdicts.md §1): stable, extend, never rename.
 HIGHATOMIC_STRANDED = "highatomic-stranded"
 EXHAUSTED = "exhausted"
 FRAGMENTED = "fragmented"
@@ -34,7 +34,7 @@ CODES = (
     UNDETERMINED,
 )
 
-# Precedence when several causes are material (DESIGN.md).
+# Precedence when several causes are material (docs/verdicts.md §4).
 PRECEDENCE = (
     MEMCG_LIMIT,
     CONSTRAINED,

@@ -32,7 +32,6 @@ class FixSpec:
 
 
 CATALOGUE: tuple[FixSpec, ...] = (
-    FixSpec(Feature.NO_STEAL_HIGHATOMIC),
     FixSpec(Feature.NO_DOUBLE_DECREASE),
     FixSpec(Feature.UNRESERVE_BEFORE_OOM, (Feature.UNRESERVE_RELIABLE, Feature.NO_DOUBLE_DECREASE)),
     FixSpec(Feature.UNRESERVE_RELIABLE, (Feature.UNRESERVE_BEFORE_OOM,)),

@@ -292,7 +292,10 @@ def check_names(mask: int, names: str, layout: str, *, release: str | None = Non
 
 
 def layout_from_mask(mask: int, names: str | None = None) -> str | None:
-    """Era fingerprint when no release is known (spec §2.3), using printed names if any."""
+    """Era fingerprint when no release is known, using printed names if any.
+
+    docs/kernel-rules.md §2.3.
+    """
     if names is not None:
         # Names are printed from 4.5 on (some 4.4 distribution kernels backported them).
         named = [lay for lay in LAYOUTS_DATA if lay.first >= (4, 4)]
@@ -322,7 +325,7 @@ def layout_from_mask(mask: int, names: str | None = None) -> str | None:
 
 def _fingerprint(mask: int) -> str | None:
     """Guess the layout from the reclaim bits alone (a release string is always better)."""
-    # Both reclaim bits of one era: GFP_KERNEL, GFP_NOIO, GFP_NOFS ... (spec §2.3).
+    # Both reclaim bits of one era: GFP_KERNEL, GFP_NOIO, GFP_NOFS ... (docs/kernel-rules.md §2.3).
     for pair, layout in ((0x2400000, "4.4"), (0x1400000, "4.10"), (0x600000, "4.18")):
         if mask & pair == pair:
             return layout

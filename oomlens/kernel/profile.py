@@ -10,8 +10,12 @@ no release the report's own content bounds the era.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from enum import Enum
+
+from oomlens.parse.report import Report
 
 Version = tuple[int, int]
 
@@ -23,7 +27,6 @@ class Feature(str, Enum):
     ORDER0_WATERMARK = "order0-watermark"
     WATERMARK_FAST = "watermark-fast"
     SHOULD_RECLAIM_RETRY = "should-reclaim-retry"
-    NO_STEAL_HIGHATOMIC = "no-steal-highatomic"
     NO_DOUBLE_DECREASE = "no-double-decrease"
     UNRESERVE_BEFORE_OOM = "unreserve-before-oom"
     UNRESERVE_RELIABLE = "unreserve-reliable"
@@ -38,7 +41,6 @@ class Feature(str, Enum):
     FAST_NEGATIVE_FIX = "fast-negative-fix"
     PCP_MISS_TO_BUDDY = "pcp-miss-to-buddy"
     ALLOC_RESERVES = "alloc-reserves"
-    GFP_ATOMIC_REMOVED = "gfp-atomic-removed"
     UNRESERVE_AT_GIVEUP = "unreserve-at-giveup"
     CAP_ALIGNED = "cap-aligned"
     CAP_MIN_ZONE = "cap-min-zone"
@@ -94,14 +96,6 @@ CHANGES: tuple[Change, ...] = (
         "mm, oom: rework oom detection",
         "4.7",
         "should_reclaim_retry",
-    ),
-    Change(
-        Feature.NO_STEAL_HIGHATOMIC,
-        "88ed365ea227",
-        "mm: don't steal highatomic pageblock",
-        "4.10",
-        "__rmqueue_fallback",
-        vendor=True,
     ),
     Change(
         Feature.NO_DOUBLE_DECREASE,
@@ -217,13 +211,6 @@ CHANGES: tuple[Change, ...] = (
         "6.3",
         "gfp_to_alloc_flags",
         stable=("5.15.171", "6.1.116"),
-    ),
-    Change(
-        Feature.GFP_ATOMIC_REMOVED,
-        "2973d8229b78",
-        "mm: discard __GFP_ATOMIC",
-        "6.3",
-        "gfp_to_alloc_flags",
     ),
     Change(
         Feature.UNRESERVE_AT_GIVEUP,
@@ -354,6 +341,35 @@ def features_at(version: Version) -> frozenset[Feature]:
     return frozenset(c.feature for c in CHANGES if version >= c.version)
 
 
+_TRACES: list[set[Feature]] = []
+
+
+@contextmanager
+def traced() -> Iterator[set[Feature]]:
+    """Collect every feature ``KernelProfile.has`` is asked about inside the block.
+
+    A replay is a function of the answers it got: another profile that answers alike
+    for every feature read gives the same replay, so it need not be replayed.
+    """
+    reads: set[Feature] = set()
+    _TRACES.append(reads)
+    try:
+        yield reads
+    finally:
+        _TRACES.pop()
+        if _TRACES:
+            _TRACES[-1].update(reads)
+
+
+def _stable_level(change: Change, series: Version | None) -> int | None:
+    """The patch level at which ``change`` reached ``series`` stable (``.y`` counts as 0)."""
+    for entry in change.stable:
+        parts = entry.split(".")
+        if series is not None and (int(parts[0]), int(parts[1])) == series:
+            return 0 if parts[2] == "y" else int(parts[2])
+    return None
+
+
 @dataclass(frozen=True)
 class KernelProfile:
     """Which allocator rules to replay with, and how sure we are of them."""
@@ -365,10 +381,20 @@ class KernelProfile:
     clues: tuple[str, ...] = ()  # content clues used when there was no release
     label: str = "newest mainline (default)"
     assumed: tuple[str, ...] = ()  # --assume switches applied
+    series: Version | None = None  # the release's mainline series, when one was named
+    vendor: bool = False  # a distro or vendor build: backports without a stable level
 
     def has(self, feat: Feature) -> bool:
         """True when the profile carries ``feat`` (a name that is no Feature raises ValueError)."""
-        return Feature(feat) in self.features
+        if not isinstance(feat, Feature):
+            feat = Feature(feat)
+        if _TRACES:
+            _TRACES[-1].add(feat)
+        return feat in self.features
+
+    def agrees(self, other: KernelProfile, on: frozenset[Feature] | set[Feature]) -> bool:
+        """Whether both profiles answer alike for every feature in ``on``."""
+        return all((f in self.features) == (f in other.features) for f in on)
 
     def with_features(
         self, on: tuple[Feature, ...] = (), off: tuple[Feature, ...] = ()
@@ -379,12 +405,80 @@ class KernelProfile:
         feats = (self.features | on_set) - off_set
         return replace(self, features=feats, uncertain=self.uncertain - on_set - off_set)
 
+    def variants(self) -> tuple[KernelProfile, ...]:
+        """Every concrete kernel this profile allows, the nominal one (itself) first.
 
-def profile_for_release(text: str, basis: str = "report") -> KernelProfile | None:
+        Stable backports arrive in order of the stable patch level, so they form a
+        chain; vendor-only and next-tree features switch on together; a profile
+        inferred from content spans the mainline releases its clues allow.
+        """
+        if not self.uncertain:
+            return (self,)
+        sets: list[frozenset[Feature]] = []
+        if self.basis == "content":
+            versions = sorted({BY_FEATURE[f].version for f in self.uncertain})
+            sets = [
+                frozenset(f for f in self.uncertain if BY_FEATURE[f].version <= v) for v in versions
+            ]
+        else:
+            levels: dict[int, set[Feature]] = {}
+            rest: set[Feature] = set()
+            for f in self.uncertain:
+                level = _stable_level(BY_FEATURE[f], self.series)
+                if level is None:
+                    rest.add(f)
+                else:
+                    levels.setdefault(level, set()).add(f)
+            chain: list[frozenset[Feature]] = [frozenset()]
+            acc: set[Feature] = set()
+            for level in sorted(levels):
+                acc |= levels[level]
+                chain.append(frozenset(acc))
+            sets = chain + [c | rest for c in chain] if rest else chain
+        out = [self]
+        seen: set[frozenset[Feature]] = {frozenset()}
+        for extra in sets:
+            if extra in seen:
+                continue
+            seen.add(extra)
+            names = ", ".join(sorted(f.value for f in extra))
+            out.append(
+                replace(
+                    self,
+                    features=self.features | extra,
+                    uncertain=frozenset(),
+                    label=f"{self.label} with {names}",
+                )
+            )
+        return tuple(out)
+
+
+_DEBIAN_LEVEL = re.compile(r"\bDebian (\d+)\.(\d+)\.(\d+)")
+
+
+def distro_level(rel: Release, build: str | None) -> int | None:
+    """The stable patch level a distro banner names (``#1 Debian 6.1.192-2`` → 192).
+
+    Debian's ``uname -r`` (``6.1.0-56-amd64``) hides the stable level it carries;
+    the banner's package version after ``#`` gives it. Ubuntu's ABI number and RHEL's
+    z-stream do not map to an upstream level without the distro's changelog.
+    """
+    m = _DEBIAN_LEVEL.search(build or "")
+    if m and (int(m.group(1)), int(m.group(2))) == rel.series:
+        return int(m.group(3))
+    return None
+
+
+def profile_for_release(
+    text: str, basis: str = "report", build: str | None = None
+) -> KernelProfile | None:
     """The profile of a named release; None when the string is not a release."""
     rel = parse_release(text)
     if rel is None:
         return None
+    level = distro_level(rel, build) if rel.vendor and not rel.patch_known else None
+    if level is not None:
+        rel = replace(rel, version=(rel.version[0], rel.version[1], level), patch_known=True)
     states = {c.feature: feature_state(c, rel) for c in CHANGES}
     feats = frozenset(n for n, s in states.items() if s == "yes")
     maybe = frozenset(n for n, s in states.items() if s == "maybe")
@@ -394,7 +488,10 @@ def profile_for_release(text: str, basis: str = "report") -> KernelProfile | Non
         label += f".{rel.version[2]}"
     if rel.rc is not None:
         label += f"-rc{rel.rc}"
-    return KernelProfile(feats, maybe, text, basis, (), f"{label} ({source})")
+    if level is not None:
+        source += ", stable level from the banner"
+    profile = KernelProfile(feats, maybe, text, basis, (), f"{label} ({source})")
+    return replace(profile, series=rel.series, vendor=rel.vendor)
 
 
 @dataclass(frozen=True)
@@ -421,8 +518,10 @@ def profile_from_clues(clues: tuple[ContentClue, ...]) -> KernelProfile:
         span = f"{low[0]}.{low[1]}..{high[0]}.{high[1]}"
     elif low:
         span = f">={low[0]}.{low[1]}"
-    else:
+    elif high:
         span = f"<={high[0]}.{high[1]}"
+    else:
+        span = "any"
     # Replay with the oldest era the clues allow; the judge also tries the newest.
     return KernelProfile(
         sure,
@@ -464,8 +563,8 @@ _LAYOUT_ERA: dict[str, tuple[Version | None, Version | None]] = {
 }
 
 
-def clues_from_report(report, layout: str | None) -> tuple[ContentClue, ...]:
-    """Era bounds read from what the report printed (kernel-model.md §1)."""
+def clues_from_report(report: Report, layout: str | None) -> tuple[ContentClue, ...]:
+    """Era bounds read from what the report printed (docs/kernel-rules.md §1.4)."""
     clues: list[ContentClue] = []
     if layout in _LAYOUT_ERA:
         low, high = _LAYOUT_ERA[layout]
@@ -486,6 +585,14 @@ def clues_from_report(report, layout: str | None) -> tuple[ContentClue, ...]:
         clues.append(ContentClue("boost field", (5, 16)))
     if "reserved_highatomic" in keys:
         clues.append(ContentClue("reserved_highatomic field", (5, 5)))
+    for z in report.zones:
+        reserved, managed = z.get("reserved_highatomic"), z.get("managed")
+        # 9cd20f3fe045 (v6.8): no reserve in a zone under 100 pageblocks (4K pages: 2 MiB)
+        if reserved and managed and managed // 4 // 100 < 512:
+            clues.append(
+                ContentClue("highatomic reserve in a zone under 100 pageblocks", None, (6, 7))
+            )
+            break
     if "kernel_stack" in keys:
         clues.append(ContentClue("kernel_stack on zone line", None, (5, 8)))
     if "pagetables" in keys:
@@ -498,14 +605,15 @@ def clues_from_report(report, layout: str | None) -> tuple[ContentClue, ...]:
 
 
 def resolve_profile(
-    report, kernel: str | None, assume: tuple[str, ...], layout: str | None
+    report: Report, kernel: str | None, assume: tuple[str, ...], layout: str | None
 ) -> tuple[KernelProfile, tuple[str, ...]]:
     """The profile for a report: --kernel, else its release, else its content; then --assume."""
     profile = None
     if kernel:
         profile = profile_for_release(kernel, basis="option")
     if profile is None and report.release:
-        profile = profile_for_release(report.release, basis="report")
+        build = report.context.build if report.context else None
+        profile = profile_for_release(report.release, basis="report", build=build)
     if profile is None:
         profile = profile_from_clues(clues_from_report(report, layout))
     return apply_assume(profile, assume)

@@ -26,6 +26,9 @@ class Request:
         return name in self.gfp_flags
 
 
+_NO_HIGHMEM = frozenset({"x86_64", "arm64", "ppc64", "ppc64le", "s390x", "riscv64", "loongarch64"})
+
+
 @dataclass(frozen=True)
 class Decoded:
     """The request plus what decoding it noticed."""
@@ -86,7 +89,8 @@ def decode_request(report: Report) -> Decoded:
     flags = dec.flags
     if "__GFP_WAIT" in flags and "__GFP_DIRECT_RECLAIM" not in flags:
         flags = flags + ("__GFP_DIRECT_RECLAIM",)  # pre-4.4 __GFP_WAIT means direct reclaim
-    req = Request(
-        dec.mask, flags, h.gfp_names or dec.text, h.order, dec.migratetype, dec.highest_zone, layout
-    )
+    zone = dec.highest_zone
+    if zone == "HighMem" and report.arch in _NO_HIGHMEM:
+        zone = "Normal"  # 64-bit kernels have no ZONE_HIGHMEM: GFP_ZONE_TABLE gives Normal
+    req = Request(dec.mask, flags, h.gfp_names or dec.text, h.order, dec.migratetype, zone, layout)
     return Decoded(req, layout, tuple(notes), tuple(missing))

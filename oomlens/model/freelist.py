@@ -1,7 +1,7 @@
 """Which free lists a request may take from, and what the buddy line proves about them.
 
 Mirrors ``rmqueue``/``rmqueue_buddy``, ``__rmqueue`` and ``__rmqueue_fallback``
-per era, and the per-migratetype bounds of kernel-model.md §8.3: a letter
+per era, and the per-migratetype bounds of docs/kernel-rules.md §8.3: a letter
 printed at an order means at least one chunk of that type; the count less one
 for each other letter is the most it can hold.
 """
@@ -21,7 +21,10 @@ PCP_COSTLY_ORDER = 3  # PAGE_ALLOC_COSTLY_ORDER
 def reaches_buddy(
     order: int, migratetype: str, flags: AllocFlags, profile: KernelProfile, pageblock_order: int
 ) -> bool:
-    """Whether a request that missed its pcp list gets to ``rmqueue_buddy`` (§4.2)."""
+    """Whether a request that missed its pcp list gets to ``rmqueue_buddy``.
+
+    docs/kernel-rules.md §4.2.
+    """
     pcp = order == 0
     if profile.has(Feature.PCP_HIGH_ORDER):
         # 44042b449872 (5.13): orders <= PAGE_ALLOC_COSTLY_ORDER and the THP order use pcp
@@ -36,7 +39,10 @@ def reaches_buddy(
 def may_take_highatomic(
     order: int, migratetype: str, flags: AllocFlags, profile: KernelProfile, pageblock_order: int
 ) -> bool:
-    """Whether ``rmqueue`` may take from MIGRATE_HIGHATOMIC lists for this request (§4.3)."""
+    """Whether ``rmqueue`` may take from MIGRATE_HIGHATOMIC lists for this request.
+
+    docs/kernel-rules.md §4.3.
+    """
     if not profile.has(Feature.HIGHATOMIC):
         return False
     if profile.has(Feature.ALLOC_RESERVES):
@@ -73,7 +79,9 @@ def freelist_result(zone: ZoneState, order: int, letters: str) -> str:
     if not nonempty:
         return "fail"
     if not zone.has_letters:
-        return "depends"
+        # Before 3.8 no letters are printed; before 4.4 every type falls back to every
+        # other and to MIGRATE_RESERVE, so only CMA pages can be out of reach.
+        return "pass" if "R" in letters and not zone.cma else "depends"
     if any(set(a.letters) & set(letters) for a in nonempty):
         return "pass"
     if all(a.letters for a in nonempty):
@@ -81,31 +89,72 @@ def freelist_result(zone: ZoneState, order: int, letters: str) -> str:
     return "depends"
 
 
-def chunk_bounds(area: FreeArea, letters: str) -> Interval:
-    """How many chunks at this order belong to any of ``letters`` (§8.3)."""
-    shown = set(area.letters)
-    ours = shown & set(letters)
-    if not area.count or not ours:
-        return 0, 0
-    if shown <= set(letters):
-        return area.count, area.count
-    return len(ours), area.count - len(shown - ours)
+def _split(count: int, shown: set[str], want: set[str]) -> tuple[int, int, int]:
+    """(fewest, nominal, most) of ``count`` chunks on ``want`` lists, ``shown`` letters printed."""
+    ours = shown & want
+    if not count or not ours:
+        return 0, 0, 0
+    if shown <= want:
+        return count, count, count
+    if count < len(shown):
+        # a racy print (counts and letters read at different times): only 0..count is sound
+        return 0, min(count, len(ours)), count
+    lo, hi = len(ours), count - len(shown - ours)
+    return lo, min(hi, max(lo, round(count * len(ours) / len(shown)))), hi
+
+
+def chunk_split(area: FreeArea, letters: str, h_pinned: int | None = None) -> tuple[int, int, int]:
+    """(fewest, nominal, most) chunks at this order on any of ``letters`` (docs/kernel-rules.md §8.3).
+
+    A letter printed at an order means at least one chunk of that type; the count
+    less one for each other letter is the most it can hold. ``h_pinned`` fixes the
+    MIGRATE_HIGHATOMIC share (a drawn or counterfactual state).
+    """
+    shown, want = set(area.letters), set(letters)
+    if h_pinned is None or "H" not in shown:
+        return _split(area.count, shown, want)
+    h = min(h_pinned, area.count)
+    rest = _split(area.count - h, shown - {"H"}, want)
+    if "H" in want:
+        return rest[0] + h, rest[1] + h, rest[2] + h
+    return rest
+
+
+def chunk_bounds(area: FreeArea, letters: str, h_pinned: int | None = None) -> Interval:
+    """(fewest, most) chunks at this order on any of ``letters``."""
+    lo, _, hi = chunk_split(area, letters, h_pinned)
+    return lo, hi
+
+
+def _pinned(zone: ZoneState, order: int) -> int | None:
+    if zone.h_chunks is None or order >= len(zone.h_chunks):
+        return None
+    return zone.h_chunks[order]
 
 
 def type_pages(
     zone: ZoneState, letters: str, min_order: int = 0, max_order: int | None = None
 ) -> Interval:
     """Free pages on ``letters`` lists at orders in [min_order, max_order]."""
+    lo, _, hi = type_pages_split(zone, letters, min_order, max_order)
+    return lo, hi
+
+
+def type_pages_split(
+    zone: ZoneState, letters: str, min_order: int = 0, max_order: int | None = None
+) -> tuple[int, int, int]:
+    """(fewest, nominal, most) free pages on ``letters`` lists at orders in the range."""
     if zone.areas is None:
-        return 0, zone.free_bounds[1]
-    lo = hi = 0
+        return 0, 0, zone.free_bounds[1]
+    lo = nom = hi = 0
     for a in zone.areas:
         if a.order < min_order or (max_order is not None and a.order > max_order):
             continue
-        c_lo, c_hi = chunk_bounds(a, letters)
+        c_lo, c_nom, c_hi = chunk_split(a, letters, _pinned(zone, a.order))
         lo += c_lo << a.order
+        nom += c_nom << a.order
         hi += c_hi << a.order
-    return lo, hi
+    return lo, nom, hi
 
 
 def highatomic_chunks(zone: ZoneState) -> tuple[tuple[int, int, int], ...]:
@@ -114,7 +163,7 @@ def highatomic_chunks(zone: ZoneState) -> tuple[tuple[int, int, int], ...]:
         return ()
     out = []
     for a in zone.areas:
-        lo, hi = chunk_bounds(a, "H")
+        lo, hi = chunk_bounds(a, "H", _pinned(zone, a.order))
         if hi:
             out.append((a.order, lo, hi))
     return tuple(out)

@@ -1,20 +1,22 @@
 """Replay one request against the printed state, zone by zone, as get_page_from_freelist would.
 
-Every unknown is evaluated at both ends of its interval: the *worst* point
-(least free, largest highatomic counters, largest lowmem_reserve, fewest H
-chunks) and the *best* point. A check is 'pass' or 'fail' when both ends agree,
-'depends' otherwise. The unreserve counterfactual converts one H pageblock per
-round in ``unreserve_highatomic_pageblock``'s order and retries.
+Every check runs at three points of the zone's bounds: the *worst* (least
+free, the largest highatomic counters, the largest lowmem_reserve), the *best*,
+and the *nominal* point (printed values, the plausible split of the rest); see
+``oomlens.model.tri``. A scenario releases something first — the highatomic
+reserve, lowmem_reserve, CMA — so the judge can ask each counterfactual alone.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Container
+from dataclasses import dataclass, replace
+from typing import Protocol
 
 from oomlens.kernel.profile import Feature, KernelProfile
 from oomlens.kernel.request import Request
 from oomlens.model.flags import AllocFlags
-from oomlens.model.freelist import freelist_result, highatomic_chunks, usable_letters
+from oomlens.model.freelist import LETTER, freelist_result, highatomic_chunks, usable_letters
 from oomlens.model.reserve import UNBOUNDED, ReserveBounds, reserve_bounds
 from oomlens.model.slowpath import (
     can_direct_reclaim,
@@ -23,18 +25,43 @@ from oomlens.model.slowpath import (
     oom_allowed,
     reaches_retry,
 )
-from oomlens.model.state import AllocatorState, Interval, ZoneState
+from oomlens.model.state import AllocatorState, FreeArea, Interval, ZoneState
+from oomlens.model.tri import NO, Tri, any_of
 from oomlens.model.watermark import (
     Point,
     effective_min,
-    free_pages_ok,
+    free_area_ok,
+    page_count_margin,
     zone_watermark_fast,
     zone_watermark_ok,
 )
 
 MAX_ROUNDS = 100_000
+_UNSHOWN = Tri(False, False)  # a check a counterfactual replay does not make
 # gfp_zone() falls back to ZONE_NORMAL when a zone is not configured (GFP_ZONE_TABLE).
 _UNCONFIGURED = {"HighMem": "Normal", "DMA32": "Normal", "DMA": "Normal"}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A counterfactual: what is released before the request is replayed."""
+
+    unreserve: bool = False  # every MIGRATE_HIGHATOMIC block back to the requester's type
+    drop_lowmem: bool = False  # lowmem_reserve[] of every zone to zero
+    allow_cma: bool = False  # ALLOC_CMA for this request
+
+
+BASE = Scenario()
+
+
+@dataclass(frozen=True)
+class Points:
+    """The three points of one zone's bounds; each with its lowmem_reserve."""
+
+    worst: Point
+    best: Point
+    nominal: Point
+    reserve: tuple[int, int, int]  # lowmem_reserve at worst, best, nominal
 
 
 @dataclass(frozen=True)
@@ -44,20 +71,23 @@ class ZoneCheck:
     zone: ZoneState
     reserve: Interval | None  # lowmem_reserve[classzone or highest_zoneidx]; None unknown
     bounds: ReserveBounds
-    letters: str  # lists this request may take from
+    points: Points
+    letters: str  # lists rmqueue may take from for this request
     min_effective: int  # the min mark after the slow path's cuts
-    fast: str  # zone_watermark_fast with the fast path's ALLOC_WMARK_LOW
-    slow: str  # zone_watermark_fast with gfp_to_alloc_flags()
-    full: str  # __zone_watermark_ok with gfp_to_alloc_flags()
-    freelist: str  # can the buddy lists serve it
-    success: str  # slow and freelist
-    bare: str  # slow, with the highatomic counters at zero (every H block released)
-    retry: str | None  # should_reclaim_retry's watermark test on reclaimable + free
+    fast: Tri  # zone_watermark_fast at WMARK_LOW with the fast path's flags
+    count: Tri  # the page-count half the slow path's zone_watermark_fast decided on
+    count_released: Tri  # the same with the highatomic deduction lifted
+    area: Tri  # the free-area half (a block of the order; before 4.4 the per-order walk)
+    freelist: Tri  # rmqueue can hand out a block of the order from ``letters``
+    success: Tri  # count, area and freelist
+    full: Tri  # __zone_watermark_ok at min with the slow path's flags
+    retry: Tri | None  # should_reclaim_retry's watermark test on reclaimable + free
+    margin: int  # nominal pages above the page-count test (fails when <= 0)
 
 
 @dataclass(frozen=True)
 class Replay:
-    """What the allocator would have done with the printed state."""
+    """What the allocator would have done with the state, for one scenario."""
 
     order: int
     migratetype: str
@@ -66,17 +96,12 @@ class Replay:
     highest_index: int | None
     classzone: int | None
     zones: tuple[ZoneCheck, ...]  # eligible zones, zonelist order
-    outcome: str  # 'pass' = the printed state would have served it
-    rounds: tuple[int | None, int | None]  # (fewest, most) unreserve rounds; None = never
+    outcome: Tri  # the state serves the request (any zone succeeds)
     kernel_could_unreserve: bool | None
     oom_allowed: bool | None
+    scenario: Scenario = BASE
     missing: tuple[str, ...] = ()
     pageblock_order: int = 9
-
-
-def combine(worst: str, best: str) -> str:
-    """One result from the two ends of an interval."""
-    return worst if worst == best else "depends"
 
 
 def highest_index(state: AllocatorState, zone_name: str | None) -> int | None:
@@ -90,7 +115,7 @@ def highest_index(state: AllocatorState, zone_name: str | None) -> int | None:
 
 
 def eligible(
-    state: AllocatorState, top: int | None, nodes: frozenset[int] | None = None
+    state: AllocatorState, top: int | None, nodes: Container[int] | None = None
 ) -> tuple[ZoneState, ...]:
     """Populated zones with index ≤ top, highest first within each node (zonelist order)."""
     node_order = list(dict.fromkeys(z.node for z in state.zones))
@@ -106,9 +131,43 @@ def eligible(
     return tuple(sorted(out, key=lambda z: (node_order.index(z.node), -(z.index or 0))))
 
 
-def _points(zone: ZoneState, b: ReserveBounds) -> tuple[Point, Point]:
+def unreserved(zone: ZoneState, migratetype: str) -> ZoneState:
+    """The zone after unreserve_highatomic_pageblock() released every H block.
+
+    move_freepages_block() moves each free chunk of the block to the requester's
+    list at its own order and never merges chunks; the counters drop to zero.
+    """
+    letter = LETTER[migratetype]
+    areas = None
+    if zone.areas is not None:
+        areas = tuple(
+            FreeArea(
+                a.order,
+                a.count,
+                "".join(dict.fromkeys(a.letters.replace("H", letter)))
+                if "H" in a.letters
+                else a.letters,
+            )
+            for a in zone.areas
+        )
+    return replace(
+        zone,
+        areas=areas,
+        reserved_highatomic=0,
+        free_highatomic=0 if zone.free_highatomic is not None else None,
+        h_chunks=None,
+    )
+
+
+def _points(zone: ZoneState, b: ReserveBounds, r: Interval | None, nominal_r: int) -> Points:
     lo, hi = zone.free_bounds
-    return (Point(lo, b.nr[1], b.nr_free[1]), Point(hi, b.nr[0], b.nr_free[0]))
+    r_lo, r_hi = r if r is not None else (0, UNBOUNDED)
+    return Points(
+        Point(lo, b.nr[1], b.nr_free[1]),
+        Point(hi, b.nr[0], b.nr_free[0]),
+        Point(zone.free, b.nr_nominal, b.nr_free_nominal),
+        (r_hi, r_lo, nominal_r),
+    )
 
 
 def _reserve(zone: ZoneState, classzone: int | None, drop: bool) -> Interval | None:
@@ -116,6 +175,13 @@ def _reserve(zone: ZoneState, classzone: int | None, drop: bool) -> Interval | N
         return 0, 0
     r = zone.reserve_for(classzone)
     return None if r is None else (r, r)
+
+
+def _from_result(result: str, nominal: bool = True) -> Tri:
+    """A letters-based check: 'depends' means the letters do not settle it."""
+    if result == "depends":
+        return Tri.unknown(nominal)
+    return Tri(result == "pass")
 
 
 @dataclass(frozen=True)
@@ -127,60 +193,90 @@ class _Ctx:
     flags: AllocFlags
 
 
-def _wm(
-    ctx: _Ctx,
-    zone: ZoneState,
-    flags: AllocFlags,
-    mark: int,
-    r: Interval | None,
-    worst: Point,
-    best: Point,
-    fast: bool = True,
-) -> str:
-    fn = zone_watermark_fast if fast else zone_watermark_ok
-    r_lo, r_hi = r if r is not None else (0, UNBOUNDED)
-    w = fn(zone, ctx.order, mark, r_hi, flags, ctx.profile, worst)
-    b = fn(zone, ctx.order, mark, r_lo, flags, ctx.profile, best)
-    out = combine(w, b)
-    if out == "pass" and fast and _negative_bug(ctx.profile) and ctx.order == 0:
-        # 5.9-5.18 pass a negative value, so the test is not monotone in the reserve:
-        # also try the reserve that leaves exactly nothing usable.
-        nr = min(max(best.free, best.nr_reserved), worst.nr_reserved)
-        mid = Point(best.free, nr, min(max(best.free, best.nr_free_ha), worst.nr_free_ha))
-        out = combine(out, fn(zone, ctx.order, mark, r_hi, flags, ctx.profile, mid))
-    return out
-
-
 def _negative_bug(profile: KernelProfile) -> bool:
     return profile.has(Feature.FAST_HIGHATOMIC) and not profile.has(Feature.FAST_NEGATIVE_FIX)
 
 
-def _retry(ctx: _Ctx, zone: ZoneState, r: Interval | None, worst: Point, best: Point) -> str:
+def _boost_unknown(ctx: _Ctx, zone: ZoneState) -> bool:
+    """An atomic order-0 request retries at the unboosted min (f80b08fc4453, v5.9), but the
+    report (before a6ea8b5b9f1c, v5.16) does not print the boost (1c30844d2dfe, v5.0)."""
+    atomic = ctx.flags.high if ctx.profile.has(Feature.ALLOC_RESERVES) else ctx.flags.harder
+    return (
+        ctx.order == 0
+        and atomic
+        and zone.boost is None
+        and ctx.profile.has(Feature.WATERMARK_BOOST)
+        and ctx.profile.has(Feature.UNBOOSTED_ATOMIC)
+    )
+
+
+def _count(ctx: _Ctx, zone: ZoneState, pts: Points, released: bool = False) -> tuple[Tri, int]:
+    """The slow path's page-count test at the three points, and the nominal margin."""
+
+    def at(pt: Point, r: int) -> int:
+        if released:
+            pt = Point(pt.free, 0, 0)
+        return page_count_margin(zone, ctx.order, zone.min, r, ctx.flags, ctx.profile, pt)
+
+    worst, best = at(pts.worst, pts.reserve[0]), at(pts.best, pts.reserve[1])
+    nominal = at(pts.nominal, pts.reserve[2])
+    tri = Tri.of(worst > 0, best > 0, nominal > 0)
+    if not tri.value and _boost_unknown(ctx, zone):
+        tri = Tri(False, False)  # the unboosted retry could pass by a boost not printed
+    if tri.surely and ctx.order == 0 and _negative_bug(ctx.profile) and not released:
+        # v5.9-5.18 pass a negative value, so the test is not monotone in the reserve:
+        # also try the counter that leaves exactly nothing usable.
+        w, b = pts.worst, pts.best
+        nr = min(max(b.free, b.nr_reserved), w.nr_reserved)
+        mid = Point(b.free, nr, min(max(b.free, b.nr_free_ha), w.nr_free_ha))
+        if at(mid, pts.reserve[0]) <= 0:
+            tri = Tri(tri.value, False)
+    return tri, nominal
+
+
+def _area(ctx: _Ctx, zone: ZoneState, pts: Points) -> Tri:
+    """The free-area half at the three points (the pre-4.4 walk depends on free pages)."""
+    results = [
+        free_area_ok(zone, ctx.order, zone.min, ctx.flags, ctx.profile, pt)
+        for pt in (pts.worst, pts.best, pts.nominal)
+    ]
+    if "depends" in results:
+        return Tri.unknown(results[2] != "fail")
+    return Tri.of(results[0] == "pass", results[1] == "pass", results[2] == "pass")
+
+
+def _wm(ctx: _Ctx, zone: ZoneState, pts: Points, flags: AllocFlags, mark: int, fast: bool) -> Tri:
+    """zone_watermark_fast (or __zone_watermark_ok) at the three points, for evidence."""
+    fn = zone_watermark_fast if fast else zone_watermark_ok
+    out = [
+        fn(zone, ctx.order, mark, r, flags, ctx.profile, pt)
+        for pt, r in zip((pts.worst, pts.best, pts.nominal), pts.reserve, strict=True)
+    ]
+    if "depends" in out:
+        return Tri.unknown(out[2] != "fail")
+    return Tri.of(out[0] == "pass", out[1] == "pass", out[2] == "pass")
+
+
+def _retry(ctx: _Ctx, zone: ZoneState, pts: Points) -> Tri:
     """should_reclaim_retry(): __zone_watermark_ok(min, available = reclaimable + free)."""
     if zone.reclaimable is None:
-        return "depends"
-    r_lo, r_hi = r if r is not None else (0, UNBOUNDED)
-    w = zone_watermark_ok(
-        zone,
-        ctx.order,
-        zone.min,
-        r_hi,
-        ctx.flags,
-        ctx.profile,
-        worst,
-        free=worst.free + zone.reclaimable,
-    )
-    b = zone_watermark_ok(
-        zone,
-        ctx.order,
-        zone.min,
-        r_lo,
-        ctx.flags,
-        ctx.profile,
-        best,
-        free=best.free + zone.reclaimable,
-    )
-    return combine(w, b)
+        return Tri.unknown(True)
+    out = [
+        zone_watermark_ok(
+            zone,
+            ctx.order,
+            zone.min,
+            r,
+            ctx.flags,
+            ctx.profile,
+            pt,
+            free=pt.free + zone.reclaimable,
+        )
+        for pt, r in zip((pts.worst, pts.best, pts.nominal), pts.reserve, strict=True)
+    ]
+    if "depends" in out:
+        return Tri.unknown(out[2] != "fail")
+    return Tri.of(out[0] == "pass", out[1] == "pass", out[2] == "pass")
 
 
 def check_zone(
@@ -190,129 +286,235 @@ def check_zone(
     drop_lowmem: bool,
     fast_flags: AllocFlags,
     retries: bool = True,
+    evidence: bool = True,
 ) -> ZoneCheck:
-    """Every check of one zone for this request."""
+    """Every check of one zone for this request (``evidence``: also the ones only shown)."""
     pb = ctx.state.pageblock_pages
     b = reserve_bounds(zone, pb, ctx.profile)
-    worst, best = _points(zone, b)
     r = _reserve(zone, classzone, drop_lowmem)
+    pts = _points(zone, b, r, r[0] if r is not None else UNBOUNDED)
     letters = usable_letters(
         ctx.order, ctx.migratetype, ctx.flags, ctx.profile, ctx.state.pageblock_order
     )
-    fast = _wm(ctx, zone, fast_flags, zone.low, r, worst, best)
-    slow = _wm(ctx, zone, ctx.flags, zone.min, r, worst, best)
-    full = _wm(ctx, zone, ctx.flags, zone.min, r, worst, best, fast=False)
-    fl = freelist_result(zone, ctx.order, letters)
-    if "fail" in (slow, fl):
-        success = "fail"
-    elif slow == fl == "pass":
-        success = "pass"
-    else:
-        success = "depends"
-    bare = _wm(ctx, zone, ctx.flags, zone.min, r, Point(worst.free, 0, 0), Point(best.free, 0, 0))
+    count, margin = _count(ctx, zone, pts)
+    released, _ = _count(ctx, zone, pts, released=True)
+    area = _area(ctx, zone, pts)
+    fl = _from_result(freelist_result(zone, ctx.order, letters))
     return ZoneCheck(
-        zone,
-        r,
-        b,
-        letters,
-        effective_min(zone.min, ctx.flags, ctx.profile),
-        fast,
-        slow,
-        full,
-        fl,
-        success,
-        bare,
-        _retry(ctx, zone, r, worst, best) if retries else None,
+        zone=zone,
+        reserve=r,
+        bounds=b,
+        points=pts,
+        letters=letters,
+        min_effective=effective_min(zone.min, ctx.flags, ctx.profile),
+        fast=_wm(ctx, zone, pts, fast_flags, zone.low, fast=True) if evidence else _UNSHOWN,
+        count=count,
+        count_released=released,
+        area=area,
+        freelist=fl,
+        success=count & area & fl,
+        full=_wm(ctx, zone, pts, ctx.flags, zone.min, fast=False) if evidence else _UNSHOWN,
+        retry=_retry(ctx, zone, pts) if retries else None,
+        margin=margin,
     )
-
-
-def outcome(checks: tuple[ZoneCheck, ...]) -> str:
-    """The request succeeds when any zone succeeds."""
-    if any(c.success == "pass" for c in checks):
-        return "pass"
-    if all(c.success == "fail" for c in checks):
-        return "fail"
-    return "depends"
 
 
 def _zone_ok(ctx: _Ctx, c: ZoneCheck, pt: Point, worst: bool, conv: int) -> bool:
-    r = c.reserve or (0, UNBOUNDED)
-    wm = zone_watermark_fast(
-        c.zone, ctx.order, c.zone.min, r[1] if worst else r[0], ctx.flags, ctx.profile, pt
-    )
-    if wm != "pass" and 0 < ctx.order <= conv:
-        # the converted block now sits on the requester's list at order >= the
-        # request's, so the free-area half of __zone_watermark_ok holds
-        wm = (
-            "pass"
-            if free_pages_ok(
-                c.zone, ctx.order, c.zone.min, r[1] if worst else r[0], ctx.flags, ctx.profile, pt
-            )
-            else "fail"
-        )
-    if wm == "fail" or (worst and wm == "depends"):
+    r = c.points.reserve[0 if worst else 1]
+    ok = page_count_margin(c.zone, ctx.order, c.zone.min, r, ctx.flags, ctx.profile, pt) > 0
+    if ok and ctx.order > 0 and conv < ctx.order:
+        area = free_area_ok(c.zone, ctx.order, c.zone.min, ctx.flags, ctx.profile, pt)
+        ok = area == "pass" or (not worst and area == "depends")
+    if not ok:
         return False
-    fl = c.freelist == "pass" or (not worst and c.freelist == "depends")
+    fl = c.freelist.surely or (not worst and c.freelist.value)
     return fl or conv >= ctx.order
 
 
+class _Rounds(Protocol):
+    """Round k (0-based) → (pages moved so far, nr_reserved left, highest order moved)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, k: int) -> tuple[int, int, int]: ...
+
+
+@dataclass(frozen=True)
+class _ChunkByChunk:
+    """The worst end without a block bound: each round moves exactly one H chunk.
+
+    Round k (0-based) has moved the k+1 lowest-order chunks; worked out from the
+    per-order counts rather than stepped, as a zone can hold thousands of chunks.
+    """
+
+    groups: tuple[tuple[int, int], ...]  # (order, chunks), lowest order first
+    nr: int
+    pb: int
+    pbo: int
+
+    def __len__(self) -> int:
+        return min(MAX_ROUNDS, sum(n for _, n in self.groups))
+
+    def __getitem__(self, k: int) -> tuple[int, int, int]:
+        left, moved = k + 1, 0
+        for o, n in self.groups:
+            take = min(n, left)
+            moved += take << o
+            left -= take
+            if left == 0:
+                return moved, max(0, self.nr - (k + 1) * self.pb), min(o, self.pbo)
+        raise IndexError(k)
+
+
+def _rounds_in_zone(c: ZoneCheck, worst: bool, pb: int, pbo: int) -> _Rounds:
+    """(pages moved so far, nr_reserved left, highest order moved) after each round in one zone.
+
+    unreserve_highatomic_pageblock() converts the block of the zone's lowest-order free
+    H chunk. move_freepages_block() moves at least that chunk and at best the block's
+    free H pages, and never merges them: order N is served only by a chunk moved at N
+    or above. Since 4855e4a7f29d (v4.10) one pageblock comes off the counter per block.
+    """
+    chunks = [[o, lo if worst else hi] for o, lo, hi in highatomic_chunks(c.zone)]
+    h_left = c.bounds.h_pages[0 if worst else 1]
+    pt = c.points.worst if worst else c.points.best
+    nr, moved_total, top = pt.nr_reserved, 0, -1
+    b = c.bounds
+    # With consistent accounting every H chunk lies in one of the counted blocks, so the
+    # zone's H chunks are gone after at most nr_reserved / pageblock rounds.
+    blocks = b.nr[1] // pb if b.basis != "hard" and not b.out_of_sync and b.nr[1] else None
+    if worst and blocks is None:
+        return _ChunkByChunk(tuple((o, n) for o, n in chunks if n), nr, pb, pbo)
+    out: list[tuple[int, int, int]] = []
+    while True:
+        first = next((x for x in chunks if x[1]), None)
+        if first is None or h_left <= 0 or len(out) >= MAX_ROUNDS:
+            return out
+        o = first[0]
+        last = blocks is not None and len(out) + 1 >= blocks
+        moved = 1 << o if worst and not last else max(1 << o, min(pb, h_left))
+        if last:
+            moved = max(moved, h_left)
+        first[1] -= 1
+        high = o
+        left = moved - (1 << o)
+        # at best the block holds the largest chunks; at worst (its last block) the rest
+        for x in (reversed(chunks) if not worst else chunks) if not worst or last else ():
+            while x[1] and left >= 1 << x[0]:
+                x[1] -= 1
+                left -= 1 << x[0]
+                high = max(high, x[0])
+        h_left = max(0, h_left - moved)
+        moved_total += moved
+        nr = max(0, nr - pb)
+        top = max(top, min(high, pbo))
+        out.append((moved_total, nr, top))
+
+
+def _first_passing_round(ctx: _Ctx, c: ZoneCheck, seq: _Rounds, worst: bool) -> int | None:
+    """The first round (0-based) after which the zone passes, by bisection; None if none."""
+    pt = c.points.worst if worst else c.points.best
+
+    def ok(k: int) -> bool:
+        moved, nr, top = seq[k]
+        return _zone_ok(ctx, c, Point(pt.free, nr, max(0, pt.nr_free_ha - moved)), worst, top)
+
+    lo, hi = 0, len(seq) - 1
+    if not ok(hi):
+        return None
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if ok(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
 def unreserve_rounds(ctx: _Ctx, checks: tuple[ZoneCheck, ...], worst: bool) -> int | None:
-    """Rounds of unreserve_highatomic_pageblock(force) until the retry succeeds; None = never."""
+    """Rounds of unreserve_highatomic_pageblock(force) until the retry succeeds; None = never.
+
+    Zones are unreserved in zonelist order; within a zone the outcome is monotone in
+    the rounds, so the first passing round is found by bisection, not stepped.
+    """
     pb = ctx.state.pageblock_pages
     pbo = ctx.state.pageblock_order
-    pts, chunks, conv, h_left = [], [], [], []
-    for c in checks:
-        w, b = _points(c.zone, c.bounds)
-        pts.append(w if worst else b)
-        chunks.append([[o, lo if worst else hi] for o, lo, hi in highatomic_chunks(c.zone)])
-        conv.append(-1)
-        h_left.append(c.bounds.h_pages[0 if worst else 1])
-    if any(_zone_ok(ctx, c, pts[i], worst, conv[i]) for i, c in enumerate(checks)):
+    if any(_zone_ok(ctx, c, c.points.worst if worst else c.points.best, worst, -1) for c in checks):
         return 0
-    for rounds in range(1, MAX_ROUNDS):
-        # the first zone in zonelist order with an H chunk; its lowest-order chunk
-        i = next((i for i, ch in enumerate(chunks) if any(n for _, n in ch)), None)
-        if i is None:
-            return None
-        o, _ = next(x for x in chunks[i] if x[1])
-        next(x for x in chunks[i] if x[1])[1] -= 1
-        # move_freepages_block: at least the chunk; at best the whole block
-        moved = 1 << o if worst else max(1 << o, min(pb, h_left[i]))
-        h_left[i] = max(0, h_left[i] - moved)
-        pt = pts[i]
-        # 4855e4a7f29d (4.10): one pageblock off the counter per converted block
-        pts[i] = Point(pt.free, max(0, pt.nr_reserved - pb), max(0, pt.nr_free_ha - moved))
-        conv[i] = max(conv[i], o if worst else max(o, pbo))
-        if any(_zone_ok(ctx, c, pts[j], worst, conv[j]) for j, c in enumerate(checks)):
-            return rounds
+    spent = 0
+    for c in checks:
+        seq = _rounds_in_zone(c, worst, pb, pbo)
+        if not seq:
+            continue
+        first = _first_passing_round(ctx, c, seq, worst)
+        if first is None:
+            spent += len(seq)
+            continue
+        return spent + first + 1
     return None
 
 
-def _rounds(best: int | None, worst: int | None) -> tuple[int | None, int | None]:
-    """(fewest, most); the 5.9-5.18 negative-value pass can make the best end slower."""
+def rounds(
+    rp: Replay, state: AllocatorState, profile: KernelProfile
+) -> tuple[int | None, int | None]:
+    """(fewest, most) unreserve rounds for the failed request; None = never at that end."""
+    ctx = _Ctx(state, profile, rp.order, rp.migratetype, rp.slow_flags)
+    best = unreserve_rounds(ctx, rp.zones, False)
+    worst = unreserve_rounds(ctx, rp.zones, True)
     if best is None or worst is None:
         return best, worst
-    return min(best, worst), max(best, worst)
+    return min(best, worst), max(best, worst)  # 5.9-5.18: the best end can be slower
+
+
+def _unforced_helps(ctx: _Ctx, checks: tuple[ZoneCheck, ...]) -> bool:
+    """Whether unreserve_highatomic_pageblock(ac, false) could serve the request at best.
+
+    The unforced call skips a zone holding one pageblock or less; at best it releases
+    every other block of the zones above that.
+    """
+    pb = ctx.state.pageblock_pages
+    for c in checks:
+        if c.bounds.nr[1] <= pb:
+            continue
+        z = unreserved(c.zone, ctx.migratetype)
+        after = check_zone(ctx, z, None, False, ctx.flags, retries=False, evidence=False)
+        ok = _zone_ok(ctx, after, after.points.best, False, -1)
+        if ok:
+            return True
+    return False
 
 
 def could_unreserve(ctx: _Ctx, request: Request, checks: tuple[ZoneCheck, ...]) -> bool | None:
-    """Whether this kernel itself would have unreserved for this caller (§5.2, §9 step 6)."""
+    """Whether this kernel itself would have unreserved for this caller.
+
+    Since 04c8716f7b00 (v4.10) direct reclaim calls unreserve_highatomic_pageblock(ac,
+    false), which skips a zone holding one pageblock or less; only should_reclaim_retry
+    forces it. Before that (v4.4-4.9) only direct reclaim, after progress, with the
+    same skip. An atomic caller never reclaims, so never unreserves.
+    """
     if not ctx.profile.has(Feature.HIGHATOMIC):
         return None
     if not can_direct_reclaim(request):
-        return False  # no reclaim, no should_reclaim_retry: atomic callers never unreserve
-    if not ctx.profile.has(Feature.UNRESERVE_BEFORE_OOM):
-        return None  # 4.4-4.9: only after direct reclaim made progress, if nr > one block
-    if not reaches_retry(request, ctx.order, ctx.profile):
-        return None
+        return False
+    pb = ctx.state.pageblock_pages
+    last_block_only = bool(checks) and all(c.bounds.nr[1] <= pb for c in checks)
+    if not reaches_retry(request, ctx.order, ctx.profile) or not ctx.profile.has(
+        Feature.UNRESERVE_BEFORE_OOM
+    ):
+        # only the unforced direct-reclaim call, which keeps a zone's last block
+        return False if last_block_only or not _unforced_helps(ctx, checks) else None
+    if not ctx.profile.has(Feature.UNRESERVE_RELIABLE):
+        # before 29fac03bef72 (v4.10) the forced call may stop at a block it moved
+        # nothing from, and should_reclaim_retry then gives up all the same
+        return False if last_block_only else None
     if ctx.profile.has(Feature.UNRESERVE_AT_GIVEUP):
-        return True  # ac3f3b0a5551 (6.8): unreserve(force) whenever it would give up
-    # 04c8716f7b00 (4.10): only after MAX_RECLAIM_RETRIES loops, which needs a zone whose
+        return True  # ac3f3b0a5551 (v6.8): unreserve(force) whenever it would give up
+    # 04c8716f7b00 (v4.10): only after MAX_RECLAIM_RETRIES loops, which needs a zone whose
     # reclaimable + free passes the watermark; otherwise it gives up at once.
-    if any(c.retry == "pass" for c in checks):
+    retry = any_of([c.retry for c in checks if c.retry is not None])
+    if retry.surely:
         return True
-    if all(c.retry == "fail" for c in checks):
-        return None if any(c.bounds.nr[1] > ctx.state.pageblock_pages for c in checks) else False
+    if retry.surely_not:
+        return False if last_block_only else None
     return None
 
 
@@ -320,12 +522,10 @@ def replay(
     state: AllocatorState,
     request: Request,
     profile: KernelProfile,
-    *,
-    allow_cma: bool = False,
-    drop_lowmem: bool = False,
-    nodes: frozenset[int] | None = None,
+    scenario: Scenario = BASE,
+    nodes: Container[int] | None = None,
 ) -> Replay:
-    """Replay ``request`` against ``state`` under ``profile`` (optionally counterfactual)."""
+    """Replay ``request`` against ``state`` under ``profile``, in ``scenario``."""
     missing: list[str] = []
     order = request.order if request.order is not None else 0
     if request.order is None:
@@ -335,22 +535,29 @@ def replay(
         missing.append("gfp_mask")
     flags = gfp_to_alloc_flags(request, order, profile)
     fast_flags = fastpath_flags(request)
-    if allow_cma:
-        flags = AllocFlags(**{**flags.__dict__, "cma": True})
-        fast_flags = AllocFlags(**{**fast_flags.__dict__, "cma": True})
+    if scenario.allow_cma:
+        flags = replace(flags, cma=True)
+        fast_flags = replace(fast_flags, cma=True)
     ctx = _Ctx(state, profile, order, mt, flags)
     top = highest_index(state, request.highest_zone)
     zones = eligible(state, top, nodes)
+    if scenario.unreserve:
+        zones = tuple(unreserved(z, mt) for z in zones)
     if top is None:
         missing.append("highest zone")
-    # 3334a45eb9e2 (5.8): lowmem_reserve[highest_zoneidx]; before, the preferred zone's index
+    # 3334a45eb9e2 (v5.8): lowmem_reserve[highest_zoneidx]; before, the preferred zone's index
     classzone = top if profile.has(Feature.HIGHEST_ZONEIDX) else (zones[0].index if zones else None)
-    retries = reaches_retry(request, order, profile)
-    checks = tuple(check_zone(ctx, z, classzone, drop_lowmem, fast_flags, retries) for z in zones)
+    # a counterfactual is asked only for its outcome: the checks that are only shown
+    # (the fast path at low, the full test, should_reclaim_retry) belong to the base replay
+    base = scenario == BASE
+    retries = base and reaches_retry(request, order, profile)
+    checks = tuple(
+        check_zone(ctx, z, classzone, scenario.drop_lowmem, fast_flags, retries, evidence=base)
+        for z in zones
+    )
     if not checks:
         missing.append("zone lines")
-    res = outcome(checks) if checks else "depends"
-    rounds = _rounds(unreserve_rounds(ctx, checks, False), unreserve_rounds(ctx, checks, True))
+    outcome = any_of([c.success for c in checks]) if checks else NO
     normal = state.zone_index("Normal")
     return Replay(
         order,
@@ -360,10 +567,10 @@ def replay(
         top,
         classzone,
         checks,
-        res,
-        rounds,
-        could_unreserve(ctx, request, checks),
+        outcome,
+        could_unreserve(ctx, request, checks) if base else None,
         oom_allowed(request, order, top, normal),
+        scenario,
         tuple(missing),
         state.pageblock_order,
     )

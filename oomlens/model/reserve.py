@@ -1,4 +1,6 @@
-"""The highatomic reserve: its cap, and bounds on nr_reserved/nr_free_highatomic (§5, §8.1).
+"""The highatomic reserve: its cap, and bounds on nr_reserved/nr_free_highatomic.
+
+The rules are those of docs/kernel-rules.md §6 and §8.1.
 
 ``reserve_highatomic_pageblock`` grows ``nr_reserved_highatomic`` one pageblock
 at a time until the cap; the report prints the counter only from 5.5, so the
@@ -12,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from oomlens.kernel.profile import Feature, KernelProfile
-from oomlens.model.freelist import type_pages
+from oomlens.model.freelist import type_pages_split
 from oomlens.model.state import Interval, ZoneState
 
 UNBOUNDED = 1 << 40  # stands for "no upper bound known" (managed: not printed)
@@ -31,6 +33,9 @@ class ReserveBounds:
     nr: Interval  # nr_reserved_highatomic bounds the replay uses
     basis: str  # "printed" | "consistent" | "hard"
     nr_free: Interval  # nr_free_highatomic bounds (6.12+)
+    nr_nominal: int = 0  # the most plausible counter: printed, else the blocks the H pages fill
+    nr_free_nominal: int = 0
+    h_nominal: int = 0  # free H pages at the letters' nominal split
 
 
 def _align(value: int, pb: int) -> int:
@@ -55,7 +60,13 @@ def cap(managed: int | None, pb: int, profile: KernelProfile) -> tuple[int | Non
 def reserve_bounds(zone: ZoneState, pb: int, profile: KernelProfile) -> ReserveBounds:
     """Bounds on the zone's highatomic counters."""
     limit, top = cap(zone.managed, pb, profile)
-    h_pages = type_pages(zone, "H") if zone.has_letters else (0, 0)
+    if zone.areas is None:
+        h_lo, h_nom, h_hi = 0, 0, zone.free_bounds[1]  # no buddy line: any free page may be H
+    elif zone.has_letters:
+        h_lo, h_nom, h_hi = type_pages_split(zone, "H")
+    else:
+        h_lo = h_nom = h_hi = 0
+    h_pages = (h_lo, h_hi)
     low = _align(h_pages[0], pb)
     printed = zone.reserved_highatomic
     if printed is not None:
@@ -70,8 +81,18 @@ def reserve_bounds(zone: ZoneState, pb: int, profile: KernelProfile) -> ReserveB
             nr, basis = (0, hi), "hard"
         else:
             nr, basis = (min(low, hi), hi), "consistent"
+    if not out and basis != "hard" and profile.has(Feature.NO_DOUBLE_DECREASE):
+        # With consistent accounting (4855e4a7f29d, v4.10) every free H page lies in a
+        # block the counter holds, so the H pages are at most the counter.
+        h_pages = (h_pages[0], min(h_pages[1], nr[1]))
+        h_nom = min(h_nom, h_pages[1])
     if zone.free_highatomic is not None:
         nr_free = (zone.free_highatomic, zone.free_highatomic)
+        free_nom = zone.free_highatomic
     else:
         nr_free = h_pages
-    return ReserveBounds(limit, top, h_pages, low, printed, out, nr, basis, nr_free)
+        free_nom = h_nom
+    nr_nom = min(max(_align(h_nom, pb), nr[0]), nr[1])
+    return ReserveBounds(
+        limit, top, h_pages, low, printed, out, nr, basis, nr_free, nr_nom, free_nom, h_nom
+    )

@@ -1,7 +1,8 @@
 """__alloc_pages_slowpath decisions: gfp_to_alloc_flags, reclaim, should_reclaim_retry, may_oom.
 
 The caller is assumed to be an ordinary task (not RT, not PF_MEMALLOC, not an
-OOM victim, not in interrupt): a report does not say otherwise (§8.7).
+OOM victim, not in interrupt): a report does not say otherwise
+(docs/kernel-rules.md §8.7).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def may_oom_flags(request: Request) -> AllocFlags:
 
 
 def gfp_to_alloc_flags(request: Request, order: int, profile: KernelProfile) -> AllocFlags:
-    """gfp_to_alloc_flags() for an ordinary task, per era (§3.2)."""
+    """gfp_to_alloc_flags() for an ordinary task, per era (docs/kernel-rules.md §3.2)."""
     high = request.has("HIGH")
     nomemalloc = request.has("NOMEMALLOC")
     cma = request.migratetype == "Movable"
@@ -55,7 +56,7 @@ def gfp_to_alloc_flags(request: Request, order: int, profile: KernelProfile) -> 
 
 
 def reaches_retry(request: Request, order: int, profile: KernelProfile) -> bool:
-    """Whether the slow path gets to should_reclaim_retry() (§7.1 steps b, f, g)."""
+    """Whether the slow path gets to should_reclaim_retry() (docs/kernel-rules.md §7.1)."""
     if not profile.has(Feature.SHOULD_RECLAIM_RETRY) or not can_direct_reclaim(request):
         return False
     if request.has("NORETRY"):
@@ -68,7 +69,7 @@ def reaches_retry(request: Request, order: int, profile: KernelProfile) -> bool:
 def oom_allowed(
     request: Request, order: int, highest_index: int | None, normal_index: int | None
 ) -> bool | None:
-    """Whether __alloc_pages_may_oom() would call out_of_memory() (§7.3)."""
+    """Whether __alloc_pages_may_oom() would call out_of_memory() (docs/kernel-rules.md §7.3)."""
     if not can_direct_reclaim(request) or request.has("NORETRY"):
         return False
     if order > COSTLY_ORDER or request.has("THISNODE") or request.has("RETRY_MAYFAIL"):

@@ -3,7 +3,7 @@
 Mirrors ``struct zone`` as ``show_free_areas()`` prints it: watermarks,
 ``lowmem_reserve[]``, ``free_area[order]`` counts with their migratetype letters,
 the highatomic counters where printed. Zone type indexes follow the arch zone
-order (``enum zone_type``), never the order of the lines (kernel-model.md §1.6).
+order (``enum zone_type``), never the order of the lines (docs/kernel-rules.md §1.2).
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ Interval = tuple[int, int]
 ZONE_ORDER = ("DMA", "DMA32", "Normal", "HighMem", "Movable", "Device")
 _ADD_64 = ("Normal", "DMA32", "DMA", "Device")
 _ADD_32 = ("Normal", "HighMem", "DMA", "Device")
+_64BIT = frozenset({"x86_64", "arm64", "ppc64", "ppc64le", "s390x", "riscv64", "loongarch64"})
 _32BIT = ("i386", "i686", "x86", "arm", "mips", "ppc", "powerpc")
-# pageblock_order = HUGETLB_PAGE_ORDER by base page size (kernel-model.md §6).
+# pageblock_order = HUGETLB_PAGE_ORDER by base page size (docs/kernel-rules.md §1.3).
 _PAGEBLOCK_ORDER = {4: 9, 16: 11, 64: 13}
 
 
@@ -55,10 +56,14 @@ class ZoneState:
     free_pcp: int | None
     local_pcp: int | None
     reclaimable: int | None  # file LRU (+ anon when swap is free), for should_reclaim_retry
+    present: int | None = None
+    # Pinned per-order MIGRATE_HIGHATOMIC chunk counts: None when only the letters are
+    # known (a real report); set for a drawn or counterfactual state.
+    h_chunks: tuple[int, ...] | None = None
 
     @property
     def free_bounds(self) -> Interval:
-        """(min, max) of free: and the buddy total (§8.5)."""
+        """(min, max) of free: and the buddy total (docs/kernel-rules.md §8.5)."""
         if self.buddy_pages is None:
             return self.free, self.free
         return min(self.free, self.buddy_pages), max(self.free, self.buddy_pages)
@@ -88,6 +93,9 @@ class AllocatorState:
     nr_orders: int
     assumptions: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
+    # Other pageblock orders the report allows: HUGETLB_PAGE_ORDER with hugetlb,
+    # else the largest order (MAX_ORDER - 1); only x86 and 4K arm64 settle it.
+    pageblock_alternatives: tuple[int, ...] = ()
 
     @property
     def pageblock_pages(self) -> int:
@@ -101,18 +109,26 @@ class AllocatorState:
 
 
 def zone_types(printed: set[str], entries: int | None, arch: str | None) -> tuple[str, ...] | None:
-    """Which zone types the kernel was built with, from lowmem_reserve's length (§1.6)."""
+    """Which zone types the kernel was built with, from lowmem_reserve's length.
+
+    docs/kernel-rules.md §1.2.
+    """
     if not entries:
         return None
-    have = set(printed) | {"Normal", "Movable"}
-    bits32 = bool(arch) and any(arch.startswith(a) for a in _32BIT) and arch != "arm64"
-    for name in _ADD_32 if bits32 else _ADD_64:
-        if len(have) >= entries:
-            break
-        have.add(name)
-    if len(have) != entries or not have <= set(ZONE_ORDER):
+    if not set(printed) <= set(ZONE_ORDER):
         return None
-    return tuple(z for z in ZONE_ORDER if z in have)
+    bits32 = arch is not None and arch.startswith(_32BIT) and arch not in _64BIT
+    # ZONE_MOVABLE exists only from 2.6.23 (2a1e274acf0b): when the printed zones
+    # already fill lowmem_reserve's length, they are the kernel's whole zone set.
+    for base in ({"Normal", "Movable"}, {"Normal"}):
+        have = set(printed) | base
+        for name in _ADD_32 if bits32 else _ADD_64:
+            if len(have) >= entries:
+                break
+            have.add(name)
+        if len(have) == entries:
+            return tuple(z for z in ZONE_ORDER if z in have)
+    return None
 
 
 def _pages(kb: int | None, page_kb: int) -> int | None:
@@ -132,8 +148,8 @@ def _reclaimable(z: ZoneLine, swap_free: bool) -> int | None:
 
 def zone_state(z: ZoneLine, index: int | None, page_kb: int, swap_free: bool) -> ZoneState | None:
     """One ZoneState from a zone line; None when free/min/low/high are not all printed."""
-    need = (z.free_kb, z.min_kb, z.low_kb, z.high_kb)
-    if any(v is None for v in need):
+    free_kb, min_kb, low_kb, high_kb = z.free_kb, z.min_kb, z.low_kb, z.high_kb
+    if free_kb is None or min_kb is None or low_kb is None or high_kb is None:
         return None
     areas = None
     buddy_pages = None
@@ -148,11 +164,11 @@ def zone_state(z: ZoneLine, index: int | None, page_kb: int, swap_free: bool) ->
         name=z.name,
         node=z.node,
         index=index,
-        free=z.free_kb // page_kb,
-        buddy_pages=buddy_pages,  # type: ignore[operator]
-        min=z.min_kb // page_kb,
-        low=z.low_kb // page_kb,  # type: ignore[operator]
-        high=z.high_kb // page_kb,  # type: ignore[operator]
+        free=free_kb // page_kb,
+        buddy_pages=buddy_pages,
+        min=min_kb // page_kb,
+        low=low_kb // page_kb,
+        high=high_kb // page_kb,
         boost=_pages(z.boost_kb, page_kb),
         managed=_pages(z.managed_kb, page_kb),
         cma=_pages(z.free_cma_kb, page_kb),
@@ -164,6 +180,7 @@ def zone_state(z: ZoneLine, index: int | None, page_kb: int, swap_free: bool) ->
         free_pcp=_pages(z.get("free_pcp"), page_kb),
         local_pcp=_pages(z.get("local_pcp"), page_kb),
         reclaimable=None if recl is None else recl // page_kb,
+        present=_pages(z.present_kb, page_kb),
     )
 
 
@@ -184,9 +201,15 @@ def build_state(
     nr_orders = max((len(b.entries) for b in whole), default=0) or 11
     if not whole:
         assumptions.append("nr-orders-11")
+    alternatives: tuple[int, ...] = ()
     if pageblock_order is None:
         pageblock_order = min(_PAGEBLOCK_ORDER.get(page_kb, nr_orders - 1), nr_orders - 1)
         assumptions.append(f"pageblock-order-{pageblock_order}")
+        settled = (report.arch or "").startswith(("x86", "i386", "i686")) or (
+            report.arch == "arm64" and page_kb == 4
+        )
+        if not settled and pageblock_order != nr_orders - 1:
+            alternatives = (nr_orders - 1,)
     entries = next((len(z.lowmem_reserve) for z in report.zones if z.lowmem_reserve), None)
     types = zone_types({z.name for z in report.zones}, entries, report.arch)
     if types is None and report.zones and entries is None:
@@ -210,5 +233,12 @@ def build_state(
     elif all(z.areas is None for z in zones):
         missing.append("buddy lines")
     return AllocatorState(
-        tuple(zones), types, page_kb, pageblock_order, nr_orders, tuple(assumptions), tuple(missing)
+        tuple(zones),
+        types,
+        page_kb,
+        pageblock_order,
+        nr_orders,
+        tuple(assumptions),
+        tuple(missing),
+        alternatives,
     )

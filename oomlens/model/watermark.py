@@ -68,7 +68,7 @@ def effective_min(mark: int, flags: AllocFlags, profile: KernelProfile) -> int:
     return m
 
 
-def _suitable_letters(flags: AllocFlags, profile: KernelProfile) -> str:
+def watermark_letters(flags: AllocFlags, profile: KernelProfile) -> str:
     """Lists whose non-emptiness satisfies the high-order part of __zone_watermark_ok."""
     out = "UME" + ("C" if flags.cma else "")
     if profile.has(Feature.ALLOC_RESERVES):
@@ -88,10 +88,60 @@ def free_pages_ok(
     flags: AllocFlags,
     profile: KernelProfile,
     pt: Point,
+    free: int | None = None,
 ) -> bool:
-    """The page-count half of __zone_watermark_ok, without the free-area scan."""
+    """The page-count half of __zone_watermark_ok: free − unusable > min + lowmem_reserve."""
+    return count_margin(zone, order, mark, reserve, flags, profile, pt, free) > 0
+
+
+def count_margin(
+    zone: ZoneState,
+    order: int,
+    mark: int,
+    reserve: int,
+    flags: AllocFlags,
+    profile: KernelProfile,
+    pt: Point,
+    free: int | None = None,
+) -> int:
+    """Pages above __zone_watermark_ok's page-count test (passes when > 0)."""
     m = effective_min(mark, flags, profile)
-    return pt.free - unusable_free(order, flags, profile, pt, zone.cma or 0) > m + reserve
+    free_pages = pt.free if free is None else free
+    return free_pages - unusable_free(order, flags, profile, pt, zone.cma or 0) - (m + reserve)
+
+
+def free_area_ok(
+    zone: ZoneState,
+    order: int,
+    mark: int,
+    flags: AllocFlags,
+    profile: KernelProfile,
+    pt: Point,
+    free: int | None = None,
+) -> str:
+    """The free-area half of __zone_watermark_ok: 'pass', 'fail' or 'depends'.
+
+    Since 97a16fc82a7c (v4.4) a free block of at least ``order`` on a list the
+    caller may count; before that, the per-order walk: the free pages above each
+    smaller order must exceed min >> o.
+    """
+    if order == 0:
+        return "pass"
+    if profile.has(Feature.ORDER0_WATERMARK):
+        return freelist_result(zone, order, watermark_letters(flags, profile))
+    if zone.areas is None:
+        return "depends"
+    m = effective_min(mark, flags, profile)
+    fp = (pt.free if free is None else free) - ((1 << order) - 1)
+    fp -= 0 if flags.cma else (zone.cma or 0)
+    for area in zone.areas:
+        if area.order >= order:
+            break
+        fp -= area.count << area.order
+        m >>= 1
+        if fp <= m:
+            return "fail"
+    return "pass"
 
 
 def zone_watermark_ok(
@@ -105,27 +155,65 @@ def zone_watermark_ok(
     free: int | None = None,
 ) -> str:
     """__zone_watermark_ok(); ``free`` overrides pt.free (should_reclaim_retry's available)."""
-    free_pages = pt.free if free is None else free
-    cma = zone.cma or 0
-    m = effective_min(mark, flags, profile)
-    if not profile.has(Feature.ORDER0_WATERMARK):
-        # before 97a16fc82a7c (4.4): the per-order walk, no migratetype consulted
-        fp = free_pages - ((1 << order) - 1)
-        if fp - (0 if flags.cma else cma) <= m + reserve:
-            return "fail"
-        for area in zone.areas or ():
-            if area.order >= order:
-                break
-            fp -= area.count << area.order
-            m >>= 1
-            if fp <= m:
-                return "fail"
-        return "pass" if zone.areas is not None or order == 0 else "depends"
-    if free_pages - unusable_free(order, flags, profile, pt, cma) <= m + reserve:
+    if not free_pages_ok(zone, order, mark, reserve, flags, profile, pt, free):
         return "fail"
-    if order == 0:
-        return "pass"
-    return freelist_result(zone, order, _suitable_letters(flags, profile))
+    return free_area_ok(zone, order, mark, flags, profile, pt, free)
+
+
+def _shortcut_margin(
+    zone: ZoneState, mark: int, reserve: int, flags: AllocFlags, profile: KernelProfile, pt: Point
+) -> int | None:
+    """Pages above zone_watermark_fast's order-0 shortcut; None on kernels without it."""
+    if not profile.has(Feature.WATERMARK_FAST):
+        return None
+    cma = zone.cma or 0
+    if profile.has(Feature.FAST_HIGHATOMIC):
+        # f27ce0e14088 (v5.9): the order-0 shortcut deducts the reserve too
+        held = unusable_free(0, flags, profile, pt, cma)
+        if profile.has(Feature.FAST_NEGATIVE_FIX):
+            return pt.free - min(pt.free, held) - (mark + reserve)  # 9282012fc0aa (v5.19)
+        usable = pt.free - held
+        if usable < 0:
+            # v5.9-5.18: long compared with unsigned long, a negative value passes
+            return max(1, -usable)
+        return usable - (mark + reserve)
+    # 48ee5f3696f6 (v4.7): no reserve deduction, no HIGH/HARDER cut
+    return pt.free - (0 if flags.cma else cma) - (mark + reserve)
+
+
+def page_count_margin(
+    zone: ZoneState,
+    order: int,
+    mark: int,
+    reserve: int,
+    flags: AllocFlags,
+    profile: KernelProfile,
+    pt: Point,
+) -> int:
+    """Pages above the page-count test zone_watermark_fast() decides on (passes when > 0).
+
+    Order 0 passes the era's shortcut or __zone_watermark_ok's count; since
+    f80b08fc4453 (v5.9) an atomic order-0 request that fails retries against the
+    unboosted min.
+    """
+    full = count_margin(zone, order, mark, reserve, flags, profile, pt)
+    if order > 0:
+        return full
+    best = full
+    short = _shortcut_margin(zone, mark, reserve, flags, profile, pt)
+    if short is not None:
+        best = max(best, short)
+    atomic = flags.high if profile.has(Feature.ALLOC_RESERVES) else flags.harder
+    if (
+        best <= 0
+        and atomic
+        and flags.wmark == "min"
+        and zone.boost
+        and profile.has(Feature.WATERMARK_BOOST)
+        and profile.has(Feature.UNBOOSTED_ATOMIC)
+    ):
+        best = max(best, count_margin(zone, 0, mark - zone.boost, reserve, flags, profile, pt))
+    return best
 
 
 def zone_watermark_fast(
@@ -138,33 +226,6 @@ def zone_watermark_fast(
     pt: Point,
 ) -> str:
     """zone_watermark_fast() as get_page_from_freelist() calls it, per era."""
-    if not profile.has(Feature.WATERMARK_FAST):
-        return zone_watermark_ok(zone, order, mark, reserve, flags, profile, pt)
-    cma = zone.cma or 0
-    if order == 0:
-        if profile.has(Feature.FAST_HIGHATOMIC):
-            # f27ce0e14088 (5.9): the order-0 shortcut deducts the reserve too
-            held = unusable_free(0, flags, profile, pt, cma)
-            if profile.has(Feature.FAST_NEGATIVE_FIX):
-                usable = pt.free - min(pt.free, held)  # 9282012fc0aa (5.19, 5.15.59)
-            else:
-                usable = pt.free - held
-                if usable < 0:
-                    return "pass"  # 5.9-5.18: long vs unsigned long, a negative value passes
-            if usable > mark + reserve:
-                return "pass"
-        elif pt.free - (0 if flags.cma else cma) > mark + reserve:
-            return "pass"  # 48ee5f3696f6 (4.7): no reserve deduction, no HIGH/HARDER cut
-    result = zone_watermark_ok(zone, order, mark, reserve, flags, profile, pt)
-    atomic = flags.high if profile.has(Feature.ALLOC_RESERVES) else flags.harder
-    if (
-        result != "pass"
-        and order == 0
-        and atomic
-        and flags.wmark == "min"
-        and zone.boost
-        and profile.has(Feature.UNBOOSTED_ATOMIC)
-    ):
-        # f80b08fc4453 (5.9): atomic order-0 retries against the unboosted min
-        return zone_watermark_ok(zone, order, mark - zone.boost, reserve, flags, profile, pt)
-    return result
+    if page_count_margin(zone, order, mark, reserve, flags, profile, pt) <= 0:
+        return "fail"
+    return free_area_ok(zone, order, mark, flags, profile, pt)

@@ -1,13 +1,42 @@
-"""Parse report spans with the Lark grammar and assemble typed ``Report`` records."""
+"""Parse report spans with the Lark grammar and fold the line records into a ``Report``."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any, TypeVar
 
 from lark.exceptions import UnexpectedInput
 
-from oomlens.parse.grammar import report_parser
+from oomlens.parse.arch import infer_arch
+from oomlens.parse.grammar import parse_records
+from oomlens.parse.lines import (
+    BannerLine,
+    BuddyStatLine,
+    ConstraintLine,
+    CountersLine,
+    CpusetLine,
+    FrameLine,
+    HardwareLine,
+    HeaderLine,
+    KillLine,
+    LowmemLine,
+    MemcgProtectionLine,
+    MemcgStatsLine,
+    MemcgTaskInLine,
+    MemcgUsageLine,
+    MeminfoHead,
+    NodeStatLine,
+    PagesLine,
+    Record,
+    SwapLine,
+    TaskHeaderLine,
+    TaskRowLine,
+    UnknownLine,
+    VmallocLine,
+    ZoneStatLine,
+)
 from oomlens.parse.report import (
     BuddyLine,
     Constraint,
@@ -15,6 +44,7 @@ from oomlens.parse.report import (
     Header,
     Killed,
     Memcg,
+    MemcgProtection,
     NodeLine,
     Report,
     SwapInfo,
@@ -23,7 +53,6 @@ from oomlens.parse.report import (
     Totals,
     ZoneLine,
 )
-from oomlens.parse.transform import Line, entries
 from oomlens.read.segment import RawReport, segment_lines
 
 MAX_RETRIES = 48
@@ -47,31 +76,30 @@ _FRAME_FAST = re.compile(
 )
 
 
-def parse_lines(texts: list[str]) -> tuple[list[Line], list[int]]:
+def parse_lines(texts: list[str]) -> tuple[list[Record], list[int]]:
     """Run the grammar over a report's lines; return records and the lines it had to skip.
 
     A line that starts like a known kind but breaks its form is re-read as an
     unknown line (its number is returned), never failing the whole report.
     """
-    parser = report_parser()
     texts = [t.replace("\x00", "\ufffd") for t in texts]
     # Fast path for the most numerous kinds: "func+0x1a/0x40" stack frames are a
     # third of a report's lines and carry one name each. They are read here with
     # the grammar's own patterns and blanked for Lark, keeping line numbers.
     # Task-table rows (hundreds on a busy box) are single terminals too.
-    frames: list[Line] = []
+    frames: list[Record] = []
     for i, text in enumerate(texts):
         m = _FRAME_FAST.match(text)
         if m is not None:
-            frames.append(Line("frame", i + 1, (m.group(1),)))
+            frames.append(FrameLine(i + 1, (m.group(1),)))
             texts[i] = ""
         elif _TASK_ROW_FAST.match(text):
-            frames.append(Line("task_row", i + 1, text))
+            frames.append(TaskRowLine(i + 1, text))
             texts[i] = ""
     broken: list[int] = []
     for _ in range(MAX_RETRIES):
         try:
-            records = parser.parse("\n".join(texts) + "\n")
+            records = parse_records("\n".join(texts) + "\n")
             if frames:
                 records = sorted(records + frames, key=lambda r: r.line)
             return records, broken
@@ -84,18 +112,19 @@ def parse_lines(texts: list[str]) -> tuple[list[Line], list[int]]:
         except Exception:  # noqa: BLE001 - a transformer that met a form it misreads
             break
     # Too many odd lines, or one the transformer could not read: one by one.
-    records: list[Line] = []
+    records = []
     for i, text in enumerate(texts, start=1):
         try:
-            got = parser.parse(text + "\n")
+            got = parse_records(text + "\n")
         except Exception:  # noqa: BLE001
-            got = parser.parse("\x00" + text.lstrip("\x00") + "\n")
+            got = parse_records("\x00" + text.lstrip("\x00") + "\n")
             broken.append(i)
         records.extend(replace(r, line=i) for r in got)
     return records, sorted(set(broken))
 
 
 def _error_line(err: UnexpectedInput, n: int) -> int | None:
+    """The 0-based index of the line Lark stopped at (the last line when it ran out)."""
     line = getattr(err, "line", -1)
     if isinstance(line, int) and 1 <= line <= n:
         return line - 1
@@ -111,9 +140,9 @@ def parse_raw(raw: RawReport) -> Report:
 
 def parse_text(text: str, source: str = "<text>") -> list[Report]:
     """Every report in a text (library convenience; the CLI streams instead)."""
-    from oomlens.read.ingest import decode_line
+    from oomlens.read.ingest import LogLine, decode_line
 
-    lines = []
+    lines: list[LogLine] = []
     for lineno, raw in enumerate(text.encode("utf-8", "surrogateescape").split(b"\n"), start=1):
         lines.extend(decode_line(raw, lineno, source))
     return [parse_raw(r) for r in segment_lines(lines, source)]
@@ -138,7 +167,8 @@ class _Assembly:
         self.killed: Killed | None = None
         self.constraint: Constraint | None = None
         self.memcg = Memcg()
-        self.memcg_seen = False
+        self.memcg_seen = False  # a line only a memcg OOM prints
+        self.protection: MemcgProtection | None = None
         self.trace: list[str] = []
         self.diagnostics: list[Diagnostic] = []
         self.in_trace = True
@@ -146,15 +176,16 @@ class _Assembly:
         self.zone_open = False  # a zone line was read and its lowmem_reserve not yet
 
     def lineno(self, rec_line: int) -> int:
+        """The log's own line number of a record's report-relative line."""
         lines = self.raw.lines
         return lines[min(max(rec_line, 1), len(lines)) - 1].lineno
 
 
-def assemble(raw: RawReport, records: list[Line], broken: list[int]) -> Report:
+def assemble(raw: RawReport, records: list[Record], broken: list[int]) -> Report:
     """Fold line records, in order, into one ``Report``."""
     a = _Assembly(raw)
     for rec in records:
-        handler = _HANDLERS.get(rec.kind)
+        handler = _HANDLERS.get(type(rec))
         if handler is not None:
             handler(a, rec)
     for idx in broken:
@@ -172,7 +203,12 @@ def assemble(raw: RawReport, records: list[Line], broken: list[int]) -> Report:
             )
     header = a.header or a.vmalloc
     if a.header and a.vmalloc and a.header.detail is None:
-        header = replace(a.header, detail=a.vmalloc.detail, vmalloc_size=a.vmalloc.vmalloc_size)
+        header = replace(
+            a.header,
+            detail=a.vmalloc.detail,
+            vmalloc_size=a.vmalloc.vmalloc_size,
+            vmalloc_allocated=a.vmalloc.vmalloc_allocated,
+        )
     kind = _kind(a, header)
     killed = a.killed
     complete = _complete(a, header, kind)
@@ -196,20 +232,42 @@ def assemble(raw: RawReport, records: list[Line], broken: list[int]) -> Report:
         killed=killed,
         constraint=a.constraint,
         memcg=a.memcg if a.memcg_seen else None,
+        memcg_protection=a.protection,
         trace=tuple(a.trace),
-        arch=infer_arch(a.context, a.trace, raw),
+        arch=infer_arch(a.context, a.trace, [ln.text for ln in raw.lines[:120]]),
         diagnostics=diagnostics,
         lines=tuple(ln.text for ln in raw.lines),
+        prefixes=tuple(ln.prefix for ln in raw.lines),
     )
+
+
+def _memcg_oom(a: _Assembly) -> bool:
+    """The kernel's own marks of a memcg OOM, and only those.
+
+    mem_cgroup_out_of_memory's kill line says "Memory cgroup out of memory";
+    dump_oom_summary (4.19+) prints constraint=CONSTRAINT_MEMCG and an oom_memcg= other
+    than the root; mem_cgroup_print_oom_info/_meminfo print "Task in ... killed as a
+    result of limit of", "memory: usage ..." and "Memory cgroup stats for" only when
+    oc->memcg is set (a limit of the root cgroup is no memcg OOM), and
+    mem_cgroup_out_of_memory is in the stack of every memcg OOM. "Memory cgroup min
+    protection" (6.18+) is printed in every report, global OOMs included: it is no
+    mark.
+    """
+    if a.memcg_seen and a.memcg.limit_of != "/":
+        return True
+    if "mem_cgroup_out_of_memory" in a.trace:
+        return True
+    if a.killed is not None and (a.killed.reason or "").startswith("Memory cgroup out of memory"):
+        return True
+    c = a.constraint
+    if c is None:
+        return False
+    return c.constraint == "CONSTRAINT_MEMCG" or c.get("oom_memcg") not in (None, "", "/")
 
 
 def _kind(a: _Assembly, header: Header | None) -> str | None:
-    memcg = a.memcg_seen or (
-        a.killed is not None and (a.killed.reason or "").startswith("Memory cgroup")
-    )
-    if a.constraint is not None:
-        c = a.constraint.constraint or ""
-        memcg = memcg or c == "CONSTRAINT_MEMCG" or a.constraint.get("oom_memcg") is not None
+    """oom, memcg-oom or alloc-failure: by the trigger line, else by what the excerpt holds."""
+    memcg = _memcg_oom(a)
     if header is not None:
         if header.kind == "oom" and memcg:
             return "memcg-oom"
@@ -223,6 +281,7 @@ def _kind(a: _Assembly, header: Header | None) -> str | None:
 
 
 def _complete(a: _Assembly, header: Header | None, kind: str | None) -> bool:
+    """Trigger, zone and buddy lines all read (and the kill line, for an OOM)."""
     if header is None or not a.raw.trigger:
         return False
     if kind == "memcg-oom":
@@ -234,132 +293,160 @@ def _complete(a: _Assembly, header: Header | None, kind: str | None) -> bool:
 
 
 # ---- record handlers ------------------------------------------------------------
-def _on_header(a: _Assembly, rec: Line) -> None:
-    h: Header = rec.data  # type: ignore[assignment]
-    h = replace(h, line=a.lineno(rec.line))
+R = TypeVar("R", bound=Record)
+_HANDLERS: dict[type[Any], Callable[[_Assembly, Any], None]] = {}
+
+
+def _on(
+    kind: type[R],
+) -> Callable[[Callable[[_Assembly, R], None]], Callable[[_Assembly, R], None]]:
+    """Register the handler of one record type (mypy checks the two agree)."""
+
+    def register(fn: Callable[[_Assembly, R], None]) -> Callable[[_Assembly, R], None]:
+        _HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+@_on(HeaderLine)
+def _on_header(a: _Assembly, rec: HeaderLine) -> None:
     if a.header is None:
-        a.header = h
+        a.header = replace(rec.header, line=a.lineno(rec.line))
 
 
-def _on_vmalloc(a: _Assembly, rec: Line) -> None:
+@_on(VmallocLine)
+def _on_vmalloc(a: _Assembly, rec: VmallocLine) -> None:
     if a.vmalloc is None:
-        a.vmalloc = replace(rec.data, line=a.lineno(rec.line))  # type: ignore[arg-type]
+        a.vmalloc = replace(rec.header, line=a.lineno(rec.line))
 
 
-def _on_cpuset(a: _Assembly, rec: Line) -> None:
-    _, cpuset, mems = rec.data  # type: ignore[misc]
+@_on(CpusetLine)
+def _on_cpuset(a: _Assembly, rec: CpusetLine) -> None:
     if a.header is not None and a.header.cpuset is None:
-        a.header = replace(a.header, cpuset=cpuset, mems_allowed=mems)
+        a.header = replace(a.header, cpuset=rec.cpuset, mems_allowed=rec.mems_allowed)
 
 
-def _on_banner(a: _Assembly, rec: Line) -> None:
-    ctx: TaskContext = rec.data  # type: ignore[assignment]
+@_on(BannerLine)
+def _on_banner(a: _Assembly, rec: BannerLine) -> None:
     if a.context.pid is None:
-        a.context = replace(ctx, hardware=a.context.hardware)
+        a.context = replace(rec.context, hardware=a.context.hardware)
 
 
-def _on_hardware(a: _Assembly, rec: Line) -> None:
+@_on(HardwareLine)
+def _on_hardware(a: _Assembly, rec: HardwareLine) -> None:
     if a.context.hardware is None:
-        a.context = replace(a.context, hardware=rec.data)
+        a.context = replace(a.context, hardware=rec.name)
 
 
-def _on_frame(a: _Assembly, rec: Line) -> None:
+@_on(FrameLine)
+def _on_frame(a: _Assembly, rec: FrameLine) -> None:
     if a.in_trace:
-        a.trace.extend(rec.data)  # type: ignore[arg-type]
+        a.trace.extend(rec.funcs)
 
 
 def _leave_trace(a: _Assembly) -> None:
     a.in_trace = False
 
 
-def _on_meminfo_head(a: _Assembly, rec: Line) -> None:
+@_on(MeminfoHead)
+def _on_meminfo_head(a: _Assembly, rec: MeminfoHead) -> None:
     _leave_trace(a)
     a.after_meminfo = True
 
 
-def _on_counters(a: _Assembly, rec: Line) -> None:
+@_on(CountersLine)
+def _on_counters(a: _Assembly, rec: CountersLine) -> None:
     if a.zone_open and a.zones:
         # the rest of a zone line that a mail client or syslog split off
         z = a.zones[-1]
-        a.zones[-1] = replace(z, fields=z.fields + rec.data)  # type: ignore[operator]
+        a.zones[-1] = replace(z, fields=z.fields + rec.fields)
         return
     if a.in_trace and not a.after_meminfo and a.trace:
         return  # a "key:value" register-ish line inside the stack dump
     _leave_trace(a)
     a.after_meminfo = True
-    a.meminfo.extend(rec.data)  # type: ignore[arg-type]
+    a.meminfo.extend(rec.fields)
 
 
-def _on_node(a: _Assembly, rec: Line) -> None:
+@_on(NodeStatLine)
+def _on_node(a: _Assembly, rec: NodeStatLine) -> None:
     _leave_trace(a)
-    node, fields, unrec = rec.data  # type: ignore[misc]
-    a.nodes.append(NodeLine(node, fields, unrec))
+    a.nodes.append(NodeLine(rec.node, rec.fields, rec.all_unreclaimable))
 
 
-def _on_zone(a: _Assembly, rec: Line) -> None:
+@_on(ZoneStatLine)
+def _on_zone(a: _Assembly, rec: ZoneStatLine) -> None:
     _leave_trace(a)
-    node, name, fields, protections, cut = rec.data  # type: ignore[misc]
     line = a.lineno(rec.line)
-    if cut is not None:
+    if rec.cut is not None:
         a.diagnostics.append(
-            Diagnostic(line, f"{name} zone line cut short after {len(fields)} fields")
+            Diagnostic(line, f"{rec.name} zone line cut short after {len(rec.fields)} fields")
         )
-    a.zones.append(ZoneLine(node, name, fields, lowmem_reserve=protections, line=line))
+    a.zones.append(
+        ZoneLine(rec.node, rec.name, rec.fields, lowmem_reserve=rec.protections, line=line)
+    )
     a.zone_open = True
 
 
-def _on_lowmem(a: _Assembly, rec: Line) -> None:
+@_on(LowmemLine)
+def _on_lowmem(a: _Assembly, rec: LowmemLine) -> None:
     a.zone_open = False
     if a.zones and a.zones[-1].lowmem_reserve is None:
-        a.zones[-1] = replace(a.zones[-1], lowmem_reserve=rec.data)
+        a.zones[-1] = replace(a.zones[-1], lowmem_reserve=rec.values)
     else:
         a.diagnostics.append(
             Diagnostic(a.lineno(rec.line), "lowmem_reserve line without its zone line")
         )
 
 
-def _on_buddy(a: _Assembly, rec: Line) -> None:
+@_on(BuddyStatLine)
+def _on_buddy(a: _Assembly, rec: BuddyStatLine) -> None:
     _leave_trace(a)
     a.zone_open = False
-    node, name, raw_entries, total, empty, cut = rec.data  # type: ignore[misc]
     line = a.lineno(rec.line)
-    ents = entries(raw_entries)
-    whole = total is not None and cut is None and (bool(ents) or empty)
-    if not whole and not empty:
+    ents = rec.entries
+    whole = rec.total_kb is not None and rec.cut is None and (bool(ents) or rec.empty)
+    if not whole and not rec.empty:
         a.diagnostics.append(
-            Diagnostic(line, f"{name} buddy line cut short after {len(ents)} orders")
+            Diagnostic(line, f"{rec.name} buddy line cut short after {len(ents)} orders")
         )
-    buddy = BuddyLine(node, name, ents, total, whole, empty=empty, line=line)
+    buddy = BuddyLine(rec.node, rec.name, ents, rec.total_kb, whole, empty=rec.empty, line=line)
     for i, z in enumerate(a.zones):
-        if z.name == name and z.node == node and z.buddy is None:
+        if z.name == rec.name and z.node == rec.node and z.buddy is None:
             a.zones[i] = replace(z, buddy=buddy)
             return
     # an excerpt that kept the buddy line but not its zone line
-    a.zones.append(ZoneLine(node, name, (), buddy=buddy, line=line))
+    a.zones.append(ZoneLine(rec.node, rec.name, (), buddy=buddy, line=line))
 
 
-def _on_swap(a: _Assembly, rec: Line) -> None:
-    which, kb = rec.data  # type: ignore[misc]
-    a.swap = replace(a.swap, **{"free_kb" if which == "free" else "total_kb": kb})
-
-
-def _on_pages(a: _Assembly, rec: Line) -> None:
-    what, n = rec.data  # type: ignore[misc]
-    if "swap cache" in what:
-        a.swap = replace(a.swap, cache_pages=n)
-    elif "pagecache" in what:
-        a.pagecache = n
+@_on(SwapLine)
+def _on_swap(a: _Assembly, rec: SwapLine) -> None:
+    if rec.which == "free":
+        a.swap = replace(a.swap, free_kb=rec.kb)
     else:
-        a.totals.append((what, n))
+        a.swap = replace(a.swap, total_kb=rec.kb)
 
 
-def _on_task_header(a: _Assembly, rec: Line) -> None:
+@_on(PagesLine)
+def _on_pages(a: _Assembly, rec: PagesLine) -> None:
+    if "swap cache" in rec.what:
+        a.swap = replace(a.swap, cache_pages=rec.count)
+    elif "pagecache" in rec.what:
+        a.pagecache = rec.count
+    else:
+        a.totals.append((rec.what, rec.count))
+
+
+@_on(TaskHeaderLine)
+def _on_task_header(a: _Assembly, rec: TaskHeaderLine) -> None:
     _leave_trace(a)
-    a.task_columns = rec.data  # type: ignore[assignment]
+    a.task_columns = rec.columns
 
 
-def _on_task_row(a: _Assembly, rec: Line) -> None:
-    m = _TASK_ROW.match(rec.data)  # type: ignore[arg-type]
+@_on(TaskRowLine)
+def _on_task_row(a: _Assembly, rec: TaskRowLine) -> None:
+    m = _TASK_ROW.match(rec.text)
     if not m:
         return
     cols = a.task_columns or DEFAULT_TASK_COLUMNS
@@ -378,8 +465,9 @@ def _on_task_row(a: _Assembly, rec: Line) -> None:
     a.tasks.append(TaskRow(int(m.group(1)), name, tuple(values), line=a.lineno(rec.line)))
 
 
-def _on_kill(a: _Assembly, rec: Line) -> None:
-    k: Killed = replace(rec.data, line=a.lineno(rec.line))  # type: ignore[arg-type]
+@_on(KillLine)
+def _on_kill(a: _Assembly, rec: KillLine) -> None:
+    k: Killed = replace(rec.killed, line=a.lineno(rec.line))
     prev = a.killed
     if prev is not None and prev.pid == k.pid:
         k = replace(
@@ -392,142 +480,36 @@ def _on_kill(a: _Assembly, rec: Line) -> None:
     a.killed = k
 
 
-def _on_constraint(a: _Assembly, rec: Line) -> None:
-    pairs = rec.data  # type: ignore[assignment]
-    constraint = next((v for k, v in pairs if k == "constraint"), None)
-    a.constraint = Constraint(constraint, pairs)
+@_on(ConstraintLine)
+def _on_constraint(a: _Assembly, rec: ConstraintLine) -> None:
+    a.constraint = rec.constraint
 
 
-def _on_memcg_task_in(a: _Assembly, rec: Line) -> None:
-    task_in, limit_of = rec.data  # type: ignore[misc]
-    a.memcg = replace(a.memcg, task_in=task_in, limit_of=limit_of)
+@_on(MemcgTaskInLine)
+def _on_memcg_task_in(a: _Assembly, rec: MemcgTaskInLine) -> None:
+    a.memcg = replace(a.memcg, task_in=rec.task_in, limit_of=rec.limit_of)
     a.memcg_seen = True
 
 
-def _on_memcg_usage(a: _Assembly, rec: Line) -> None:
-    if rec.data is not None:
-        a.memcg = replace(a.memcg, counters=a.memcg.counters + (rec.data,))
+@_on(MemcgUsageLine)
+def _on_memcg_usage(a: _Assembly, rec: MemcgUsageLine) -> None:
+    if rec.counter is not None:
+        a.memcg = replace(a.memcg, counters=(*a.memcg.counters, rec.counter))
         a.memcg_seen = True
 
 
-def _on_memcg_stats(a: _Assembly, rec: Line) -> None:
+@_on(MemcgStatsLine)
+def _on_memcg_stats(a: _Assembly, rec: MemcgStatsLine) -> None:
     a.memcg_seen = True
 
 
-def _on_unknown(a: _Assembly, rec: Line) -> None:
+@_on(MemcgProtectionLine)
+def _on_memcg_protection(a: _Assembly, rec: MemcgProtectionLine) -> None:
+    a.protection = MemcgProtection(rec.min_kb, rec.low_kb)
+
+
+@_on(UnknownLine)
+def _on_unknown(a: _Assembly, rec: UnknownLine) -> None:
     if a.in_trace:
         return  # register dumps, code listings, decoder output inside the stack dump
-    text = str(rec.data)
-    a.diagnostics.append(Diagnostic(a.lineno(rec.line), f"line not understood: {text[:120]}"))
-
-
-_HANDLERS = {
-    "header": _on_header,
-    "vmalloc_failure": _on_vmalloc,
-    "cpuset": _on_cpuset,
-    "banner": _on_banner,
-    "hardware": _on_hardware,
-    "frame": _on_frame,
-    "trace_head": _on_frame,
-    "meminfo_head": _on_meminfo_head,
-    "counters": _on_counters,
-    "node": _on_node,
-    "zone": _on_zone,
-    "lowmem": _on_lowmem,
-    "buddy": _on_buddy,
-    "swap": _on_swap,
-    "pages": _on_pages,
-    "task_header": _on_task_header,
-    "task_row": _on_task_row,
-    "kill": _on_kill,
-    "constraint": _on_constraint,
-    "memcg_task_in": _on_memcg_task_in,
-    "memcg_usage": _on_memcg_usage,
-    "memcg_stats": _on_memcg_stats,
-    "unknown": _on_unknown,
-}
-
-_ARCH_RELEASE = (
-    ("x86_64", "x86_64"),
-    ("amd64", "x86_64"),
-    ("aarch64", "arm64"),
-    ("arm64", "arm64"),
-    ("loongarch64", "loongarch64"),
-    ("ppc64", "ppc64"),
-    ("s390x", "s390x"),
-    ("riscv64", "riscv64"),
-    ("i686", "i386"),
-    ("i586", "i386"),
-    ("-686", "i386"),
-    ("-pae", "i386"),
-    ("PAE", "i386"),
-    ("armv7", "arm"),
-    ("android", "arm64"),
-)
-# Entry and fault paths that exist on one architecture only.
-_ARCH_FRAMES = (
-    (
-        (
-            "entry_SYSCALL_64",
-            "entry_SYSCALL_64_after_hwframe",
-            "do_syscall_64",
-            "ret_from_fork_asm",
-            "asm_exc_page_fault",
-            "exc_page_fault",
-        ),
-        "x86_64",
-    ),
-    (("do_fast_syscall_32", "entry_SYSENTER_32", "sysenter_past_esp", "entry_INT80_32"), "i386"),
-    (
-        (
-            "el0_svc",
-            "el0t_64_sync",
-            "el0t_64_sync_handler",
-            "el0_svc_common",
-            "do_el0_svc",
-            "el0_da",
-            "el1_abort",
-        ),
-        "arm64",
-    ),
-    (("ret_fast_syscall", "__irq_svc", "__dabt_usr", "ret_from_fork_thumb"), "arm"),
-    (("tlb_do_page_fault_1", "tlb_do_page_fault_0", "handle_syscall"), "loongarch64"),
-)
-_X86_VIRT = (
-    "QEMU Standard PC",
-    "Bochs",
-    "VMware",
-    "innotek",
-    "Hyper-V",
-    "Microsoft Corporation Virtual",
-)
-
-
-def infer_arch(ctx: TaskContext, trace: list[str], raw: RawReport) -> str | None:
-    """Guess the architecture from the release string, frames, hardware name and zones."""
-    release = ctx.release or ""
-    for needle, arch in _ARCH_RELEASE:
-        if needle in release:
-            return arch
-    names = set(trace)
-    for frames, arch in _ARCH_FRAMES:
-        if names.intersection(frames):
-            return arch
-    if any(f.startswith(".") and len(f) > 1 for f in trace):
-        return "ppc64"  # ppc64 ELFv1 function descriptors: ".vfs_readdir"
-    texts = [ln.text for ln in raw.lines[:120]]
-    if any(") from [<" in t for t in texts):
-        return "arm"
-    zones = {t.split(" free:")[0].split()[-1] for t in raw.lines and texts if " free:" in t}
-    hw = ctx.hardware or ""
-    wide = any("[<ffffffff" in t for t in texts) or "DMA32" in zones
-    narrow = "HighMem" in zones or any(re.match(r"\[<c[0-9a-f]{7}>\]", t) for t in texts)
-    if any(v in hw for v in _X86_VIRT):
-        return "i386" if narrow else "x86_64"
-    if any(t.startswith("[<ffffff8") or t.startswith("[<ffffffc") for t in texts):
-        return "arm64"
-    if wide and not narrow and any("[<ffffffff8" in t for t in texts):
-        return "x86_64"
-    if narrow and "DMA" in zones and not any(") from" in t for t in texts):
-        return "i386"
-    return None
+    a.diagnostics.append(Diagnostic(a.lineno(rec.line), f"line not understood: {rec.text[:120]}"))

@@ -5,8 +5,12 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from lark import Lark
+
+if TYPE_CHECKING:
+    from oomlens.parse.lines import Record
 
 
 def grammar_path(name: str = "report.lark") -> Path:
@@ -33,6 +37,15 @@ def report_parser() -> Lark:
         maybe_placeholders=False,
         cache=_cache_file(),
     )
+
+
+def parse_records(text: str) -> list[Record]:
+    """Parse report text (lines joined by "\\n", ending in one) into its line records.
+
+    The transformer runs inline, so Lark returns the records themselves; Lark's
+    own annotation says a tree, hence the cast.
+    """
+    return cast("list[Record]", report_parser().parse(text))
 
 
 def _cache_file() -> str | bool:

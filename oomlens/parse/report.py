@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from oomlens.read.diagnostic import Diagnostic
 
@@ -38,8 +39,18 @@ class Header:
     nodemask: str | None = None
     cpuset: str | None = None
     mems_allowed: str | None = None
-    vmalloc_size: int | None = None  # bytes, from vmalloc error/failure lines
-    detail: str | None = None  # the trailing reason on vmalloc/vmemmap lines
+    # vmalloc lines (mm/vmalloc.c through warn_alloc): the bytes the line prints. That is
+    # the size asked for on "vmalloc: allocation failure: N bytes" (<= 5.12, the fail label
+    # of __vmalloc_node_range: zero or oversized request or no vm_struct/virtual space,
+    # printed before any page is requested), "allocated X of Y bytes" (Y) and "size N,
+    # vm_struct allocation failed | exceeds total pages | failed to allocate page array";
+    # but the bytes already allocated on "size N, [page order K, ]failed to allocate pages"
+    # and "failed to map pages" (area->nr_pages * PAGE_SIZE).
+    vmalloc_size: int | None = None
+    # bytes the pages already allocated came to, where the line says: X of "allocated X of
+    # Y bytes", N of "size N, [page order K, ]failed to allocate pages"; else None
+    vmalloc_allocated: int | None = None
+    detail: str | None = None  # the reason on vmalloc/vmemmap lines, as printed
     line: int = 0
 
 
@@ -53,6 +64,7 @@ class TaskContext:
     tainted: str | None = None
     release: str | None = None
     hardware: str | None = None
+    build: str | None = None  # what follows the release: "#1 Debian 6.1.192-2", "#124-Ubuntu"
 
 
 @dataclass(frozen=True)
@@ -203,10 +215,20 @@ class Constraint:
     fields: tuple[tuple[str, str], ...]
 
     def get(self, key: str) -> str | None:
+        """The value of ``key``, None when the line does not carry it."""
         for k, v in self.fields:
             if k == key:
                 return v
         return None
+
+
+class MemcgCounter(NamedTuple):
+    """``memory: usage NkB, limit NkB, failcnt N`` (also memory+swap, kmem, swap, tcpmem)."""
+
+    name: str
+    usage_kb: int
+    limit_kb: int
+    failcnt: int
 
 
 @dataclass(frozen=True)
@@ -215,7 +237,20 @@ class Memcg:
 
     task_in: str | None = None  # "Task in /A killed as a result of limit of /B": /A
     limit_of: str | None = None  # ... and /B
-    counters: tuple[tuple[str, int, int, int], ...] = ()  # (name, usage kB, limit kB, failcnt)
+    counters: tuple[MemcgCounter, ...] = ()
+
+
+@dataclass(frozen=True)
+class MemcgProtection:
+    """``Memory cgroup min protection NkB -- low protection NkB``.
+
+    mem_cgroup_show_protected_memory (6.18+) prints it in every OOM report and
+    allocation failure: the memory.min/memory.low totals below the OOMing cgroup, or
+    below the root for a global OOM. It never marks a report as a memcg OOM.
+    """
+
+    min_kb: int | None
+    low_kb: int | None
 
 
 @dataclass(frozen=True)
@@ -237,16 +272,18 @@ class Report:
     tasks: tuple[TaskRow, ...]
     killed: Killed | None
     constraint: Constraint | None
-    memcg: Memcg | None
+    memcg: Memcg | None  # the lines only a memcg OOM prints (Task in, usage, stats)
     trace: tuple[str, ...]  # function names of the call trace, innermost first
     arch: str | None
     diagnostics: tuple[Diagnostic, ...] = field(default=())
     lines: tuple[str, ...] = field(default=(), repr=False)  # the report's own text
+    prefixes: tuple[str, ...] = field(default=(), repr=False)  # what was stripped, per line
     # When and where: from the log's prefixes (read stage), None when the log does not say.
     time: datetime | None = None  # wall clock of the trigger line, timezone-aware
     uptime_s: float | None = None  # seconds since boot of the trigger line (dmesg/kmsg stamp)
     host: str | None = None  # syslog/journal host name, verbatim
     boot_id: str | None = None  # journal _BOOT_ID
+    memcg_protection: MemcgProtection | None = None  # 6.18+, in every report
 
     @property
     def id(self) -> str:

@@ -56,6 +56,7 @@ class LogLine:
     host: str | None = None  # syslog/journal host, verbatim
     prefix: str = ""  # exactly what was stripped, verbatim
     cut: bool = False  # the raw line was longer than MAX_LINE and was cut
+    trailing_space: bool = False  # the raw line ended in a blank: a soft wrap if continued
 
 
 class InputError(Exception):
@@ -113,7 +114,8 @@ def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
         text = _ANSI.sub("", text).replace("\x1b", "")
     if "#012" not in text and "\\x0a" not in text and "\n" not in text:
         body, p = strip_prefix(text)
-        return [LogLine(source, lineno, body, p.timestamp, p.caller, p.host, p.prefix, cut)]
+        soft = text[-1:] in (" ", "\t")
+        return [LogLine(source, lineno, body, p.timestamp, p.caller, p.host, p.prefix, cut, soft)]
     out = []
     first: Prefix | None = None
     for piece in _SPLIT.split(text):
@@ -131,6 +133,7 @@ def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
                 p.host or first.host,
                 p.prefix,
                 cut,
+                piece[-1:] in (" ", "\t"),
             )
         )
     return out

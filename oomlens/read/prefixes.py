@@ -1,8 +1,9 @@
 """Strip the prefixes that loggers, terminals and mailers put before a kernel message.
 
 One precompiled regex lists every prefix element in its usual nesting order
-(quotes/indent, syslog or journal header, /dev/kmsg record, console level,
-``dmesg -x`` columns, dmesg time, printk caller id, Android task context); it is
+(quotes/indent, a pasted listing's line number, syslog or journal header,
+/dev/kmsg record, console level, ``dmesg -x`` columns, dmesg time, printk caller
+id, Android task context, a vendor tree's padded "c<cpu> <n>" column); it is
 applied again from where it stopped until it takes nothing more, so unusual
 orders nest too. Only a bracket that holds a timestamp, a caller id, a date or
 an Android ``[cpu: comm:pid]`` context is a prefix: trace frames ``[<addr>]``,
@@ -38,9 +39,17 @@ _TAG = r"(?:kernel(?:\[\d+\])?:|\[kernel\])"
 _FACILITY = r"(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])"
 _LEVEL = r"(?:emerg|alert|crit|err|warn|notice|info|debug)"
 
+# A pasted listing's own line number: before a column bar or a tab always, before a
+# space or "N: " only when a log prefix follows (a bare "12 pages RAM" is kernel text).
+_LINENO = (
+    r"\d{1,6}(?:\t|[ \t]*[|│][ \t]?"
+    rf"|(?::|\.)?[ \t]+(?=\[\s*\d+\.\d+\]|<\d{{1,3}}>|{_MON}[ \t]+\d{{1,2}}[ \t]+\d|\d{{4}}-\d\d-\d\d))"
+)
+
 _PREFIX = re.compile(
     rf"""
     \s*(?:>\s*)*                                            # mail quotes, indentation
+    (?:{_LINENO}\s*)?                                       # a listing's line number
     (?:(?:{_BSD_DATE}\s+(?:(?P<host>[^\s\[]\S*)\s+)?{_TAG}
         |{_ISO_DATE}\s+(?:(?P<ihost>\S+)\s+)?{_TAG}         # journalctl -o short-iso(-precise)
         |[^\W\d_]{{3}}\s+\d{{4}}-\d{{2}}-\d{{2}}\s+\d{{2}}:\d{{2}}:\d{{2}}(?:\.\d{{1,9}})?\s+[A-Z]{{2,5}}
@@ -61,6 +70,7 @@ _PREFIX = re.compile(
     )?
     (?:\[\s*(?P<caller>T\d{{1,7}}|C\d{{1,4}})\]\s*)?        # printk caller id
     (?:\[\s*\d{{1,4}}:[^\]]*?:\s*(?P<pid>\d{{1,7}})\]\s*)?  # Android "[cpu: comm:pid]"
+    (?:(?<=\]\s)c\d{{1,3}}[ \t]+\d{{1,7}}[ \t]{{2,}})?          # msm "[ts] c0 0      "
     """,
     re.VERBOSE,
 )
@@ -85,11 +95,10 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
     ts = caller = host = None
     pos = 0
     for _ in range(4):
-        m = _PREFIX.match(text, pos)
-        end = m.end()
-        if end == pos:
+        m = _PREFIX.match(text, pos)  # every part is optional: it always matches
+        if m is None or m.end() == pos:
             break
-        pos = end
+        pos = m.end()
         g = m.groupdict()
         if ts is None:
             if g["ts"] is not None:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from oomlens.read import rejoin
 from oomlens.read.diagnostic import Diagnostic
 from oomlens.read.ingest import LogLine, decode_line
 
@@ -20,8 +21,10 @@ from oomlens.read.ingest import LogLine, decode_line
 # excerpt; a chunk without any of them is skipped without decoding a line.
 MARKERS = (
     b"oom-kill",
-    b" failure",
+    b"failure",
     b"vmalloc error",
+    b"error: size",  # "vmalloc error: size" with a wrap after "vmalloc"
+    b" free:",  # a zone line: an excerpt may keep nothing else
     b"Mem-",
     b"[]:",
     b"illed process",
@@ -36,7 +39,7 @@ BACK_LINES = 48  # lines before a marker that may open the report (zone line bef
 # regex source shared by the line matcher and the byte prefilter below.
 _TRIGGERS = (
     r"invoked oom-killer:|oom-killer: gfp_mask|page allocation failure[.:]"
-    r"|vmalloc error: size|vmemmap alloc failure:"
+    r"|vmalloc error: size|vmalloc size \d+ allocation failure|vmemmap alloc failure:"
 )
 _TRIGGER = re.compile(_TRIGGERS)
 _VMALLOC_FAILURE = re.compile(r"vmalloc: allocation failure")
@@ -52,7 +55,8 @@ _FRAGMENT_START = re.compile(
 _CONTENT = re.compile(
     r"^(?:CPU: ?\d|Pid: \d|Hardware name:|Workqueue:|Call [Tt]race|Backtrace:|Stack:|<\/?[A-Z#]+>"
     r"|Code:|RIP:|RSP:|R[A-Z0-9]{1,2}: |EIP:|[ER]?[A-Z]{2}: [0-9a-f]|(?:r\d+|x\d+|sp|lr|pc|ip|fp) ?: ?[0-9a-f]"
-    r"|\[<|<[0-9a-f]{8}|\? |[0-9a-f]{8,16}(?: |$)|Mem-[Ii]nfo|[A-Za-z_]+:-?\d+(?: |$)"
+    r"|\[<|<[0-9a-f]{8}|\? |[0-9a-f]{8,16}(?: |$)|[0-9a-f]{4}: [0-9a-f]{8}"
+    r"|Mem-[Ii]nfo|[A-Za-z_]+:-?\d+(?: |$)"
     r"|Node \d+ |(?:DMA32|DMA|Normal|HighMem|Movable|Device)[ :]|lowmem_reserve|protections\[\]"
     r"|\w+ per-cpu:|(?:cpu|CPU) +\d+:? |Free pages:|Active:|(?:Free|Total) swap|\d+ (?:pages|total|reserved)"
     r"|Swap cache|hugepages_|Tasks state|\[\s*(?:pid|-?\d+)\s*\]|Unreclaimable slab|Name +Used|oom-kill:"
@@ -64,9 +68,6 @@ _END = re.compile(r"[Kk]illed process|oom_reaper: reaped")
 _SUBSTANCE = re.compile(
     r"^(?:Mem-[Ii]nfo|(?:Node \d+ )?(?:DMA32|DMA|Normal|HighMem|Movable)(?: free:|: \d)|lowmem_reserve"
     r"|protections\[\]|\[\s*pid\s*\]|\[\s*\d+\]\s+\d|oom-kill:|Task in |memory: usage|(?:[^:]*: )?[Kk]ill(?:ed)? process)"
-)
-_CONT_HEAD = re.compile(
-    r"^(?:\d+\*\d+kB|= ?\d+kB|\d+kB$|\([A-Z]+\)|[a-z_()]+:\s?-?\d+[kK]B|order=|gfp_mask=|oom_score_adj=|nodemask=)"
 )
 
 
@@ -107,15 +108,6 @@ def _section_key(text: str) -> str | None:
     return m.group(0) if m else None
 
 
-def _join(prev: str, cont: str) -> str:
-    """Glue a wrapped continuation back onto its line; no space inside a broken token."""
-    if prev.endswith((":", "=", "*")) or (prev[-1:].isdigit() and cont[:1].isdigit()):
-        return prev + cont
-    if cont.startswith(("kB", "KB", "B ", "B=")) and prev[-1:].isdigit():
-        return prev + cont
-    return f"{prev} {cont}"
-
-
 class Segmenter:
     """Turn a stream of ``LogLine`` into ``RawReport`` spans (feed, then finish)."""
 
@@ -123,6 +115,14 @@ class Segmenter:
         self.source = source
         self.open: dict[str | None, RawReport] = {}
         self.last_key: str | None = None  # whose report took the last line
+        # The last line fed (with its wrapped pieces joined) and where it went, so
+        # that a wrapped piece can be glued back on wherever that line now sits.
+        self._prev: LogLine | None = None
+        self._prev_end = 0  # physical line number of its last piece
+        self._prev_at: tuple[str, str | None] = ("none", None)  # "none" | "line" | "pending"
+        self._soft = False  # this log soft-wraps with a trailing blank (format=flowed)
+        self._width = 0  # columns of the last physical line, prefix included
+        self._closed: list[RawReport] = []  # reports the line being fed closed
 
     @property
     def idle(self) -> bool:
@@ -130,6 +130,38 @@ class Segmenter:
 
     def feed(self, line: LogLine) -> Iterator[RawReport]:
         """Take one line; yield any report this line closes."""
+        width = len(line.prefix) + len(line.text)
+        closed = self._closed
+        if self._continues(line):
+            self._rejoin(line, closed)
+        else:
+            self._route(line, closed)
+            self._note(line)
+        self._width = width
+        if closed:
+            done = closed[:]
+            closed.clear()
+            yield from done
+
+    def _note(self, line: LogLine) -> None:
+        """Remember the line just placed, and where it went, for a wrapped piece to follow."""
+        self._prev_end = line.lineno
+        if not line.text and not rejoin.stamped(line):
+            self._prev = None  # a blank line ends every record
+            return
+        self._prev, self._prev_at = line, ("none", self.last_key)
+        rep = self.open.get(self.last_key)  # the report _route gave the line to, if any
+        if rep is not None:
+            if rep.lines and rep.lines[-1] is line:
+                self._prev_at = ("line", self.last_key)
+            elif rep._pending and rep._pending[-1] is line:
+                self._prev_at = ("pending", self.last_key)
+
+    def _route(self, line: LogLine, closed: list[RawReport]) -> None:
+        """Place one whole line: open, extend or close a report (into ``closed``), or pass it by.
+
+        Not a generator: a line costs no generator of its own, the hot path of the scan.
+        """
         text = line.text
         key = line.caller
         if key is None and not line.prefix and line.timestamp is None and self.last_key is not None:
@@ -137,10 +169,10 @@ class Segmenter:
         rep = self.open.get(key)
         self.last_key = key
         if len(self.open) > (rep is not None):
-            yield from self._age_others(key)
+            closed.extend(self._age_others(key))
         if _TRIGGER.search(text):
             if rep is not None and not self._merges(rep, text):
-                yield from self._close(key)
+                closed.extend(self._close(key))
                 rep = None
             if rep is None:
                 self.open[key] = RawReport(self.source, [line], key, trigger=True)
@@ -157,25 +189,12 @@ class Segmenter:
                     rep._sections.add(section)
                 self.open[key] = rep
             return
-        if self._continues(rep, line):
-            last = rep.lines[-1]
-            rep.lines[-1] = LogLine(
-                last.source,
-                last.lineno,
-                _join(last.text, text),
-                last.timestamp,
-                last.caller,
-                last.host,
-                last.prefix,
-                last.cut,
-            )
-            return
         if rep._closing:
             if text.startswith(("oom_reaper:", "oom-kill:")):
                 self._append(rep, line)
                 return
-            yield from self._close(key)
-            yield from self.feed(line)
+            closed.extend(self._close(key))
+            self._route(line, closed)
             return
         if not text:
             rep._pending.append(line)
@@ -185,8 +204,8 @@ class Segmenter:
             if section is not None:
                 if section in rep._sections:
                     # the same section again: a second excerpt printed back to back
-                    yield from self._close(key)
-                    yield from self.feed(line)
+                    closed.extend(self._close(key))
+                    self._route(line, closed)
                     return
                 rep._sections.add(section)
             self._append(rep, line)
@@ -196,7 +215,63 @@ class Segmenter:
         rep._pending.append(line)
         rep._gap += 1
         if rep._gap > self._max_gap(rep):
-            yield from self._close(key)
+            closed.extend(self._close(key))
+
+    def _continues(self, line: LogLine) -> bool:
+        """A wrapped piece of the line before: see :mod:`oomlens.read.rejoin`."""
+        prev = self._prev
+        if prev is None or line.lineno > self._prev_end + 1 or not line.text:
+            return False
+        where = self._prev_at[0]
+        if line.timestamp is None and line.caller is None and line.host is None:
+            if len(prev.text) + len(line.text) > rejoin.MAX_RECORD:
+                return False
+            if not (rejoin.stamped(prev) and rejoin.bare(line)):
+                return where == "line" and self._fragment(line.text)
+            # A bare line after a prefixed one: inside a report always; outside one
+            # only when the two make a trigger line (a wrap split the trigger). A
+            # trigger line of its own stays one, unless the wrap cut its head off.
+            if where != "none" and not _TRIGGER.search(line.text):
+                return True
+            m = _TRIGGER.search(
+                rejoin.join(prev, line, self._soft, self._width >= rejoin.WIDE).text
+            )
+            return m is not None and m.start() < len(prev.text)
+        return where == "line" and self._fragment(line.text)
+
+    @staticmethod
+    def _fragment(text: str) -> bool:
+        """No prefixes to go by: a fragment that cannot start a line of its own."""
+        return bool(rejoin.CONT_HEAD.match(text)) and not _FRAGMENT_START.match(text)
+
+    def _rejoin(self, line: LogLine, closed: list[RawReport]) -> None:
+        """Glue a wrapped piece onto the line before it, where that line now sits."""
+        prev = self._prev
+        assert prev is not None
+        if prev.text and prev.trailing_space and not rejoin.indented(line, prev):
+            self._soft = True  # a blank before the break, none after: format=flowed
+        joined = rejoin.join(prev, line, self._soft, self._width >= rejoin.WIDE)
+        where, key = self._prev_at
+        rep = self.open.get(key)
+        if where == "line" and rep is not None and rep.lines and rep.lines[-1] is prev:
+            rep.lines[-1] = joined
+            self._prev, self._prev_end = joined, line.lineno
+            if _TRIGGER.search(joined.text) and not _TRIGGER.search(prev.text):
+                # the wrap had split the trigger line: it starts a report of its own
+                rep.lines.pop()
+                if not rep.lines:
+                    del self.open[key]
+                self._route(joined, closed)
+                self._note(joined)
+                self._prev_end = line.lineno
+            return
+        if where == "pending" and rep is not None and rep._pending and rep._pending[-1] is prev:
+            rep._pending.pop()
+            if prev.text:
+                rep._gap -= 1
+        self._route(joined, closed)
+        self._note(joined)
+        self._prev_end = line.lineno
 
     def finish(self) -> Iterator[RawReport]:
         """Close every open report at end of input."""
@@ -221,17 +296,6 @@ class Segmenter:
             and bool(_VMALLOC_FAILURE.search(rep.lines[0].text))
             and "page allocation failure" in text
         )
-
-    @staticmethod
-    def _continues(rep: RawReport, line: LogLine) -> bool:
-        """A wrapped continuation: no prefix where the report's lines have one, or a
-        fragment that cannot start a line of its own."""
-        if not line.text or rep._pending:
-            return False
-        first = rep.lines[0]
-        if first.timestamp is not None and line.timestamp is None and not line.prefix:
-            return True
-        return bool(_CONT_HEAD.match(line.text)) and not _FRAGMENT_START.match(line.text)
 
     @staticmethod
     def _max_gap(rep: RawReport) -> int:
@@ -329,6 +393,7 @@ _TRIGGER_BYTES = re.compile((_TRIGGERS + r"|vmalloc: allocation failure").encode
 _OPENS = re.compile(
     (
         _TRIGGERS + r"|vmalloc: allocation failure|Mem-[Ii]nfo:|lowmem_reserve\[\]:"
+        r"|(?:DMA32|DMA|Normal|HighMem|Movable|Device) free:\d"
         r"|protections\[\]:|[Kk]ill(?:ed)? process -?\d|\[\s*pid\s*\]|oom-kill:constraint="
         r"|killed as a result of limit"
     ).encode()
@@ -339,21 +404,28 @@ def _scan(
     data: bytes, end: int, lineno: int, idle: Callable[[], bool]
 ) -> Iterator[tuple[int, bytes]]:
     pos = 0
+    force = -1  # lines up to here are read whatever idle() says (a wrapped trigger)
     markers = _Markers(data, end)
     while pos < end:
-        if idle():
+        if pos > force and idle():
             hit = markers.first(pos)
             if hit < 0:
                 return
             start = data.rfind(b"\n", pos, hit) + 1
             stop = data.find(b"\n", hit, end)
             marker_line = data[start:stop]
+            back = BACK_LINES
             if not _OPENS.search(marker_line):
-                # a marker word in an ordinary message ("link failure"): skip the line
-                lineno += data.count(b"\n", pos, stop + 1)
-                pos = stop + 1
-                continue
-            back = 0 if _TRIGGER_BYTES.search(marker_line) else BACK_LINES
+                wrapped = _wrapped_trigger(data, pos, start, stop, end)
+                if wrapped is None:
+                    # a marker word in an ordinary message ("link failure"): skip the line
+                    lineno += data.count(b"\n", pos, stop + 1)
+                    pos = stop + 1
+                    continue
+                start, force = wrapped
+                back = 0
+            elif _TRIGGER_BYTES.search(marker_line):
+                back = 1  # the line before, in case a wrap left half the trigger there
             for _ in range(back):
                 if start <= pos:
                     break
@@ -365,6 +437,34 @@ def _scan(
         lineno += 1
         yield lineno, data[pos:nl]
         pos = nl + 1
+
+
+def _wrapped_trigger(
+    data: bytes, pos: int, start: int, stop: int, end: int
+) -> tuple[int, int] | None:
+    """A trigger line split by a wrap around the marker line ``data[start:stop]``.
+
+    Returns where its first half starts and where its second half ends, or None.
+    """
+    line = data[start:stop]
+    if start > pos:
+        first = data.rfind(b"\n", pos, start - 1) + 1
+        if _joined_trigger(data[first : start - 1], line):
+            return first, stop
+    if stop + 1 < end:
+        nl = data.find(b"\n", stop + 1, end)
+        if _joined_trigger(line, data[stop + 1 : nl]):
+            return start, nl
+    return None
+
+
+def _joined_trigger(head: bytes, tail: bytes) -> bool:
+    """The two halves make a trigger line, glued with or without a blank.
+
+    The second half is a bare wrapped piece: at most mail quotes before it.
+    """
+    head, tail = head.rstrip(), tail.lstrip(b" \t>")
+    return bool(_TRIGGER_BYTES.search(head + b" " + tail) or _TRIGGER_BYTES.search(head + tail))
 
 
 def segment_lines(lines: Iterable[LogLine], source: str) -> Iterator[RawReport]:

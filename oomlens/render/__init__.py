@@ -1,7 +1,9 @@
-"""Renderers: verdicts to text, JSON, Markdown, CSV and PNG charts.
+"""Renderers: verdicts to text, JSON, Markdown, CSV, HTML and PNG charts.
 
 Each renderer is a pure function of ``FileResult`` records to a string (the
-chart writes files). None imports a heavy library at module level.
+chart writes files). None imports a heavy library at module level. Text,
+Markdown and HTML lay out one document (``document``), built from each
+analysis's Facts and Verdict; ``escape`` holds the one escaping policy.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from oomlens.pipeline import FileResult
 
-FORMATS = ("text", "json", "jsonl", "markdown", "csv")
+FORMATS = ("text", "json", "jsonl", "markdown", "csv", "html")
 
 
 def renderer(fmt: str) -> Callable[[Sequence[FileResult]], str]:
@@ -35,12 +37,16 @@ def renderer(fmt: str) -> Callable[[Sequence[FileResult]], str]:
         from oomlens.render.csv import render_csv
 
         return render_csv
+    if fmt == "html":
+        from oomlens.render.html import render_html
+
+        return render_html
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
 def render(results: Sequence[FileResult], fmt: str, each: bool = False) -> str:
-    """Render every report in ``results`` as ``fmt``; text and Markdown show one block per
-    incident unless ``each``."""
-    if each and fmt in ("text", "markdown"):
+    """Render every report in ``results`` as ``fmt``; text, Markdown and HTML show one
+    section per incident unless ``each``."""
+    if each and fmt in ("text", "markdown", "html"):
         return renderer(fmt)(results, each=True)  # type: ignore[call-arg]
     return renderer(fmt)(results)

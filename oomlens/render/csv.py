@@ -34,14 +34,8 @@ def _flag(value: bool | None) -> str:
 def row(analysis: Analysis) -> tuple[str, ...]:
     """One report's cells, in COLUMNS order; log text neutralised for spreadsheets."""
     report, verdict = analysis.report, analysis.verdict
-    header = report.header
-    comm, pid = task_of(report)
-    mask = getattr(analysis.request, "gfp_mask", None)
-    if mask is None and header is not None:
-        mask = header.gfp_mask
-    order = getattr(analysis.request, "order", None)
-    if order is None and header is not None:
-        order = header.order
+    comm, pid = task_of(analysis)
+    mask, order = analysis.gfp_mask, analysis.order
     return (
         escape.csv_cell(report.id),
         escape.csv_cell(report.source),

@@ -1,8 +1,34 @@
-"""Make text that came from a log safe for a terminal, Markdown and HTML.
+"""One escaping policy for every writer: text from a log made safe for each medium.
 
-Everything a kernel log carries (process names, cgroup paths, raw lines) is
-attacker-controlled: a process may name itself ``\\x1b]0;pwned\\x07`` or
-``<img src=x>``. Renderers pass every such string through one of these.
+Everything a kernel log carries (process names, cgroup paths, releases, raw
+lines) is chosen by whoever ran the process: a task may call itself
+``\\x1b]0;pwned\\x07``, ``<img src=x onerror=alert(1)>`` or ``=HYPERLINK(...)``.
+Every writer passes every such string through exactly one of these, once:
+
+==================  ==========================================================
+medium              function
+==================  ==========================================================
+terminal / text     ``term``: C0/C1 controls, DEL, bidi and zero-width format
+                    characters become visible ``\\x1b``/``\\u202e`` escapes
+Markdown prose      ``md``: ``term``, then every Markdown/HTML metacharacter
+                    backslash-escaped (no HTML entities: plain-text trackers
+                    show them as noise)
+Markdown names      ``md_code``: ``term``, then a code span fenced by more
+                    backticks than the text holds (``in_table``: ``|`` as
+                    ``\\|`` for GFM tables)
+Markdown blocks     ``md_fence``: a fenced block whose fence outruns every
+                    backtick run of the lines
+HTML                ``html``: ``term``, then ``& < > " '`` as entities
+CSV cells           ``csv_cell``: ``term``, then a leading ``= + - @`` made
+                    inert with ``'`` (RFC 4180 quoting is the csv module's)
+chart titles        ``chart``: ``term``, then ``$`` escaped (matplotlib
+                    mathtext)
+JSON                ``json_text`` on the dumped document: DEL, C1 and bidi
+                    characters as ``\\uXXXX`` (json.dumps escapes C0 itself)
+==================  ==========================================================
+
+``term`` is the base of all of them: no writer lets a control character or a
+bidi override reach a screen, a file or a spreadsheet.
 """
 
 from __future__ import annotations
@@ -19,19 +45,17 @@ _UNSAFE = re.compile(
 # What json.dumps leaves raw (it escapes C0 itself; C0 here would hit its own newlines).
 _JSON_RAW = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
 
-_MD = {
-    "&": "&amp;",
-    "<": "&lt;",
-    ">": "&gt;",
-    "|": "&#124;",
-    "`": "&#96;",
-    "*": "&#42;",
-    "_": "&#95;",
-    "[": "&#91;",
-    "]": "&#93;",
-    "\\": "&#92;",
-}
-_MD_RE = re.compile("[" + re.escape("".join(_MD)) + "]")
+# Markup anywhere in a line: emphasis ("_" only where it is not inside a word, as in
+# lowmem_reserve), code, links and images, HTML and entities, table cells,
+# strikethrough, and GFM's autolinks (http://…, www.…, a@b.c), which a backslash
+# before their ":", "." or "@" breaks. CommonMark lets a backslash escape any ASCII
+# punctuation, so each escape renders as the character itself.
+_MD_INLINE = re.compile(
+    r"[\\`*\[\]<&|~@]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|:(?=//)|(?<=www)\.", re.IGNORECASE
+)
+# Markup only at the start of a line: headings, quotes, list items, setext underlines.
+_MD_LEADING = re.compile(r"^(\s*)(?:([#>+=-])|(\d+)([.)])(?=\s|$))")
+_BACKTICKS = re.compile("`+")
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -40,39 +64,67 @@ def _visible(match: re.Match[str]) -> str:
 
 
 def term(text: object) -> str:
-    """Render ``text`` for a terminal: control and format characters become ``\\x1b``-style escapes."""
+    """For a terminal or plain text: control and format characters become ``\\x1b``-style escapes."""
     return _UNSAFE.sub(_visible, str(text))
 
 
 def md(text: object) -> str:
-    """Render ``text`` as inert Markdown: no control characters, no markup, no HTML."""
-    return _MD_RE.sub(lambda m: _MD[m.group()], term(text))
+    """For Markdown prose: no control characters, every markup character backslash-escaped.
+
+    Only what can start markup is escaped, so the text still reads as written in a
+    plain-text tracker: ``4.8.0-rc7`` stays as it is, ``<img>`` becomes ``\\<img\\>``.
+    """
+    value = _MD_INLINE.sub(lambda m: "\\" + m.group(0), term(text))
+    return _MD_LEADING.sub(_leading, value)
 
 
-# Symbols and arithmetic (no backtick, no "<", no controls): safe inside a code span.
-_CODE_SAFE = re.compile(r"[A-Za-z0-9_.:+=/ ()|,>?\-−→–✓✗]*")
+def _leading(m: re.Match[str]) -> str:
+    if m.group(2):
+        return f"{m.group(1)}\\{m.group(2)}"
+    return f"{m.group(1)}{m.group(3)}\\{m.group(4)}"
 
 
 def md_code(text: object, in_table: bool = False) -> str:
-    """A Markdown code span when ``text`` is plainly a symbol (``GFP_KERNEL|__GFP_ZERO``), else md()."""
-    value = str(text)
-    if not value or not _CODE_SAFE.fullmatch(value):
-        return md(value)
-    return "`" + (value.replace("|", "\\|") if in_table else value) + "`"
+    """A Markdown code span holding ``text`` verbatim (controls made visible).
+
+    The fence is one backtick longer than the longest run inside, padded with a
+    space when the text starts or ends with a backtick (CommonMark 6.1). In a GFM
+    table ``|`` would end the cell even inside the span, so it is written ``\\|``.
+    """
+    value = term(text)
+    if in_table:
+        value = value.replace("|", "\\|")
+    runs = [len(m.group()) for m in _BACKTICKS.finditer(value)]
+    fence = "`" * (max(runs, default=0) + 1)
+    pad = " " if value.startswith("`") or value.endswith("`") or not value.strip() else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
+
+
+def md_fence(lines: list[str] | tuple[str, ...], info: str = "text") -> str:
+    """A fenced code block of ``lines`` (controls made visible) that no line can close."""
+    body = [term(line) for line in lines]
+    longest = max((len(m.group()) for line in body for m in _BACKTICKS.finditer(line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return "\n".join([fence + info, *body, fence])
 
 
 def html(text: object) -> str:
-    """Render ``text`` for an HTML ``<pre>`` block: entities for markup, escapes for controls."""
+    """For HTML text or attribute values: entities for markup, escapes for controls."""
     return _html.escape(term(text), quote=True)
 
 
 def csv_cell(text: object) -> str:
-    """Render ``text`` for a CSV cell: no controls, no leading formula a spreadsheet would run."""
+    """For a CSV cell: no controls, no leading formula a spreadsheet would run."""
     value = term(text)
     # "-bash" is a login shell's comm, not a formula; "-1+..." is.
     if value[:1] in ("=", "+", "@") or (value[:1] == "-" and not value[1:2].isalpha()):
         return "'" + value
     return value
+
+
+def chart(text: object) -> str:
+    """For a matplotlib title or label: no controls, and ``$`` never starts mathtext."""
+    return term(text).replace("$", r"\$")
 
 
 def json_text(document: str) -> str:

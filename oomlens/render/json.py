@@ -1,4 +1,4 @@
-"""The ``oomlens/1`` JSON contract of DESIGN.md: one document, or one report a line."""
+"""The ``oomlens/1`` JSON contract (docs/architecture.md §4): one document, or one report a line."""
 
 from __future__ import annotations
 
@@ -107,27 +107,26 @@ def summary_of(analysis: Analysis) -> str | None:
     """The one-line verdict sentence for an analysis, or None without a verdict."""
     if analysis.verdict is None:
         return None
-    req = analysis.request
-    header = analysis.report.header
-    order = getattr(req, "order", None)
-    gfp = getattr(req, "gfp_text", None)
-    if header is not None:
-        order = header.order if order is None else order
-        gfp = gfp or describe.gfp_text(header.gfp_mask, header.gfp_names)
-    return describe.summary(analysis.verdict, order, gfp)
+    facts = analysis.facts
+    if facts is None:
+        return describe.summary(analysis.verdict, analysis.order)
+    return describe.summary(
+        analysis.verdict, facts.order, facts.request_text, facts.highatomic, facts.manual
+    )
 
 
-def task_of(report: Report) -> tuple[str | None, int | None]:
-    """(comm, pid) of the task that made the request."""
-    ctx, header = report.context, report.header
-    comm = (ctx.comm if ctx else None) or (header.comm if header else None)
-    return comm, ctx.pid if ctx else None
+def task_of(analysis: Analysis) -> tuple[str | None, int | None]:
+    """(comm, pid) of the task that made the request, as the Facts have it."""
+    if analysis.facts is not None:
+        return analysis.facts.task.comm, analysis.facts.task.pid
+    ctx = analysis.report.context
+    return (ctx.comm if ctx else None), (ctx.pid if ctx else None)
 
 
 def report_dict(analysis: Analysis) -> dict[str, Any]:
-    """One report as the ``oomlens/1`` object, exactly the DESIGN.md keys (plus a few)."""
+    """One report as the ``oomlens/1`` object, the contract keys of docs/architecture.md §4 and its additions."""
     report = analysis.report
-    comm, pid = task_of(report)
+    comm, pid = task_of(analysis)
     return {
         "id": report.id,
         "source": {

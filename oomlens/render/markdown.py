@@ -1,169 +1,93 @@
-"""Markdown for bug tickets: headline, zone table, evidence, fixes, raw excerpt.
+"""Markdown for bug trackers: reads right rendered (GitHub, GitLab) and as plain text (Bugzilla, mail).
 
-Every string from the log goes through ``escape.md`` (inline) or
-``escape.html`` (the ``<pre>`` excerpt), once.
+Names and masks are code spans, prose is backslash-escaped, no HTML entity or
+tag is written; the raw report is a fenced block with its original prefixes,
+fenced by more backticks than any line holds. Every piece goes through
+``escape.md``, ``escape.md_code`` or ``escape.md_fence``, once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from oomlens.incidents import groups
-from oomlens.pipeline import Analysis, FileResult
-from oomlens.render import describe, escape
-from oomlens.render.json import summary_of, task_of
-from oomlens.render.text import ZONE_HEADERS, incident_span, zone_row
+from oomlens.pipeline import FileResult
+from oomlens.render import escape
+from oomlens.render.doc import (
+    Block,
+    Charts,
+    Code,
+    Field,
+    Grid,
+    Items,
+    Link,
+    Para,
+    Raw,
+    Section,
+    Span,
+)
+from oomlens.render.document import sections
 
 
-def _row(cells: Sequence[str]) -> str:
-    return "| " + " | ".join(cells) + " |"
+def inline(parts: Span, in_table: bool = False) -> str:
+    """A span as Markdown: code spans for Code, escaped prose, links to their URL."""
+    out = []
+    for p in parts:
+        if isinstance(p, Code):
+            out.append(escape.md_code(p.text, in_table))
+        elif isinstance(p, Link):
+            out.append(f"[{escape.md(p.text)}]({p.url})")
+        else:
+            out.append(escape.md(p))
+    return "".join(out)
 
 
-def report_markdown(analysis: Analysis) -> str:
+def _label(text: str) -> str:
+    return text[0].upper() + text[1:]
+
+
+def block_markdown(block: Block) -> list[str]:
+    """One block as Markdown lines, followed by a blank line where a paragraph ends."""
+    if isinstance(block, Para):
+        return [inline(block.parts), ""]
+    if isinstance(block, Field):
+        return [f"- **{_label(block.label)}:** {inline(block.parts)}"]
+    if isinstance(block, Items):
+        head = f"**{_label(block.title)}**" + (f" ({escape.md(block.note)})" if block.note else "")
+        return ["", head, "", *(f"- {inline(item)}" for item in block.items), ""]
+    if isinstance(block, Grid):
+        if not block.rows:
+            return []
+        rows = [
+            "| " + " | ".join(escape.md(h) for h in block.headers) + " |",
+            "|" + "|".join("---" for _ in block.headers) + "|",
+        ]
+        rows += ["| " + " | ".join(inline(c, True) for c in row) + " |" for row in block.rows]
+        return ["", f"**{_label(escape.md(block.title))}**", "", *rows, ""]
+    if isinstance(block, Charts):
+        return ["", f"_{_label(escape.md(block.note))}._", ""] if block.note else []
+    if isinstance(block, Raw):
+        return ["", f"**{_label(escape.md(block.title))}**", "", escape.md_fence(block.lines), ""]
+    raise TypeError(block)
+
+
+def section_markdown(section: Section) -> str:
     """One report as a Markdown section."""
-    report = analysis.report
-    verdict = analysis.verdict
-    comm, pid = task_of(report)
-    header = report.header
-    req = analysis.request
-    gfp = getattr(req, "gfp_text", None) or (
-        describe.gfp_text(header.gfp_mask, header.gfp_names) if header else "?"
-    )
-    order = analysis.order
-    code = verdict.code if verdict else "no verdict"
-    who = escape.md(comm or "?") + (f" (pid {pid})" if pid is not None else "")
-    out = [
-        f"### `{code}`: {who}, {escape.md_code(gfp)} order={'?' if order is None else order}",
-        "",
-    ]
-    summary = summary_of(analysis)
-    out += [escape.md(summary) if summary else "_No verdict: the report could not be judged._", ""]
-    facts = [
-        f"- **Source:** {escape.md(report.source)} lines {report.first_line}–{report.last_line}"
-        + ("" if report.complete else " (truncated)"),
-        f"- **Kernel:** {escape.md(report.release or 'unknown')} {escape.md(report.arch or '')}".rstrip(),
-    ]
-    mask = analysis.gfp_mask
-    if mask is not None:
-        extra = [
-            f"{label} {escape.md(v)}"
-            for label, v in (
-                ("highest zone", getattr(req, "highest_zone", None)),
-                ("migratetype", getattr(req, "migratetype", None)),
-            )
-            if v
-        ]
-        facts.append(
-            f"- **Request:** `{mask:#x}` = {escape.md_code(gfp)}, order "
-            f"{'?' if order is None else order}" + "".join(f", {e}" for e in extra)
-        )
-    if verdict is not None:
-        facts.append(
-            f"- **Unreserve would avoid:** {describe.ANSWERS[verdict.unreserve_would_avoid]}"
-            f"; kernel could unreserve: {describe.ANSWERS[verdict.kernel_could_unreserve]}"
-            f"; confidence: {verdict.confidence}"
-        )
-        if verdict.profile:
-            facts.append(f"- **Rules:** {escape.md(verdict.profile)}")
-    memcg = report.memcg
-    if memcg is not None and (memcg.limit_of or memcg.counters):
-        counters = "; ".join(
-            f"{escape.md(n)} {u}/{lim} kB, failcnt {f}" for n, u, lim, f in memcg.counters[:2]
-        )
-        where = f"{escape.md(memcg.limit_of)} " if memcg.limit_of else ""
-        facts.append(f"- **Memory cgroup:** {where}{counters}".rstrip())
-    if report.killed is not None:
-        facts.append(f"- **Killed:** {escape.md(report.killed.comm)} (pid {report.killed.pid})")
-    out += facts + [""]
-    if report.zones:
-        page_kb = describe.page_kb(report)
-        out += [
-            f"Zones (pages of {page_kb} kB):",
-            "",
-            _row(ZONE_HEADERS),
-            _row(["---"] * len(ZONE_HEADERS)),
-        ]
-        # zone_row escapes for the terminal; markdown-escape on top of the raw values instead.
-        for zone in report.zones:
-            cells = zone_row(zone, analysis, page_kb)
-            out.append(
-                _row(
-                    [
-                        *(escape.md(c) for c in cells[:-1]),
-                        escape.md_code(cells[-1], in_table=True) if cells[-1] != "-" else "-",
-                    ]
-                )
-            )
-        out.append("")
-    if verdict is not None:
-        out += _verdict_markdown(analysis)
-    out += _excerpt(analysis)
-    return "\n".join(out)
-
-
-def _verdict_markdown(analysis: Analysis) -> list[str]:
-    verdict = analysis.verdict
-    assert verdict is not None
-    out: list[str] = []
-    if verdict.evidence:
-        out += ["**Evidence**", ""]
-        out += [
-            f"- {escape.md(e.zone)} {escape.md_code(e.check)}: "
-            f"{escape.md_code(describe.evidence_body(e))}"
-            for e in verdict.evidence
-        ]
-        out.append("")
-    if verdict.factors:
-        out += (
-            ["**Factors**", ""]
-            + [f"- {escape.md(describe.factor(f))}" for f in verdict.factors]
-            + [""]
-        )
-    if verdict.missing:
-        out += ["**Missing:** " + escape.md(", ".join(verdict.missing)), ""]
-    if verdict.fixes:
-        out += ["**Fixes**", ""] + [f"- {escape.md(describe.fix(f))}" for f in verdict.fixes]
-        out.append("")
-    return out
-
-
-def _excerpt(analysis: Analysis) -> list[str]:
-    report = analysis.report
-    if not report.lines:
-        return []
-    body = "\n".join(escape.html(line) for line in report.lines)
-    return [
-        f"<details><summary>Raw report (lines {report.first_line}–{report.last_line})</summary>",
-        "",
-        f"<pre>{body}</pre>",
-        "",
-        "</details>",
-        "",
-    ]
+    out = [f"### {escape.md_code(section.code)}: {inline(section.title)}", ""]
+    for block in section.blocks:
+        for line in block_markdown(block):
+            if line or out[-1]:  # one blank line between paragraphs (the fence is one item)
+                out.append(line)
+    return "\n".join(out).strip("\n") + "\n"
 
 
 def render_markdown(results: Sequence[FileResult], each: bool = False) -> str:
-    """All incidents (every report with ``each``) as one Markdown document, a count-by-code
-    line first when several."""
+    """All reports as one Markdown document, a count-by-code line first when several."""
     analyses = [a for r in results for a in r.analyses]
-    shown = list(groups(analyses, each))
-    out: list[str] = []
-    if len(analyses) > 1:
-        counts = describe.count_by_code([a.verdict for a in analyses])
-        many = (
-            f" in {len(shown)} incident{'s' * (len(shown) != 1)}"
-            if len(shown) < len(analyses)
-            else ""
-        )
-        out += [
-            f"**{len(analyses)} reports{many}:** "
-            + ", ".join(f"{n} `{code}`" for code, n in counts),
-            "",
-        ]
-    for group in shown:
-        section = report_markdown(group.first)
-        if len(group.analyses) > 1:
-            head, _, rest = section.partition("\n\n")
-            section = f"{head}\n\n**Incident:** {incident_span(group, escape.md)}\n\n{rest}"
-        out.append(section)
+    out = []
+    for section in sections(analyses, each):
+        if section.anchor == "overview":
+            head, *rest = section.title
+            out.append(f"**{inline((head,))}**{inline(tuple(rest))}\n")
+        else:
+            out.append(section_markdown(section))
     return "\n".join(out).rstrip("\n") + "\n"

@@ -1,0 +1,96 @@
+"""The architecture a report came from, by its release string, frames, hardware and zones."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from oomlens.parse.report import TaskContext
+
+_ARCH_RELEASE = (
+    ("x86_64", "x86_64"),
+    ("amd64", "x86_64"),
+    ("aarch64", "arm64"),
+    ("arm64", "arm64"),
+    ("loongarch64", "loongarch64"),
+    ("ppc64", "ppc64"),
+    ("s390x", "s390x"),
+    ("riscv64", "riscv64"),
+    ("i686", "i386"),
+    ("i586", "i386"),
+    ("-686", "i386"),
+    ("-pae", "i386"),
+    ("PAE", "i386"),
+    ("armv7", "arm"),
+    ("android", "arm64"),
+)
+# Entry and fault paths that exist on one architecture only.
+_ARCH_FRAMES = (
+    (
+        (
+            "entry_SYSCALL_64",
+            "entry_SYSCALL_64_after_hwframe",
+            "do_syscall_64",
+            "ret_from_fork_asm",
+            "asm_exc_page_fault",
+            "exc_page_fault",
+        ),
+        "x86_64",
+    ),
+    (("do_fast_syscall_32", "entry_SYSENTER_32", "sysenter_past_esp", "entry_INT80_32"), "i386"),
+    (
+        (
+            "el0_svc",
+            "el0t_64_sync",
+            "el0t_64_sync_handler",
+            "el0_svc_common",
+            "do_el0_svc",
+            "el0_da",
+            "el1_abort",
+        ),
+        "arm64",
+    ),
+    (("ret_fast_syscall", "__irq_svc", "__dabt_usr", "ret_from_fork_thumb"), "arm"),
+    (("tlb_do_page_fault_1", "tlb_do_page_fault_0", "handle_syscall"), "loongarch64"),
+)
+_X86_VIRT = (
+    "QEMU Standard PC",
+    "Bochs",
+    "VMware",
+    "innotek",
+    "Hyper-V",
+    "Microsoft Corporation Virtual",
+)
+
+
+def infer_arch(ctx: TaskContext, trace: Sequence[str], lines: Sequence[str]) -> str | None:
+    """Guess the architecture from the release string, frames, hardware name and zones.
+
+    ``trace`` holds the call trace's function names, ``lines`` the report's own text.
+    """
+    release = ctx.release or ""
+    for needle, arch in _ARCH_RELEASE:
+        if needle in release:
+            return arch
+    names = set(trace)
+    for frames, arch in _ARCH_FRAMES:
+        if names.intersection(frames):
+            return arch
+    if any(f.startswith(".") and len(f) > 1 for f in trace):
+        return "ppc64"  # ppc64 ELFv1 function descriptors: ".vfs_readdir"
+    texts = lines[:120]
+    if any(") from [<" in t for t in texts):
+        return "arm"
+    zones = {t.split(" free:")[0].split()[-1] for t in texts if " free:" in t}
+    hw = ctx.hardware or ""
+    wide = any("[<ffffffff" in t for t in texts) or "DMA32" in zones
+    narrow = "HighMem" in zones or any(re.match(r"\[<c[0-9a-f]{7}>\]", t) for t in texts)
+    if any(v in hw for v in _X86_VIRT):
+        return "i386" if narrow else "x86_64"
+    if any(t.startswith("[<ffffff8") or t.startswith("[<ffffffc") for t in texts):
+        return "arm64"
+    if wide and not narrow and any("[<ffffffff8" in t for t in texts):
+        return "x86_64"
+    if narrow and "DMA" in zones and not any(") from" in t for t in texts):
+        return "i386"
+    return None

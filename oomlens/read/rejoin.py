@@ -1,0 +1,110 @@
+"""Wrapped lines: how a continuation is told from a record of its own, and glued back.
+
+A mail client, a pager or a terminal breaks a long kernel record into several
+physical lines. In a log whose records carry a prefix (dmesg time, syslog or
+journal header, printk caller id), the pieces after the first carry none: a
+line with no prefix after a prefixed one continues it, whatever the prefix
+style. Where the log has no prefixes, only a piece that cannot start a record
+of its own (``= 1234kB``, ``order=1``) is taken as a continuation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from oomlens.read.ingest import LogLine
+
+# A line at least this wide before a break was cut by a terminal or pager at its
+# width (mail clients wrap near 72-78 columns, at a blank).
+WIDE = 100
+# printk records are at most 1 KiB (LOG_LINE_MAX) before 5.10 and 2 KiB
+# (PRINTK_MESSAGE_MAX) since; a joined line longer than this is no one record.
+MAX_RECORD = 2048
+
+# What a prefix may hold that stamps no record: indentation, mail quotes and a
+# pasted listing's line number.
+_DECORATION = re.compile(r"[\s>]*(?:(\d{1,6})(?:\t|[ \t]*[|│][ \t]?|[:.]?[ \t]+)[\s>]*)?")
+# A poster's own mark where they cut lines out: "< snip >", "[snip]", "...".
+_SNIP = re.compile(
+    r"[<\[(]?\s*(?:\.{2,}|…|(?:\.\.\.\s*)?snip(?:ped)?(?:\s*\.\.\.)?)\s*[>\])]?", re.I
+)
+# Another program's syslog line interleaved with the kernel's ("... logger[123]: ...").
+_FOREIGN_SYSLOG = re.compile(r"[A-Z][a-z]{2,8}\.? +\d{1,2} +\d{1,2}:\d\d:\d\d ")
+# A fragment that cannot start a kernel line of its own.
+CONT_HEAD = re.compile(
+    r"^(?:\d+\*\d+kB|= ?\d+kB|\d+kB$|\([A-Z]+\)|[a-z_()]+:\s?-?\d+[kK]B|order=|gfp_mask="
+    r"|oom_score_adj=|nodemask=)"
+)
+
+
+def stamped(line: LogLine) -> bool:
+    """The line carries a record prefix: time, caller id, host, kmsg or console level."""
+    if line.timestamp is not None or line.caller is not None or line.host is not None:
+        return True
+    return bool(line.prefix) and _DECORATION.fullmatch(line.prefix) is None
+
+
+def bare(line: LogLine) -> bool:
+    """No record prefix (indentation, quotes or a listing number at most): a wrapped piece.
+
+    Not another program's syslog line, nor grep's ``--`` between context groups, nor a
+    poster's "< snip >".
+    """
+    return (
+        not stamped(line)
+        and line.text != "--"
+        and not _SNIP.fullmatch(line.text)
+        and not _FOREIGN_SYSLOG.match(line.text)
+    )
+
+
+def listing_number(line: LogLine) -> int | None:
+    """The pasted listing's own line number in the prefix, if there is one."""
+    m = _DECORATION.match(line.prefix)
+    return int(m.group(1)) if m and m.group(1) else None
+
+
+def _indent(prefix: str) -> int:
+    """How many blanks lead a prefix (a markdown list or mail indent on every line)."""
+    return len(prefix) - len(prefix.lstrip(" \t"))
+
+
+def indented(cont: LogLine, prev: LogLine) -> bool:
+    """``cont`` starts further in than ``prev``: the blank was the record's own."""
+    return _indent(cont.prefix) > _indent(prev.prefix)
+
+
+def join(prev: LogLine, cont: LogLine, soft_source: bool, wide: bool = False) -> LogLine:
+    """``prev`` with the wrapped piece ``cont`` glued back on, as one record.
+
+    A blank at the break (``prev`` ended in one, or ``cont`` is indented beyond
+    ``prev``'s own indent) was a space in the record. Without one, the break cut a
+    token when this log soft-wraps with trailing blanks (``soft_source``: a
+    format=flowed mail's hard breaks) or when the line before it was ``wide`` (a
+    terminal or pager cuts at its width, wider than any mail wrap), and where the
+    tokens on either side say so (``writepending:`` / ``32kB``, ``pgtables`` /
+    ``:42684kB``); else a mail client dropped the space it broke at.
+    """
+    a, b = prev.text, cont.text
+    n = listing_number(prev)
+    if n is not None and listing_number(cont) is None:
+        # a listing numbers every physical line: "12 [ts] ... vmalloc" / "13 error: ..."
+        head, _, rest = b.partition(" ")
+        if head == str(n + cont.lineno - prev.lineno):
+            b = rest.lstrip()
+    if not a:
+        text = b
+    elif prev.trailing_space or indented(cont, prev):
+        text = f"{a} {b}"
+    elif (
+        soft_source
+        or wide
+        or a.endswith((":", "=", "*"))
+        or b.startswith((":", "_"))
+        or (b.startswith(("kB", "KB", "B ", "B=")) and a[-1:].isdigit())
+    ):
+        text = a + b
+    else:
+        text = f"{a} {b}"
+    return replace(prev, text=text, trailing_space=cont.trailing_space)
