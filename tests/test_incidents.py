@@ -52,15 +52,17 @@ def test_storm_text_and_markdown_show_one_block_with_its_count():
     text = render(results, "text")
     assert text.startswith("24 reports in 1 incident: 24 undetermined\n")
     assert text.count("[undetermined]") == 1
-    assert f"incident ×24, {STORM}:2..{STORM}:88\n" in text
+    assert f"incident: ×24, {STORM}:2..{STORM}:88\n" in text
     every = render(results, "text", each=True)
     assert every.count("[undetermined]") == 24
-    assert "incident ×" not in every
+    assert "incident: ×" not in every
     md = render(results, "markdown")
     assert md.count("### `undetermined`") == 1
     assert "**24 reports in 1 incident:**" in md
     assert "**Incident:** ×24," in md
     assert render(results, "markdown", each=True).count("### `undetermined`") == 24
+    assert render(results, "html").count("<section") == 1
+    assert render(results, "html", each=True).count("<section") == 24
 
 
 def test_json_keeps_every_report_with_its_incident_id():
@@ -83,7 +85,7 @@ def test_storm_with_its_syslog_times_splits_at_a_gap_wider_than_the_window():
     (at90,) = assign([timed], window=90)
     assert {a.incident for a in at90.analyses} == {f"{STORM}:2"}
     text = render([at90], "text")
-    assert "incident ×24, 2004-11-26T06:02:04+00:00..2004-11-26T06:04:08+00:00 (124 s;" in text
+    assert "incident: ×24, 2004-11-26T06:02:04+00:00..2004-11-26T06:04:08+00:00 (124 s;" in text
 
 
 def test_window_zero_groups_nothing_without_times():
