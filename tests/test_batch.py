@@ -425,3 +425,16 @@ def test_dask_engine_matches_local(baseline, fleet, tmp_path):
         )
     assert result.files == len(CORPUS) + 2
     _equal(read_tables(str(out)), local)
+
+
+def test_a_copy_without_symlinks_is_still_read_and_replaced(baseline, fleet, tmp_path):
+    """`cp -rL` of a batch (and batches written before out/current) hold real files."""
+    out = tmp_path / "flat"
+    shutil.copytree(baseline, out, symlinks=False)
+    assert not (out / "reports.parquet").is_symlink() and (out / "current").is_dir()
+    _equal(read_tables(str(out)), read_tables(str(baseline)))
+    subset = [str(fleet / "host2"), str(fleet / "empty.log")]
+    run_batch(subset, str(out), fmt="parquet", jobs=1)
+    assert (out / "reports.parquet").is_symlink() and (out / "current").is_symlink()
+    _equal(read_tables(str(out)), _subset(read_tables(str(baseline)), ("host2/", "empty")))
+    assert len([p for p in out.iterdir() if p.name.startswith(".oomlens-batch-")]) == 1

@@ -165,7 +165,7 @@ def _start(big: Path, out: Path) -> tuple[subprocess.Popen, list[int]]:
             "--out",
             str(out),
             "-j",
-            "2",
+            "3",
             "--no-progress",
         ],
         env=ENV,
@@ -226,9 +226,9 @@ def test_a_killed_worker_fails_the_batch_with_its_reason(logs):
     from oomlens.fleet.engines import run_local
 
     class Dying(Pool):
-        def imap(self, jobs, ahead):  # noqa: ANN001, ANN202
+        def imap(self, jobs, ahead, local=None):  # noqa: ANN001, ANN202
             os.kill(self._workers[0].proc.pid, signal.SIGKILL)
-            return super().imap(jobs, ahead)
+            return super().imap(jobs, ahead)  # not helping here: the dead worker must answer
 
     with pytest.raises(EngineError, match="batch worker failed: worker 0 died"):
         list(run_local([(item,), (item,)], Options(), 2, Dying(1, Options())))

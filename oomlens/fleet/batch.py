@@ -313,7 +313,7 @@ def _early_pool(engine: str, jobs: int, options: Options) -> Any:
 
     from oomlens.fleet.pool import Pool
 
-    pool = Pool(jobs, options)
+    pool = Pool(jobs - 1, options)  # this process is the last of the jobs
     threading.Thread(target=_import_writer, daemon=True).start()
     return pool
 
@@ -563,7 +563,8 @@ def switch(out: str, staged: str, names: list[str]) -> None:
     os.symlink(staged, link)
     here = os.path.join(out, CURRENT)
     if os.path.isdir(here) and not os.path.islink(here):  # a copy made without symlinks
-        os.rename(here, tempfile.mkdtemp(prefix=f"{TMP_PREFIX}old-", dir=out))
+        previous = tempfile.mkdtemp(prefix=f"{TMP_PREFIX}old-", dir=out)
+        os.rename(here, previous)
     os.replace(link, here)
     _fsync_dir(out)
     for name in names:

@@ -228,9 +228,9 @@ def run_local(
     jobs: int,
     pool: Any = None,
 ) -> Iterator[tuple[FileRows, ...]]:
-    """Yield each batch's rows in order: in this process for one job, else from worker
-    processes (oomlens.fleet.pool, or ``pool`` if already started, which is closed here);
-    a failed worker raises BatchError with its reason."""
+    """Yield each batch's rows in order: in this process for one job, else from jobs - 1
+    worker processes and this one (oomlens.fleet.pool, or ``pool`` if already started,
+    which is closed here); a failed worker raises BatchError with its reason."""
     from oomlens.fleet.pool import Pool, WorkerError
 
     if jobs <= 1 or len(batches) <= 1:
@@ -240,9 +240,10 @@ def run_local(
             yield process_batch(batch, options)
         return
     if pool is None:
-        pool = Pool(min(jobs, len(batches)), options)
+        pool = Pool(min(jobs, len(batches)) - 1, options)
     try:
-        yield from pool.imap(batches, ahead=jobs * 3)
+        # This process is the last of the ``jobs``: it analyses while it waits.
+        yield from pool.imap(batches, ahead=jobs * 3, local=lambda b: process_batch(b, options))
     except WorkerError as exc:
         pool.close(terminate=True)
         raise BatchError(f"batch worker failed: {exc}") from None

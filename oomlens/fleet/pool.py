@@ -145,10 +145,17 @@ class Pool:
             if not ok:
                 return
 
-    def imap(self, jobs: Iterable[object], ahead: int) -> Iterator[Any]:
+    def imap(
+        self,
+        jobs: Iterable[object],
+        ahead: int,
+        local: Callable[[Any], Any] | None = None,
+    ) -> Iterator[Any]:
         """Results of ``jobs`` in order, keeping at most ``ahead`` jobs in flight.
 
-        Raises WorkerError with the worker's reason as soon as any job fails.
+        With ``local``, this process takes a waiting job itself whenever the result it
+        needs next is not ready: one more worker, without starting one. Raises
+        WorkerError with the worker's reason as soon as any job fails.
         """
         todo = iter(jobs)
         sent = taken = 0
@@ -158,6 +165,8 @@ class Pool:
             if sent >= ahead:
                 break
         while taken < sent:
+            if local is not None:
+                self._help(taken, local)
             with self._cond:
                 while taken not in self._done and self._failure is None:
                     self._cond.wait(0.5)
@@ -170,6 +179,22 @@ class Pool:
                 self._jobs.put((sent, following))
                 sent += 1
             yield payload
+
+    def _help(self, wanted: int, local: Callable[[Any], Any]) -> None:
+        """Run waiting jobs here until result ``wanted`` is ready or none is left."""
+        while True:
+            with self._cond:
+                if wanted in self._done or self._failure is not None:
+                    return
+            try:
+                item = self._jobs.get_nowait()
+            except queue.Empty:
+                return
+            seq, job = item
+            result = local(job)
+            with self._cond:
+                self._done[seq] = (True, result)
+                self._cond.notify_all()
 
     def close(self, terminate: bool = False) -> None:
         """Stop every worker and wait for them (at once, mid-batch, with ``terminate``).
