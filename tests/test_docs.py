@@ -14,7 +14,7 @@ import pytest
 from oomlens.kernel.profile import CHANGES
 
 ROOT = Path(__file__).resolve().parent.parent
-SCANNED = ("oomlens", "grammars", "tests", "bench")
+SCANNED = ("oomlens", "grammars", "tests", "bench", "lab")
 DOCS = ("docs/architecture.md", "docs/kernel-rules.md", "docs/verdicts.md", "CONTRIBUTING.md")
 
 _DOC = re.compile(r"(?<![\w./-])(?P<doc>[\w./-]*\w\.md)\b(?!\()")

@@ -32,6 +32,9 @@ _CANDIDATE_GFP = (
     (_HIGHUSER_MOVABLE, "GFP_HIGHUSER_MOVABLE", "Movable", "Movable"),
 )
 COSTLY_ORDER = 3  # an OOM is never invoked for a costlier order (__alloc_pages_may_oom)
+# Reuse a replay for a profile that answers alike for every feature it read (exact; the
+# equivalence test switches it off and compares every sample's verdict).
+REUSE = True
 
 
 def is_memcg_oom(report: Report) -> bool:
@@ -308,9 +311,15 @@ def _factors(j: _Judged, code: str, report: Report) -> tuple[V.Factor, ...]:
     return tuple(out)
 
 
-def _kernel_serves(state: AllocatorState, req: Request, profile: KernelProfile) -> bool:
-    """Whether a kernel with ``profile`` would certainly have served the request."""
-    rp = replay(state, req, profile)
+def _kernel_serves(
+    state: AllocatorState, req: Request, profile: KernelProfile, rp: Replay | None = None
+) -> bool:
+    """Whether a kernel with ``profile`` would certainly have served the request.
+
+    ``rp``: this very replay when the caller already has it.
+    """
+    if rp is None:
+        rp = replay(state, req, profile)
     if rp.outcome.surely:
         return True
     if not rp.kernel_could_unreserve or no_highatomic(rp):
@@ -318,20 +327,36 @@ def _kernel_serves(state: AllocatorState, req: Request, profile: KernelProfile) 
     return replay(state, req, profile, Scenario(unreserve=True)).outcome.surely
 
 
-def _fixes(state: AllocatorState, req: Request, profile: KernelProfile, rp: Replay) -> tuple:
+def _fixes(
+    state: AllocatorState,
+    req: Request,
+    profile: KernelProfile,
+    rp: Replay,
+    read: set[Feature],
+) -> tuple:
+    """The catalogued fixes this kernel lacks, each with whether it would have avoided this.
+
+    ``read``: the features the verdict's own replays read; ``rp`` is reused when it is
+    the plain replay of ``state``.
+    """
     if not any(c.bounds.h_pages[1] or c.bounds.nr[1] for c in rp.zones):
         return ()
+    plain = rp.scenario == Scenario() and all(
+        any(c.zone is z for z in state.zones) for c in rp.zones
+    )
     # A fix "would have avoided it" only if it changes the outcome: the kernel as it
     # was did not certainly serve the request, the kernel with the fix does.
     with traced() as reads:
-        served = _kernel_serves(state, req, profile)
+        served = _kernel_serves(state, req, profile, rp if plain else None)
+    reads |= read
     if served:
         return tuple(spec.record(False) for spec in missing_fixes(profile))
     out = []
     for spec in missing_fixes(profile):
         fixed = with_fix(profile, spec)
         # a fix that changes no feature the replay read cannot change its outcome
-        changed = not fixed.agrees(profile, reads) and _kernel_serves(state, req, fixed)
+        same = REUSE and fixed.agrees(profile, reads)
+        changed = not same and _kernel_serves(state, req, fixed)
         out.append(spec.record(changed))
     return tuple(out)
 
@@ -343,25 +368,35 @@ def _verdict(
     profile: KernelProfile,
     arch: str | None,
     fixes: bool = True,
+    sweep: bool = True,
 ) -> V.Verdict:
-    """Decide under every variant of ``profile``; certain only when all agree and are sure."""
+    """Decide under every variant of ``profile``; certain only when all agree and are sure.
+
+    ``sweep=False`` decides under the nominal variant only (a verdict that is at best
+    likely anyway, such as one of an excerpt's candidate requests).
+    """
     states = [state] + [
         replace(state, pageblock_order=o, pageblock_alternatives=())
-        for o in state.pageblock_alternatives
+        for o in (state.pageblock_alternatives if sweep else ())
     ]
+    variants = profile.variants() if sweep else profile.variants()[:1]
     judged: list[_Judged] = []
+    runs_of_first: list[tuple[KernelProfile, set[Feature], _Judged]] = []
     for s in states:
         runs: list[tuple[KernelProfile, set[Feature], _Judged]] = []
-        for p in profile.variants():
+        if s is state:
+            runs = runs_of_first
+        for p in variants:
             # a profile that answers alike for every feature an earlier run read
             # gives that run's verdict: the replay is a function of those answers
-            same = next((j for q, reads, j in runs if p.agrees(q, reads)), None)
+            same = next((j for q, reads, j in runs if REUSE and p.agrees(q, reads)), None)
             if same is None:
                 with traced() as reads:
                     same = _judge_nodes(report, s, req, p, arch)
                 runs.append((p, reads, same))
             judged.append(same)
     nominal = judged[0]
+    nominal_reads = next(reads for q, reads, j in runs_of_first if j is nominal)
     code, sure = _code(nominal)
     d = nominal.decision
     would = d.would.value
@@ -396,7 +431,7 @@ def _verdict(
         kernel_could_unreserve=d.replay.kernel_could_unreserve,
         factors=factors,
         evidence=replay_evidence(d.replay, nominal.profile),
-        fixes=_fixes(state, req, nominal.profile, d.replay) if fixes else (),
+        fixes=_fixes(state, req, nominal.profile, d.replay, nominal_reads) if fixes else (),
         missing=tuple(dict.fromkeys(missing)),
         profile=profile.label,
     )
@@ -416,7 +451,7 @@ def _judge_candidates(
     decided: list[V.Verdict] = []
     answers: set[tuple[str, bool | None]] = set()
     for r in reqs:
-        v = _verdict(report, state, r, profile, report.arch, fixes=False)
+        v = _verdict(report, state, r, profile, report.arch, fixes=False, sweep=False)
         if v.code != V.UNDETERMINED:
             decided.append(v)
             answers.add((v.code, v.unreserve_would_avoid))

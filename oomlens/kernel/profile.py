@@ -46,6 +46,7 @@ class Feature(str, Enum):
     CAP_MIN_ZONE = "cap-min-zone"
     ORDER0_ATOMIC_HIGHATOMIC = "order0-atomic-highatomic"
     FREE_HIGHATOMIC = "free-highatomic"
+    HIGHATOMIC_NEEDS_HIGH = "highatomic-needs-high"
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,18 @@ CHANGES: tuple[Change, ...] = (
         "6.12",
         "__zone_watermark_unusable_free",
         rc=7,
+    ),
+    # Thadeu Lima de Souza Cascardo, posted 2025-08; in 6.12.54 and Debian's 6.1.19x
+    # (the lab saw both kernels reserve nothing for GFP_NOWAIT). Commit id and mainline
+    # release not checked.
+    Change(
+        Feature.HIGHATOMIC_NEEDS_HIGH,
+        "",
+        "mm/page_alloc: only set ALLOC_HIGHATOMIC for __GPF_HIGH allocations",
+        "6.17",
+        "gfp_to_alloc_flags",
+        stable=("6.12.54", "6.1.157"),
+        verified=False,
     ),
 )
 

@@ -41,7 +41,11 @@ def gfp_to_alloc_flags(request: Request, order: int, profile: KernelProfile) -> 
         return AllocFlags(
             high=high,
             non_block=non_block,
-            highatomic=non_block and order > 0,
+            # ...and ALLOC_HIGHATOMIC for every order > 0 non-blocking request, until the
+            # 2025 fix asks for __GFP_HIGH too (6.12.54, 6.1.157)
+            highatomic=non_block
+            and order > 0
+            and (high or not profile.has(Feature.HIGHATOMIC_NEEDS_HIGH)),
             cpuset=not (high and not can_direct_reclaim(request)),
             cma=cma,
         )

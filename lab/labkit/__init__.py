@@ -1,0 +1,1 @@
+"""oomlens lab: boot Debian kernels under QEMU and capture real allocator reports."""
