@@ -209,7 +209,7 @@ def test_7_3_lab_reports():
     assert (fail.kind, fail.header.order, fail.header.gfp_mask) == ("alloc-failure", 3, 0x10CC0)
     dma32 = _zone(fail, "DMA32")  # "reserved_highatomic:2048kB free_highatomic:2048kB"
     assert (dma32.reserved_highatomic_kb, dma32.free_highatomic_kb) == (2048, 2048)
-    assert dma32.buddy.entries[9].types == "H" and dma32.buddy.total_kb == 350260
+    assert dma32.buddy.entries[9].types == "H" and dma32.buddy.total_kb == 350020
     (memcg,) = reports("memcg-7.3")
     assert memcg.kind == "memcg-oom" and memcg.memcg is not None
 
