@@ -211,6 +211,19 @@ def analyze(
             help="Stop reading a compressed input past this many bytes expanded (default 4G).",
         ),
     ] = None,
+    incident_window: Annotated[
+        float,
+        typer.Option(
+            "--incident-window",
+            metavar="SECONDS",
+            min=0,
+            help="Reports of one host and boot this close, same request and verdict, are one "
+            "incident.",
+        ),
+    ] = 60.0,
+    each: Annotated[
+        bool, typer.Option("--each", help="Text and Markdown: every report, not one per incident.")
+    ] = False,
 ) -> None:
     """Analyse kernel logs: one verdict per OOM or allocation-failure report."""
     if fmt not in FORMATS:
@@ -229,9 +242,10 @@ def analyze(
     inputs = expand(list(paths or ()))
     if inputs == [None] and sys.stdin.isatty():
         err("reading a kernel log from stdin (end with Ctrl-D; see --help)")
+    from oomlens.incidents import assign
     from oomlens.pipeline import analyze_file
 
-    results = [analyze_file(p, options) for p in inputs]
+    results = assign([analyze_file(p, options) for p in inputs], incident_window)
     readable = [r for r in results if r.status != "unreadable"]
     for r in results:
         if r.status != "ok" and r.reason:
@@ -241,11 +255,11 @@ def analyze(
         if fmt == "text" and sys.stdout.isatty():
             from oomlens.render.text import print_rich
 
-            print_rich(readable)
+            print_rich(readable, each=each)
         else:
             from oomlens.render import render
 
-            _write(render(readable, fmt))
+            _write(render(readable, fmt, each=each))
     if readable and not analyses:
         names = ", ".join(r.path or "stdin" for r in readable)
         err(f"no OOM or page-allocation-failure report found in {names}")
@@ -330,7 +344,9 @@ def gfp(
 
 @app.command()
 def batch(
-    paths: Annotated[list[str], typer.Argument(help="Files and directories (recursed).")],
+    paths: Annotated[
+        list[str], typer.Argument(help="Files and directories (recursed), or fsspec URLs.")
+    ],
     out: Annotated[str, typer.Option("--out", "-o", help="Directory for the tables.")],
     fmt: Annotated[
         str | None,
@@ -358,6 +374,18 @@ def batch(
             help="Stop reading a compressed input past this many bytes expanded (default 4G).",
         ),
     ] = None,
+    incident_window: Annotated[
+        float,
+        typer.Option(
+            "--incident-window", metavar="SECONDS", min=0, help="Incident grouping window."
+        ),
+    ] = 60.0,
+    partition_by: Annotated[
+        str | None,
+        typer.Option(
+            "--partition-by", metavar="host,date", help="Write Hive-partitioned Parquet datasets."
+        ),
+    ] = None,
 ) -> None:
     """Analyse a fleet of logs into tables (Parquet or CSV), on all cores or a Dask cluster."""
     check_batch_args(paths, out, fmt, engine, scheduler)
@@ -367,17 +395,22 @@ def batch(
     )
     from oomlens.fleet import batch as batch_mod
 
+    split = tuple(c.strip() for c in partition_by.split(",") if c.strip()) if partition_by else ()
+    inputs = [p for p in expand(paths) if p is not None]
     try:
-        result = batch_mod.run_batch(
-            expand(paths),
-            out,
-            fmt,
-            jobs=jobs,
-            engine=engine,
-            scheduler=scheduler,
-            progress=progress,
-            options=options,
-        )
+        with _terminate_cleanly():
+            result = batch_mod.run_batch(
+                inputs,
+                out,
+                fmt,
+                jobs=jobs,
+                engine=engine,
+                scheduler=scheduler,
+                progress=progress,
+                options=options,
+                incident_window=incident_window,
+                partition_by=split,
+            )
     except batch_mod.BatchError as exc:
         fail(str(exc))
     for notice in result.notices:
@@ -394,7 +427,7 @@ def check_batch_args(
 ) -> None:
     """Everything ``batch`` can check before it creates ``--out``; exit 2 with one line."""
     if "-" in paths:
-        fail("batch reads files and directories, not stdin ('-'): give paths")
+        fail("batch reads files and directories, not stdin ('-'); use 'oomlens analyze -'")
     if fmt is not None and fmt not in BATCH_FORMATS:
         fail(f"--format: unknown format {fmt!r} (choose {', '.join(BATCH_FORMATS)})")
     if engine not in ENGINES:
@@ -411,21 +444,57 @@ def check_batch_args(
         fail(f"--out {out}: exists and is not a directory")
 
 
+class _terminate_cleanly:  # noqa: N801 - used as a context manager
+    """SIGTERM ends a batch like Ctrl-C: workers stopped, its staging directory removed."""
+
+    def __enter__(self) -> None:
+        import signal
+
+        self.previous = signal.getsignal(signal.SIGTERM)
+
+        def stop(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt
+
+        try:
+            signal.signal(signal.SIGTERM, stop)
+        except ValueError:  # not the main thread
+            self.previous = None
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+
+
 @app.command()
 def summary(
     out_dir: Annotated[str, typer.Argument(help="A directory written by 'oomlens batch'.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or markdown.")] = "text",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text, markdown or json.")] = "text",
+    since: Annotated[
+        str | None,
+        typer.Option(metavar="WHEN", help="Only reports at or after WHEN (ISO date or time, UTC)."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(metavar="WHEN", help="Only reports before WHEN (ISO date or time, UTC)."),
+    ] = None,
+    top: Annotated[int, typer.Option(min=1, help="How many hosts to list.")] = 10,
 ) -> None:
-    """Summarise a batch output directory: verdicts, releases, zones, the unreserve share."""
-    if fmt not in ("text", "markdown"):
-        fail(f"--format: unknown format {fmt!r} (choose text or markdown)")
+    """Summarise a batch output directory: verdicts, releases, days, hosts, the unreserve share."""
+    if fmt not in ("text", "markdown", "json"):
+        fail(f"--format: unknown format {fmt!r} (choose text, markdown or json)")
     if not os.path.isdir(out_dir):
         fail(f"{out_dir}: not a directory written by 'oomlens batch'")
     from oomlens.fleet.batch import BatchError
-    from oomlens.fleet.summary import render_summary, summarize
+    from oomlens.fleet.summary import parse_when, render_summary, summarize
 
     try:
-        _write(render_summary(summarize(out_dir), fmt))
+        start, end = parse_when(since, "--since"), parse_when(until, "--until")
+    except ValueError as exc:
+        fail(str(exc))
+    try:
+        _write(render_summary(summarize(out_dir, start, end, top), fmt))
     except BatchError as exc:
         fail(f"{out_dir}: {exc}")
 

@@ -82,11 +82,11 @@ def section_lines(section: Section) -> list[str]:
     return out
 
 
-def render_text(results: Sequence[FileResult]) -> str:
+def render_text(results: Sequence[FileResult], each: bool = False) -> str:
     """Plain text for every report read."""
     analyses = [a for r in results for a in r.analyses]
     out: list[str] = []
-    for section in sections(analyses):
+    for section in sections(analyses, each):
         out.extend(section_lines(section))
         out.append("")
     return "\n".join(out)
@@ -95,7 +95,9 @@ def render_text(results: Sequence[FileResult]) -> str:
 STYLES = {"head": "bold", "dim": "dim", "good": "green", "bad": "bold red", "": ""}
 
 
-def print_rich(results: Sequence[FileResult], file: Any = None, width: int | None = None) -> None:
+def print_rich(
+    results: Sequence[FileResult], file: Any = None, width: int | None = None, each: bool = False
+) -> None:
     """The same document with rich styles, for a terminal. Imports rich only here."""
     from rich.console import Console
     from rich.table import Table as RichTable
@@ -103,7 +105,7 @@ def print_rich(results: Sequence[FileResult], file: Any = None, width: int | Non
 
     console = Console(file=file, highlight=False, width=width)
     analyses = [a for r in results for a in r.analyses]
-    for section in sections(analyses):
+    for section in sections(analyses, each):
         console.print(Text(heading(section), style="bold"))
         for block in section.blocks:
             if isinstance(block, Grid):
