@@ -12,6 +12,7 @@ import contextlib
 import glob
 import io
 import os
+import re
 import sys
 import threading
 from collections.abc import Iterator
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_FAIL_ON = 0, 1, 2, 3
 FORMATS = ("text", "json", "jsonl", "markdown", "csv", "html")
 SUBCOMMANDS = ("analyze", "gfp", "batch", "summary", "explain")
+ENGINES = ("local", "dask")
+BATCH_FORMATS = ("parquet", "csv")
+RELEASE_FORMS = "as uname -r prints it: 6.1, 5.15.0-105-generic, 4.19.0-91.el7"
+_SIZE = re.compile(r"(\d{1,15})\s*(?:([KMGT])(?:i?B)?|B)?", re.IGNORECASE)
 ROOT_OPTIONS = ("--help", "-h", "--version", "--install-completion", "--show-completion")
 
 app = typer.Typer(
@@ -115,6 +120,46 @@ def parse_fail_on(value: str | None) -> frozenset[str]:
     return codes
 
 
+def check_kernel(release: str | None) -> None:
+    """``--kernel`` must be a release the rules can place; exit 2 naming the form."""
+    if release is None:
+        return
+    from oomlens.kernel.profile import parse_release
+
+    rel = parse_release(release) if len(release) <= 100 and release.isascii() else None
+    if rel is None or rel.version[:2] < (2, 6) or rel.version[0] >= 100:
+        fail(
+            f"--kernel: {release!r} is not a release oomlens has rules for (2.6 on, {RELEASE_FORMS})"
+        )
+
+
+def check_assume(assume: list[str] | None) -> tuple[str, ...]:
+    """``--assume`` names: kernel features, each maybe prefixed ``no-``; exit 2 naming them."""
+    if not assume:
+        return ()
+    from oomlens.kernel.profile import Feature
+
+    names = [f.value for f in Feature]
+    for item in assume:
+        if item.removeprefix("no-") not in names:
+            fail(
+                f"--assume: unknown feature {item!r} (features: {', '.join(names)}; "
+                "no-FEATURE switches one off)"
+            )
+    return tuple(assume)
+
+
+def parse_size(text: str | None, option: str = "--max-expanded") -> int | None:
+    """``4G``, ``512MiB``, ``100000`` → bytes (binary units); exit 2 for anything else."""
+    if text is None:
+        return None
+    m = _SIZE.fullmatch(text.strip()) if text.isascii() else None
+    value = int(m.group(1)) << (" KMGT".index((m.group(2) or " ").upper()) * 10) if m else 0
+    if value <= 0 or value >= 1 << 60:
+        fail(f"{option}: {text!r} is not a size (bytes, or a number with K, M, G or T: 8G)")
+    return value
+
+
 def _write(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
@@ -165,6 +210,27 @@ def analyze(
         str | None,
         typer.Option("--chart", metavar="DIR", help="Write one PNG per report into DIR."),
     ] = None,
+    max_expanded: Annotated[
+        str | None,
+        typer.Option(
+            "--max-expanded",
+            metavar="SIZE",
+            help="Stop reading a compressed input past this many bytes expanded (default 4G).",
+        ),
+    ] = None,
+    incident_window: Annotated[
+        float,
+        typer.Option(
+            "--incident-window",
+            metavar="SECONDS",
+            min=0,
+            help="Reports of one host and boot this close, same request and verdict, are one "
+            "incident.",
+        ),
+    ] = 60.0,
+    each: Annotated[
+        bool, typer.Option("--each", help="Text and Markdown: every report, not one per incident.")
+    ] = False,
     follow: Annotated[
         bool,
         typer.Option(
@@ -208,12 +274,16 @@ def analyze(
     if fmt not in FORMATS:
         fail(f"--format: unknown format {fmt!r} (choose {', '.join(FORMATS)})")
     codes = parse_fail_on(fail_on)
+    check_kernel(kernel)
+    if page_size is not None and (page_size & (page_size - 1) or not 4 <= page_size <= 1024):
+        fail(f"--page-size: {page_size} is not a page size (a power of two from 4 to 1024 kB)")
     _check_time_options(utc_offset, boot_time)
     options = Options(
         kernel=kernel,
-        assume=tuple(assume or ()),
+        assume=check_assume(assume),
         page_kb=page_size,
         pageblock_order=pageblock_order,
+        max_expanded=parse_size(max_expanded),
         year=year,
         utc_offset=utc_offset,
         boot_time=boot_time,
@@ -223,8 +293,18 @@ def analyze(
         fail("--follow takes exactly one FILE (a pipe on stdin is followed without it)")
     if inputs == [None] and sys.stdin.isatty():
         err("reading a kernel log from stdin (end with Ctrl-D; see --help)")
-    with _stop_on_interrupt(follow or (None in inputs and _stdin_is_live())):
-        outcome = _stream(inputs, options, fmt, follow, codes, keep=chart is not None)
+    live = follow or (None in inputs and _stdin_is_live())
+    with _stop_on_interrupt(live):
+        outcome = _stream(
+            inputs,
+            options,
+            fmt,
+            follow,
+            codes,
+            keep=chart is not None,
+            window=incident_window,
+            each=each or (live and fmt == "text"),
+        )
     if outcome.readable and not outcome.count:
         names = ", ".join(outcome.readable)
         err(f"no OOM or page-allocation-failure report found in {names}")
@@ -265,23 +345,36 @@ def _stream(
     follow: bool,
     codes: frozenset[str],
     keep: bool,
+    window: float,
+    each: bool,
 ) -> _Outcome:
-    """Write every report as it is judged, input by input; keep nothing unless ``keep``."""
+    """Write every report as it is judged, input by input, with its incident; keep nothing
+    unless ``keep`` (text, Markdown and HTML hold an incident until it is complete)."""
+    from dataclasses import replace
+
     from oomlens import pipeline
+    from oomlens.incidents import Tracker, sighting
     from oomlens.render.stream import writer
 
     out = _Outcome()
-    w = writer(fmt, sys.stdout if fmt == "text" and sys.stdout.isatty() else None)
+    w = writer(fmt, sys.stdout if fmt == "text" and sys.stdout.isatty() else None, each)
+    tracker = Tracker(window)
     files: list[tuple[FileResult, int]] = []
     for path in inputs:
         stream = pipeline.stream_file(path, options, follow=follow)
-        for analysis in stream:
+        source = stream.result.path
+        for index, analysis in enumerate(stream):
+            source = analysis.report.source
+            incident, ended = tracker.add(sighting(analysis, analysis.report.id, source, index))
+            analysis = replace(analysis, incident=incident)
             _write(w.report(analysis))
+            _write(w.ended(i.id for i in ended))
             out.count += 1
             if codes and analysis.verdict is not None and analysis.verdict.code in codes:
                 out.matched = True
             if keep:
                 out.kept.append(analysis)
+        _write(w.ended(i.id for i in tracker.end_file(source)))
         result = stream.result
         if result.status == "unreadable":
             out.unreadable += 1
@@ -292,6 +385,7 @@ def _stream(
             err(f"{result.path}: {result.reason}")
         for note in result.assumptions:
             err(f"{result.path}: {note}")
+    _write(w.ended(i.id for i in tracker.finish()))
     for piece in w.end(files):
         _write(piece)
     return out
@@ -385,8 +479,14 @@ def gfp(
     value = parse_mask(mask)
     from oomlens.kernel import gfp as gfp_mod
 
-    if kernel:
-        layout = gfp_mod.layout_for_release(kernel)
+    if kernel is not None:
+        known = len(kernel) <= 100 and kernel.isascii()
+        layout = gfp_mod.layout_for_release(kernel) if known else None
+        if layout is None:
+            fail(
+                f"--kernel: {kernel!r} is not a release with a known GFP layout "
+                f"(2.6 on, {RELEASE_FORMS}, or next-20250618)"
+            )
         how = f"chosen for release {kernel}"
     else:
         layout = gfp_mod.layout_from_mask(value, None)
@@ -407,7 +507,9 @@ def gfp(
 
 @app.command()
 def batch(
-    paths: Annotated[list[str], typer.Argument(help="Files and directories (recursed).")],
+    paths: Annotated[
+        list[str], typer.Argument(help="Files and directories (recursed), or fsspec URLs.")
+    ],
     out: Annotated[str, typer.Option("--out", "-o", help="Directory for the tables.")],
     fmt: Annotated[
         str | None,
@@ -427,22 +529,51 @@ def batch(
     assume: Annotated[
         list[str] | None, typer.Option(help="Backported feature; repeatable.")
     ] = None,
+    max_expanded: Annotated[
+        str | None,
+        typer.Option(
+            "--max-expanded",
+            metavar="SIZE",
+            help="Stop reading a compressed input past this many bytes expanded (default 4G).",
+        ),
+    ] = None,
+    incident_window: Annotated[
+        float,
+        typer.Option(
+            "--incident-window", metavar="SECONDS", min=0, help="Incident grouping window."
+        ),
+    ] = 60.0,
+    partition_by: Annotated[
+        str | None,
+        typer.Option(
+            "--partition-by", metavar="host,date", help="Write Hive-partitioned Parquet datasets."
+        ),
+    ] = None,
 ) -> None:
     """Analyse a fleet of logs into tables (Parquet or CSV), on all cores or a Dask cluster."""
+    check_batch_args(paths, out, fmt, engine, scheduler)
+    check_kernel(kernel)
+    options = Options(
+        kernel=kernel, assume=check_assume(assume), max_expanded=parse_size(max_expanded)
+    )
     from oomlens.fleet import batch as batch_mod
 
-    options = Options(kernel=kernel, assume=tuple(assume or ()))
+    split = tuple(c.strip() for c in partition_by.split(",") if c.strip()) if partition_by else ()
+    inputs = [p for p in expand(paths) if p is not None]
     try:
-        result = batch_mod.run_batch(
-            expand(paths),
-            out,
-            fmt,
-            jobs=jobs,
-            engine=engine,
-            scheduler=scheduler,
-            progress=progress,
-            options=options,
-        )
+        with _terminate_cleanly():
+            result = batch_mod.run_batch(
+                inputs,
+                out,
+                fmt,
+                jobs=jobs,
+                engine=engine,
+                scheduler=scheduler,
+                progress=progress,
+                options=options,
+                incident_window=incident_window,
+                partition_by=split,
+            )
     except batch_mod.BatchError as exc:
         fail(str(exc))
     for notice in result.notices:
@@ -454,21 +585,79 @@ def batch(
     )
 
 
+def check_batch_args(
+    paths: list[str], out: str, fmt: str | None, engine: str, scheduler: str | None
+) -> None:
+    """Everything ``batch`` can check before it creates ``--out``; exit 2 with one line."""
+    if "-" in paths:
+        fail("batch reads files and directories, not stdin ('-'); use 'oomlens analyze -'")
+    if fmt is not None and fmt not in BATCH_FORMATS:
+        fail(f"--format: unknown format {fmt!r} (choose {', '.join(BATCH_FORMATS)})")
+    if engine not in ENGINES:
+        fail(f"--engine: unknown engine {engine!r} (choose {', '.join(ENGINES)})")
+    if scheduler is not None and engine != "dask":
+        fail("--scheduler is for --engine dask")
+    if engine == "dask":
+        from importlib.util import find_spec
+
+        missing = [m for m in ("dask", "distributed") if find_spec(m) is None]
+        if missing:
+            fail(f"--engine dask needs {' and '.join(missing)}: pip install 'oomlens[dask]'")
+    if os.path.exists(out) and not os.path.isdir(out):
+        fail(f"--out {out}: exists and is not a directory")
+
+
+class _terminate_cleanly:  # noqa: N801 - used as a context manager
+    """SIGTERM ends a batch like Ctrl-C: workers stopped, its staging directory removed."""
+
+    def __enter__(self) -> None:
+        import signal
+
+        self.previous = signal.getsignal(signal.SIGTERM)
+
+        def stop(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt
+
+        try:
+            signal.signal(signal.SIGTERM, stop)
+        except ValueError:  # not the main thread
+            self.previous = None
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+
+
 @app.command()
 def summary(
     out_dir: Annotated[str, typer.Argument(help="A directory written by 'oomlens batch'.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or markdown.")] = "text",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text, markdown or json.")] = "text",
+    since: Annotated[
+        str | None,
+        typer.Option(metavar="WHEN", help="Only reports at or after WHEN (ISO date or time, UTC)."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(metavar="WHEN", help="Only reports before WHEN (ISO date or time, UTC)."),
+    ] = None,
+    top: Annotated[int, typer.Option(min=1, help="How many hosts to list.")] = 10,
 ) -> None:
-    """Summarise a batch output directory: verdicts, releases, zones, the unreserve share."""
-    if fmt not in ("text", "markdown"):
-        fail(f"--format: unknown format {fmt!r} (choose text or markdown)")
+    """Summarise a batch output directory: verdicts, releases, days, hosts, the unreserve share."""
+    if fmt not in ("text", "markdown", "json"):
+        fail(f"--format: unknown format {fmt!r} (choose text, markdown or json)")
     if not os.path.isdir(out_dir):
         fail(f"{out_dir}: not a directory written by 'oomlens batch'")
     from oomlens.fleet.batch import BatchError
-    from oomlens.fleet.summary import render_summary, summarize
+    from oomlens.fleet.summary import parse_when, render_summary, summarize
 
     try:
-        _write(render_summary(summarize(out_dir), fmt))
+        start, end = parse_when(since, "--since"), parse_when(until, "--until")
+    except ValueError as exc:
+        fail(str(exc))
+    try:
+        _write(render_summary(summarize(out_dir, start, end, top), fmt))
     except BatchError as exc:
         fail(f"{out_dir}: {exc}")
 

@@ -112,7 +112,7 @@ def iter_analyses(
     from oomlens.read.segment import ScanStats
 
     options = options or Options()
-    inp = open_input(path)
+    inp = open_input(path, options.max_expanded)
     try:
         yield from _analyses(inp, options, ScanStats(), _clock(inp, options))
     finally:
@@ -142,7 +142,7 @@ class FileStream:
         from oomlens.read.segment import ScanStats
 
         try:
-            inp = open_input(self.path, follow=self.follow)
+            inp = open_input(self.path, self.options.max_expanded, follow=self.follow)
         except InputError as err:
             self.result = replace(self.result, reason=str(err))
             return

@@ -15,7 +15,8 @@ import pytest
 
 from oomlens.fleet.batch import BatchError, analyze_paths, read_manifest, read_tables, run_batch
 from oomlens.fleet.summary import render_summary, summarize
-from oomlens.fleet.tables import SCHEMAS, TABLES, file_rows, frame
+from oomlens.fleet.tables import FILE_TABLES, SCHEMAS, TABLES, conform, file_rows, frame
+from oomlens.judge.verdict import CODES
 from oomlens.pipeline import FileResult, Options, analyze_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,7 +79,8 @@ def baseline(fleet, tmp_path_factory) -> Path:
 
 
 def _equal(a: dict, b: dict) -> None:
-    for name in TABLES:
+    assert set(a) == set(b)
+    for name in a:
         if not a[name].equals(b[name]):
             diff = a[name].compare(b[name]) if a[name].shape == b[name].shape else a[name].shape
             raise AssertionError(f"{name} differs:\n{diff}")
@@ -92,8 +94,11 @@ def _subset(tables: dict, prefixes: tuple[str, ...]) -> dict:
     keep_ids = set(reports.loc[reports["path"].isin(keep_paths), "report_id"])
     out = {}
     for name, df in tables.items():
-        mask = df["path"].isin(keep_paths) if "path" in df else df["report_id"].isin(keep_ids)
-        out[name] = df[mask].reset_index(drop=True)
+        if name == "incidents":
+            mask = df["first_report"].isin(keep_ids)
+        else:
+            mask = df["path"].isin(keep_paths) if "path" in df else df["report_id"].isin(keep_ids)
+        out[name] = conform(name, df[mask])
     return out
 
 
@@ -128,13 +133,49 @@ def test_reports_count_equals_analyze_file(baseline, expected):
     assert manifest["files"] == len(tables["inputs"])
 
 
+DTYPES = {
+    "str": "string",
+    "int": "Int64",
+    "bool": "boolean",
+    "float": "Float64",
+    "time": "datetime64[ns, UTC]",
+    "cat": "category",
+    "ints": "object",
+    "strs": "object",
+}
+
+
 def test_columns_and_dtypes_match_the_schemas(baseline):
     tables = read_tables(str(baseline))
-    kinds = {"str": "string", "int": "Int64", "bool": "boolean"}
     for name in TABLES:
         df = tables[name]
         assert list(df.columns) == [c for c, _ in SCHEMAS[name]], name
-        assert [str(t) for t in df.dtypes] == [kinds[k] for _, k in SCHEMAS[name]], name
+        assert [str(t) for t in df.dtypes] == [DTYPES[k] for _, k in SCHEMAS[name]], name
+
+
+def test_plain_read_parquet_gives_the_intended_dtypes(baseline):
+    """No oomlens on the reading side: pandas' own metadata in the files does it."""
+    import pandas as pd
+
+    for name in TABLES:
+        df = pd.read_parquet(baseline / f"{name}.parquet")
+        assert [str(t) for t in df.dtypes] == [DTYPES[k] for _, k in SCHEMAS[name]], name
+    reports = pd.read_parquet(baseline / "reports.parquet")
+    assert list(reports["verdict"].cat.categories[:3]) == list(CODES[:3])
+    assert reports["pid"].dtype == "Int64" and reports["pid"].isna().any()
+    zones = pd.read_parquet(baseline / "zones.parquet")
+    rid = reports.loc[reports["path"] == "host0/001.log", "report_id"].item()
+    dma = zones[(zones["report_id"] == rid) & (zones["zone"] == "DMA")]
+    assert list(dma["lowmem_reserve"].item()) == [0, 2813, 13774, 13774]
+    # 001.log: "mode:0x10cc0(GFP_KERNEL|__GFP_NORETRY)"
+    flags = reports.loc[reports["path"] == "host0/001.log", "gfp_flags"].item()
+    assert list(flags) == [
+        "__GFP_IO",
+        "__GFP_FS",
+        "__GFP_DIRECT_RECLAIM",
+        "__GFP_KSWAPD_RECLAIM",
+        "__GFP_NORETRY",
+    ]
 
 
 def test_tables_join_on_report_id_and_path(baseline):
@@ -168,8 +209,8 @@ def test_exact_numbers_of_001_normal_zone(baseline):
     )
     assert normal["reserved_highatomic_kb"] == 4096
     assert normal["free_area_kb"] == 42104
-    assert normal["lowmem_reserve"] == "0 0 0 0"
-    assert zones.loc["DMA", "lowmem_reserve"] == "0 2813 13774 13774"
+    assert normal["lowmem_reserve"] == [0, 0, 0, 0]
+    assert zones.loc["DMA", "lowmem_reserve"] == [0, 2813, 13774, 13774]
     fa = t["free_area"][t["free_area"]["report_id"] == rid]
     # "H pages per zone" is a groupby: 524*4kB (UMEH) gives H 1..521 chunks, 382*32kB
     # (UMEH) gives 1..379; no other column of 001 shows H.
@@ -183,8 +224,15 @@ def test_exact_numbers_of_001_normal_zone(baseline):
 def test_in_process_rows_match_the_pool(baseline, expected):
     """Rows built here from analyze_file (jobs=1 path) equal the pool's, after a parquet trip."""
     rows = [file_rows(expected[path], path) for path in sorted(expected)]
-    built = {name: frame(name, [r for f in rows for r in f.table(name)]) for name in TABLES}
-    _equal(read_tables(str(baseline)), built)
+    built = {name: frame(name, [r for f in rows for r in f.table(name)]) for name in FILE_TABLES}
+    tables = read_tables(str(baseline))
+    # every file of the fleet holds its own reports, so incidents are the worker's own ids
+    # except where reports of one file group: the in-process rows keep their own ids
+    assert (tables["reports"]["incident"] == tables["reports"]["report_id"]).sum() == len(
+        tables["incidents"]
+    )
+    built["reports"]["incident"] = tables["reports"]["incident"]
+    _equal({n: tables[n] for n in FILE_TABLES}, built)
 
 
 def test_analyze_paths_in_process_matches(baseline, fleet):
@@ -192,13 +240,25 @@ def test_analyze_paths_in_process_matches(baseline, fleet):
     _equal(analyze_paths(subset, jobs=1), _subset(read_tables(str(baseline)), ("host2/", "empty")))
 
 
+def _table_bytes(out: Path) -> dict[str, bytes]:
+    """The committed table files and manifest, read through out/<name> links."""
+    return {
+        p.name: p.read_bytes()
+        for p in sorted(out.iterdir())
+        if p.name.split(".")[0] in (*TABLES, "manifest")
+    }
+
+
 def test_rerun_gives_identical_tables(baseline, fleet, tmp_path):
     out = tmp_path / "again"
-    shutil.copytree(baseline, out)
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    shutil.copytree(baseline, out, symlinks=True)
+    before = _table_bytes(out)
+    assert len(before) == len(TABLES) + 1
     run_batch([str(fleet)], str(out), fmt="parquet", jobs=2)
-    after = {p.name: p.read_bytes() for p in out.iterdir()}
-    assert after == before
+    assert _table_bytes(out) == before
+    staged = [p.name for p in out.iterdir() if p.name.startswith(".oomlens-batch-")]
+    assert len(staged) == 1  # the committed one; the previous was removed
+    assert os.readlink(out / "current") == staged[0]
 
 
 def test_csv_round_trips_the_same_tables(baseline, fleet, tmp_path):
@@ -226,20 +286,25 @@ import os, signal, sys
 import oomlens.fleet.batch as batch
 real = os.replace
 def replace(src, dst):
+    if dst.endswith("/current") and sys.argv[1] == "before":
+        os.kill(os.getpid(), signal.SIGKILL)
     real(src, dst)
-    if dst.endswith("zones.parquet"):  # after some tables are in, before the manifest
+    if dst.endswith("/current") and sys.argv[1] == "after":
         os.kill(os.getpid(), signal.SIGKILL)
 batch.os.replace = replace
-batch.run_batch(sys.argv[1:-1], sys.argv[-1], fmt="parquet", jobs=1)
+batch.run_batch(sys.argv[2:-1], sys.argv[-1], fmt="parquet", jobs=1)
 """
 
 
-def test_kill_midway_then_rerun_leaves_complete_tables(baseline, fleet, tmp_path):
+@pytest.mark.parametrize("at", ["before", "after"])
+def test_kill_midway_keeps_a_whole_batch_then_rerun_commits(baseline, fleet, tmp_path, at):
+    """Killed just before the switch of out/current: the previous batch, whole. Killed just
+    after it: the new batch, whole. Then a rerun cleans up."""
     out = tmp_path / "killed"
-    shutil.copytree(baseline, out)
+    shutil.copytree(baseline, out, symlinks=True)
     subset = [str(fleet / "host4"), str(fleet / "empty.log")]
     proc = subprocess.run(
-        [sys.executable, "-c", KILLER, *subset, str(out)],
+        [sys.executable, "-c", KILLER, at, *subset, str(out)],
         cwd=ROOT,
         env={
             **os.environ,
@@ -248,28 +313,34 @@ def test_kill_midway_then_rerun_leaves_complete_tables(baseline, fleet, tmp_path
         capture_output=True,
     )
     assert proc.returncode == -9, proc.stderr.decode()
-    with pytest.raises(BatchError):  # half-committed: no manifest vouches for these tables
-        read_tables(str(out))
-    assert any(p.name.startswith(".oomlens-batch-") for p in out.iterdir())
+    want = _subset(read_tables(str(baseline)), ("host4/", "empty"))
+    if at == "before":
+        _equal(read_tables(str(out)), read_tables(str(baseline)))
+    else:
+        _equal(read_tables(str(out)), want)
+    assert len([p for p in out.iterdir() if p.name.startswith(".oomlens-batch-")]) == 2
     run_batch(subset, str(out), fmt="parquet", jobs=2)
-    _equal(read_tables(str(out)), _subset(read_tables(str(baseline)), ("host4/", "empty")))
-    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in baseline.iterdir())
+    _equal(read_tables(str(out)), want)
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted(
+        p.name for p in baseline.iterdir() if not p.name.startswith(".")
+    )
+    assert len([p for p in out.iterdir() if p.name.startswith(".oomlens-batch-")]) == 1
 
 
 def test_writer_failure_keeps_the_previous_batch(baseline, fleet, tmp_path, monkeypatch):
     import oomlens.fleet.batch as batch
 
     out = tmp_path / "failed"
-    shutil.copytree(baseline, out)
+    shutil.copytree(baseline, out, symlinks=True)
     calls = []
 
     def failing(rows):
         calls.append(len(rows))
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(batch, "FLUSH_ROWS", 50)
     monkeypatch.setattr(batch._Sink, "_write", lambda self, rows: failing(rows))
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(BatchError, match="cannot write the tables to .*: No space left"):
         run_batch([str(fleet)], str(out), fmt="parquet", jobs=1)
     assert calls
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in baseline.iterdir())
@@ -354,3 +425,16 @@ def test_dask_engine_matches_local(baseline, fleet, tmp_path):
         )
     assert result.files == len(CORPUS) + 2
     _equal(read_tables(str(out)), local)
+
+
+def test_a_copy_without_symlinks_is_still_read_and_replaced(baseline, fleet, tmp_path):
+    """`cp -rL` of a batch (and batches written before out/current) hold real files."""
+    out = tmp_path / "flat"
+    shutil.copytree(baseline, out, symlinks=False)
+    assert not (out / "reports.parquet").is_symlink() and (out / "current").is_dir()
+    _equal(read_tables(str(out)), read_tables(str(baseline)))
+    subset = [str(fleet / "host2"), str(fleet / "empty.log")]
+    run_batch(subset, str(out), fmt="parquet", jobs=1)
+    assert (out / "reports.parquet").is_symlink() and (out / "current").is_symlink()
+    _equal(read_tables(str(out)), _subset(read_tables(str(baseline)), ("host2/", "empty")))
+    assert len([p for p in out.iterdir() if p.name.startswith(".oomlens-batch-")]) == 1

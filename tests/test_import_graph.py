@@ -16,7 +16,7 @@ STAGES = (
     ("kernel",),
     ("model",),
     ("judge",),
-    ("pipeline", "facts"),
+    ("pipeline", "facts", "incidents"),
     ("render",),
     ("fleet",),
     ("cli", "batch", "__main__", "__init__"),

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from oomlens.cli import app
+from oomlens.incidents import assign
 from oomlens.pipeline import analyze_file, stream_file
 from oomlens.render import render
 from tests.corpus import ALL_FILES, sample
@@ -25,21 +26,41 @@ def cli(*args: str):
 
 @pytest.fixture(scope="module")
 def results():
-    return [analyze_file(p) for p in PATHS]
+    return assign([analyze_file(p) for p in PATHS])
 
 
+@pytest.mark.parametrize("each", [False, True], ids=["incidents", "each"])
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "markdown", "html"])
-def test_streamed_output_equals_the_whole_result_renderer(results, fmt):
-    done = cli("analyze", *PATHS, "--format", fmt)
+def test_streamed_output_equals_the_whole_result_renderer(results, fmt, each):
+    done = cli("analyze", *PATHS, "--format", fmt, *(["--each"] if each else []))
     assert done.exit_code == 0
-    assert done.stdout == render(results, fmt)
+    assert done.stdout == render(results, fmt, each=each)
 
 
-def test_streamed_text_puts_the_count_line_last(results):
-    whole = render(results, "text")
+@pytest.mark.parametrize("each", [False, True], ids=["incidents", "each"])
+def test_streamed_text_puts_the_count_line_last(results, each):
+    whole = render(results, "text", each=each)
     count, blocks = whole.split("\n\n", 1)
-    assert count.startswith(f"{sum(len(r.analyses) for r in results)} reports: ")
-    assert cli("analyze", *PATHS).stdout == blocks + "\n" + count + "\n"
+    assert count.startswith(f"{sum(len(r.analyses) for r in results)} reports")
+    got = cli("analyze", *PATHS, *(["--each"] if each else [])).stdout
+    assert got == blocks + "\n" + count + "\n"
+
+
+def test_an_incident_is_written_when_it_ends():
+    """Text holds an incident's section until no later report can join it, then writes it
+    with its count: the storm's first incident (12 reports, 06:02:04..06:02:17) is complete
+    when the 13th report comes 76 s later."""
+    from oomlens.render.stream import TextWriter
+
+    (storm,) = assign([analyze_file(str(sample("020")))])
+    w = TextWriter()
+    written = []
+    for a in storm.analyses:
+        written.append(w.report(a))
+        if a.report.first_line == 28:  # the second incident's first report ends the first
+            written.append(w.ended([storm.analyses[0].incident]))
+    assert [i for i, text in enumerate(written) if text] == [13]
+    assert "incident: ×12, " in written[13]
 
 
 def test_json_files_say_each_input_and_its_assumptions(tmp_path):

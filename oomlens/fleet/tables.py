@@ -1,19 +1,35 @@
-"""Flatten one file's FileResult into rows of the six batch tables, with fixed schemas.
+"""Flatten one file's FileResult into rows of the batch tables, with fixed schemas.
 
 Rows are plain tuples so worker processes never import pandas or pyarrow; the
-schemas below give every table its columns and dtypes even when it is empty.
-Absent and empty text are both null, so CSV and Parquet round-trip the same.
+schemas below give every table its columns and dtypes even when it is empty, and
+the pandas metadata written with them, so a plain ``pd.read_parquet`` gives
+nullable ``Int64``/``boolean``/``Float64``, categoricals, ``datetime64[ns, UTC]``
+and list columns. Absent and empty text are both null.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
 
-from oomlens.parse.report import Report, ZoneLine
+from oomlens.incidents import Incident, Sighting, sighting
+from oomlens.judge.verdict import CODES
+from oomlens.parse.report import Report, TaskRow, ZoneLine
 from oomlens.pipeline import Analysis, FileResult
 
-# Column kinds: "str" (nullable text), "int" (nullable Int64), "bool" (nullable boolean).
+# Column kinds: "str" (nullable text), "int" (Int64), "bool" (boolean), "float" (Float64),
+# "time" (datetime64[ns, UTC]), "cat" (categorical text), "ints"/"strs" (lists).
 Schema = tuple[tuple[str, str], ...]
+
+# Closed vocabularies: categoricals with these categories first, in this order.
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "status": ("ok", "partial", "unreadable"),
+    "kind": ("oom", "alloc-failure", "memcg-oom", "vmalloc"),
+    "verdict": CODES,
+    "confidence": ("certain", "likely", "unknown"),
+}
 
 TASK_COLUMNS = (
     "uid",
@@ -38,7 +54,7 @@ SCHEMAS: dict[str, Schema] = {
         ("size", "int"),
         ("lines", "int"),
         ("reports", "int"),
-        ("status", "str"),
+        ("status", "cat"),
         ("reason", "str"),
     ),
     "reports": (
@@ -46,7 +62,7 @@ SCHEMAS: dict[str, Schema] = {
         ("path", "str"),
         ("first_line", "int"),
         ("last_line", "int"),
-        ("kind", "str"),
+        ("kind", "cat"),
         ("complete", "bool"),
         ("release", "str"),
         ("arch", "str"),
@@ -55,21 +71,27 @@ SCHEMAS: dict[str, Schema] = {
         ("gfp_mask", "str"),
         ("gfp_text", "str"),
         ("order", "int"),
-        ("migratetype", "str"),
-        ("highest_zone", "str"),
-        ("verdict", "str"),
+        ("migratetype", "cat"),
+        ("highest_zone", "cat"),
+        ("verdict", "cat"),
         ("unreserve_would_avoid", "bool"),
-        ("confidence", "str"),
+        ("confidence", "cat"),
         ("rounds_lo", "int"),
         ("rounds_hi", "int"),
         ("kernel_could_unreserve", "bool"),
         ("killed_pid", "int"),
         ("killed_comm", "str"),
+        ("time", "time"),  # wall clock of the trigger line, UTC
+        ("uptime_s", "float"),
+        ("host", "str"),
+        ("boot_id", "str"),
+        ("incident", "str"),  # the report_id of the incident's first report
+        ("gfp_flags", "strs"),
     ),
     "zones": (
         ("report_id", "str"),
         ("node", "int"),
-        ("zone", "str"),
+        ("zone", "cat"),
         ("free_kb", "int"),
         ("min_kb", "int"),
         ("low_kb", "int"),
@@ -79,19 +101,19 @@ SCHEMAS: dict[str, Schema] = {
         ("reserved_highatomic_kb", "int"),
         ("free_highatomic_kb", "int"),
         ("free_area_kb", "int"),
-        ("lowmem_reserve", "str"),
+        ("lowmem_reserve", "ints"),  # pages, one per zone type
     ),
     # One row per (zone, order, migratetype letter); a column with no letters is one
     # row with letter null. chunks/kb_lo..hi bound that letter's share (docs/kernel-rules.md §8.3).
     "free_area": (
         ("report_id", "str"),
         ("node", "int"),
-        ("zone", "str"),
+        ("zone", "cat"),
         ("order", "int"),
         ("count", "int"),
         ("size_kb", "int"),
         ("types", "str"),
-        ("letter", "str"),
+        ("letter", "cat"),
         ("chunks_lo", "int"),
         ("chunks_hi", "int"),
         ("kb_lo", "int"),
@@ -102,7 +124,7 @@ SCHEMAS: dict[str, Schema] = {
         ("pid", "int"),
         ("name", "str"),
         *((c, "int") for c in TASK_COLUMNS),
-        ("extra", "str"),  # any column this schema does not name, "key=value ..."
+        ("extra", "strs"),  # any column this schema does not name, as "key=value"
     ),
     "diagnostics": (
         ("path", "str"),
@@ -110,16 +132,39 @@ SCHEMAS: dict[str, Schema] = {
         ("line", "int"),
         ("message", "str"),
     ),
+    # One row per incident (oomlens.incidents): reports of one host and boot, close in
+    # time, with the same request and verdict; reports.incident names its row.
+    "incidents": (
+        ("incident", "str"),
+        ("host", "str"),
+        ("boot_id", "str"),
+        ("kind", "cat"),
+        ("gfp_mask", "str"),
+        ("order", "int"),
+        ("verdict", "cat"),
+        ("reports", "int"),
+        ("first_report", "str"),
+        ("last_report", "str"),
+        ("first_time", "time"),
+        ("last_time", "time"),
+        ("first_uptime_s", "float"),
+        ("last_uptime_s", "float"),
+        ("span_s", "float"),
+    ),
 }
 
 TABLES = tuple(SCHEMAS)
+FILE_TABLES = TABLES[:-1]  # the tables a worker fills from one file; incidents span files
+_REPORT_COLUMNS = [c for c, _ in SCHEMAS["reports"]]
+REPORT_INCIDENT = _REPORT_COLUMNS.index("incident")
+_HOST, _TIME = _REPORT_COLUMNS.index("host"), _REPORT_COLUMNS.index("time")
 
 Row = tuple[object, ...]
 
 
 @dataclass(frozen=True)
 class FileRows:
-    """One input's rows, one tuple of rows per table, in TABLES order."""
+    """One input's rows, one tuple of rows per table, and what incidents need of each report."""
 
     inputs: tuple[Row, ...]
     reports: tuple[Row, ...]
@@ -127,10 +172,25 @@ class FileRows:
     free_area: tuple[Row, ...]
     tasks: tuple[Row, ...]
     diagnostics: tuple[Row, ...]
+    sightings: tuple[Sighting, ...] = ()  # one per reports row, in order
 
     def table(self, name: str) -> tuple[Row, ...]:
         """The rows of table ``name``."""
         return getattr(self, name)
+
+    def with_incidents(self, ids: list[str]) -> FileRows:
+        """These rows with ``reports.incident`` set from ``ids`` (one per report)."""
+        i = REPORT_INCIDENT
+        reports = tuple((*r[:i], ids[n], *r[i + 1 :]) for n, r in enumerate(self.reports))
+        return FileRows(
+            self.inputs,
+            reports,
+            self.zones,
+            self.free_area,
+            self.tasks,
+            self.diagnostics,
+            self.sightings,
+        )
 
 
 def _text(value: object) -> str | None:
@@ -143,13 +203,19 @@ def _text(value: object) -> str | None:
 def file_rows(result: FileResult, file_id: str, size: int | None = None) -> FileRows:
     """All rows one analysed file contributes, keyed by ``file_id`` (``size`` if unknown)."""
     analyses = sorted(result.analyses, key=lambda a: (a.report.first_line, a.report.last_line))
-    reports, zones, free_area, tasks, diags = [], [], [], [], []
+    reports: list[Row] = []
+    zones: list[Row] = []
+    free_area: list[Row] = []
+    tasks: list[Row] = []
+    diags: list[Row] = []
+    sightings = []
     for d in result.diagnostics:
         diags.append((file_id, None, d.line, _text(d.message)))
-    for analysis in analyses:
+    for index, analysis in enumerate(analyses):
         report = analysis.report
         rid = f"{file_id}:{report.first_line}"
         reports.append(_report_row(analysis, rid, file_id))
+        sightings.append(sighting(analysis, rid, file_id, index))
         for zone in report.zones:
             zones.append(_zone_row(zone, rid))
             free_area.extend(_free_area_rows(zone, rid))
@@ -166,7 +232,13 @@ def file_rows(result: FileResult, file_id: str, size: int | None = None) -> File
         ),
     )
     return FileRows(
-        inputs, tuple(reports), tuple(zones), tuple(free_area), tuple(tasks), tuple(diags)
+        inputs,
+        tuple(reports),
+        tuple(zones),
+        tuple(free_area),
+        tuple(tasks),
+        tuple(diags),
+        tuple(sightings),
     )
 
 
@@ -201,6 +273,12 @@ def _report_row(analysis: Analysis, rid: str, file_id: str) -> Row:
         verdict.kernel_could_unreserve if verdict else None,
         killed.pid if killed else None,
         _text(killed.comm if killed else None),
+        report.time.astimezone(timezone.utc) if report.time is not None else None,
+        report.uptime_s,
+        _text(report.host),
+        _text(report.boot_id),
+        rid,  # the incident, until the batch groups reports (FileRows.with_incidents)
+        list(getattr(req, "gfp_flags", None) or ()) or None,
     )
 
 
@@ -219,7 +297,7 @@ def _zone_row(zone: ZoneLine, rid: str) -> Row:
         zone.reserved_highatomic_kb,
         zone.free_highatomic_kb,
         zone.buddy.total_kb if zone.buddy else None,
-        None if reserve is None else " ".join(str(v) for v in reserve),
+        None if reserve is None else list(reserve),
     )
 
 
@@ -242,15 +320,15 @@ def _free_area_rows(zone: ZoneLine, rid: str) -> list[Row]:
     return rows
 
 
-def _task_row(task, rid: str) -> Row:
-    known = dict.fromkeys(TASK_COLUMNS)
+def _task_row(task: TaskRow, rid: str) -> Row:
+    known: dict[str, int | None] = dict.fromkeys(TASK_COLUMNS)
     extra = []
     for key, value in task.columns:
         if key in known and known[key] is None:
             known[key] = value
         elif key not in ("pid", "name"):
             extra.append(f"{key}={value}")
-    return (rid, task.pid, _text(task.name), *known.values(), _text(" ".join(extra)))
+    return (rid, task.pid, _text(task.name), *known.values(), extra or None)
 
 
 def unreadable_rows(file_id: str, size: int | None, reason: str) -> FileRows:
@@ -258,40 +336,219 @@ def unreadable_rows(file_id: str, size: int | None, reason: str) -> FileRows:
     return FileRows(((file_id, size, 0, 0, "unreadable", reason),), (), (), (), (), ())
 
 
-PANDAS_DTYPES = {"str": "string", "int": "Int64", "bool": "boolean"}
+def incident_row(incident: Incident) -> Row:
+    """The incidents-table row of one closed incident."""
+    a, b = incident.first, incident.last
+    return (
+        incident.id,
+        _text(a.host),
+        _text(a.boot_id),
+        _text(a.kind),
+        None if a.gfp_mask is None else f"{a.gfp_mask:#x}",
+        a.order,
+        _text(a.verdict),
+        incident.reports,
+        a.report_id,
+        b.report_id,
+        _utc(a.time),
+        _utc(b.time),
+        a.uptime_s,
+        b.uptime_s,
+        incident.span_s,
+    )
 
 
-def frame(name: str, rows: list[Row] | tuple[Row, ...]):
+def _utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(timezone.utc) if value is not None else None
+
+
+PARTITION_NULL = "unknown"  # pyarrow cannot read null partition values back into pandas
+
+
+def partition_place(host: object, when: object) -> tuple[str, str]:
+    """The Hive partition values of a row: its host, and the UTC date of its time."""
+    day = when.date().isoformat() if isinstance(when, datetime) else None
+    return (host if isinstance(host, str) else PARTITION_NULL, day or PARTITION_NULL)
+
+
+def partition_places(rows: FileRows) -> dict[object, tuple[str, str]]:
+    """report_id → partition values for one file's rows; None (file-level rows) → unknown."""
+    where: dict[object, tuple[str, str]] = {
+        r[0]: partition_place(r[_HOST], r[_TIME]) for r in rows.reports
+    }
+    where[None] = (PARTITION_NULL, PARTITION_NULL)
+    return where
+
+
+# -- pandas and pyarrow (imported only here, in the process that writes) --------------
+
+PANDAS_DTYPES = {
+    "str": "string",
+    "int": "Int64",
+    "bool": "boolean",
+    "float": "Float64",
+    "time": "datetime64[ns, UTC]",
+    "ints": "object",
+    "strs": "object",
+}
+
+
+def categories(column: str, values: Any) -> list[str]:
+    """A categorical column's categories: its closed vocabulary, then any other value, sorted."""
+    fixed = CATEGORIES.get(column, ())
+    seen = {v for v in values if isinstance(v, str)}
+    return [*fixed, *sorted(seen.difference(fixed))]
+
+
+def _dtype(column: str, kind: str, values: Any) -> Any:
+    import pandas as pd
+
+    if kind == "cat":
+        return pd.CategoricalDtype(categories(column, values))
+    return PANDAS_DTYPES[kind]
+
+
+def frame(name: str, rows: list[Row] | tuple[Row, ...]) -> Any:
     """A pandas DataFrame of ``rows`` with table ``name``'s columns and dtypes."""
     import pandas as pd
 
     schema = SCHEMAS[name]
     columns = [c for c, _ in schema]
     data = {c: [r[i] for r in rows] for i, c in enumerate(columns)}
-    return pd.DataFrame(
-        {c: pd.array(data[c], dtype=PANDAS_DTYPES[k]) for c, k in schema}, columns=columns
-    )
+    out: dict[str, Any] = {}
+    for c, k in schema:
+        if k in ("ints", "strs"):
+            out[c] = pd.Series([None if v is None else list(v) for v in data[c]], dtype=object)  # type: ignore[call-overload]
+        elif k == "time":
+            out[c] = pd.Series(pd.to_datetime(data[c], utc=True), dtype=PANDAS_DTYPES[k])
+        else:
+            out[c] = pd.array(data[c], dtype=_dtype(c, k, data[c]))
+    return pd.DataFrame(out, columns=columns)
 
 
-def conform(name: str, df):
+def conform(name: str, df: Any) -> Any:
     """Give a DataFrame read back from disk table ``name``'s exact columns and dtypes."""
+    import pandas as pd
+
     schema = SCHEMAS[name]
-    df = df.reindex(columns=[c for c, _ in schema])
-    return df.astype({c: PANDAS_DTYPES[k] for c, k in schema}).reset_index(drop=True)
+    df = df.reindex(columns=[c for c, _ in schema]).reset_index(drop=True)
+    for c, k in schema:
+        if k in ("ints", "strs"):
+            df[c] = pd.Series([_as_list(v, k) for v in df[c]], dtype=object)
+        elif k == "cat":
+            values = df[c].astype(object)
+            df[c] = pd.Categorical(
+                [None if _isna(v) else str(v) for v in values],
+                categories=categories(c, values),
+            )
+        else:
+            df[c] = df[c].astype(PANDAS_DTYPES[k])
+    return df
 
 
-def arrow_schema(name: str):
-    """The pyarrow schema of table ``name``."""
+def _as_list(value: Any, kind: str) -> list | None:
+    """A list cell as a Python list; the space-separated text of batches before lists too."""
+    if _isna(value):
+        return None
+    if isinstance(value, str):
+        return [int(x) for x in value.split()] if kind == "ints" else value.split(" ")
+    return [_plain(x) for x in value]
+
+
+def _isna(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or _is_na(value)
+
+
+def _is_na(value: object) -> bool:
+    import pandas as pd
+
+    return value is pd.NA or value is pd.NaT
+
+
+def _plain(value: object) -> object:
+    return value.item() if hasattr(value, "item") else value
+
+
+def _arrow_type(kind: str) -> Any:
     import pyarrow as pa
 
-    kinds = {"str": pa.string(), "int": pa.int64(), "bool": pa.bool_()}
-    return pa.schema([(c, kinds[k]) for c, k in SCHEMAS[name]])
+    return {
+        "str": pa.string(),
+        "int": pa.int64(),
+        "bool": pa.bool_(),
+        "float": pa.float64(),
+        "time": pa.timestamp("ns", tz="UTC"),
+        "cat": pa.dictionary(pa.int32(), pa.string()),
+        "ints": pa.list_(pa.int64()),
+        "strs": pa.list_(pa.string()),
+    }[kind]
 
 
-def arrow_table(name: str, rows: list[Row]):
-    """A pyarrow Table of ``rows`` for table ``name``."""
+# How pandas describes each kind in the "pandas" schema metadata it writes and reads back.
+_PANDAS_META = {
+    "str": ("unicode", "string", None),
+    "int": ("int64", "Int64", None),
+    "bool": ("bool", "boolean", None),
+    "float": ("float64", "Float64", None),
+    "time": ("datetimetz", "datetime64[ns]", {"timezone": "UTC"}),
+    "cat": ("categorical", "int32", {"num_categories": 0, "ordered": False}),
+    "ints": ("list[int64]", "object", None),
+    "strs": ("list[unicode]", "object", None),
+}
+
+
+def pandas_metadata(schema: Schema) -> dict:
+    """The pandas metadata of a table of ``schema``, made without importing pandas."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        pandas_version = version("pandas")
+    except PackageNotFoundError:  # pragma: no cover - pandas is a dependency
+        pandas_version = "2.0.0"
+    columns = []
+    for name, kind in schema:
+        pandas_type, numpy_type, meta = _PANDAS_META[kind]
+        columns.append(
+            {
+                "name": name,
+                "field_name": name,
+                "pandas_type": pandas_type,
+                "numpy_type": numpy_type,
+                "metadata": meta,
+            }
+        )
+    return {
+        "index_columns": [],
+        "column_indexes": [],
+        "columns": columns,
+        "creator": {"library": "oomlens", "version": "1"},
+        "pandas_version": pandas_version,
+    }
+
+
+def arrow_schema(name: str, extra: Schema = ()) -> Any:
+    """The pyarrow schema of table ``name`` (plus ``extra`` columns), with pandas metadata."""
     import pyarrow as pa
 
-    schema = arrow_schema(name)
-    columns = [pa.array([r[i] for r in rows], type=f.type) for i, f in enumerate(schema)]
+    schema = SCHEMAS[name] + extra
+    fields = [pa.field(c, _arrow_type(k)) for c, k in schema]
+    meta = json.dumps(pandas_metadata(schema)).encode()
+    return pa.schema(fields, metadata={b"pandas": meta})
+
+
+def arrow_table(name: str, rows: list[Row], extra: Schema = ()) -> Any:
+    """A pyarrow Table of ``rows`` for table ``name`` (rows carry ``extra`` columns last)."""
+    import pyarrow as pa
+
+    schema = arrow_schema(name, extra)
+    columns = []
+    for i, f in enumerate(schema):
+        values = [r[i] for r in rows]
+        if pa.types.is_dictionary(f.type):  # the closed vocabulary first, in its order
+            cats = categories(f.name, values)
+            index: dict[object, int] = {c: n for n, c in enumerate(cats)}
+            indices = pa.array([None if v is None else index[v] for v in values], pa.int32())
+            columns.append(pa.DictionaryArray.from_arrays(indices, pa.array(cats, pa.string())))
+        else:
+            columns.append(pa.array(values, type=f.type))
     return pa.Table.from_arrays(columns, schema=schema)

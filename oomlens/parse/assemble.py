@@ -37,6 +37,7 @@ from oomlens.parse.lines import (
     VmallocLine,
     ZoneStatLine,
 )
+from oomlens.parse.numbers import MAX_NUMNODES, bounded_int, nodes_beyond, number_problem
 from oomlens.parse.report import (
     BuddyLine,
     Constraint,
@@ -166,6 +167,8 @@ class _Assembly:
         self.tasks: list[TaskRow] = []
         self.killed: Killed | None = None
         self.constraint: Constraint | None = None
+        self.constraint_line = 0
+        self.cpuset_line = 0  # where mems_allowed was read: the header or the cpuset line
         self.memcg = Memcg()
         self.memcg_seen = False  # a line only a memcg OOM prints
         self.protection: MemcgProtection | None = None
@@ -184,14 +187,16 @@ class _Assembly:
 def assemble(raw: RawReport, records: list[Record], broken: list[int]) -> Report:
     """Fold line records, in order, into one ``Report``."""
     a = _Assembly(raw)
+    a.diagnostics.extend(raw.diagnostics)
     for rec in records:
         handler = _HANDLERS.get(type(rec))
         if handler is not None:
             handler(a, rec)
     for idx in broken:
-        a.diagnostics.append(
-            Diagnostic(a.lineno(idx), "line breaks the form its start promises; read as unknown")
-        )
+        # a number past 64 bits fails the lexer (oomlens.parse.numbers): say which
+        why = number_problem(raw.lines[idx - 1].text) if 0 < idx <= len(raw.lines) else None
+        message = f"line set aside: {why}" if why else "line breaks the form its start promises"
+        a.diagnostics.append(Diagnostic(a.lineno(idx), f"{message}; read as unknown"))
     for zone in a.zones:
         b = zone.buddy
         if b is not None and b.whole and b.sum_kb != b.total_kb:
@@ -209,6 +214,7 @@ def assemble(raw: RawReport, records: list[Record], broken: list[int]) -> Report
             vmalloc_size=a.vmalloc.vmalloc_size,
             vmalloc_allocated=a.vmalloc.vmalloc_allocated,
         )
+    _check_nodes(a, header)
     kind = _kind(a, header)
     killed = a.killed
     complete = _complete(a, header, kind)
@@ -243,6 +249,22 @@ def assemble(raw: RawReport, records: list[Record], broken: list[int]) -> Report
         host=raw.host,
         boot_id=raw.boot_id,
     )
+
+
+def _check_nodes(a: _Assembly, header: Header | None) -> None:
+    """Say so when a node list names nodes no kernel has; the list stays text, never a set."""
+    c = a.constraint
+    for where, text, line in (
+        ("nodemask", header.nodemask if header else None, header.line if header else 0),
+        ("mems_allowed", header.mems_allowed if header else None, a.cpuset_line),
+        ("nodemask", c.get("nodemask") if c else None, a.constraint_line),
+        ("mems_allowed", c.get("mems_allowed") if c else None, a.constraint_line),
+    ):
+        problem = nodes_beyond(text)
+        if problem is not None:
+            a.diagnostics.append(
+                Diagnostic(line, f"{where} {problem}; a kernel has at most {MAX_NUMNODES} nodes")
+            )
 
 
 def _memcg_oom(a: _Assembly) -> bool:
@@ -317,6 +339,7 @@ def _on(
 def _on_header(a: _Assembly, rec: HeaderLine) -> None:
     if a.header is None:
         a.header = replace(rec.header, line=a.lineno(rec.line))
+        a.cpuset_line = a.header.line
 
 
 @_on(VmallocLine)
@@ -329,6 +352,7 @@ def _on_vmalloc(a: _Assembly, rec: VmallocLine) -> None:
 def _on_cpuset(a: _Assembly, rec: CpusetLine) -> None:
     if a.header is not None and a.header.cpuset is None:
         a.header = replace(a.header, cpuset=rec.cpuset, mems_allowed=rec.mems_allowed)
+        a.cpuset_line = a.lineno(rec.line)
 
 
 @_on(BannerLine)
@@ -458,15 +482,19 @@ def _on_task_row(a: _Assembly, rec: TaskRowLine) -> None:
     parts = m.group(2).split(None, len(numeric))
     values: list[tuple[str, int]] = []
     for col, part in zip(numeric, parts, strict=False):
-        try:
-            values.append((col, int(part)))
-        except ValueError:
+        value = bounded_int(part)
+        if value is None:
             a.diagnostics.append(
                 Diagnostic(a.lineno(rec.line), f"task row column {col} is not a number")
             )
             return
+        values.append((col, value))
+    pid = bounded_int(m.group(1))
+    if pid is None:
+        a.diagnostics.append(Diagnostic(a.lineno(rec.line), "task row pid is not a 64-bit number"))
+        return
     name = parts[len(numeric)] if len(parts) > len(numeric) else ""
-    a.tasks.append(TaskRow(int(m.group(1)), name, tuple(values), line=a.lineno(rec.line)))
+    a.tasks.append(TaskRow(pid, name, tuple(values), line=a.lineno(rec.line)))
 
 
 @_on(KillLine)
@@ -487,6 +515,7 @@ def _on_kill(a: _Assembly, rec: KillLine) -> None:
 @_on(ConstraintLine)
 def _on_constraint(a: _Assembly, rec: ConstraintLine) -> None:
     a.constraint = rec.constraint
+    a.constraint_line = a.lineno(rec.line)
 
 
 @_on(MemcgTaskInLine)

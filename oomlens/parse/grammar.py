@@ -24,9 +24,33 @@ def grammar_path(name: str = "report.lark") -> Path:
     return Path(__file__).resolve().parents[2] / "grammars" / name
 
 
+# Terminals whose numbers the transformer reads: each is checked to fit 64 bits as lexed.
+NUMERIC_TERMINALS = (
+    "GFP",
+    "HORDER",
+    "ADJ",
+    "KVS",
+    "INT",
+    "BUDDY_ENTRIES",
+    "BUDDY_TOTAL",
+    "ZONE_NAME",
+    "BUDDY_HEAD",
+    "NODE_HEAD",
+    "SWAP",
+    "PAGES",
+    "MEMCG_USAGE",
+    "BANNER",
+    "KILL",
+    "VMALLOC_ERROR",
+    "VMALLOC_FAILURE",
+    "TASK_ROW",
+)
+
+
 @cache
 def report_parser() -> Lark:
     """Build the report parser once per process, transformer applied inline."""
+    from oomlens.parse.numbers import check_token
     from oomlens.parse.transform import LineTransformer
 
     return Lark(
@@ -35,6 +59,7 @@ def report_parser() -> Lark:
         lexer="contextual",
         transformer=LineTransformer(),
         maybe_placeholders=False,
+        lexer_callbacks=dict.fromkeys(NUMERIC_TERMINALS, check_token),
         cache=_cache_file(),
     )
 

@@ -3,6 +3,9 @@
 Compression and journal formats are recognised by content, never by name. Damage
 inside a compressed stream ends the stream with a diagnostic instead of an
 exception, so a half-copied ``.gz`` still yields every line before the damage.
+Every size is bounded (README "Limits"): a line, a journal record and field, the
+expanded size of compressed input, the decoder's memory; one bad record costs
+that record, with a diagnostic, never the file.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from oomlens.read.live import stopping
 from oomlens.read.prefixes import Prefix, strip_prefix
 
 __all__ = [
+    "MAX_EXPANDED",
     "MAX_LINE",
+    "MAX_RECORD",
     "Input",
     "InputError",
     "LogLine",
@@ -36,6 +41,24 @@ __all__ = [
 ]
 
 MAX_LINE = 65536  # bytes; a longer physical line is cut here and marked
+# A kernel record is at most 1 KiB, so a journal record (JSON line or export entry)
+# over 1 MiB is not a kernel message: it is skipped, never held.
+MAX_RECORD = 1 << 20
+# journalctl -o json writes a field as a string, a list of byte values, or a list of
+# those (a field with several values): two levels of lists at most.
+MAX_JSON_DEPTH = 2
+# Expanded size of one compressed input (gzip/xz/zstd), raised with --max-expanded.
+# journald keeps at most 4 GiB of journal by default (SystemMaxUse=), and the kernel
+# ring buffer is far smaller, so no single real log expands past it; a bomb stops
+# here after ~15 s instead of running for hours.
+MAX_EXPANDED = 4 << 30
+# Decoder memory: a zstd frame may ask for a window of up to 128 MiB (the limit
+# `zstd -d` applies by default); an xz stream's dictionary the same (`xz -9` needs 64).
+ZSTD_MAX_WINDOW = 1 << 27
+XZ_MEMLIMIT = (1 << 27) + (1 << 23)
+MAX_DIAGNOSTICS = 100  # per input; one more line says that the rest were left out
+_MAX_REALTIME = 253402300800 * 10**6  # µs from 1970 to year 10000: datetime's range
+_U64 = 1 << 64
 _CHUNK = 1 << 16
 _OUT_CHUNK = 1 << 20  # most decompressed bytes taken from one gzip/xz step
 _MAGIC = {
@@ -59,6 +82,7 @@ class LogLine:
     prefix: str = ""  # exactly what was stripped, verbatim
     cut: bool = False  # the raw line was longer than MAX_LINE and was cut
     trailing_space: bool = False  # the raw line ended in a blank: a soft wrap if continued
+    note: str | None = None  # what the reader could not use here ("time out of range")
     clock: str | None = None  # wall-clock date as printed (read/clock.py makes it a datetime)
     boot_id: str | None = None  # journal _BOOT_ID
 
@@ -132,6 +156,7 @@ def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
                 p.prefix,
                 cut,
                 soft,
+                p.note,
                 p.clock,
                 p.boot_id,
             )
@@ -154,6 +179,7 @@ def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
                 p.prefix,
                 cut,
                 piece[-1:] in (" ", "\t"),
+                p.note,
                 p.clock or first.clock,
                 p.boot_id or first.boot_id,
             )
@@ -185,12 +211,32 @@ def _one_line(text: str) -> str:
     return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
-def open_input(path: str | os.PathLike[str] | None, follow: bool = False) -> Input:
+def _diag(diags: list[Diagnostic], line: int, message: str) -> None:
+    """Note a problem; past MAX_DIAGNOSTICS one last line says the rest were left out."""
+    if len(diags) < MAX_DIAGNOSTICS:
+        diags.append(Diagnostic(line, _one_line(message)))
+    elif len(diags) == MAX_DIAGNOSTICS:
+        diags.append(Diagnostic(line, "more problems from here on are not listed"))
+
+
+def size_text(n: int) -> str:
+    """Bytes as the --max-expanded flag takes them: ``4 GiB``, ``512 MiB``, ``1000 bytes``."""
+    for shift, unit in ((40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")):
+        if n >= 1 << shift and n % (1 << shift) == 0:
+            return f"{n >> shift} {unit}"
+    return f"{n} bytes"
+
+
+def open_input(
+    path: str | os.PathLike[str] | None, max_expanded: int | None = None, follow: bool = False
+) -> Input:
     """Open a file, or stdin for ``None``/``"-"``, as plain text bytes; raise InputError.
 
-    ``follow`` reads a file like ``tail -F``: to its end, then what is appended,
-    across truncation and rotation, without end. A pipe, terminal or device is
-    ``live`` too: read as its data arrives, never waiting for its end.
+    ``max_expanded`` bounds the bytes a compressed input may expand to (default
+    MAX_EXPANDED); past it reading stops with a diagnostic. ``follow`` reads a file
+    like ``tail -F``: to its end, then what is appended, across truncation and
+    rotation, without end. A pipe, terminal or device is ``live`` too: read as its
+    data arrives, never waiting for its end.
     """
     mtime: float | None = None
     live = follow
@@ -235,7 +281,8 @@ def open_input(path: str | os.PathLike[str] | None, follow: bool = False) -> Inp
         if head.startswith(magic):
             encoding = kind
             counter.raw, counter.lines = False, 0
-            chunks = _decompress(chunks, kind, diags, counter)
+            limit = MAX_EXPANDED if max_expanded is None else max_expanded
+            chunks = _decompress(chunks, kind, diags, counter, limit)
             break
     reader = io.BufferedReader(_ChunkStream(chunks), _CHUNK)
     first = reader.readline(MAX_LINE)
@@ -277,7 +324,7 @@ class _Followed:
                 chunk = self.f.read(_CHUNK)
             except OSError as e:
                 msg = f"read error after {pos} bytes: {e.strerror or e}; following stopped"
-                diags.append(Diagnostic(counter.lines + 1, _one_line(msg)))
+                _diag(diags, counter.lines + 1, msg)
                 return
             if chunk:
                 pos += len(chunk)
@@ -377,7 +424,7 @@ def _read_chunks(f: BinaryIO, diags: list[Diagnostic], counter: _LineCounter) ->
             chunk = read(_CHUNK)
         except OSError as e:
             msg = f"read error after {total} bytes: {e.strerror or e}; the rest is lost"
-            diags.append(Diagnostic(counter.lines + 1, _one_line(msg)))
+            _diag(diags, counter.lines + 1, msg)
             return
         if not chunk:
             return
@@ -416,12 +463,12 @@ class _Inflate:
 
 
 class _Unxz:
-    """One xz stream, lzma-backed, with bounded output per step."""
+    """One xz stream, lzma-backed, with bounded output per step and bounded memory."""
 
     def __init__(self) -> None:
         import lzma
 
-        self._d = lzma.LZMADecompressor(lzma.FORMAT_XZ)
+        self._d = lzma.LZMADecompressor(lzma.FORMAT_XZ, memlimit=XZ_MEMLIMIT)
         self.errors = (lzma.LZMAError, EOFError)
 
     def feed(self, data: bytes) -> Iterator[bytes]:
@@ -444,46 +491,106 @@ class _Unxz:
 
 
 class _Unzstd:
-    """One zstd frame; ``zstandard`` is imported only when a zstd input is seen."""
+    """One zstd frame, fed one block at a time so no step expands past a block (128 KiB).
+
+    ``zstandard`` cannot bound one call's output, and 4 KiB of a zstd bomb holds
+    ~1,000 RLE blocks of 128 KiB each; so the frame header and each block header
+    (RFC 8878, section 3.1.1) are read here and the decoder gets at most one block per call.
+    ``zstandard`` is imported only when a zstd input is seen.
+    """
 
     def __init__(self) -> None:
         import zstandard
 
-        self._d = zstandard.ZstdDecompressor().decompressobj()
+        self._d = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW).decompressobj()
+        self._error = zstandard.ZstdError
         self.errors = (zstandard.ZstdError,)
         self.unused = b""
+        self._head = b""  # header bytes not yet complete
+        self._left = 0  # bytes of the current unit still to hand the decoder
+        self._state = "frame"  # what the next unit is: "frame" | "block" | "end"
+        self._checksum = 0  # bytes of content checksum after the last block
+        self._done = False
+
+    def _unit(self, head: bytes) -> int | None:
+        """The size of the unit starting with ``head``; None until enough bytes are there."""
+        if self._state == "frame":
+            if len(head) < 5:
+                return None
+            fhd = head[4]
+            single = fhd & 0x20
+            self._checksum = 4 if fhd & 0x04 else 0
+            fcs = (1 if single else 0, 2, 4, 8)[fhd >> 6]
+            return 5 + (0 if single else 1) + (0, 1, 2, 4)[fhd & 3] + fcs
+        if len(head) < 3:
+            return None
+        word = int.from_bytes(head[:3], "little")
+        kind, size = (word >> 1) & 3, word >> 3
+        if word & 1:  # last block: the checksum, if any, follows it
+            self._state = "end"
+        return 3 + (1 if kind == 1 else size)
 
     def feed(self, data: bytes) -> Iterator[bytes]:
-        # zstd cannot bound one call's output: feed small slices instead
-        for i in range(0, len(data), 4096):
-            out = self._d.decompress(data[i : i + 4096])
+        if self._head:  # a header split across chunks: its first bytes were held back
+            data, self._head = self._head + data, b""
+        pos, end = 0, len(data)
+        while pos < end and not self._done:
+            if self._left == 0:
+                if self._state == "end":
+                    if not self._checksum:
+                        self._done = True
+                        break
+                    self._left, self._checksum = self._checksum, 0
+                else:
+                    size = self._unit(data[pos : pos + 8])
+                    if size is None:
+                        self._head, pos = data[pos:], end
+                        break
+                    self._left = size
+                    if self._state == "frame":
+                        self._state = "block"
+            piece = data[pos : pos + self._left]
+            pos += len(piece)
+            self._left -= len(piece)
+            out = self._d.decompress(piece)
             if out:
                 yield out
-            if self._d.eof:
-                self.unused = self._d.unused_data + data[i + 4096 :]
-                return
+        if self._left == 0 and self._state == "end" and not self._checksum:
+            self._done = True
+        if self._done:
+            if not self._d.eof:
+                raise self._error("a frame's blocks end where the decoder does not")
+            self.unused = data[pos:]
 
     @property
     def eof(self) -> bool:
-        return self._d.eof
+        return self._done
 
 
 _DECODERS = {"gzip": _Inflate, "xz": _Unxz, "zstd": _Unzstd}
 
 
 def _decompress(
-    chunks: Iterator[bytes], kind: str, diags: list[Diagnostic], counter: _LineCounter
+    chunks: Iterator[bytes],
+    kind: str,
+    diags: list[Diagnostic],
+    counter: _LineCounter,
+    limit: int = MAX_EXPANDED,
 ) -> Iterator[bytes]:
-    """Decompress concatenated members/streams/frames; damage ends the output quietly."""
+    """Decompress concatenated members/streams/frames; damage ends the output quietly.
+
+    At most ``limit`` bytes come out in all; past that reading stops with a diagnostic.
+    """
     magic = next(m for m, k in _MAGIC.items() if k == kind)
     make = _DECODERS[kind]
     try:
         dec = make()
     except ImportError as e:
-        diags.append(Diagnostic(1, f"cannot read {kind} input: {e}"))
+        _diag(diags, 1, f"cannot read {kind} input: {e}")
         return
     used = 0  # compressed bytes handed to finished decoders, for messages
     fed = 0
+    expanded = 0
     between = b""  # bytes after a finished member, before the next magic
     active = True
     for chunk in chunks:
@@ -497,17 +604,35 @@ def _decompress(
                     break
                 if not rest.startswith(magic):
                     msg = f"{len(between)} bytes after the last {_UNIT[kind]} are not {kind} data"
-                    diags.append(Diagnostic(counter.lines + 1, msg + "; ignored"))
+                    _diag(diags, counter.lines + 1, msg + "; ignored")
                     return
                 used += len(between) - len(rest)
                 data, between, dec, fed, active = rest, b"", make(), 0, True
             try:
                 for out in dec.feed(data):
+                    if expanded + len(out) > limit:
+                        out = out[: limit - expanded]
+                        counter.lines += out.count(b"\n")
+                        yield out
+                        msg = (
+                            f"{kind} input expands past {size_text(limit)}; the rest is not "
+                            "read (--max-expanded SIZE raises the limit)"
+                        )
+                        _diag(diags, counter.lines + 1, msg)
+                        return
+                    expanded += len(out)
                     counter.lines += out.count(b"\n")
                     yield out
             except dec.errors as e:
-                msg = f"{kind} data is corrupt after {used + fed} bytes ({e}); reading stopped"
-                diags.append(Diagnostic(counter.lines + 1, _one_line(msg)))
+                if "memory" in str(e).lower():
+                    need = size_text(ZSTD_MAX_WINDOW if kind == "zstd" else XZ_MEMLIMIT)
+                    msg = (
+                        f"{kind} data needs more than {need} of memory to decode "
+                        f"(at {used + fed} bytes); reading stopped"
+                    )
+                else:
+                    msg = f"{kind} data is corrupt after {used + fed} bytes ({e}); reading stopped"
+                _diag(diags, counter.lines + 1, msg)
                 return
             if dec.eof:
                 tail = dec.unused
@@ -519,10 +644,10 @@ def _decompress(
                 data = b""
     if active:
         msg = f"input ends inside a {_UNIT[kind]} after {used + fed} bytes"
-        diags.append(Diagnostic(counter.lines + 1, msg))
+        _diag(diags, counter.lines + 1, msg)
     elif between.strip(b"\0"):
         msg = f"{len(between)} bytes after the last {_UNIT[kind]} are not {kind} data; ignored"
-        diags.append(Diagnostic(counter.lines + 1, msg))
+        _diag(diags, counter.lines + 1, msg)
 
 
 # --- journal ------------------------------------------------------------------------------
@@ -542,36 +667,54 @@ def _journal_kind(first: bytes) -> str | None:
     return None
 
 
-def _record_line(fields: dict[str, list[bytes]]) -> bytes:
+def _number(text: str | None, below: int) -> int | None:
+    """An ASCII decimal under ``below``; None for anything else ("²", 30 digits, "-1")."""
+    if not text or len(text) > 20 or not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value < below else None
+
+
+def _record_line(fields: dict[str, list[bytes]], diags: list[Diagnostic], record: int) -> bytes:
     """One journal record as one text line, shaped like ``journalctl -o short-iso-precise``.
 
     Kernel records become ``<realtime> <host> kernel: _BOOT_ID=<id> [<monotonic>] <message>``
     with whatever of these the record holds, so the usual prefix rules read the time, host,
     boot and printk time back; other records become ``<identifier>[<pid>]: <message>``. Newlines
     inside MESSAGE are written as the kernel's ``\\x0a`` and split again on decoding.
+    A time stamp no journal can hold is left out, with a diagnostic.
     """
     lines = (v.replace(b"\r\n", b"\n").rstrip(b"\n") for v in fields["MESSAGE"])
     message = b"\\x0a".join(lines).replace(b"\n", b"\\x0a")
 
     def one(key: str) -> str | None:
         values = fields.get(key)
-        return values[0].decode("utf-8", "replace") if values else None
+        return values[0][:MAX_LINE].decode("utf-8", "replace") if values else None
+
+    def stamp(key: str, below: int) -> int | None:
+        text = one(key)
+        value = _number(text, below)
+        if text is not None and value is None:
+            shown = text if len(text) <= 24 else f"{text[:20]}… ({len(text)} characters)"
+            _diag(diags, record, f"journal record has {key}={shown}, not a time; left out")
+        return value
 
     ident = one("SYSLOG_IDENTIFIER")
     if one("_TRANSPORT") == "kernel" or ident == "kernel":
         head = ""
-        realtime, host = one("__REALTIME_TIMESTAMP"), one("_HOSTNAME")
-        if realtime and realtime.isdigit():
-            when = _EPOCH + timedelta(microseconds=int(realtime))
+        realtime, host = stamp("__REALTIME_TIMESTAMP", _MAX_REALTIME), one("_HOSTNAME")
+        if realtime is not None:
+            when = _EPOCH + timedelta(microseconds=realtime)
             head = when.isoformat(timespec="microseconds") + " "
             head += f"{host} kernel: " if host and " " not in host else "kernel: "
         boot = one("_BOOT_ID")
         if boot and _BOOT_ID.fullmatch(boot):
             head += f"_BOOT_ID={boot} "
         # the kernel's own printk time; journald's receipt time when the record lacks it
-        mono = one("_SOURCE_MONOTONIC_TIMESTAMP") or one("__MONOTONIC_TIMESTAMP")
-        if mono and mono.isdigit():
-            usec = int(mono)
+        usec = stamp("_SOURCE_MONOTONIC_TIMESTAMP", _U64)
+        if usec is None:
+            usec = stamp("__MONOTONIC_TIMESTAMP", _U64)
+        if usec is not None:
             head += f"[{usec // 1000000:5d}.{usec % 1000000:06d}] "
         return head.encode() + message + b"\n"
     if ident:
@@ -580,36 +723,62 @@ def _record_line(fields: dict[str, list[bytes]]) -> bytes:
     return message + b"\n"
 
 
-def _json_value(value: object) -> list[bytes] | None:
-    """A JSON journal field: a string, a list of byte values, or a list of either."""
+def _json_value(value: object, depth: int = 0) -> list[bytes] | None:
+    """A JSON journal field: a string, a list of byte values, or a list of either.
+
+    Each value keeps at most MAX_LINE + 1 bytes (its line is cut and marked later);
+    lists nested deeper than a journal writes them are not a field (None).
+    """
     if isinstance(value, str):
-        return [value.encode("utf-8", "surrogatepass")]
-    if isinstance(value, list):
+        return [value[: MAX_LINE + 1].encode("utf-8", "surrogatepass")]
+    if isinstance(value, list) and depth < MAX_JSON_DEPTH:
         if all(isinstance(b, int) and 0 <= b < 256 for b in value):
-            return [bytes(value)]
+            return [bytes(value[: MAX_LINE + 1])]
         out: list[bytes] = []
         for item in value:
-            out += _json_value(item) or []
+            got = _json_value(item, depth + 1)
+            if got is None:
+                return None
+            out += got
         return out
-    return None  # null: journalctl left out a field over 4096 bytes
+    return None  # null (journalctl left out a field over 4096 bytes), or not a field
+
+
+def _skip_line(body: io.BufferedReader) -> None:
+    """Read past the rest of an over-long line without holding it."""
+    while True:
+        more = body.readline(_CHUNK)
+        if not more or more.endswith(b"\n"):
+            return
 
 
 def _json_records(body: io.BufferedReader, diags: list[Diagnostic]) -> Iterator[bytes]:
-    """``journalctl -o json``: one object a line → one text line a record."""
+    """``journalctl -o json``: one object a line → one text line a record.
+
+    A record over MAX_RECORD bytes, or nested deeper than a journal writes, is
+    skipped with a diagnostic; the records around it are read as usual.
+    """
     record = 0
     while True:
-        line = body.readline()
+        line = body.readline(MAX_RECORD + 1)
         if not line:
             return
         if not line.strip():
             continue
         record += 1
+        if len(line) > MAX_RECORD and not line.endswith(b"\n"):
+            _skip_line(body)
+            _diag(diags, record, f"journal record is over {size_text(MAX_RECORD)}; skipped")
+            continue
         try:
             obj = json.loads(line)
             if not isinstance(obj, dict):
                 raise ValueError("not a JSON object")
+        except RecursionError:
+            _diag(diags, record, "journal record nests lists deeper than a journal does; skipped")
+            continue
         except ValueError as e:
-            diags.append(Diagnostic(record, _one_line(f"journal record is not valid JSON: {e}")))
+            _diag(diags, record, f"journal record is not valid JSON: {e}")
             yield line.rstrip(b"\r\n") + b"\n"
             continue
         fields: dict[str, list[bytes]] = {}
@@ -617,40 +786,55 @@ def _json_records(body: io.BufferedReader, diags: list[Diagnostic]) -> Iterator[
             got = _json_value(value)
             if got:
                 fields[key] = got
+            elif value is not None and got is None:
+                _diag(diags, record, f"journal field {key[:40]} is not a string or bytes; left out")
         if "MESSAGE" not in fields:
-            why = "null (over 4096 bytes; journalctl --all keeps it)" if "MESSAGE" in obj else "no"
-            diags.append(Diagnostic(record, f"journal record has {why} MESSAGE"))
+            if "MESSAGE" not in obj:
+                _diag(diags, record, "journal record has no MESSAGE")
+            elif obj["MESSAGE"] is None:
+                why = "null (over 4096 bytes; journalctl --all keeps it)"
+                _diag(diags, record, f"journal record has {why} MESSAGE")
             fields["MESSAGE"] = [b""]
-        yield _record_line(fields)
+        yield _record_line(fields, diags, record)
 
 
 def _export_records(body: io.BufferedReader, diags: list[Diagnostic]) -> Iterator[bytes]:
-    """``journalctl -o export``: KEY=value lines, binary fields sized, blank line ends one."""
+    """``journalctl -o export``: KEY=value lines, binary fields sized, blank line ends one.
+
+    A field keeps at most MAX_LINE + 1 bytes (its line is cut and marked later); the
+    rest of a longer one is read past without being held.
+    """
     fields: dict[str, list[bytes]] = {}
     record = 1
     while True:
-        line = body.readline()
+        line = body.readline(MAX_RECORD + 1)
         if not line or line == b"\n":
             if fields:
                 fields.setdefault("MESSAGE", [b""])
-                yield _record_line(fields)
+                yield _record_line(fields, diags, record)
                 record += 1
                 fields = {}
             if not line:
                 return
             continue
+        if len(line) > MAX_RECORD and not line.endswith(b"\n"):
+            _skip_line(body)
+            line = line[: MAX_LINE + 1] + b"\n"
         if not line.endswith(b"\n"):
-            diags.append(Diagnostic(record, "journal export ends inside a field"))
+            _diag(diags, record, "journal export ends inside a field")
             line += b"\n"
         key, eq, value = line[:-1].partition(b"=")
         if not eq:  # binary field: KEY\n, 64-bit little-endian size, data, \n
             size_bytes = body.read(8)
             size = int.from_bytes(size_bytes, "little") if len(size_bytes) == 8 else -1
-            value = body.read(size) if 0 <= size <= 1 << 26 else b""
-            if size < 0 or len(value) != size or body.read(1) != b"\n":
-                diags.append(Diagnostic(record, "journal export binary field is cut or damaged"))
+            value = body.read(min(max(size, 0), MAX_LINE + 1))
+            left = size - len(value)
+            while left > 0 and (skipped := len(body.read(min(left, _CHUNK)))):
+                left -= skipped
+            if size < 0 or left or body.read(1) != b"\n":
+                _diag(diags, record, "journal export binary field is cut or damaged")
                 if fields:
                     fields.setdefault("MESSAGE", [b""])
-                    yield _record_line(fields)
+                    yield _record_line(fields, diags, record)
                 return
-        fields.setdefault(key.decode("ascii", "replace"), []).append(value)
+        fields.setdefault(key[:200].decode("ascii", "replace"), []).append(value[: MAX_LINE + 1])

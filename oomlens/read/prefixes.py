@@ -26,6 +26,7 @@ class Prefix(NamedTuple):
     caller: str | None = None  # "T123" / "C1"; Android "[cpu: comm:pid]" gives "T<pid>"
     host: str | None = None  # syslog/journal host, verbatim ("**", "..." included)
     prefix: str = ""  # exactly the characters removed before the message
+    note: str | None = None  # a time the prefix held that no kernel can print
     clock: str | None = None  # the wall-clock date as printed (syslog, ISO, dmesg -T, epoch)
     boot_id: str | None = None  # journal _BOOT_ID (32 hex digits)
 
@@ -91,13 +92,25 @@ _MAYBE = frozenset(
 # After a prefix, only these open another one out of the usual order ("[ts] <4>", "... [T1]").
 _AGAIN = frozenset("[<0123456789")
 
+# The kernel keeps time since boot in a u64 of nanoseconds (dmesg) or prints microseconds
+# (/dev/kmsg): never more than 2**64 µs. A longer time field is read as no time at all.
+_MAX_SECONDS = 2**64 / 1e6
+
+
+def _seconds(text: str, per_second: float) -> float | None:
+    """``text`` (digits, maybe with a fraction) ÷ ``per_second`` as seconds, if in range."""
+    if len(text) > 27:  # 20 digits, a point and 6 decimals; more is never a kernel time
+        return None
+    value = float(text) / per_second
+    return value if value <= _MAX_SECONDS else None
+
 
 def strip_prefix(text: str) -> tuple[str, Prefix]:
     """Split ``text`` into the kernel message (stripped) and the :class:`Prefix` before it."""
     first = text[:1]
     if not first or (first < "\x80" and first not in _MAYBE):
         return text.rstrip(), NO_PREFIX
-    ts = caller = host = clock = boot = None
+    ts = caller = host = note = clock = boot = None
     pos = 0
     for _ in range(4):
         m = _PREFIX.match(text, pos)  # every part is optional: it always matches
@@ -106,12 +119,13 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
         pos = m.end()
         g = m.groupdict()
         if ts is None:
-            if g["ts"] is not None:
-                ts = float(g["ts"])
-            elif g["mts"] is not None:
-                ts = float(g["mts"])
-            elif g["usec"] is not None:
-                ts = int(g["usec"]) / 1e6
+            field, scale = g["ts"] or g["mts"], 1.0
+            if field is None and g["usec"] is not None:
+                field, scale = g["usec"], 1e6
+            if field is not None:
+                ts = _seconds(field, scale)
+                if ts is None and note is None:
+                    note = f"time field of {len(field)} digits is out of range; time left out"
         if caller is None:
             caller = g["caller"] or g["kcaller"] or (g["pid"] and "T" + g["pid"])
         if host is None:
@@ -137,4 +151,4 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
     pos += len(rest) - len(body)
     if pos == 0:
         return body.rstrip(), NO_PREFIX
-    return body.rstrip(), Prefix(ts, caller, host, text[:pos], clock, boot)
+    return body.rstrip(), Prefix(ts, caller, host, text[:pos], note, clock, boot)

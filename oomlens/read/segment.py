@@ -20,7 +20,7 @@ from typing import BinaryIO
 from oomlens.read import rejoin
 from oomlens.read.clock import Clock
 from oomlens.read.diagnostic import Diagnostic
-from oomlens.read.ingest import LogLine, decode_line
+from oomlens.read.ingest import MAX_LINE, LogLine, decode_line
 
 # Byte strings at least one of which sits on the first lines of every report or
 # excerpt; a chunk without any of them is skipped without decoding a line.
@@ -41,6 +41,12 @@ FOREIGN_LINES = 64  # another task's report closes after this many lines not its
 BACK_LINES = 48  # lines before a marker that may open the report (zone line before lowmem_reserve)
 BOOT_STEP = 1.0  # seconds a printk clock may step back (CPUs interleaved) within one boot
 HOSTS = 4096  # hosts whose boot is remembered; beyond, those with no open report are forgotten
+KEEP_BYTES = 1 << 18  # at most this much of a chunk's end is scanned again with the next
+# Bounds that keep a hostile log from growing one report without end (README "Limits"):
+# the biggest real report (a task table of tens of thousands of processes) is far under
+# MAX_REPORT_LINES; a run of blank lines this long ends a report.
+MAX_REPORT_LINES = 100_000
+MAX_BLANK_RUN = 256
 
 # The trigger lines of every era (dump_header, warn_alloc, vmalloc, vmemmap), as
 # regex source shared by the line matcher and the byte prefilter below.
@@ -57,6 +63,13 @@ _FRAGMENT_START = re.compile(
     r"|Tasks state \(memory|\[\s*pid\s*\]|oom-kill:constraint=|Task in .* killed as a result"
     r"|memory: usage \d|Memory cgroup stats for|(?:[^:]*: )?[Kk]ill(?:ed)? process \d"
     r"|CPU: ?\d+ (?:UID: \d+ )?PID: \d+ Comm: |\[\s*\d+\]\s+-?\d+\s+\d+\s+\d+\s+\d+)"
+)
+# Heads of kernel lines that no record holds further in: never a wrapped piece.
+_LINE_START = re.compile(
+    r"(?:Mem-[Ii]nfo:|(?:Node \d+ )?(?:DMA32|DMA|Normal|HighMem|Movable|Device)(?: free:|: \d)"
+    r"|lowmem_reserve\[\]:|protections\[\]:|Node \d+ active_anon:|Tasks state \(memory"
+    r"|\[\s*pid\s*\]|oom-kill:constraint=|Memory cgroup stats for|Hardware name:|Call [Tt]race:"
+    r"|CPU: ?\d+ (?:UID: \d+ )?PID: \d+ Comm: )"
 )
 # Lines that belong inside a report (any section); everything else is a gap.
 _CONTENT = re.compile(
@@ -106,6 +119,7 @@ class RawReport:
     _foreign: int = 0  # lines printed by other callers since this report's last line
     _sections: set[str] = field(default_factory=set)  # once-per-report lines seen so far
     _closing: bool = False
+    _dropped: int = 0  # lines past MAX_REPORT_LINES, read past and not kept
 
     @property
     def first_line(self) -> int:
@@ -251,6 +265,8 @@ class Segmenter:
             return
         if not text:
             rep._pending.append(line)
+            if len(rep._pending) > MAX_BLANK_RUN:
+                closed.extend(self._close(key))
             return
         if _CONTENT.search(text):
             section = _section_key(text)
@@ -289,7 +305,9 @@ class Segmenter:
             # only when the two make a trigger line (a wrap split the trigger). A
             # trigger line of its own stays one, unless the wrap cut its head off.
             if where != "none" and not _TRIGGER.search(line.text):
-                return True
+                # the head of a kernel line is no piece: after a line cut mid-way, the
+                # next log's bare lines are not glued onto it
+                return not (prev.text and _LINE_START.match(line.text))
             m = _TRIGGER.search(
                 rejoin.join(prev, line, self._soft, self._width >= rejoin.WIDE).text
             )
@@ -421,11 +439,15 @@ class Segmenter:
 
     @staticmethod
     def _append(rep: RawReport, line: LogLine) -> None:
+        rep._gap = 0
+        rep._foreign = 0
+        if len(rep.lines) + len(rep._pending) >= MAX_REPORT_LINES:
+            rep._dropped += len(rep._pending) + 1
+            rep._pending.clear()
+            return
         if rep._pending:
             rep.lines.extend(rep._pending)
             rep._pending.clear()
-        rep._gap = 0
-        rep._foreign = 0
         rep.lines.append(line)
 
     def _close(self, key: Key) -> Iterator[RawReport]:
@@ -435,8 +457,23 @@ class Segmenter:
         rep._pending.clear()  # trailing gap lines are not the report's
         # an excerpt that never showed a report section is an ordinary stack dump
         if rep.trigger or any(_SUBSTANCE.match(x.text) for x in rep.lines):
+            rep.diagnostics.extend(_line_notes(rep))
             self._place(rep, key)
             yield rep
+
+
+def _line_notes(rep: RawReport) -> Iterator[Diagnostic]:
+    """What the reader could not use on the report's lines, and the lines it did not keep."""
+    for x in rep.lines:
+        if x.cut:
+            yield Diagnostic(x.lineno, f"line is over {MAX_LINE} bytes; its first {MAX_LINE} read")
+        if x.note:
+            yield Diagnostic(x.lineno, x.note)
+    if rep._dropped:
+        last = rep.lines[-1].lineno
+        yield Diagnostic(
+            last, f"report is over {MAX_REPORT_LINES} lines; {rep._dropped} more not read"
+        )
 
 
 @dataclass
@@ -476,20 +513,22 @@ def iter_raw_lines(
         cut = data.rfind(b"\n") + 1
         if cut == 0:
             carry = data
-            if len(carry) > 16 * CHUNK:  # one enormous line: keep its head, drop the rest
-                carry = carry[: 4 * CHUNK]
+            if len(carry) > MAX_LINE:  # one enormous line: keep its head, drop the rest
+                carry = carry[: MAX_LINE + 1]
             continue
         done = [0]
         for item in _scan(data, cut, lineno, idle, done):
             stats.decoded += 1
             yield item
         keep = max(done[0], _back(data, cut, BACK_LINES))
+        if cut - keep > KEEP_BYTES:  # long lines: look back less, at a line start
+            keep = data.find(b"\n", cut - KEEP_BYTES - 1, cut) + 1
         lineno += data.count(b"\n", 0, keep)
         kept = data.count(b"\n", keep, cut)
         stats.lines = lineno + kept
         carry = data[keep:]
-        if len(carry) - (cut - keep) > 16 * CHUNK:
-            carry = carry[: cut - keep + 4 * CHUNK]
+        if len(data) - cut > MAX_LINE:  # one enormous line: keep its head, drop the rest
+            carry = data[keep : cut + MAX_LINE + 1]
     lineno += kept
     carry = carry[carry.rfind(b"\n") + 1 :]  # the kept lines were scanned: nothing opened
     if carry:

@@ -44,6 +44,9 @@ def renderer(fmt: str) -> Callable[[Sequence[FileResult]], str]:
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
-def render(results: Sequence[FileResult], fmt: str) -> str:
-    """Render every report in ``results`` as ``fmt``."""
+def render(results: Sequence[FileResult], fmt: str, each: bool = False) -> str:
+    """Render every report in ``results`` as ``fmt``; text, Markdown and HTML show one
+    section per incident unless ``each``."""
+    if each and fmt in ("text", "markdown", "html"):
+        return renderer(fmt)(results, each=True)  # type: ignore[call-arg]
     return renderer(fmt)(results)

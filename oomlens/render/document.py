@@ -7,8 +7,10 @@ the same blocks out (``oomlens.render.doc``), so every format says the same.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from oomlens.facts import Facts, ZoneFacts
+from oomlens.incidents import Group, groups
 from oomlens.judge.verdict import Verdict
 from oomlens.model.evidence import Evidence
 from oomlens.pipeline import Analysis
@@ -663,18 +665,42 @@ def report_lines(analysis: Analysis) -> tuple[str, ...]:
     return tuple(p + line for p, line in zip(prefixes, report.lines, strict=True))
 
 
-def overview(analyses: Sequence[Analysis]) -> Section:
-    """``3 reports: 2 highatomic-stranded, 1 exhausted``."""
+def overview(analyses: Sequence[Analysis], incidents: int | None = None) -> Section:
+    """``3 reports: 2 highatomic-stranded, 1 exhausted`` (``in 2 incidents`` when grouped)."""
     counts = d.count_by_code([a.verdict for a in analyses])
-    parts: list = [f"{len(analyses)} reports:", " "]
+    many = f" in {incidents} incident{'s' * (incidents != 1)}" if incidents else ""
+    parts: list = [f"{len(analyses)} reports{many}:", " "]
     for i, (code, n) in enumerate(counts):
         parts += [", " if i else "", f"{n} ", Code(code)]
     return Section("overview", tuple(parts))
 
 
-def sections(analyses: Sequence[Analysis]) -> list[Section]:
-    """The overview (when several reports) and one section per report."""
-    out = [report_section(a, i) for i, a in enumerate(analyses, start=1)]
+def incident_span(group: Group) -> str:
+    """``×24, 020.log:2..020.log:88`` with the wall-clock or uptime span when known."""
+    first, last = group.first.report, group.last.report
+    ids = f"{first.id}..{last.id}"
+    span = group.span_s
+    if first.time is not None and last.time is not None:
+        when = f"{first.time.isoformat()}..{last.time.isoformat()}"
+    elif first.uptime_s is not None and last.uptime_s is not None:
+        when = f"uptime {first.uptime_s:.3f}..{last.uptime_s:.3f} s"
+    else:
+        return f"×{len(group.analyses)}, {ids}"
+    return f"×{len(group.analyses)}, {when} ({span:g} s; {ids})"
+
+
+def sections(analyses: Sequence[Analysis], each: bool = False) -> list[Section]:
+    """The overview (when several reports) and one section per incident: its first report,
+    with an ``incident`` line giving the count and span (one per report with ``each``)."""
+    shown = list(groups(analyses, each))
+    out = []
+    for i, group in enumerate(shown, start=1):
+        section = report_section(group.first, i)
+        if len(group.analyses) > 1:
+            line = Field("incident", (incident_span(group),), "head")
+            blocks = (*section.blocks[:1], line, *section.blocks[1:])
+            section = replace(section, blocks=blocks)
+        out.append(section)
     if len(analyses) > 1:
-        out.insert(0, overview(analyses))
+        out.insert(0, overview(analyses, len(shown) if len(shown) < len(analyses) else None))
     return out

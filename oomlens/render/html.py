@@ -13,6 +13,7 @@ import base64
 import hashlib
 from collections.abc import Sequence
 
+from oomlens.incidents import groups
 from oomlens.pipeline import Analysis, FileResult
 from oomlens.render import escape
 from oomlens.render.chart import charts
@@ -195,10 +196,11 @@ def _section(section: Section, analysis: Analysis, index: int) -> str:
     )
 
 
-def render_html(results: Sequence[FileResult]) -> str:
-    """Every report in one self-contained HTML page."""
+def render_html(results: Sequence[FileResult], each: bool = False) -> str:
+    """Every report in one self-contained HTML page (one section per incident unless ``each``)."""
     analyses = [a for r in results for a in r.analyses]
-    parts = sections(analyses)
+    parts = sections(analyses, each)
+    shown = [g.first for g in groups(analyses, each)]
     body: list[str] = []
     reports = [s for s in parts if s.anchor != "overview"]
     head = f"{len(analyses)} report{'s' * (len(analyses) != 1)}"
@@ -215,7 +217,7 @@ def render_html(results: Sequence[FileResult]) -> str:
         body.append(f"<nav><ul>{links}</ul></nav>")
     if not reports:
         body.append('<p class="dim">no OOM or page-allocation-failure report found.</p>')
-    for i, (section, analysis) in enumerate(zip(reports, analyses, strict=True), start=1):
+    for i, (section, analysis) in enumerate(zip(reports, shown, strict=True), start=1):
         body.append(_section(section, analysis, i))
     return (
         "<!DOCTYPE html>\n"

@@ -80,11 +80,11 @@ def section_markdown(section: Section) -> str:
     return "\n".join(out).strip("\n") + "\n"
 
 
-def render_markdown(results: Sequence[FileResult]) -> str:
+def render_markdown(results: Sequence[FileResult], each: bool = False) -> str:
     """All reports as one Markdown document, a count-by-code line first when several."""
     analyses = [a for r in results for a in r.analyses]
     out = []
-    for section in sections(analyses):
+    for section in sections(analyses, each):
         if section.anchor == "overview":
             head, *rest = section.title
             out.append(f"**{inline((head,))}**{inline(tuple(rest))}\n")

@@ -1,18 +1,23 @@
 """Writers that put each report out as soon as it is judged, for the CLI's streaming loop.
 
-Text, JSON lines and CSV write a report when it arrives and keep nothing of it;
-JSON writes the same document as :func:`oomlens.render.json.render_json`,
-report by report, and keeps only each input's line for ``files``. Markdown and
-HTML, whose count line and contents come first, keep each report's rendered
-section in a temporary file (in memory up to a few MiB), never the analysis.
-The output is byte for byte what the whole-result renderers give, except that
-text puts its ``N reports:`` line after the reports instead of before them.
+The CLI gives each analysis its incident (``incidents.Tracker``) before handing it
+over, and says when incidents end. JSON lines and CSV write a report when it
+arrives and keep nothing of it; JSON writes the same document as
+``render_json``, report by report, keeping only each input's line for ``files``.
+Text, Markdown and HTML show one section per incident (every report with
+``each``), so a section is written once its incident has ended and every
+incident before it has been written: an incident's first and last analyses are
+held while it is open, finished sections wait in a temporary file, never in
+memory. The output is byte for byte what the whole-result renderers give,
+except that text puts its ``N reports:`` line after the sections instead of
+before them.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import IO, TYPE_CHECKING, NamedTuple, cast
 
 from oomlens.pipeline import Analysis, FileResult
@@ -23,7 +28,8 @@ if TYPE_CHECKING:
 
 
 class Writer:
-    """Streams one format: :meth:`report` per analysis, then :meth:`end`; strings to write."""
+    """Streams one format: :meth:`report` per analysis, :meth:`ended` as incidents end,
+    then :meth:`end`; each returns what to write."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -43,6 +49,10 @@ class Writer:
     def one(self, analysis: Analysis) -> str:
         raise NotImplementedError
 
+    def ended(self, incidents: Iterable[str]) -> str:
+        """These incidents (by id) take no more reports."""
+        return ""
+
     def end(self, files: Sequence[tuple[FileResult, int]]) -> Iterator[str]:
         """What follows the last report, in pieces; ``files``: each readable input and its
         report count. With no readable input at all nothing is written, as before streaming.
@@ -58,90 +68,7 @@ class Writer:
         return ()
 
 
-class _Verdict(NamedTuple):
-    code: str
-
-
-class _Counted(NamedTuple):
-    """All the overview reads of an analysis: its verdict's code."""
-
-    verdict: _Verdict | None
-
-
-class Tally:
-    """Reports per verdict code (``no verdict`` for None): all a count line needs."""
-
-    def __init__(self) -> None:
-        self.counts: dict[str, int] = {}
-        self.total = 0
-
-    def add(self, analysis: Analysis) -> None:
-        key = analysis.verdict.code if analysis.verdict is not None else "no verdict"
-        self.counts[key] = self.counts.get(key, 0) + 1
-        self.total += 1
-
-    def overview(self) -> Section:
-        """The document's ``N reports: ...`` section, as ``document.overview`` makes it."""
-        from oomlens.render.document import overview
-
-        counted: list[_Counted] = []
-        for code, n in self.counts.items():
-            counted += [_Counted(None if code == "no verdict" else _Verdict(code))] * n
-        return overview(cast("list[Analysis]", counted))
-
-
-def _section(analysis: Analysis, index: int) -> Section:
-    from oomlens.render.document import report_section
-
-    return report_section(analysis, index)
-
-
-class TextWriter(Writer):
-    """Plain text blocks, a blank line between reports; the count line last."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tally = Tally()
-
-    def one(self, analysis: Analysis) -> str:
-        from oomlens.render.text import section_lines
-
-        self.tally.add(analysis)
-        lines = section_lines(_section(analysis, self.count))
-        return ("\n" if self.count > 1 else "") + "\n".join([*lines, ""])
-
-    def tail(self, files: Sequence[tuple[FileResult, int]]) -> Iterable[str]:
-        if self.count < 2:
-            return []
-        from oomlens.render.text import section_lines
-
-        return ["\n" + "\n".join([*section_lines(self.tally.overview()), ""])]
-
-
-class RichWriter(TextWriter):
-    """The text blocks with rich styles, printed to a terminal as each report arrives."""
-
-    def __init__(self, file: IO[str]) -> None:
-        super().__init__()
-        self.file = file
-
-    def one(self, analysis: Analysis) -> str:
-        from oomlens.render.text import print_rich
-
-        self.tally.add(analysis)
-        print_rich([FileResult("", None, 0, "ok", None, (analysis,))], file=self.file)
-        return ""
-
-    def tail(self, files: Sequence[tuple[FileResult, int]]) -> Iterable[str]:
-        if self.count > 1:
-            from rich.console import Console
-            from rich.text import Text
-
-            from oomlens.render.text import heading
-
-            line = heading(self.tally.overview())
-            Console(file=self.file, highlight=False).print(Text(line, style="bold"))
-        return ()
+# --- machine formats: every report as it comes --------------------------------------------
 
 
 class JsonlWriter(Writer):
@@ -208,89 +135,267 @@ class JsonWriter(Writer):
         return [close + ',\n  "files": ' + escape.json_text(listed) + "\n}\n"]
 
 
-class _Spool:
-    """Text kept for the end of a document: in memory up to a few MiB, then on disk."""
+# --- documents: one section per incident --------------------------------------------------
 
-    SIZE = 8 << 20  # characters
+
+class _Verdict(NamedTuple):
+    code: str
+
+
+class _Counted(NamedTuple):
+    """All the overview reads of an analysis: its verdict's code."""
+
+    verdict: _Verdict | None
+
+
+class Tally:
+    """Reports per verdict code (``no verdict`` for None): all a count line needs."""
 
     def __init__(self) -> None:
-        self.file: IO[str] | None = None
+        self.counts: dict[str, int] = {}
+        self.total = 0
 
-    def write(self, text: str) -> None:
-        if self.file is None:
-            import tempfile
+    def add(self, analysis: Analysis) -> None:
+        key = analysis.verdict.code if analysis.verdict is not None else "no verdict"
+        self.counts[key] = self.counts.get(key, 0) + 1
+        self.total += 1
 
-            self.file = tempfile.SpooledTemporaryFile(  # closed in read()
-                self.SIZE, mode="w+", encoding="utf-8", errors="surrogatepass", newline=""
-            )
-        self.file.write(text)
+    def overview(self, shown: int) -> Section:
+        """The ``N reports[ in M incidents]: ...`` section, as ``document.overview`` makes it."""
+        from oomlens.render.document import overview
 
-    def read(self) -> Iterator[str]:
-        """Everything written, in pieces; the spool is closed after."""
-        if self.file is None:
-            return
-        self.file.seek(0)
-        while piece := self.file.read(1 << 16):
-            yield piece
+        counted: list[_Counted] = []
+        for code, n in self.counts.items():
+            counted += [_Counted(None if code == "no verdict" else _Verdict(code))] * n
+        grouped = shown if shown < self.total else None
+        return overview(cast("list[Analysis]", counted), grouped)
+
+
+@dataclass
+class _Open:
+    """An incident still taking reports: its first and latest analysis, how many."""
+
+    seq: int  # its place in the document (order of first reports), from 1
+    first: Analysis
+    last: Analysis
+    reports: int = 1
+
+
+def group_section(first: Analysis, last: Analysis, reports: int, index: int) -> Section:
+    """An incident's section: its first report's, with the ``incident`` line when several
+    (as ``document.sections`` builds it)."""
+    from oomlens.incidents import Group
+    from oomlens.render.doc import Field
+    from oomlens.render.document import incident_span, report_section
+
+    section = report_section(first, index)
+    if reports > 1:
+        group = Group((first, *(first,) * (reports - 2), last))  # span reads first and last
+        line = Field("incident", (incident_span(group),), "head")
+        section = replace(section, blocks=(*section.blocks[:1], line, *section.blocks[1:]))
+    return section
+
+
+class _Disk:
+    """Rendered text kept for later: in memory up to a few MiB, then in a temporary file."""
+
+    SIZE = 8 << 20  # bytes
+
+    def __init__(self) -> None:
+        import tempfile
+
+        self.file = tempfile.SpooledTemporaryFile(self.SIZE)  # closed by close()
+        self.at: dict[int, tuple[int, int]] = {}  # key → (offset, length)
+
+    def put(self, key: int, text: str) -> None:
+        data = text.encode("utf-8", "surrogatepass")
+        self.file.seek(0, 2)
+        self.at[key] = (self.file.tell(), len(data))
+        self.file.write(data)
+
+    def take(self, key: int) -> str | None:
+        where = self.at.pop(key, None)
+        if where is None:
+            return None
+        self.file.seek(where[0])
+        return self.file.read(where[1]).decode("utf-8", "surrogatepass")
+
+    def close(self) -> None:
         self.file.close()
-        self.file = None
 
 
-class MarkdownWriter(Writer):
-    """The document at the end, its count line first; report sections wait in a spool."""
+class DocumentWriter(Writer):
+    """Sections in order of their first report, each written once its incident has ended."""
 
-    def __init__(self) -> None:
+    def __init__(self, each: bool = False) -> None:
         super().__init__()
-        self.spool = _Spool()
-        self.last: str | None = None  # the newest section: the document's end is stripped
+        self.each = each
         self.tally = Tally()
+        self.open: dict[str, _Open] = {}
+        self.seq = 0  # sections begun
+        self.next = 1  # the next section to write
+        self.waiting = _Disk()  # finished sections behind an open one
 
     def one(self, analysis: Analysis) -> str:
-        from oomlens.render.markdown import section_markdown
-
-        if self.last is not None:
-            self.spool.write(self.last + "\n")
-        self.last = section_markdown(_section(analysis, self.count))
         self.tally.add(analysis)
+        key = analysis.incident
+        group = self.open.get(key) if key is not None and not self.each else None
+        if group is not None:
+            group.last = analysis
+            group.reports += 1
+            return ""
+        self.seq += 1
+        group = _Open(self.seq, analysis, analysis)
+        if self.each or key is None:
+            return self._finish(group)
+        self.open[key] = group
         return ""
 
-    def tail(self, files: Sequence[tuple[FileResult, int]]) -> Iterator[str]:
+    def ended(self, incidents: Iterable[str]) -> str:
+        return "".join(self._finish(g) for i in incidents if (g := self.open.pop(i, None)))
+
+    def tail(self, files: Sequence[tuple[FileResult, int]]) -> Iterable[str]:
+        out = [self._finish(g) for g in sorted(self.open.values(), key=lambda g: g.seq)]
+        self.open.clear()
+        self.waiting.close()
+        return ["".join(out), *self.close_document()]
+
+    def _finish(self, group: _Open) -> str:
+        """Render an ended incident; return what may be written now (in document order)."""
+        done = self.render(group.first, group.last, group.reports, group.seq)
+        if group.seq != self.next:
+            self.waiting.put(group.seq, done)
+            return ""
+        out = [self.emit(done)]
+        self.next += 1
+        while (text := self.waiting.take(self.next)) is not None:
+            out.append(self.emit(text))
+            self.next += 1
+        return "".join(out)
+
+    def render(self, first: Analysis, last: Analysis, reports: int, index: int) -> str:
+        raise NotImplementedError
+
+    def emit(self, text: str) -> str:
+        """Sections ready in order: written now (text) or kept for the end (documents)."""
+        return text
+
+    def close_document(self) -> Iterable[str]:
+        return ()
+
+
+class TextWriter(DocumentWriter):
+    """Plain text sections, a blank line between them; the count line last."""
+
+    def render(self, first: Analysis, last: Analysis, reports: int, index: int) -> str:
+        from oomlens.render.text import section_lines
+
+        lines = section_lines(group_section(first, last, reports, index))
+        return ("\n" if index > 1 else "") + "\n".join([*lines, ""])
+
+    def close_document(self) -> Iterable[str]:
+        if self.count < 2:
+            return []
+        from oomlens.render.text import section_lines
+
+        return ["\n" + "\n".join([*section_lines(self.tally.overview(self.seq)), ""])]
+
+
+class RichWriter(DocumentWriter):
+    """The text sections with rich styles, printed to a terminal as they are ready."""
+
+    def __init__(self, file: IO[str], each: bool = False) -> None:
+        super().__init__(each)
+        from rich.console import Console
+
+        self.console = Console(file=file, highlight=False)
+
+    def render(self, first: Analysis, last: Analysis, reports: int, index: int) -> str:
+        with self.console.capture() as captured:
+            from oomlens.render.text import print_section
+
+            print_section(self.console, group_section(first, last, reports, index))
+        return captured.get()
+
+    def close_document(self) -> Iterable[str]:
+        if self.count < 2:
+            return []
+        from rich.text import Text
+
+        from oomlens.render.text import heading
+
+        with self.console.capture() as captured:
+            self.console.print(Text(heading(self.tally.overview(self.seq)), style="bold"))
+        return [captured.get()]
+
+
+class MarkdownWriter(DocumentWriter):
+    """The document at the end, its count line first."""
+
+    def __init__(self, each: bool = False) -> None:
+        super().__init__(each)
+        self.body = _Disk()
+        self.parts = 0
+        self.last: str | None = None  # the newest section: the document's end is stripped
+
+    def render(self, first: Analysis, last: Analysis, reports: int, index: int) -> str:
+        from oomlens.render.markdown import section_markdown
+
+        return section_markdown(group_section(first, last, reports, index))
+
+    def emit(self, text: str) -> str:
+        if self.last is not None:
+            self.body.put(self.parts, self.last + "\n")
+            self.parts += 1
+        self.last = text
+        return ""
+
+    def close_document(self) -> Iterable[str]:
         from oomlens.render.markdown import inline
 
+        out: list[str] = []
         if self.count > 1:
-            head, *rest = self.tally.overview().title
-            yield f"**{inline((head,))}**{inline(tuple(rest))}\n\n"
-        yield from self.spool.read()
-        yield (self.last or "").rstrip("\n") + "\n"
+            head, *rest = self.tally.overview(self.seq).title
+            out.append(f"**{inline((head,))}**{inline(tuple(rest))}\n\n")
+        for part in range(self.parts):
+            out.append(self.body.take(part) or "")
+        self.body.close()
+        out.append((self.last or "").rstrip("\n") + "\n")
+        return out
 
 
-class HtmlWriter(Writer):
-    """The page at the end, its count and contents first; report sections wait in a spool."""
+class HtmlWriter(DocumentWriter):
+    """The page at the end, its count and contents first."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.sections = _Spool()
-        self.links = _Spool()
-        self.tally = Tally()
+    def __init__(self, each: bool = False) -> None:
+        super().__init__(each)
+        self.sections = _Disk()
+        self.links = _Disk()
+        self.parts = 0
 
-    def one(self, analysis: Analysis) -> str:
+    def render(self, first: Analysis, last: Analysis, reports: int, index: int) -> str:
         from oomlens.render import html
 
-        section = _section(analysis, self.count)
-        self.sections.write(html._section(section, analysis, self.count))
-        self.links.write(
+        section = group_section(first, last, reports, index)
+        link = (
             f'<li><a href="#{escape.html(section.anchor)}">{escape.html(section.code)}</a>: '
             f"{html.inline(section.title)}</li>"
         )
-        self.tally.add(analysis)
+        return link + "\0" + html._section(section, first, index)
+
+    def emit(self, text: str) -> str:
+        link, _, section = text.partition("\0")  # render() joins the two with a NUL
+        self.links.put(self.parts, link)
+        self.sections.put(self.parts, section)
+        self.parts += 1
         return ""
 
-    def tail(self, files: Sequence[tuple[FileResult, int]]) -> Iterator[str]:
+    def close_document(self) -> Iterable[str]:
         from oomlens.render import html
 
         n = self.count
         head = f"{n} report{'s' * (n != 1)}"
-        yield (
+        out = [
             "<!DOCTYPE html>\n"
             '<html lang="en"><head><meta charset="utf-8">'
             f'<meta http-equiv="Content-Security-Policy" content="{html.CSP}">'
@@ -298,31 +403,34 @@ class HtmlWriter(Writer):
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>oomlens: {escape.html(head)}</title><style>{html.STYLE}</style></head>"
             f"<body><main><h1>oomlens: {escape.html(head)}</h1>"
-        )
+        ]
         if n > 1:
-            yield f"<p>{html.inline(self.tally.overview().title)}</p><nav><ul>"
-            yield from self.links.read()
-            yield "</ul></nav>"
-        else:
-            for _ in self.links.read():
-                pass  # one report: no contents
-        if not n:
-            yield '<p class="dim">no OOM or page-allocation-failure report found.</p>'
-        yield from self.sections.read()
-        yield f"</main><script>{html.SCRIPT}</script></body></html>\n"
+            out.append(f"<p>{html.inline(self.tally.overview(self.seq).title)}</p>")
+        if self.parts > 1:
+            out.append("<nav><ul>")
+            out += [self.links.take(i) or "" for i in range(self.parts)]
+            out.append("</ul></nav>")
+        if not self.parts:
+            out.append('<p class="dim">no OOM or page-allocation-failure report found.</p>')
+        out += [self.sections.take(i) or "" for i in range(self.parts)]
+        self.links.close()
+        self.sections.close()
+        out.append(f"</main><script>{html.SCRIPT}</script></body></html>\n")
+        return out
 
 
-def writer(fmt: str, terminal: IO[str] | None = None) -> Writer:
-    """The streaming writer for ``fmt``; text to a ``terminal`` is styled with rich."""
+def writer(fmt: str, terminal: IO[str] | None = None, each: bool = False) -> Writer:
+    """The streaming writer for ``fmt``; text to a ``terminal`` is styled with rich; text,
+    Markdown and HTML show every report with ``each``, else one section per incident."""
     if fmt == "text":
-        return RichWriter(terminal) if terminal is not None else TextWriter()
-    writers: dict[str, type[Writer]] = {
-        "json": JsonWriter,
-        "jsonl": JsonlWriter,
-        "csv": CsvWriter,
+        return RichWriter(terminal, each) if terminal is not None else TextWriter(each)
+    documents: dict[str, type[DocumentWriter]] = {
         "markdown": MarkdownWriter,
         "html": HtmlWriter,
     }
-    if fmt not in writers:
+    if fmt in documents:
+        return documents[fmt](each)
+    machines: dict[str, type[Writer]] = {"json": JsonWriter, "jsonl": JsonlWriter, "csv": CsvWriter}
+    if fmt not in machines:
         raise ValueError(f"unknown format {fmt!r}")
-    return writers[fmt]()
+    return machines[fmt]()

@@ -82,11 +82,11 @@ def section_lines(section: Section) -> list[str]:
     return out
 
 
-def render_text(results: Sequence[FileResult]) -> str:
+def render_text(results: Sequence[FileResult], each: bool = False) -> str:
     """Plain text for every report read."""
     analyses = [a for r in results for a in r.analyses]
     out: list[str] = []
-    for section in sections(analyses):
+    for section in sections(analyses, each):
         out.extend(section_lines(section))
         out.append("")
     return "\n".join(out)
@@ -95,33 +95,41 @@ def render_text(results: Sequence[FileResult]) -> str:
 STYLES = {"head": "bold", "dim": "dim", "good": "green", "bad": "bold red", "": ""}
 
 
-def print_rich(results: Sequence[FileResult], file: Any = None, width: int | None = None) -> None:
+def print_rich(
+    results: Sequence[FileResult], file: Any = None, width: int | None = None, each: bool = False
+) -> None:
     """The same document with rich styles, for a terminal. Imports rich only here."""
     from rich.console import Console
-    from rich.table import Table as RichTable
-    from rich.text import Text
 
     console = Console(file=file, highlight=False, width=width)
     analyses = [a for r in results for a in r.analyses]
-    for section in sections(analyses):
-        console.print(Text(heading(section), style="bold"))
-        for block in section.blocks:
-            if isinstance(block, Grid):
-                if not block.rows:
-                    continue
-                console.print(Text(f"{block.title}:"))
-                table = RichTable(box=None, padding=(0, 1), pad_edge=False, show_edge=False)
-                for h in block.headers:
-                    table.add_column(h, header_style="bold", overflow="fold")
-                for row in block.rows:
-                    table.add_row(*(Text(inline(c)) for c in row))
-                console.print(table)
-            elif isinstance(block, Field):
-                line = Text(f"{block.label}: ", style="bold")
-                line.append(inline(block.parts), style=STYLES.get(block.style, ""))
-                console.print(line)
-            else:
-                for text in block_lines(block):
-                    style = STYLES.get(getattr(block, "style", ""), "")
-                    console.print(Text(text, style=style))
-        console.print()
+    for section in sections(analyses, each):
+        print_section(console, section)
+
+
+def print_section(console: Any, section: Section) -> None:
+    """One section with rich styles on a ``rich.console.Console`` (the CLI streams them)."""
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    console.print(Text(heading(section), style="bold"))
+    for block in section.blocks:
+        if isinstance(block, Grid):
+            if not block.rows:
+                continue
+            console.print(Text(f"{block.title}:"))
+            table = RichTable(box=None, padding=(0, 1), pad_edge=False, show_edge=False)
+            for h in block.headers:
+                table.add_column(h, header_style="bold", overflow="fold")
+            for row in block.rows:
+                table.add_row(*(Text(inline(c)) for c in row))
+            console.print(table)
+        elif isinstance(block, Field):
+            line = Text(f"{block.label}: ", style="bold")
+            line.append(inline(block.parts), style=STYLES.get(block.style, ""))
+            console.print(line)
+        else:
+            for text in block_lines(block):
+                style = STYLES.get(getattr(block, "style", ""), "")
+                console.print(Text(text, style=style))
+    console.print()

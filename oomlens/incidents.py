@@ -1,0 +1,197 @@
+"""Incidents: reports of one host and boot, close in time, with the same request and verdict.
+
+Reports join an incident when they share host, boot, kind, gfp mask, order and
+verdict code, and each follows the incident's latest report within the window
+(default 60 s): a storm that keeps going stays one incident. "Close" is read
+from what the log gives, in this order:
+
+- both reports carry wall-clock ``time``: the seconds between them;
+- both carry ``uptime_s`` (same boot): the seconds between them; an uptime that
+  goes backwards is a reboot, never the same incident;
+- neither: the gap cannot be measured, so only reports that follow each other
+  directly in one file (no other report between them) are grouped, and none
+  when the window is 0.
+
+An unknown host or boot is only known to equal itself within one file, so such
+reports group only with reports of the same file. A report that printed neither
+mask nor order has no request to compare and is an incident of its own. An incident's id is the id of
+its first report, so it is known as soon as that report is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from oomlens.pipeline import Analysis, FileResult
+
+DEFAULT_WINDOW = 60.0
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """What grouping needs to know of one report."""
+
+    report_id: str
+    path: str  # the input it came from
+    index: int  # its position among that input's reports
+    host: str | None
+    boot_id: str | None
+    kind: str | None
+    gfp_mask: int | None
+    order: int | None
+    verdict: str | None
+    time: datetime | None
+    uptime_s: float | None
+
+    @property
+    def key(self) -> tuple[Hashable, ...]:
+        """Reports with equal keys may be one incident."""
+        host = self.host if self.host is not None else ("file", self.path)
+        boot = self.boot_id if self.boot_id is not None else ("file", self.path)
+        return (host, boot, self.kind, self.gfp_mask, self.order, self.verdict)
+
+    @property
+    def file_scoped(self) -> bool:
+        """True when the key includes the file: no report of another file can join."""
+        return self.host is None or self.boot_id is None
+
+
+def sighting(analysis: Analysis, report_id: str, path: str, index: int) -> Sighting:
+    """The grouping facts of one analysed report."""
+    report = analysis.report
+    return Sighting(
+        report_id=report_id,
+        path=path,
+        index=index,
+        host=report.host,
+        boot_id=report.boot_id,
+        kind=report.kind,
+        gfp_mask=analysis.gfp_mask,
+        order=analysis.order,
+        verdict=analysis.verdict.code if analysis.verdict else None,
+        time=report.time,
+        uptime_s=report.uptime_s,
+    )
+
+
+@dataclass
+class Incident:
+    """One incident as it grows: its first and latest report and how many it holds."""
+
+    first: Sighting
+    last: Sighting
+    reports: int = 1
+
+    @property
+    def id(self) -> str:
+        """The id of its first report."""
+        return self.first.report_id
+
+    @property
+    def span_s(self) -> float | None:
+        """Seconds from the first report to the last, by wall clock or uptime, else None."""
+        a, b = self.first, self.last
+        if a.time is not None and b.time is not None:
+            return abs((b.time - a.time).total_seconds())
+        if a.uptime_s is not None and b.uptime_s is not None:
+            return b.uptime_s - a.uptime_s
+        return None
+
+
+def close(last: Sighting, new: Sighting, window: float) -> bool:
+    """Does ``new`` follow ``last`` closely enough to be the same incident?"""
+    if last.time is not None and new.time is not None:
+        return abs((new.time - last.time).total_seconds()) <= window
+    if last.uptime_s is not None and new.uptime_s is not None:
+        return 0 <= new.uptime_s - last.uptime_s <= window
+    return window > 0 and new.path == last.path and new.index == last.index + 1
+
+
+class Tracker:
+    """Groups sightings given in input order; memory is one open incident per key."""
+
+    def __init__(self, window: float = DEFAULT_WINDOW) -> None:
+        if not window >= 0:
+            raise ValueError(f"incident window must be 0 or more seconds, not {window}")
+        self.window = window
+        self._open: dict[tuple[Hashable, ...], Incident] = {}
+
+    def add(self, s: Sighting) -> tuple[str, list[Incident]]:
+        """The incident id of ``s``, and the incidents this closed (the key's previous one)."""
+        if s.gfp_mask is None and s.order is None:
+            return s.report_id, [Incident(s, s)]  # no request to compare: alone, closed
+        key = s.key
+        current = self._open.get(key)
+        if current is not None and close(current.last, s, self.window):
+            current.last = s
+            current.reports += 1
+            return current.id, []
+        self._open[key] = Incident(s, s)
+        return s.report_id, [current] if current is not None else []
+
+    def end_file(self, path: str) -> list[Incident]:
+        """Close the incidents no later file can join (unknown host or boot in ``path``)."""
+        done = [i for i in self._open.values() if i.first.file_scoped and i.first.path == path]
+        for incident in done:
+            del self._open[incident.first.key]
+        return done
+
+    def finish(self) -> list[Incident]:
+        """Close every incident still open."""
+        done = list(self._open.values())
+        self._open.clear()
+        return done
+
+
+def assign(results: Sequence[FileResult], window: float = DEFAULT_WINDOW) -> list[FileResult]:
+    """``results`` with every analysis given its incident id (``Analysis.incident``)."""
+    tracker = Tracker(window)
+    out = []
+    for result in results:
+        analyses = []
+        for index, analysis in enumerate(result.analyses):
+            s = sighting(analysis, analysis.report.id, result.path, index)
+            incident, _ = tracker.add(s)
+            analyses.append(replace(analysis, incident=incident))
+        tracker.end_file(result.path)
+        out.append(replace(result, analyses=tuple(analyses)))
+    return out
+
+
+@dataclass(frozen=True)
+class Group:
+    """The reports of one incident, in input order, for a renderer."""
+
+    analyses: tuple[Analysis, ...]
+
+    @property
+    def first(self) -> Analysis:
+        return self.analyses[0]
+
+    @property
+    def last(self) -> Analysis:
+        return self.analyses[-1]
+
+    @property
+    def span_s(self) -> float | None:
+        """Seconds from the first report to the last, by wall clock or uptime, else None."""
+        a, b = self.first.report, self.last.report
+        if a.time is not None and b.time is not None:
+            return abs((b.time - a.time).total_seconds())
+        if a.uptime_s is not None and b.uptime_s is not None:
+            return b.uptime_s - a.uptime_s
+        return None
+
+
+def groups(analyses: Sequence[Analysis], each: bool = False) -> Iterator[Group]:
+    """One group per incident in order of its first report (one per report if ``each``
+    or when incidents were not assigned)."""
+    if each:
+        yield from (Group((a,)) for a in analyses)
+        return
+    members: dict[object, list[Analysis]] = {}
+    for n, a in enumerate(analyses):
+        members.setdefault(a.incident if a.incident is not None else n, []).append(a)
+    yield from (Group(tuple(m)) for m in members.values())

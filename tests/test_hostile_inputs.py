@@ -1,0 +1,378 @@
+"""Issue 10's findings on hostile input, one regression test each, plus the limits they led to.
+
+The good reports are real (samples/corpus 035, the balloon OOM, and 036, the imklog
+allocation failure: the two reports of the seed patch). What is hostile is made here:
+no real log holds a 400-digit time field or a 300-million-node list, so those parts
+are synthetic by necessity, and each test says which part that is. Where a finding
+was about memory, the command runs in a child process whose address space is capped
+(RLIMIT_AS): an implementation that expands the input fails there, whatever the time.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import lzma
+import resource
+import subprocess
+import sys
+
+import pytest
+
+from oomlens.options import Options
+from oomlens.pipeline import analyze_file
+from oomlens.read.ingest import MAX_EXPANDED, MAX_LINE, _decompress, _LineCounter
+from oomlens.read.rejoin import MAX_RECORD as MAX_JOINED
+from tests.corpus import ROOT, sample
+
+CAP = 1 << 30  # address space of the child running a memory finding
+
+
+def lines_of(name: str) -> list[str]:
+    return sample(name).read_text(encoding="utf-8").splitlines()
+
+
+def capped_oomlens(*args: str) -> subprocess.CompletedProcess:
+    """``oomlens`` in a child with at most CAP bytes of address space."""
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (CAP, CAP))
+
+    return subprocess.run(
+        [sys.executable, "-m", "oomlens", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+        check=False,
+    )
+
+
+def summary(result) -> list[tuple]:
+    """(first line, comm, zones' free kB) of every report of a FileResult."""
+    return [
+        (a.report.first_line, a.report.header.comm, [z.free_kb for z in a.report.zones])
+        for a in result.analyses
+    ]
+
+
+BALLOON = ("balloon", [8188, 19404])
+IMKLOG = ("in:imklog", [7748, 30128])
+
+
+# --- unbounded memory from ~100 bytes: a node range expanded into a set ---------------
+
+
+def test_mems_allowed_range_of_300_million_nodes_is_never_expanded(tmp_path):
+    # synthetic: the real 035 with its cpuset line's "mems_allowed=0" widened
+    text = sample("035").read_text().replace("mems_allowed=0\n", "mems_allowed=0-300000000\n")
+    path = tmp_path / "mems.log"
+    path.write_text(text)
+    done = capped_oomlens("analyze", str(path), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    (report,) = json.loads(done.stdout)["reports"]
+    assert report["verdict"]["code"] == "highatomic-stranded"
+    assert {
+        "line": 2,
+        "message": "mems_allowed names node 300000000; a kernel has at most 1024 nodes",
+    } in report["diagnostics"]
+
+
+def test_node_lists_stay_ranges_and_say_when_no_kernel_has_the_node():
+    from oomlens.judge.nodes import parse_nodes
+    from oomlens.parse.numbers import nodes_beyond
+
+    wide = parse_nodes("0-300000000")
+    assert wide is not None and 299999999 in wide and 300000001 not in wide
+    assert parse_nodes("(null)") is None and parse_nodes("0-1[四") is None
+    assert nodes_beyond("0-300000000") == "names node 300000000"
+    assert nodes_beyond("0-" + "9" * 400) == "names a node number of 400 digits"
+    assert nodes_beyond("0-" + "0" * 5000 + "1") is None
+    assert nodes_beyond("0-1023") is None
+
+
+# --- one record loses the whole file ---------------------------------------------------
+
+
+def kmsg(lines: list[str], first_seq: int = 1) -> list[str]:
+    """Real lines as /dev/kmsg records (level 4, a sequence number, a plausible time)."""
+    return [f"4,{first_seq + i},{5_000_000 + i},-;{line}" for i, line in enumerate(lines)]
+
+
+def test_kmsg_record_with_a_400_digit_time_costs_only_its_time(tmp_path):
+    first, second = lines_of("035"), lines_of("036")
+    records = kmsg(first) + kmsg(second, 100)
+    # synthetic: the second report's trigger record gets a 400-digit time field
+    records[len(first)] = f"4,100,{'9' * 400},-;{second[0]}"
+    path = tmp_path / "kmsg.log"
+    path.write_text("\n".join(records) + "\n")
+    result = analyze_file(str(path))
+    assert [(c, z) for _, c, z in summary(result)] == [BALLOON, IMKLOG]
+    diags = result.analyses[1].report.diagnostics
+    assert (diags[0].line, diags[0].message) == (
+        len(first) + 1,
+        "time field of 400 digits is out of range; time left out",
+    )
+
+
+def journal(lines: list[str], realtime: str = "1477061025000000") -> list[str]:
+    return [
+        json.dumps({"__REALTIME_TIMESTAMP": realtime, "_TRANSPORT": "kernel", "MESSAGE": line})
+        for line in lines
+    ]
+
+
+@pytest.mark.parametrize(
+    ("realtime", "shown"),
+    [("²", "²"), ("1" * 30, "11111111111111111111… (30 characters)"), ("-1", "-1")],
+    ids=["superscript-two", "thirty-digits", "negative"],
+)
+def test_journal_record_with_a_bad_timestamp_costs_only_its_time(tmp_path, realtime, shown):
+    # synthetic: one record between the two real reports carries the bad __REALTIME_TIMESTAMP
+    records = journal(lines_of("035")) + journal(["hello"], realtime) + journal(lines_of("036"))
+    path = tmp_path / "j.json"
+    path.write_text("\n".join(records) + "\n")
+    result = analyze_file(str(path))
+    assert [(c, z) for _, c, z in summary(result)] == [BALLOON, IMKLOG]
+    assert result.status == "partial"
+    assert [(d.line, d.message) for d in result.diagnostics] == [
+        (44, f"journal record has __REALTIME_TIMESTAMP={shown}, not a time; left out")
+    ]
+
+
+def test_journal_message_nested_5000_lists_deep_costs_only_that_record(tmp_path):
+    deep = '{"_TRANSPORT": "kernel", "MESSAGE": ' + "[" * 5000 + "]" * 5000 + "}"
+    records = journal(lines_of("035")) + [deep] + journal(lines_of("036"))
+    path = tmp_path / "deep.json"
+    path.write_text("\n".join(records) + "\n")
+    result = analyze_file(str(path))
+    assert [(c, z) for _, c, z in summary(result)] == [BALLOON, IMKLOG]
+    assert [(d.line, d.message) for d in result.diagnostics] == [
+        (44, "journal record nests lists deeper than a journal does; skipped")
+    ]
+
+
+def test_journal_message_nested_three_lists_is_not_a_field(tmp_path):
+    records = journal(lines_of("035")) + ['{"MESSAGE": [[[104, 105]]]}']
+    path = tmp_path / "three.json"
+    path.write_text("\n".join(records) + "\n")
+    result = analyze_file(str(path))
+    assert [(c, z) for _, c, z in summary(result)] == [BALLOON]
+    assert [d.message for d in result.diagnostics] == [
+        "journal field MESSAGE is not a string or bytes; left out"
+    ]
+
+
+# --- uncapped fields: a 614 KB gzipped journal reached 3.1 GB ----------------------------
+
+
+def test_gzipped_journal_with_a_300_mib_field_stays_bounded(tmp_path):
+    path = tmp_path / "big.json.gz"
+    with gzip.open(path, "wt", compresslevel=1) as f:
+        f.write("\n".join(journal(lines_of("035"))) + "\n")
+        f.write('{"_TRANSPORT": "kernel", "MESSAGE": "')
+        for _ in range(300):
+            f.write("A" * (1 << 20))
+        f.write('"}\n')
+        f.write("\n".join(journal(lines_of("036"))) + "\n")
+    done = capped_oomlens("analyze", str(path), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert [r["task"]["comm"] for r in doc["reports"]] == ["balloon", "in:imklog"]
+    assert doc["files"][0]["reason"] == "journal record is over 1 MiB; skipped"
+
+
+def test_journal_export_binary_field_keeps_its_head(tmp_path):
+    head = b"_TRANSPORT=kernel\nMESSAGE\n"
+    size = 10 << 20
+    blob = b"x" * size
+    body = b"".join(
+        b"_TRANSPORT=kernel\nMESSAGE=" + ln.encode() + b"\n\n" for ln in lines_of("035")
+    )
+    path = tmp_path / "export"
+    path.write_bytes(body + head + size.to_bytes(8, "little") + blob + b"\n\n")
+    result = analyze_file(str(path))
+    assert [(c, z) for _, c, z in summary(result)] == [BALLOON]
+    assert result.status == "ok"
+
+
+# --- decompression: zstd held ~350 MB; no limit on expanded size -------------------------
+
+
+def zeros_zstd(size: int) -> bytes:
+    import zstandard
+
+    c = zstandard.ZstdCompressor(level=19).compressobj()
+    block = bytes(1 << 20)
+    return b"".join(c.compress(block) for _ in range(size >> 20)) + c.flush()
+
+
+def test_zstd_bomb_expands_a_block_at_a_time():
+    bomb = zeros_zstd(256 << 20)  # ~8 KB of zstd
+    sizes = [len(out) for out in _decompress(iter([bomb]), "zstd", [], _LineCounter())]
+    assert sum(sizes) == 256 << 20
+    assert max(sizes) <= 128 << 10  # one zstd block: never the whole bomb in one step
+
+
+@pytest.mark.parametrize("kind", ["gzip", "xz", "zstd"])
+def test_expansion_stops_at_max_expanded(tmp_path, kind):
+    import zstandard
+
+    pack = {"gzip": gzip.compress, "xz": lzma.compress, "zstd": zstandard.compress}[kind]
+    # the real seed's two reports, then 64 MiB of zeros (synthetic padding)
+    path = tmp_path / "padded"
+    path.write_bytes(pack(sample("seed").read_bytes() + bytes(64 << 20)))
+    result = analyze_file(str(path), Options(max_expanded=8 << 20))
+    assert [a.report.header.comm for a in result.analyses] == ["balloon", "in:imklog"]
+    assert result.reason == (
+        f"{kind} input expands past 8 MiB; the rest is not read (--max-expanded SIZE raises the limit)"
+    )
+    assert analyze_file(str(path)).status == "ok"  # the default, 4 GiB, reads it all
+    assert MAX_EXPANDED == 4 << 30
+
+
+def test_zstd_window_over_128_mib_is_refused_with_a_diagnostic(tmp_path):
+    # synthetic: a hand-made frame (RFC 8878) whose window descriptor asks for 1 GiB,
+    # holding one raw block of five bytes
+    frame = b"\x28\xb5\x2f\xfd" + b"\x00" + bytes([20 << 3]) + b"\x29\x00\x00" + b"hello"
+    path = tmp_path / "window.zst"
+    path.write_bytes(frame)
+    result = analyze_file(str(path))
+    assert (
+        result.reason
+        == "zstd data needs more than 128 MiB of memory to decode (at 0 bytes); reading stopped"
+    )
+
+
+def test_cli_max_expanded_flag(tmp_path):
+    from oomlens.cli import main
+
+    path = tmp_path / "seed.gz"
+    path.write_bytes(gzip.compress(sample("seed").read_bytes() + bytes(4 << 20)))
+    assert main(["analyze", str(path), "--max-expanded", "1M", "--format", "jsonl"]) == 0
+    assert main(["analyze", str(path), "--max-expanded", "lots"]) == 2
+
+
+# --- a log cut mid-line pulled unrelated lines into the previous report -------------------
+
+
+@pytest.mark.parametrize(("glued", "a_ends", "b_starts"), [(True, 76, 81), (False, 81, 82)])
+def test_log_cut_mid_line_keeps_both_reports_apart(tmp_path, glued, a_ends, b_starts):
+    # two real logs: 006 (dmesg time stamps) cut inside its lowmem_reserve line, then 035
+    # (no prefixes) appended, on the same line or the next
+    cut = lines_of("006")[:80] + [lines_of("006")[80][:30]]
+    text = "\n".join(cut) + ("" if glued else "\n") + sample("035").read_text()
+    path = tmp_path / "cut.log"
+    path.write_text(text)
+    first, second = analyze_file(str(path)).analyses
+    assert (first.report.header.comm, first.report.last_line) == ("kworker/u8:2", a_ends)
+    assert [z.free_kb for z in first.report.zones] == [17960]
+    assert (second.report.first_line, second.report.last_line) == (b_starts, b_starts + 42)
+    assert (second.report.context.comm, second.report.context.pid) == ("balloon", 8473)
+    assert [z.free_kb for z in second.report.zones] == [8188, 19404]
+    assert [z.buddy.total_kb for z in second.report.zones] == [8192, 19484]
+
+
+def test_bare_lines_after_a_cut_report_are_not_joined_without_end(tmp_path):
+    # the real 012 cut before its Mem-Info, then 50,000 bare "a:1" lines (synthetic)
+    text = "\n".join(lines_of("012")[:20]) + "\n" + "a:1\n" * 50_000
+    path = tmp_path / "bare.log"
+    path.write_text(text)
+    (analysis,) = analyze_file(str(path)).analyses
+    assert max(len(t) for t in analysis.report.lines) <= MAX_JOINED
+    assert analysis.report.last_line == 50_020
+
+
+# --- limits on lines and reports ---------------------------------------------------------
+
+
+def test_cut_line_inside_a_report_says_so(tmp_path):
+    lines = lines_of("035")
+    lines.insert(20, "Call Trace: " + "x" * (2 * MAX_LINE))  # synthetic over-long line
+    path = tmp_path / "long.log"
+    path.write_text("\n".join(lines) + "\n")
+    (analysis,) = analyze_file(str(path)).analyses
+    assert (21, f"line is over {MAX_LINE} bytes; its first {MAX_LINE} read") in [
+        (d.line, d.message) for d in analysis.report.diagnostics
+    ]
+
+
+def test_report_stops_growing_at_max_report_lines(tmp_path):
+    from oomlens.read.segment import MAX_REPORT_LINES
+
+    head = lines_of("012")[:20]
+    path = tmp_path / "many.log"
+    # stamped after 012's own (56 s): a printk clock that went back would be the next boot
+    path.write_text("\n".join(head) + "\n" + "[ 99.0] a:1\n" * (MAX_REPORT_LINES + 10))
+    (analysis,) = analyze_file(str(path)).analyses
+    assert len(analysis.report.lines) == MAX_REPORT_LINES
+    last = analysis.report.diagnostics[-1]
+    # 012's first 20 lines hold 2 wrapped ones, rejoined: 100,028 lines in all
+    assert (last.line, last.message) == (
+        MAX_REPORT_LINES + 2,
+        f"report is over {MAX_REPORT_LINES} lines; 28 more not read",
+    )
+
+
+def test_a_long_run_of_blank_lines_ends_the_report(tmp_path):
+    lines = lines_of("035")
+    text = lines[0] + "\n" * 1000 + "\n".join(lines[1:]) + "\n"
+    path = tmp_path / "blank.log"
+    path.write_text(text)
+    reports = [a.report for a in analyze_file(str(path)).analyses]
+    assert [(r.first_line, len(r.lines)) for r in reports][0] == (1, 1)
+    assert [z.free_kb for z in reports[-1].zones] == [8188, 19404]
+
+
+# --- absurd numbers in a report ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [
+        (
+            "free:19404kB",
+            "free:" + "9" * 400 + "kB",
+            30,
+            "a number of 400 digits is beyond 64 bits",
+        ),
+        (
+            "free:19404kB",
+            "free:" + "9" * 5000 + "kB",
+            30,
+            "a number of 5000 digits is beyond 64 bits",
+        ),
+        (
+            "free:19404kB",
+            "free:18446744073709551616kB",
+            30,
+            "a number of 20 digits is beyond 64 bits",
+        ),
+        (
+            "gfp_mask=0x24280ca",
+            "gfp_mask=0x1" + "0" * 16,
+            1,
+            "a mask of 17 hex digits is beyond 64 bits",
+        ),
+        ("order=0", "order=" + "9" * 30, 1, "a number of 30 digits is beyond 64 bits"),
+        ("free:19404kB", "free:١٩٤٠٤kB", 30, "'١٩٤٠٤' is not a number the kernel prints"),
+    ],
+    ids=["400-digits", "5000-digits", "2**64", "17-hex-digits", "order", "arabic-digits"],
+)
+def test_absurd_number_sets_its_line_aside(tmp_path, old, new, line, message):
+    text = sample("035").read_text().replace(old, new, 1)  # synthetic: one number replaced
+    path = tmp_path / "n.log"
+    path.write_text(text)
+    (analysis,) = analyze_file(str(path)).analyses
+    assert (line, f"line set aside: {message}; read as unknown") in [
+        (d.line, d.message) for d in analysis.report.diagnostics
+    ]
+    assert analysis.verdict is not None
+
+
+def test_largest_64_bit_number_is_read():
+    from oomlens.parse.numbers import bounded_int
+
+    assert bounded_int("18446744073709551615") == (1 << 64) - 1
+    assert bounded_int("18446744073709551616") is None
+    assert bounded_int("-42") == -42 and bounded_int("٣") is None and bounded_int("") is None
