@@ -15,7 +15,7 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
@@ -163,6 +163,17 @@ def parse_size(text: str | None, option: str = "--max-expanded") -> int | None:
 def _write(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
+
+
+def _write_all(pieces: Iterable[str]) -> None:
+    """Write pieces as they come, flushed once they are all out."""
+    wrote = False
+    for piece in pieces:
+        if piece:
+            sys.stdout.write(piece)
+            wrote = True
+    if wrote:
+        sys.stdout.flush()
 
 
 @app.command()
@@ -367,14 +378,14 @@ def _stream(
             source = analysis.report.source
             incident, ended = tracker.add(sighting(analysis, analysis.report.id, source, index))
             analysis = replace(analysis, incident=incident)
-            _write(w.report(analysis))
-            _write(w.ended(i.id for i in ended))
+            _write_all(w.report(analysis))
+            _write_all(w.ended(i.id for i in ended))
             out.count += 1
             if codes and analysis.verdict is not None and analysis.verdict.code in codes:
                 out.matched = True
             if keep:
                 out.kept.append(analysis)
-        _write(w.ended(i.id for i in tracker.end_file(source)))
+        _write_all(w.ended(i.id for i in tracker.end_file(source)))
         result = stream.result
         if result.status == "unreadable":
             out.unreadable += 1
@@ -385,9 +396,8 @@ def _stream(
             err(f"{result.path}: {result.reason}")
         for note in result.assumptions:
             err(f"{result.path}: {note}")
-    _write(w.ended(i.id for i in tracker.finish()))
-    for piece in w.end(files):
-        _write(piece)
+    _write_all(w.ended(i.id for i in tracker.finish()))
+    _write_all(w.end(files))
     return out
 
 

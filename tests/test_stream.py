@@ -56,9 +56,9 @@ def test_an_incident_is_written_when_it_ends():
     w = TextWriter()
     written = []
     for a in storm.analyses:
-        written.append(w.report(a))
+        written.append("".join(w.report(a)))
         if a.report.first_line == 28:  # the second incident's first report ends the first
-            written.append(w.ended([storm.analyses[0].incident]))
+            written.append("".join(w.ended([storm.analyses[0].incident])))
     assert [i for i, text in enumerate(written) if text] == [13]
     assert "incident: ×12, " in written[13]
 
@@ -135,3 +135,22 @@ def test_stream_file_reports_count_and_status():
     assert (stream.count, len(codes), stream.result.status) == (24, 24, "ok")
     assert stream.result.analyses == ()
     assert stream.result.lines == 88
+
+
+def test_finished_sections_wait_on_disk_and_come_back_in_order():
+    """Synthetic pieces (no report needed): put in any order, taken in order, each once."""
+    import random
+
+    from oomlens.render.stream import _Disk
+
+    disk, taken, expected = _Disk(), [], 1
+    order = list(range(1, 3000))
+    random.Random(7).shuffle(order)
+    for key in order:
+        disk.put(key, f"section {key} ✓")
+        while (text := disk.take(expected)) is not None:
+            taken.append(text)
+            expected += 1
+    assert taken == [f"section {k} ✓" for k in range(1, 3000)]
+    assert disk.take(1) is None and len(disk.offsets) == 0
+    disk.close()

@@ -16,6 +16,7 @@ before them.
 from __future__ import annotations
 
 import json
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import IO, TYPE_CHECKING, NamedTuple, cast
@@ -29,7 +30,8 @@ if TYPE_CHECKING:
 
 class Writer:
     """Streams one format: :meth:`report` per analysis, :meth:`ended` as incidents end,
-    then :meth:`end`; each returns what to write."""
+    then :meth:`end`; each gives what to write, in pieces (a long document never has to
+    sit in memory as one string)."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -39,19 +41,20 @@ class Writer:
         """What comes before the first report."""
         return ""
 
-    def report(self, analysis: Analysis) -> str:
+    def report(self, analysis: Analysis) -> Iterator[str]:
         """One report's output, preceded by :meth:`begin` for the first."""
-        head = "" if self.started else self.begin()
-        self.started = True
+        if not self.started:
+            self.started = True
+            yield self.begin()
         self.count += 1
-        return head + self.one(analysis)
+        yield from self.one(analysis)
 
-    def one(self, analysis: Analysis) -> str:
+    def one(self, analysis: Analysis) -> Iterable[str]:
         raise NotImplementedError
 
-    def ended(self, incidents: Iterable[str]) -> str:
+    def ended(self, incidents: Iterable[str]) -> Iterator[str]:
         """These incidents (by id) take no more reports."""
-        return ""
+        return iter(())
 
     def end(self, files: Sequence[tuple[FileResult, int]]) -> Iterator[str]:
         """What follows the last report, in pieces; ``files``: each readable input and its
@@ -74,10 +77,10 @@ class Writer:
 class JsonlWriter(Writer):
     """One ``oomlens/1`` report object a line."""
 
-    def one(self, analysis: Analysis) -> str:
+    def one(self, analysis: Analysis) -> Iterable[str]:
         from oomlens.render.json import report_dict
 
-        return escape.json_text(json.dumps(report_dict(analysis), ensure_ascii=False)) + "\n"
+        return [escape.json_text(json.dumps(report_dict(analysis), ensure_ascii=False)) + "\n"]
 
 
 class CsvWriter(Writer):
@@ -88,10 +91,10 @@ class CsvWriter(Writer):
 
         return self._line(COLUMNS)
 
-    def one(self, analysis: Analysis) -> str:
+    def one(self, analysis: Analysis) -> Iterable[str]:
         from oomlens.render.csv import row
 
-        return self._line(row(analysis))
+        return [self._line(row(analysis))]
 
     @staticmethod
     def _line(cells: Sequence[str]) -> str:
@@ -116,11 +119,11 @@ class JsonWriter(Writer):
 
         return '{\n  "schema": ' + json.dumps(SCHEMA) + ',\n  "reports": ['
 
-    def one(self, analysis: Analysis) -> str:
+    def one(self, analysis: Analysis) -> Iterable[str]:
         from oomlens.render.json import report_dict
 
         text = json.dumps(report_dict(analysis), ensure_ascii=False, indent=2)
-        return ("," if self.count > 1 else "") + "\n" + escape.json_text(_indent(text, 4))
+        return [("," if self.count > 1 else "") + "\n" + escape.json_text(_indent(text, 4))]
 
     def tail(self, files: Sequence[tuple[FileResult, int]]) -> Iterable[str]:
         from oomlens.render.json import file_dict
@@ -197,7 +200,8 @@ def group_section(first: Analysis, last: Analysis, reports: int, index: int) -> 
 
 
 class _Disk:
-    """Rendered text kept for later: in memory up to a few MiB, then in a temporary file."""
+    """Rendered text kept for later under increasing numbers: in memory up to a few MiB,
+    then in a temporary file; 16 bytes of index a piece."""
 
     SIZE = 8 << 20  # bytes
 
@@ -205,23 +209,50 @@ class _Disk:
         import tempfile
 
         self.file = tempfile.SpooledTemporaryFile(self.SIZE)  # closed by close()
-        self.at: dict[int, tuple[int, int]] = {}  # key → (offset, length)
+        self.base = 0  # the number of index[0]
+        self.offsets = array("q")  # -1: nothing under that number (yet)
+        self.lengths = array("q")
 
     def put(self, key: int, text: str) -> None:
         data = text.encode("utf-8", "surrogatepass")
         self.file.seek(0, 2)
-        self.at[key] = (self.file.tell(), len(data))
+        if not self.offsets:
+            self.base = key
+        if key < self.base:  # an earlier piece after a later one: grow the index in front
+            gap = self.base - key
+            self.offsets[0:0] = array("q", [-1]) * gap
+            self.lengths[0:0] = array("q", [0]) * gap
+            self.base = key
+        while key - self.base >= len(self.offsets):
+            self.offsets.append(-1)
+            self.lengths.append(0)
+        self.offsets[key - self.base] = self.file.tell()
+        self.lengths[key - self.base] = len(data)
         self.file.write(data)
 
     def take(self, key: int) -> str | None:
-        where = self.at.pop(key, None)
-        if where is None:
+        """The piece under ``key``, once; pieces are taken in increasing order."""
+        i = key - self.base
+        if not 0 <= i < len(self.offsets) or self.offsets[i] < 0:
             return None
-        self.file.seek(where[0])
-        return self.file.read(where[1]).decode("utf-8", "surrogatepass")
+        self.file.seek(self.offsets[i])
+        data = self.file.read(self.lengths[i])
+        self.offsets[i] = -1
+        if i + 1 >= len(self.offsets) // 2:  # everything up to here is spent: drop it
+            del self.offsets[: i + 1]
+            del self.lengths[: i + 1]
+            self.base = key + 1
+        if not self.offsets:
+            self.file.seek(0)
+            self.file.truncate()  # everything was taken: start the file again
+        return data.decode("utf-8", "surrogatepass")
 
     def close(self) -> None:
         self.file.close()
+
+
+def _untimed(analysis: Analysis) -> bool:
+    return analysis.report.time is None and analysis.report.uptime_s is None
 
 
 class DocumentWriter(Writer):
@@ -236,42 +267,48 @@ class DocumentWriter(Writer):
         self.next = 1  # the next section to write
         self.waiting = _Disk()  # finished sections behind an open one
 
-    def one(self, analysis: Analysis) -> str:
+    def one(self, analysis: Analysis) -> Iterator[str]:
         self.tally.add(analysis)
         key = analysis.incident
+        # An incident whose latest report has neither time nor uptime takes only the next
+        # report (incidents.close): any other report ends it.
+        yield from self.ended([i for i, g in self.open.items() if i != key and _untimed(g.last)])
         group = self.open.get(key) if key is not None and not self.each else None
         if group is not None:
             group.last = analysis
             group.reports += 1
-            return ""
+            return
         self.seq += 1
         group = _Open(self.seq, analysis, analysis)
         if self.each or key is None:
-            return self._finish(group)
+            yield from self._finish(group)
+            return
         self.open[key] = group
-        return ""
 
-    def ended(self, incidents: Iterable[str]) -> str:
-        return "".join(self._finish(g) for i in incidents if (g := self.open.pop(i, None)))
+    def ended(self, incidents: Iterable[str]) -> Iterator[str]:
+        for i in list(incidents):
+            group = self.open.pop(i, None)
+            if group is not None:
+                yield from self._finish(group)
 
-    def tail(self, files: Sequence[tuple[FileResult, int]]) -> Iterable[str]:
-        out = [self._finish(g) for g in sorted(self.open.values(), key=lambda g: g.seq)]
+    def tail(self, files: Sequence[tuple[FileResult, int]]) -> Iterator[str]:
+        for group in sorted(self.open.values(), key=lambda g: g.seq):
+            yield from self._finish(group)
         self.open.clear()
         self.waiting.close()
-        return ["".join(out), *self.close_document()]
+        yield from self.close_document()
 
-    def _finish(self, group: _Open) -> str:
-        """Render an ended incident; return what may be written now (in document order)."""
+    def _finish(self, group: _Open) -> Iterator[str]:
+        """Render an ended incident; give what may be written now (in document order)."""
         done = self.render(group.first, group.last, group.reports, group.seq)
         if group.seq != self.next:
             self.waiting.put(group.seq, done)
-            return ""
-        out = [self.emit(done)]
+            return
+        yield self.emit(done)
         self.next += 1
         while (text := self.waiting.take(self.next)) is not None:
-            out.append(self.emit(text))
+            yield self.emit(text)
             self.next += 1
-        return "".join(out)
 
     def render(self, first: Analysis, last: Analysis, reports: int, index: int) -> str:
         raise NotImplementedError
@@ -350,18 +387,16 @@ class MarkdownWriter(DocumentWriter):
         self.last = text
         return ""
 
-    def close_document(self) -> Iterable[str]:
+    def close_document(self) -> Iterator[str]:
         from oomlens.render.markdown import inline
 
-        out: list[str] = []
         if self.count > 1:
             head, *rest = self.tally.overview(self.seq).title
-            out.append(f"**{inline((head,))}**{inline(tuple(rest))}\n\n")
+            yield f"**{inline((head,))}**{inline(tuple(rest))}\n\n"
         for part in range(self.parts):
-            out.append(self.body.take(part) or "")
+            yield self.body.take(part) or ""
         self.body.close()
-        out.append((self.last or "").rstrip("\n") + "\n")
-        return out
+        yield (self.last or "").rstrip("\n") + "\n"
 
 
 class HtmlWriter(DocumentWriter):
@@ -390,12 +425,12 @@ class HtmlWriter(DocumentWriter):
         self.parts += 1
         return ""
 
-    def close_document(self) -> Iterable[str]:
+    def close_document(self) -> Iterator[str]:
         from oomlens.render import html
 
         n = self.count
         head = f"{n} report{'s' * (n != 1)}"
-        out = [
+        yield (
             "<!DOCTYPE html>\n"
             '<html lang="en"><head><meta charset="utf-8">'
             f'<meta http-equiv="Content-Security-Policy" content="{html.CSP}">'
@@ -403,20 +438,21 @@ class HtmlWriter(DocumentWriter):
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>oomlens: {escape.html(head)}</title><style>{html.STYLE}</style></head>"
             f"<body><main><h1>oomlens: {escape.html(head)}</h1>"
-        ]
+        )
         if n > 1:
-            out.append(f"<p>{html.inline(self.tally.overview(self.seq).title)}</p>")
+            yield f"<p>{html.inline(self.tally.overview(self.seq).title)}</p>"
         if self.parts > 1:
-            out.append("<nav><ul>")
-            out += [self.links.take(i) or "" for i in range(self.parts)]
-            out.append("</ul></nav>")
+            yield "<nav><ul>"
+            for i in range(self.parts):
+                yield self.links.take(i) or ""
+            yield "</ul></nav>"
         if not self.parts:
-            out.append('<p class="dim">no OOM or page-allocation-failure report found.</p>')
-        out += [self.sections.take(i) or "" for i in range(self.parts)]
+            yield '<p class="dim">no OOM or page-allocation-failure report found.</p>'
+        for i in range(self.parts):
+            yield self.sections.take(i) or ""
         self.links.close()
         self.sections.close()
-        out.append(f"</main><script>{html.SCRIPT}</script></body></html>\n")
-        return out
+        yield f"</main><script>{html.SCRIPT}</script></body></html>\n"
 
 
 def writer(fmt: str, terminal: IO[str] | None = None, each: bool = False) -> Writer:
