@@ -93,6 +93,9 @@ class MemoryUser:
     oom_score_adj: int | None
 
 
+ORDER_BITS = 64  # an order this high is no page count any machine holds: a corrupt line
+
+
 @dataclass(frozen=True)
 class Facts:
     """Everything a renderer shows that takes working out, worked out once."""
@@ -116,6 +119,13 @@ class Facts:
     swap_free_kb: int | None = None
     killed: Killed | None = None
     top_users: tuple[MemoryUser, ...] = ()  # the task table by RSS, largest first
+
+    @property
+    def request_pages(self) -> int | None:
+        """Pages the request asked for, 2^order; None for no order, a negative or an absurd one."""
+        if self.order is None or not 0 <= self.order < ORDER_BITS:
+            return None
+        return 1 << self.order
 
     def zone(self, label: str) -> ZoneFacts | None:
         """The zone with this label, None when the report has no such zone."""

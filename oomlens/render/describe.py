@@ -161,11 +161,10 @@ def kb_or_unlimited(kb: int) -> str:
     return "unlimited" if kb >= UNLIMITED_KB else size(kb)
 
 
-def request_size(order: int | None, page_kb: int) -> str:
-    """``1 page, 4 kB``, ``512 pages, 2 MiB`` for an order."""
-    if order is None or order < 0:
+def request_size(n: int | None, page_kb: int) -> str:
+    """``1 page, 4 kB``, ``512 pages, 2 MiB`` for a request of n pages."""
+    if n is None:
         return "an unknown number of pages"
-    n = 1 << order
     return f"{n} page{'s' * (n != 1)}, {size(n * page_kb)}"
 
 

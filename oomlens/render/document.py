@@ -112,10 +112,12 @@ def failed(analysis: Analysis) -> Span:
                 ".",
             )
         return (*_who(facts), " made a request the report does not print; ", outcome, ".")
-    if facts.order is None or facts.order < 0:
-        what: Span = ("an unknown number of pages (", Code(facts.request_text), ")")
+    n = facts.request_pages
+    if n is None and facts.order is not None and facts.order >= 0:
+        what: Span = (f"order {facts.order}, more pages than any machine holds (", Code(facts.request_text), ")")
+    elif n is None:
+        what = ("an unknown number of pages (", Code(facts.request_text), ")")
     else:
-        n = 1 << facts.order
         amount = f"{n} page{'s' * (n != 1)} ({d.size(n * facts.page_kb)}, order {facts.order}, "
         what = (amount, Code(facts.request_text), ")")
     where = _zones_used(facts, analysis.verdict)
@@ -435,7 +437,7 @@ def _request(analysis: Analysis) -> list[Block]:
     order = "?" if facts.order is None else str(facts.order)
     parts.append(f", order {order}")
     if facts.order is not None and facts.order >= 0:
-        parts.append(f" ({d.request_size(facts.order, facts.page_kb)})")
+        parts.append(f" ({d.request_size(facts.request_pages, facts.page_kb)})")
     if req is not None and req.highest_zone:
         parts.append(f", highest zone {req.highest_zone}")
     if req is not None and req.migratetype:
