@@ -399,9 +399,10 @@ def _rounds_in_zone(c: ZoneCheck, worst: bool, pb: int, pbo: int) -> _Rounds:
         left = moved - (1 << o)
         # at best the block holds the largest chunks; at worst (its last block) the rest
         for x in (reversed(chunks) if not worst else chunks) if not worst or last else ():
-            while x[1] and left >= 1 << x[0]:
-                x[1] -= 1
-                left -= 1 << x[0]
+            take = min(x[1], left >> x[0])  # as many chunks of this order as still fit
+            if take:
+                x[1] -= take
+                left -= take << x[0]
                 high = max(high, x[0])
         h_left = max(0, h_left - moved)
         moved_total += moved
