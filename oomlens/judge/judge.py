@@ -222,7 +222,7 @@ def _constrained(
         return None
     t = threshold_of(d.replay)
     if narrow is not None:
-        wide = replay(state, req, profile)
+        wide = replay(state, req, profile, evidence=False)
         inside = {id(c.zone) for c in d.replay.zones}
         opened = [c for c in wide.zones if id(c.zone) not in inside]
         room = sum(max(0, c.zone.free - c.zone.min) for c in opened)
@@ -250,7 +250,9 @@ def _judge_nodes(
         # every printed node allowed, yet some fail while others serve it by more than can
         # move: something the report does not print (a mempolicy) kept it on the failing ones
         failing = frozenset(
-            n for n in nodes if not replay(state, req, profile, nodes=frozenset({n})).outcome.value
+            n
+            for n in nodes
+            if not replay(state, req, profile, nodes=frozenset({n}), evidence=False).outcome.value
         )
         if failing:
             d = decide(state, req, profile, failing, arch)
@@ -319,7 +321,7 @@ def _kernel_serves(
     ``rp``: this very replay when the caller already has it.
     """
     if rp is None:
-        rp = replay(state, req, profile)
+        rp = replay(state, req, profile, evidence=False)
     if rp.outcome.surely:
         return True
     if not rp.kernel_could_unreserve or no_highatomic(rp):
