@@ -51,27 +51,30 @@ def unusable_free(
 
 def effective_min(mark: int, flags: AllocFlags, profile: KernelProfile) -> int:
     """The mark after the ALLOC_HIGH/HARDER/OOM (6.3+: MIN_RESERVE/NON_BLOCK/OOM) cuts."""
-    return era_of(flags, profile).min(mark)
+    return cut(mark, min_cuts(flags, profile))
 
 
-def _effective_min(mark: int, flags: AllocFlags, profile: KernelProfile) -> int:
-    m = mark
+def min_cuts(flags: AllocFlags, profile: KernelProfile) -> tuple[int, ...]:
+    """The cuts of the min mark, in turn: each ``d`` takes ``m // d`` off what is left."""
     if profile.has(Feature.ALLOC_RESERVES):
         # 1ebbb21811b7 (6.3): NON_BLOCK cuts only inside the MIN_RESERVE branch
-        if flags.high:
-            m -= m // 2
-            if flags.non_block:
-                m -= m // 4
+        cuts = [2, 4] if flags.high and flags.non_block else [2] if flags.high else []
         if flags.oom:
-            m -= m // 2
-        return m
-    if flags.high:
-        m -= m // 2
+            cuts.append(2)
+        return tuple(cuts)
+    cuts = [2] if flags.high else []
     if profile.has(Feature.ALLOC_OOM) and (flags.harder or flags.oom):
-        m -= m // 2 if flags.oom else m // 4  # cd04ae1e2dc8 (4.15): OOM victims cut by half
+        cuts.append(2 if flags.oom else 4)  # cd04ae1e2dc8 (4.15): OOM victims cut by half
     elif flags.harder:
-        m -= m // 4
-    return m
+        cuts.append(4)
+    return tuple(cuts)
+
+
+def cut(mark: int, cuts: tuple[int, ...]) -> int:
+    """``mark`` after ``cuts`` (``min_cuts``)."""
+    for d in cuts:
+        mark -= mark // d
+    return mark
 
 
 def watermark_letters(flags: AllocFlags, profile: KernelProfile) -> str:
@@ -214,14 +217,13 @@ class Era:
 
     __slots__ = (
         "flags",
-        "profile",
+        "cuts",
         "deduct",
         "shortcut",
         "atomic",
         "unboost",
         "walk",
         "letters",
-        "_mins",
         "_reads_min",
         "_reads_count",
         "_reads_count0",
@@ -232,7 +234,7 @@ class Era:
 
     def __init__(self, flags: AllocFlags, profile: KernelProfile) -> None:
         self.flags = flags
-        self.profile = profile
+        self.cuts, self._reads_min = resolve(lambda: min_cuts(flags, profile))
         self.deduct, deduct = resolve(lambda: highatomic_deduction(flags, profile))
         self.shortcut, shortcut = resolve(lambda: shortcut_rule(profile))
         self.atomic, atomic = resolve(lambda: _atomic(flags, profile))
@@ -240,8 +242,6 @@ class Era:
         # since 97a16fc82a7c (v4.4) the free-area half looks for a block; before, the walk
         self.walk, walk = resolve(lambda: not profile.has(Feature.ORDER0_WATERMARK))
         self.letters, letters = resolve(lambda: watermark_letters(flags, profile))
-        self._mins: dict[int, int] = {}
-        self._reads_min = resolve(lambda: _effective_min(0, flags, profile))[1]
         # what each test reads, whatever the numbers
         self._reads_count = self._reads_min | deduct
         # the 5.9+ shortcut deducts the reserve as the page count does
@@ -252,12 +252,7 @@ class Era:
         self._reads_walk = walk | (self._reads_min if self.walk else letters)
 
     def _min(self, mark: int) -> int:
-        m = self._mins.get(mark)
-        if m is None:
-            m = self._mins[mark] = resolve(lambda: _effective_min(mark, self.flags, self.profile))[
-                0
-            ]
-        return m
+        return cut(mark, self.cuts)
 
     def _unusable(self, order: int, pt: Point, cma: int) -> int:
         out = (1 << order) - 1
