@@ -8,16 +8,23 @@ traceback (``OOMLENS_DEBUG=1`` re-raises).
 
 from __future__ import annotations
 
+import contextlib
 import glob
+import io
 import os
 import re
 import sys
-from typing import Annotated, NoReturn
+import threading
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from oomlens.judge.verdict import CODES
 from oomlens.options import Options
+
+if TYPE_CHECKING:
+    from oomlens.pipeline import Analysis, FileResult
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_FAIL_ON = 0, 1, 2, 3
 FORMATS = ("text", "json", "jsonl", "markdown", "csv", "html")
@@ -158,6 +165,17 @@ def _write(text: str) -> None:
     sys.stdout.flush()
 
 
+def _write_all(pieces: Iterable[str]) -> None:
+    """Write pieces as they come, flushed once they are all out."""
+    wrote = False
+    for piece in pieces:
+        if piece:
+            sys.stdout.write(piece)
+            wrote = True
+    if wrote:
+        sys.stdout.flush()
+
+
 @app.command()
 def analyze(
     paths: Annotated[
@@ -224,50 +242,88 @@ def analyze(
     each: Annotated[
         bool, typer.Option("--each", help="Text and Markdown: every report, not one per incident.")
     ] = False,
+    follow: Annotated[
+        bool,
+        typer.Option(
+            "--follow",
+            help="Read FILE like tail -F: to its end, then what is appended, until Ctrl-C.",
+        ),
+    ] = False,
+    year: Annotated[
+        int | None,
+        typer.Option(
+            metavar="YEAR",
+            min=1970,
+            max=9999,
+            help="Year of syslog dates, which print none (default: from the file's mtime).",
+        ),
+    ] = None,
+    utc_offset: Annotated[
+        str | None,
+        typer.Option(
+            "--utc-offset",
+            metavar="ZONE",
+            help="Zone of times printed without one (dmesg -T, syslog): +01:00, UTC, local, "
+            "Europe/Berlin (default: UTC, said as an assumption).",
+        ),
+    ] = None,
+    boot_time: Annotated[
+        str | None,
+        typer.Option(
+            "--boot-time",
+            metavar="ISO",
+            help="When the machine booted (2024-12-04T09:00:00+01:00): uptime stamps become "
+            "wall-clock times.",
+        ),
+    ] = None,
 ) -> None:
-    """Analyse kernel logs: one verdict per OOM or allocation-failure report."""
+    """Analyse kernel logs: one verdict per OOM or allocation-failure report.
+
+    Each report is written as soon as it is judged; from a pipe (dmesg -w, journalctl -kf
+    -o json) or with --follow, a report also ends after 2 s without a new line.
+    """
     if fmt not in FORMATS:
         fail(f"--format: unknown format {fmt!r} (choose {', '.join(FORMATS)})")
     codes = parse_fail_on(fail_on)
     check_kernel(kernel)
     if page_size is not None and (page_size & (page_size - 1) or not 4 <= page_size <= 1024):
         fail(f"--page-size: {page_size} is not a page size (a power of two from 4 to 1024 kB)")
+    _check_time_options(utc_offset, boot_time)
     options = Options(
         kernel=kernel,
         assume=check_assume(assume),
         page_kb=page_size,
         pageblock_order=pageblock_order,
         max_expanded=parse_size(max_expanded),
+        year=year,
+        utc_offset=utc_offset,
+        boot_time=boot_time,
     )
     inputs = expand(list(paths or ()))
+    if follow and (len(inputs) != 1 or inputs == [None]):
+        fail("--follow takes exactly one FILE (a pipe on stdin is followed without it)")
     if inputs == [None] and sys.stdin.isatty():
         err("reading a kernel log from stdin (end with Ctrl-D; see --help)")
-    from oomlens.incidents import assign
-    from oomlens.pipeline import analyze_file
-
-    results = assign([analyze_file(p, options) for p in inputs], incident_window)
-    readable = [r for r in results if r.status != "unreadable"]
-    for r in results:
-        if r.status != "ok" and r.reason:
-            err(f"{r.path}: {r.reason}")
-    analyses = [a for r in readable for a in r.analyses]
-    if readable:
-        if fmt == "text" and sys.stdout.isatty():
-            from oomlens.render.text import print_rich
-
-            print_rich(readable, each=each)
-        else:
-            from oomlens.render import render
-
-            _write(render(readable, fmt, each=each))
-    if readable and not analyses:
-        names = ", ".join(r.path or "stdin" for r in readable)
+    live = follow or (None in inputs and _stdin_is_live())
+    with _stop_on_interrupt(live):
+        outcome = _stream(
+            inputs,
+            options,
+            fmt,
+            follow,
+            codes,
+            keep=chart is not None,
+            window=incident_window,
+            each=each or (live and fmt == "text"),
+        )
+    if outcome.readable and not outcome.count:
+        names = ", ".join(outcome.readable)
         err(f"no OOM or page-allocation-failure report found in {names}")
-    if chart is not None and analyses:
+    if chart is not None and outcome.kept:
         from oomlens.render.chart import ChartUnavailable, write_charts
 
         try:
-            written, skipped = write_charts(analyses, chart)
+            written, skipped = write_charts(outcome.kept, chart)
         except ChartUnavailable as exc:
             fail(str(exc))
         except OSError as exc:
@@ -276,10 +332,127 @@ def analyze(
             sys.stderr.write(f"chart: {err_text(path)}\n")
         for note in skipped:
             sys.stderr.write(f"chart: {err_text(note)}\n")
-    if len(readable) < len(results):
+    if outcome.unreadable:
         raise typer.Exit(EXIT_USAGE)
-    if codes and any(a.verdict is not None and a.verdict.code in codes for a in analyses):
+    if outcome.matched:
         raise typer.Exit(EXIT_FAIL_ON)
+
+
+class _Outcome:
+    """What the streaming loop leaves for the exit code and the closing messages."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.readable: list[str] = []
+        self.unreadable = 0
+        self.matched = False
+        self.kept: list[Analysis] = []  # only for --chart
+
+
+def _stream(
+    inputs: list[str | None],
+    options: Options,
+    fmt: str,
+    follow: bool,
+    codes: frozenset[str],
+    keep: bool,
+    window: float,
+    each: bool,
+) -> _Outcome:
+    """Write every report as it is judged, input by input, with its incident; keep nothing
+    unless ``keep`` (text, Markdown and HTML hold an incident until it is complete)."""
+    from dataclasses import replace
+
+    from oomlens import pipeline
+    from oomlens.incidents import Tracker, sighting
+    from oomlens.render.stream import writer
+
+    out = _Outcome()
+    w = writer(fmt, sys.stdout if fmt == "text" and sys.stdout.isatty() else None, each)
+    tracker = Tracker(window)
+    files: list[tuple[FileResult, int]] = []
+    for path in inputs:
+        stream = pipeline.stream_file(path, options, follow=follow)
+        source = stream.result.path
+        for index, analysis in enumerate(stream):
+            source = analysis.report.source
+            incident, ended = tracker.add(sighting(analysis, analysis.report.id, source, index))
+            analysis = replace(analysis, incident=incident)
+            _write_all(w.report(analysis))
+            _write_all(w.ended(i.id for i in ended))
+            out.count += 1
+            if codes and analysis.verdict is not None and analysis.verdict.code in codes:
+                out.matched = True
+            if keep:
+                out.kept.append(analysis)
+        _write_all(w.ended(i.id for i in tracker.end_file(source)))
+        result = stream.result
+        if result.status == "unreadable":
+            out.unreadable += 1
+        else:
+            files.append((result, stream.count))
+            out.readable.append(result.path or "stdin")
+        if result.status != "ok" and result.reason:
+            err(f"{result.path}: {result.reason}")
+        for note in result.assumptions:
+            err(f"{result.path}: {note}")
+    _write_all(w.ended(i.id for i in tracker.finish()))
+    _write_all(w.end(files))
+    return out
+
+
+def _check_time_options(utc_offset: str | None, boot_time: str | None) -> None:
+    """--utc-offset and --boot-time must parse: exit 2 with one line otherwise."""
+    if utc_offset is None and boot_time is None:
+        return
+    from oomlens.read.clock import parse_boot_time, parse_utc_offset
+
+    zone = None
+    if utc_offset is not None:
+        try:
+            zone = parse_utc_offset(utc_offset)
+        except ValueError as exc:
+            fail(f"--utc-offset: {exc}")
+    if boot_time is not None:
+        try:
+            parse_boot_time(boot_time, zone)
+        except ValueError as exc:
+            fail(f"--boot-time: {exc}")
+
+
+def _stdin_is_live() -> bool:
+    """stdin is a pipe, terminal or device (not a regular file)."""
+    import stat
+
+    try:
+        return not stat.S_ISREG(os.fstat(sys.stdin.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return False
+
+
+@contextlib.contextmanager
+def _stop_on_interrupt(live: bool) -> Iterator[None]:
+    """While reading live, the first Ctrl-C ends the input (open reports are still judged
+    and written); a second one interrupts."""
+    if not live or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    import signal
+
+    from oomlens.read import live as live_mod
+
+    live_mod.reset_stop()
+
+    def stop(signum: int, frame: object) -> None:
+        live_mod.request_stop()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        live_mod.reset_stop()
 
 
 HEX = frozenset("0123456789abcdefABCDEF")

@@ -6,7 +6,7 @@ This is the one function both the CLI and the batch engines call per file.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from oomlens.facts import Facts
@@ -17,6 +17,7 @@ from oomlens.parse.report import Report
 from oomlens.read.diagnostic import Diagnostic
 
 if TYPE_CHECKING:
+    from oomlens.read.clock import Clock
     from oomlens.read.ingest import Input
     from oomlens.read.segment import ScanStats
 
@@ -59,12 +60,11 @@ class FileResult:
     reason: str | None
     analyses: tuple[Analysis, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = field(default=())
+    assumptions: tuple[str, ...] = ()  # what the log did not say about time, taken as said
 
 
 def analyze_report(report: Report, options: Options) -> Analysis:
     """Model, replay and judge one parsed report; a model failure leaves verdict None."""
-    from dataclasses import replace
-
     from oomlens.facts import build_facts
     from oomlens.judge.judge import judge_report
 
@@ -82,13 +82,26 @@ def analyze_report(report: Report, options: Options) -> Analysis:
     return Analysis(report=report, request=j.request, verdict=j.verdict, facts=facts)
 
 
-def _analyses(inp: Input, options: Options, stats: ScanStats) -> Iterator[Analysis]:
+def _analyses(inp: Input, options: Options, stats: ScanStats, clock: Clock) -> Iterator[Analysis]:
     """Segment, parse and judge an opened input, report by report."""
     from oomlens.parse.assemble import parse_raw
-    from oomlens.read.segment import segment_stream
+    from oomlens.read.segment import CHUNK, segment_stream
 
-    for raw in segment_stream(inp.stream, inp.path, stats):
+    chunks = None
+    if inp.live:  # read as data arrives; a quiet spell closes the open reports
+        from oomlens.read.live import live_chunks
+
+        stream = inp.stream
+        read = getattr(stream, "read1", stream.read)
+        chunks = live_chunks(read, CHUNK)
+    for raw in segment_stream(inp.stream, inp.path, stats, clock, chunks):
         yield analyze_report(parse_raw(raw), options)
+
+
+def _clock(inp: Input, options: Options) -> Clock:
+    from oomlens.read.clock import Clock
+
+    return Clock(options.year, options.utc_offset, options.boot_time, inp.mtime)
 
 
 def iter_analyses(
@@ -101,40 +114,70 @@ def iter_analyses(
     options = options or Options()
     inp = open_input(path, options.max_expanded)
     try:
-        yield from _analyses(inp, options, ScanStats())
+        yield from _analyses(inp, options, ScanStats(), _clock(inp, options))
     finally:
         if diagnostics is not None:
             diagnostics.extend(inp.diagnostics)
         inp.close()
 
 
+class FileStream:
+    """One input's analyses as they are judged; :attr:`result` describes the input after.
+
+    Iterate it once. Nothing is kept: ``result.analyses`` is empty and
+    :attr:`count` says how many there were. Never raises for bad content or an
+    unreadable input (``result.status`` says so).
+    """
+
+    def __init__(self, path: str | None, options: Options | None = None, follow: bool = False):
+        self.path = path
+        self.options = options or Options()
+        self.follow = follow
+        self.count = 0
+        display = "<stdin>" if path in (None, "-") else str(path)
+        self.result = FileResult(display, None, 0, "unreadable", "not read yet")
+
+    def __iter__(self) -> Iterator[Analysis]:
+        from oomlens.read.ingest import InputError, open_input
+        from oomlens.read.segment import ScanStats
+
+        try:
+            inp = open_input(self.path, self.options.max_expanded, follow=self.follow)
+        except InputError as err:
+            self.result = replace(self.result, reason=str(err))
+            return
+        stats = ScanStats()
+        clock = _clock(inp, self.options)
+        try:
+            for analysis in _analyses(inp, self.options, stats, clock):
+                self.count += 1
+                yield analysis
+        except OSError as err:  # a read error mid-file: keep what was read
+            inp.diagnostics.append(Diagnostic(stats.lines, f"read error: {err}"))
+        finally:
+            inp.close()
+            diags = tuple(inp.diagnostics)
+            self.result = FileResult(
+                inp.path,
+                inp.size,
+                stats.lines,
+                "partial" if diags else "ok",
+                diags[0].message if diags else None,
+                (),
+                diags,
+                tuple(clock.assumptions),
+            )
+
+
+def stream_file(
+    path: str | None, options: Options | None = None, follow: bool = False
+) -> FileStream:
+    """The analyses of one input as they are judged (what the CLI uses: nothing accumulates)."""
+    return FileStream(path, options, follow)
+
+
 def analyze_file(path: str | None, options: Options | None = None) -> FileResult:
     """Everything in one input; never raises for bad content or an unreadable file."""
-    from oomlens.read.ingest import InputError, open_input
-    from oomlens.read.segment import ScanStats
-
-    display = "<stdin>" if path in (None, "-") else str(path)
-    options = options or Options()
-    try:
-        inp = open_input(path, options.max_expanded)
-    except InputError as err:
-        return FileResult(display, None, 0, "unreadable", str(err))
-    stats = ScanStats()
-    analyses: list[Analysis] = []
-    try:
-        analyses.extend(_analyses(inp, options, stats))
-    except OSError as err:  # a read error mid-file: keep what was read
-        inp.diagnostics.append(Diagnostic(stats.lines, f"read error: {err}"))
-    finally:
-        inp.close()
-    diags = tuple(inp.diagnostics)
-    status = "partial" if diags else "ok"
-    return FileResult(
-        inp.path,
-        inp.size,
-        stats.lines,
-        status,
-        diags[0].message if diags else None,
-        tuple(analyses),
-        diags,
-    )
+    stream = stream_file(path, options)
+    analyses = tuple(stream)
+    return replace(stream.result, analyses=analyses)

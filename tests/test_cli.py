@@ -107,7 +107,10 @@ def test_text_is_plain_when_not_a_terminal():
     result = run("analyze", SEED)
     assert result.exit_code == 0
     assert "\x1b[" not in result.stdout
-    assert result.stdout.startswith("2 reports: ")
+    # each report is written as it is judged: the count line comes last
+    assert result.stdout.startswith("[") and result.stdout.endswith(
+        "\n\n2 reports: 2 highatomic-stranded\n"
+    )
     assert "[highatomic-stranded] balloon (pid 8473): OOM killer — " in result.stdout
     assert "asked for 1 page (4 kB, order 0, GFP_HIGHUSER_MOVABLE|__GFP_ZERO)" in result.stdout
 
@@ -204,10 +207,10 @@ def test_usage_error_is_one_line(capsys):
 
 
 def test_internal_error_is_one_line_and_debug_reraises(monkeypatch, capsys):
-    def boom(path, options):
+    def boom(path, options, follow=False):
         raise RuntimeError("kaput")
 
-    monkeypatch.setattr("oomlens.pipeline.analyze_file", boom)
+    monkeypatch.setattr("oomlens.pipeline.stream_file", boom)
     monkeypatch.delenv("OOMLENS_DEBUG", raising=False)
     assert main([BALLOON]) == 1
     err = capsys.readouterr().err
@@ -244,7 +247,7 @@ def test_real_pipe_cat_seed_into_python_m_oomlens():
     )
     cat.wait()
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("2 reports: ")
+    assert done.stdout.endswith("\n2 reports: 2 highatomic-stranded\n")
     assert "in:imklog (pid 476): page allocation failure — <stdin>:64" in done.stdout
     assert "asked for 1 page (4 kB, order 0, GFP_ATOMIC|__GFP_NOTRACK)" in done.stdout
     assert "\x1b[" not in done.stdout
@@ -271,13 +274,13 @@ def test_analyze_does_not_import_heavy_libraries():
 def test_analyze_options_reach_the_pipeline(monkeypatch):
     seen = []
 
-    def fake(path, options):
-        from oomlens.pipeline import FileResult
+    def fake(path, options, follow=False):
+        from oomlens.pipeline import FileStream
 
         seen.append((path, options))
-        return FileResult(str(path), 0, 0, "ok", None)
+        return FileStream(path, options)
 
-    monkeypatch.setattr("oomlens.pipeline.analyze_file", fake)
+    monkeypatch.setattr("oomlens.pipeline.stream_file", fake)
     result = run(
         "analyze",
         BALLOON,

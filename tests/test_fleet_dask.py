@@ -46,7 +46,9 @@ def test_lazy_dask_frames_on_a_running_cluster(address, local):
     computed = {n: tables[n].compute() for n in TABLES}
     assert str(computed["zones"]["lowmem_reserve"].dtype) == "list<item: int64>[pyarrow]"
     reports = computed["reports"]
-    assert (reports["incident"] == "020.log:2").sum() == 24
+    # 020's syslog stamps (read since the read stage fills Report.time) put a 76 s gap
+    # in the storm: two incidents of 12 at the default 60 s window
+    assert (reports["incident"] == "020.log:2").sum() == 12
     assert len(computed["incidents"]) == len(local["incidents"])
     assert reports["report_id"].tolist() == local["reports"]["report_id"].tolist()
     assert (
@@ -68,10 +70,12 @@ def test_batch_on_a_running_cluster_writes_through_to_parquet(address, local, tm
 def test_dask_partitioned_dataset(address, local, tmp_path):
     out = tmp_path / "parts"
     run_batch(SOME, str(out), engine="dask", scheduler=address, partition_by=("host", "date"))
-    assert [p.name for p in (out / "reports").iterdir()] == ["host=unknown"]
+    # syslog samples name their host (read since the read stage fills Report.host)
+    hosts = {f"host={h}" for h in local["reports"]["host"].fillna("unknown")}
+    assert "host=unknown" in hosts and len(hosts) > 1
+    assert sorted(p.name for p in (out / "reports").iterdir()) == sorted(hosts)
     t = read_tables(str(out))
     assert sorted(t["reports"]["report_id"]) == sorted(local["reports"]["report_id"])
-    assert t["reports"]["host"].isna().all()
 
 
 def test_unreachable_scheduler_is_exit_2_with_one_line(tmp_path, capsys, monkeypatch):

@@ -23,6 +23,13 @@ def _storm() -> FileResult:
     return analyze_file(STORM)
 
 
+def _untimed(result: FileResult) -> FileResult:
+    """The storm as a log without time or host would give it (its own syslog stamps read
+    away): grouping then goes by order alone."""
+    out = [replace(a, report=replace(a.report, time=None, host=None)) for a in result.analyses]
+    return replace(result, analyses=tuple(out))
+
+
 def _with_syslog_times(result: FileResult) -> FileResult:
     """Attach to each report the wall clock its own syslog line prints ("Nov 26 06:02:04").
 
@@ -39,7 +46,11 @@ def _with_syslog_times(result: FileResult) -> FileResult:
 
 
 def test_storm_file_is_one_incident_of_24():
-    (result,) = assign([_storm()])
+    # its syslog stamps have a 76 s gap (06:02:17 → 06:03:33): one incident at 90 s,
+    # two of 12 at the default 60 s
+    (at60,) = assign([_storm()])
+    assert [g.analyses[0].report.first_line for g in groups(at60.analyses)] == [2, 28]
+    (result,) = assign([_storm()], window=90)
     assert len(result.analyses) == 24
     assert {a.incident for a in result.analyses} == {f"{STORM}:2"}
     (group,) = groups(result.analyses)
@@ -48,7 +59,7 @@ def test_storm_file_is_one_incident_of_24():
 
 
 def test_storm_text_and_markdown_show_one_block_with_its_count():
-    results = assign([_storm()])
+    results = assign([_untimed(_storm())])
     text = render(results, "text")
     assert text.startswith("24 reports in 1 incident: 24 undetermined\n")
     assert text.count("[undetermined]") == 1
@@ -66,7 +77,9 @@ def test_storm_text_and_markdown_show_one_block_with_its_count():
 
 
 def test_json_keeps_every_report_with_its_incident_id():
-    result = runner.invoke(app, ["analyze", STORM, str(sample("035")), "--format", "json"])
+    result = runner.invoke(
+        app, ["analyze", STORM, str(sample("035")), "--format", "json", "--incident-window", "90"]
+    )
     assert result.exit_code == 0
     reports = json.loads(result.stdout)["reports"]
     assert len(reports) == 25
@@ -89,14 +102,18 @@ def test_storm_with_its_syslog_times_splits_at_a_gap_wider_than_the_window():
 
 
 def test_window_zero_groups_nothing_without_times():
-    (result,) = assign([_storm()], window=0)
+    (result,) = assign([_untimed(_storm())], window=0)
     assert len({a.incident for a in result.analyses}) == 24
+    # with its stamps, reports of the same second are 0 s apart: 06:02:04, :08, :17,
+    # 06:03:33 and 06:04:08
+    (timed,) = assign([_storm()], window=0)
+    assert len({a.incident for a in timed.analyses}) == 5
 
 
 def test_host_boot_and_uptime_keep_incidents_apart():
     """The storm's reports given hosts, boots and uptimes by the test (no real log of ours
     has them yet): a different host, a boot, or an uptime that goes back splits them."""
-    storm = _storm()
+    storm = _untimed(_storm())
     first, second, third = storm.analyses[:3]
 
     def with_(a, **kw):
@@ -139,7 +156,8 @@ def test_reports_without_a_request_are_incidents_of_their_own():
 def test_cli_incident_window_and_each():
     out = runner.invoke(app, ["analyze", STORM, "--incident-window", "0"])
     assert out.exit_code == 0
-    assert out.stdout.startswith("24 reports: 24 undetermined\n")
+    # streamed: the count line comes last; same-second reports are 0 s apart
+    assert out.stdout.endswith("\n24 reports in 5 incidents: 24 undetermined\n")
     out = runner.invoke(app, ["analyze", STORM, "--each"])
     assert out.stdout.count("[undetermined]") == 24
     bad = runner.invoke(app, ["analyze", STORM, "--incident-window", "-1"])

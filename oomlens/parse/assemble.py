@@ -239,6 +239,10 @@ def assemble(raw: RawReport, records: list[Record], broken: list[int]) -> Report
         diagnostics=diagnostics,
         lines=tuple(ln.text for ln in raw.lines),
         prefixes=tuple(ln.prefix for ln in raw.lines),
+        time=raw.time,
+        uptime_s=raw.uptime_s,
+        host=raw.host,
+        boot_id=raw.boot_id,
     )
 
 

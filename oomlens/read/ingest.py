@@ -16,12 +16,14 @@ import os
 import re
 import stat
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import BinaryIO
 
 from oomlens.read.diagnostic import Diagnostic
+from oomlens.read.live import stopping
 from oomlens.read.prefixes import Prefix, strip_prefix
 
 __all__ = [
@@ -81,6 +83,8 @@ class LogLine:
     cut: bool = False  # the raw line was longer than MAX_LINE and was cut
     trailing_space: bool = False  # the raw line ended in a blank: a soft wrap if continued
     note: str | None = None  # what the reader could not use here ("time out of range")
+    clock: str | None = None  # wall-clock date as printed (read/clock.py makes it a datetime)
+    boot_id: str | None = None  # journal _BOOT_ID
 
 
 class InputError(Exception):
@@ -97,6 +101,8 @@ class Input:
     size: int | None  # bytes on disk, None for stdin
     diagnostics: list[Diagnostic] = field(default_factory=list)  # appended while reading
     _closer: Callable[[], None] | None = field(default=None, repr=False)
+    mtime: float | None = None  # a regular file's modification time (the year of syslog dates)
+    live: bool = False  # a pipe, terminal, device or followed file: read as data arrives
 
     def close(self) -> None:
         """Close the underlying file (stdin is left open)."""
@@ -141,7 +147,18 @@ def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
         soft = text[-1:] in (" ", "\t")
         return [
             LogLine(
-                source, lineno, body, p.timestamp, p.caller, p.host, p.prefix, cut, soft, p.note
+                source,
+                lineno,
+                body,
+                p.timestamp,
+                p.caller,
+                p.host,
+                p.prefix,
+                cut,
+                soft,
+                p.note,
+                p.clock,
+                p.boot_id,
             )
         ]
     out = []
@@ -150,7 +167,7 @@ def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
         body, p = strip_prefix(piece)
         if first is None:
             first = p
-        # a continuation piece belongs to the same record: same time, caller and host
+        # a continuation piece belongs to the same record: same time, caller, host and boot
         out.append(
             LogLine(
                 source,
@@ -163,6 +180,8 @@ def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
                 cut,
                 piece[-1:] in (" ", "\t"),
                 p.note,
+                p.clock or first.clock,
+                p.boot_id or first.boot_id,
             )
         )
     return out
@@ -208,17 +227,33 @@ def size_text(n: int) -> str:
     return f"{n} bytes"
 
 
-def open_input(path: str | os.PathLike[str] | None, max_expanded: int | None = None) -> Input:
+def open_input(
+    path: str | os.PathLike[str] | None, max_expanded: int | None = None, follow: bool = False
+) -> Input:
     """Open a file, or stdin for ``None``/``"-"``, as plain text bytes; raise InputError.
 
     ``max_expanded`` bounds the bytes a compressed input may expand to (default
-    MAX_EXPANDED); past it reading stops with a diagnostic.
+    MAX_EXPANDED); past it reading stops with a diagnostic. ``follow`` reads a file
+    like ``tail -F``: to its end, then what is appended, across truncation and
+    rotation, without end. A pipe, terminal or device is ``live`` too: read as its
+    data arrives, never waiting for its end.
     """
+    mtime: float | None = None
+    live = follow
     if path is None or path == "-":
         display, size, closer = "<stdin>", None, None
         raw: BinaryIO | None = getattr(sys.stdin, "buffer", None)
         if raw is None:
             raise InputError("cannot read <stdin>: there is no standard input")
+        try:
+            st = os.fstat(raw.fileno())
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass  # not a file descriptor (an in-memory stream)
+        else:
+            if stat.S_ISREG(st.st_mode):
+                mtime = st.st_mtime
+            else:
+                live = True
     else:
         display = os.fspath(path)
         try:
@@ -227,11 +262,19 @@ def open_input(path: str | os.PathLike[str] | None, max_expanded: int | None = N
             reason = e.strerror or type(e).__name__
             raise InputError(_one_line(f"cannot read {display}: {reason}")) from None
         st = os.fstat(raw.fileno())
-        size = st.st_size if stat.S_ISREG(st.st_mode) else None
+        regular = stat.S_ISREG(st.st_mode)
+        size = st.st_size if regular and not follow else None
+        mtime = st.st_mtime if regular and not follow else None
+        live = live or not regular
         closer = raw.close
     diags: list[Diagnostic] = []
     counter = _LineCounter()
-    chunks = _read_chunks(raw, diags, counter)
+    if follow and path not in (None, "-"):
+        followed = _Followed(display, raw)
+        closer = followed.close
+        chunks = followed.chunks(diags, counter)
+    else:
+        chunks = _read_chunks(raw, diags, counter)
     head, chunks = _peek(chunks, 6)
     encoding = "plain"
     for magic, kind in _MAGIC.items():
@@ -256,7 +299,62 @@ def open_input(path: str | os.PathLike[str] | None, max_expanded: int | None = N
             else _export_records(body, diags)
         )
         stream = io.BufferedReader(_ChunkStream(records), _CHUNK)
-    return Input(display, stream, encoding, size, diags, closer)
+    return Input(display, stream, encoding, size, diags, closer, mtime=mtime, live=live)
+
+
+FOLLOW_POLL = 0.25  # seconds between looks at a followed file that has no new data
+
+
+class _Followed:
+    """A file read like ``tail -F``: its bytes, then whatever is appended, without end."""
+
+    def __init__(self, path: str, f: BinaryIO) -> None:
+        self.path = path
+        self.f = f
+
+    def close(self) -> None:
+        self.f.close()
+
+    def chunks(self, diags: list[Diagnostic], counter: _LineCounter) -> Iterator[bytes]:
+        """New bytes as they are written; a truncated or replaced file is read from its start."""
+        pos = 0
+        last = b"\n"
+        while True:
+            try:
+                chunk = self.f.read(_CHUNK)
+            except OSError as e:
+                msg = f"read error after {pos} bytes: {e.strerror or e}; following stopped"
+                _diag(diags, counter.lines + 1, msg)
+                return
+            if chunk:
+                pos += len(chunk)
+                counter.lines += chunk.count(b"\n")
+                last = chunk[-1:]
+                yield chunk
+                continue
+            if stopping():
+                return
+            time.sleep(FOLLOW_POLL)
+            try:
+                now = os.stat(self.path)
+                here = os.fstat(self.f.fileno())
+            except OSError:
+                continue  # moved away and not yet recreated: keep reading the old one
+            if (now.st_ino, now.st_dev) != (here.st_ino, here.st_dev):
+                try:
+                    new = open(self.path, "rb")
+                except OSError:
+                    continue
+                self.f.close()
+                self.f, pos = new, 0
+            elif now.st_size < pos:
+                self.f.seek(0)
+                pos = 0
+            else:
+                continue
+            if last != b"\n":  # the old file's unfinished line ends here
+                last = b"\n"
+                yield b"\n"
 
 
 class _LineCounter:
@@ -557,6 +655,7 @@ def _decompress(
 _EXPORT_FIRST = re.compile(rb"(?:_{1,2}[A-Z0-9][A-Z0-9_]*|MESSAGE)[=\n]")
 _JOURNAL_KEYS = (b'"MESSAGE"', b'"__CURSOR"', b'"__REALTIME_TIMESTAMP"')
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_BOOT_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def _journal_kind(first: bytes) -> str | None:
@@ -579,9 +678,9 @@ def _number(text: str | None, below: int) -> int | None:
 def _record_line(fields: dict[str, list[bytes]], diags: list[Diagnostic], record: int) -> bytes:
     """One journal record as one text line, shaped like ``journalctl -o short-iso-precise``.
 
-    Kernel records become ``<realtime> <host> kernel: [<monotonic>] <message>`` with
-    whatever of these the record holds, so the usual prefix rules read the host and the
-    printk time back; other records become ``<identifier>[<pid>]: <message>``. Newlines
+    Kernel records become ``<realtime> <host> kernel: _BOOT_ID=<id> [<monotonic>] <message>``
+    with whatever of these the record holds, so the usual prefix rules read the time, host,
+    boot and printk time back; other records become ``<identifier>[<pid>]: <message>``. Newlines
     inside MESSAGE are written as the kernel's ``\\x0a`` and split again on decoding.
     A time stamp no journal can hold is left out, with a diagnostic.
     """
@@ -608,7 +707,13 @@ def _record_line(fields: dict[str, list[bytes]], diags: list[Diagnostic], record
             when = _EPOCH + timedelta(microseconds=realtime)
             head = when.isoformat(timespec="microseconds") + " "
             head += f"{host} kernel: " if host and " " not in host else "kernel: "
+        boot = one("_BOOT_ID")
+        if boot and _BOOT_ID.fullmatch(boot):
+            head += f"_BOOT_ID={boot} "
+        # the kernel's own printk time; journald's receipt time when the record lacks it
         usec = stamp("_SOURCE_MONOTONIC_TIMESTAMP", _U64)
+        if usec is None:
+            usec = stamp("__MONOTONIC_TIMESTAMP", _U64)
         if usec is not None:
             head += f"[{usec // 1000000:5d}.{usec % 1000000:06d}] "
         return head.encode() + message + b"\n"

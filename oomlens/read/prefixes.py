@@ -27,6 +27,8 @@ class Prefix(NamedTuple):
     host: str | None = None  # syslog/journal host, verbatim ("**", "..." included)
     prefix: str = ""  # exactly the characters removed before the message
     note: str | None = None  # a time the prefix held that no kernel can print
+    clock: str | None = None  # the wall-clock date as printed (syslog, ISO, dmesg -T, epoch)
+    boot_id: str | None = None  # journal _BOOT_ID (32 hex digits)
 
 
 NO_PREFIX = Prefix()
@@ -51,21 +53,24 @@ _PREFIX = re.compile(
     rf"""
     \s*(?:>\s*)*                                            # mail quotes, indentation
     (?:{_LINENO}\s*)?                                       # a listing's line number
-    (?:(?:{_BSD_DATE}\s+(?:(?P<host>[^\s\[]\S*)\s+)?{_TAG}
-        |{_ISO_DATE}\s+(?:(?P<ihost>\S+)\s+)?{_TAG}         # journalctl -o short-iso(-precise)
-        |[^\W\d_]{{3}}\s+\d{{4}}-\d{{2}}-\d{{2}}\s+\d{{2}}:\d{{2}}:\d{{2}}(?:\.\d{{1,9}})?\s+[A-Z]{{2,5}}
-           \s+(?:(?P<fhost>\S+)\s+)?{_TAG}                     # journalctl -o short-full
+    (?:(?:(?P<bsd>{_BSD_DATE})\s+(?:(?P<host>[^\s\[]\S*)\s+)?{_TAG}  # syslog, journalctl short
+        |(?P<iso>{_ISO_DATE})\s+(?:(?P<ihost>\S+)\s+)?{_TAG}  # rsyslog, journalctl short-iso
+        |(?P<full>[^\W\d_]{{3}}\s+\d{{4}}-\d{{2}}-\d{{2}}\s+\d{{2}}:\d{{2}}:\d{{2}}(?:\.\d{{1,9}})?
+           \s+[A-Z]{{2,5}})\s+(?:(?P<fhost>\S+)\s+)?{_TAG}     # journalctl -o short-full
         |\[\s*(?P<mts>\d+\.\d+)\]\s+(?:(?P<mhost>\S+)\s+)?{_TAG}  # journalctl -o short-monotonic
-        |\d{{9,11}}\.\d{{1,9}}\s+(?:(?P<uhost>\S+)\s+)?{_TAG}     # journalctl -o short-unix
-        |\d{{4}}-\d{{2}}-\d{{2}}T\d{{2}}:\d{{2}}:\d{{2}},\d+[+-]\d{{2}}:?\d{{2}}  # dmesg iso
+        |(?P<unix>\d{{9,11}}\.\d{{1,9}})\s+(?:(?P<uhost>\S+)\s+)?{_TAG}  # journalctl short-unix
+        |(?P<diso>\d{{4}}-\d{{2}}-\d{{2}}T\d{{2}}:\d{{2}}:\d{{2}},\d+[+-]\d{{2}}:?\d{{2}})  # dmesg iso
+        |<\d{{1,3}}>1\s+(?:(?P<rts>{_ISO_DATE})|-)\s+(?P<rhost>\S+)\s+kernel\s+\S+\s+\S+
+           \s+(?:-|(?:\[(?:[^\]\\]|\\.)*\])+)\ufeff?        # RFC 5424: PRI VERSION TS HOST APP ...
         |(?P<redacted>\.\.\.|…)\s+{_TAG}                    # date and host redacted
       )\s*)?
+    (?:_BOOT_ID=(?P<boot>[0-9a-f]{{32}})\s+)?               # journal record (ingest writes it)
     (?:\d{{1,3}},\d+,(?P<usec>\d+),[^;,\s]*                 # /dev/kmsg: level,seq,usec,flags
        (?:,caller=(?P<kcaller>[TC]\d+))?(?:,[^;\s]*)?;)?
     (?:<\d{{1,3}}>(?=\S))?                                   # console level "<4>"
     (?:{_FACILITY}\s*:\s*{_LEVEL}\s*:\s*)?                  # dmesg -x "kern  :warn  : "
     (?:\[\s*(?P<ts>\d+\.\d+)\]\s*                           # dmesg "[   12.345678]"
-      |\[?[^\W\d_]{{1,9}}\.?\s+{_MON}\s+\d{{1,2}}\s+\d{{1,2}}:\d{{2}}:\d{{2}}\s+\d{{4}}\]\s*  # -T
+      |\[?(?P<dmt>[^\W\d_]{{1,9}}\.?\s+{_MON}\s+\d{{1,2}}\s+\d{{1,2}}:\d{{2}}:\d{{2}}\s+\d{{4}})\]\s*  # -T
       |\[{_MON}\s?\d{{1,2}}\s\d{{1,2}}:\d{{2}}\]\s*         # dmesg -H first line
       |\[\s*\+\d+\.\d+\]\s*                                 # dmesg -H delta
     )?
@@ -79,7 +84,7 @@ _PREFIX = re.compile(
 # First characters that can open a prefix; any other ASCII start is message text.
 _MAYBE = frozenset(
     " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # whitespace that str.strip() removes
-    ">[<.0123456789"
+    ">[<.0123456789_"
     "JFMASONDTW"  # months and weekdays ("Thu May  9 ..." whose "[" was lost)
     "abcdefghijklmnopqrstuvwxyz"  # localised months ("jun", "ene", "gru"), dmesg -x facilities
 )
@@ -105,7 +110,7 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
     first = text[:1]
     if not first or (first < "\x80" and first not in _MAYBE):
         return text.rstrip(), NO_PREFIX
-    ts = caller = host = note = None
+    ts = caller = host = note = clock = boot = None
     pos = 0
     for _ in range(4):
         m = _PREFIX.match(text, pos)  # every part is optional: it always matches
@@ -125,8 +130,20 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
             caller = g["caller"] or g["kcaller"] or (g["pid"] and "T" + g["pid"])
         if host is None:
             host = (
-                g["host"] or g["ihost"] or g["fhost"] or g["mhost"] or g["uhost"] or g["redacted"]
+                g["host"]
+                or g["ihost"]
+                or g["fhost"]
+                or g["mhost"]
+                or g["uhost"]
+                or (g["rhost"] if g["rhost"] != "-" else None)
+                or g["redacted"]
             )
+        if clock is None:
+            clock = (
+                g["bsd"] or g["iso"] or g["full"] or g["unix"] or g["diso"] or g["rts"] or g["dmt"]
+            )
+        if boot is None:
+            boot = g["boot"]
         if text[pos : pos + 1] not in _AGAIN:
             break
     rest = text[pos:]
@@ -134,4 +151,4 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
     pos += len(rest) - len(body)
     if pos == 0:
         return body.rstrip(), NO_PREFIX
-    return body.rstrip(), Prefix(ts, caller, host, text[:pos], note)
+    return body.rstrip(), Prefix(ts, caller, host, text[:pos], note, clock, boot)

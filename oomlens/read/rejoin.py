@@ -42,6 +42,8 @@ def stamped(line: LogLine) -> bool:
     """The line carries a record prefix: time, caller id, host, kmsg or console level."""
     if line.timestamp is not None or line.caller is not None or line.host is not None:
         return True
+    if line.clock is not None:  # a wall-clock date (dmesg -T), or a piece of a dated record
+        return True
     return bool(line.prefix) and _DECORATION.fullmatch(line.prefix) is None
 
 

@@ -1,9 +1,12 @@
 """Find report spans in a log: a cheap byte prefilter, then line-level segmentation.
 
 A report starts at a trigger line (or, for an excerpt, at the first line of a
-report section) and ends by content: the kill line, or the first run of lines
-that belong to no report. Lines that carry a printk caller id are untangled by
-it; lines a mail client wrapped are joined back where the prefix proves it.
+report section) and ends by content: the oom_reaper line of its victim, the kill
+line, the first run of lines that belong to no report, the host's next boot —
+or, when reading live, a quiet interval. Lines are kept apart by host and boot
+(journal ``_BOOT_ID``; else a printk clock that goes backwards or a ``Linux
+version`` banner starts a new boot), then by printk caller id; lines a mail
+client wrapped are joined back where the prefix proves it.
 """
 
 from __future__ import annotations
@@ -11,9 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import BinaryIO
 
 from oomlens.read import rejoin
+from oomlens.read.clock import Clock
 from oomlens.read.diagnostic import Diagnostic
 from oomlens.read.ingest import MAX_LINE, LogLine, decode_line
 
@@ -34,6 +39,9 @@ MARKERS = (
 CHUNK = 1 << 20
 FOREIGN_LINES = 64  # another task's report closes after this many lines not its own
 BACK_LINES = 48  # lines before a marker that may open the report (zone line before lowmem_reserve)
+BOOT_STEP = 1.0  # seconds a printk clock may step back (CPUs interleaved) within one boot
+HOSTS = 4096  # hosts whose boot is remembered; beyond, those with no open report are forgotten
+KEEP_BYTES = 1 << 18  # at most this much of a chunk's end is scanned again with the next
 # Bounds that keep a hostile log from growing one report without end (README "Limits"):
 # the biggest real report (a task table of tens of thousands of processes) is far under
 # MAX_REPORT_LINES; a run of blank lines this long ends a report.
@@ -76,6 +84,12 @@ _CONTENT = re.compile(
     r"|[\w-]+ +\d+KB +\d+KB|Killed process|.*cpuset=|.*[\w.]\+0x[0-9a-f]+/0x|[\w.]+ \(\S+\.[chS]:\d)"
 )
 _END = re.compile(r"[Kk]illed process|oom_reaper: reaped")
+_VICTIM = re.compile(r"[Kk]ill(?:ed)? process (\d+)")
+# The reaper done with this report's victim: nothing of the report follows it.
+_REAPED = re.compile(r"oom_reaper: reaped process (\d+)")
+# The first line a kernel prints at boot. The prefilter need not look for it: while no
+# report is open a boot changes nothing, and while one is open every line is read.
+_BANNER = "Linux version "
 # A span without its trigger line is a report only if it holds one of these.
 _SUBSTANCE = re.compile(
     r"^(?:Mem-[Ii]nfo|(?:Node \d+ )?(?:DMA32|DMA|Normal|HighMem|Movable)(?: free:|: \d)|lowmem_reserve"
@@ -92,6 +106,14 @@ class RawReport:
     caller: str | None
     trigger: bool  # starts at its trigger line
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # When and where, from the first line's prefix (filled when the report closes).
+    time: datetime | None = None  # wall clock, timezone-aware
+    uptime_s: float | None = None  # seconds since boot (printk/kmsg/journal monotonic stamp)
+    host: str | None = None  # syslog/journal host
+    boot_id: str | None = None  # journal _BOOT_ID
+    _head: LogLine | None = None  # the first line as routed
+    _first_boot: bool = True  # of the input's first host and boot (--boot-time applies)
+    _victim: str | None = None  # pid of the "Killed process" line
     _pending: list[LogLine] = field(default_factory=list)
     _gap: int = 0
     _foreign: int = 0  # lines printed by other callers since this report's last line
@@ -121,18 +143,32 @@ def _section_key(text: str) -> str | None:
     return m.group(0) if m else None
 
 
+Key = tuple[str | None, object, str | None]  # (host, boot, caller)
+
+
+@dataclass
+class _Host:
+    """One host's current boot (journal id, else a count) and its last printk time."""
+
+    boot: object
+    last_ts: float | None
+
+
 class Segmenter:
     """Turn a stream of ``LogLine`` into ``RawReport`` spans (feed, then finish)."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, clock: Clock | None = None) -> None:
         self.source = source
-        self.open: dict[str | None, RawReport] = {}
-        self.last_key: str | None = None  # whose report took the last line
+        self.clock = clock if clock is not None else Clock()
+        self.open: dict[Key, RawReport] = {}
+        self.last_key: Key | None = None  # whose report took the last line
+        self._hosts: dict[str | None, _Host] = {}
+        self._first: tuple[str | None, object] | None = None  # the input's first host and boot
         # The last line fed (with its wrapped pieces joined) and where it went, so
         # that a wrapped piece can be glued back on wherever that line now sits.
         self._prev: LogLine | None = None
         self._prev_end = 0  # physical line number of its last piece
-        self._prev_at: tuple[str, str | None] = ("none", None)  # "none" | "line" | "pending"
+        self._prev_at: tuple[str, Key | None] = ("none", None)  # "none" | "line" | "pending"
         self._soft = False  # this log soft-wraps with a trailing blank (format=flowed)
         self._width = 0  # columns of the last physical line, prefix included
         self._closed: list[RawReport] = []  # reports the line being fed closed
@@ -163,7 +199,8 @@ class Segmenter:
             self._prev = None  # a blank line ends every record
             return
         self._prev, self._prev_at = line, ("none", self.last_key)
-        rep = self.open.get(self.last_key)  # the report _route gave the line to, if any
+        key = self.last_key
+        rep = self.open.get(key) if key is not None else None  # where _route gave the line
         if rep is not None:
             if rep.lines and rep.lines[-1] is line:
                 self._prev_at = ("line", self.last_key)
@@ -176,9 +213,26 @@ class Segmenter:
         Not a generator: a line costs no generator of its own, the hot path of the scan.
         """
         text = line.text
-        key = line.caller
-        if key is None and not line.prefix and line.timestamp is None and self.last_key is not None:
-            key = self.last_key  # a bare wrapped line continues the task that printed last
+        prev = self.last_key
+        caller = line.caller
+        if caller is None and not line.prefix and line.timestamp is None and prev is not None:
+            caller = prev[2]  # a bare wrapped line continues the task that printed last
+        if (
+            prev is not None
+            and line.host is None
+            and line.boot_id is None
+            and line.timestamp is None
+            and line.clock is None
+            and not text.startswith(_BANNER)
+        ):
+            key = (prev[0], prev[1], caller)  # a line that says nowhere: where the last was
+        else:
+            host = line.host
+            boot = self._boot(line)
+            if boot is None:  # this line starts the host's next boot
+                closed.extend(self._close_boot(host))
+                boot = self._hosts[host].boot
+            key = (host, boot, caller)
         rep = self.open.get(key)
         self.last_key = key
         if len(self.open) > (rep is not None):
@@ -188,15 +242,13 @@ class Segmenter:
                 closed.extend(self._close(key))
                 rep = None
             if rep is None:
-                self.open[key] = RawReport(self.source, [line], key, trigger=True)
+                self.open[key] = self._new(line, key, trigger=True)
             else:
                 self._append(rep, line)
             return
         if rep is None:
             if text and (_FRAGMENT_START.search(text) or _VMALLOC_FAILURE.search(text)):
-                rep = RawReport(
-                    self.source, [line], key, trigger=bool(_VMALLOC_FAILURE.search(text))
-                )
+                rep = self._new(line, key, trigger=bool(_VMALLOC_FAILURE.search(text)))
                 section = _section_key(text)
                 if section is not None:
                     rep._sections.add(section)
@@ -205,6 +257,8 @@ class Segmenter:
         if rep._closing:
             if text.startswith(("oom_reaper:", "oom-kill:")):
                 self._append(rep, line)
+                if self._reaped(rep, text):
+                    closed.extend(self._close(key))
                 return
             closed.extend(self._close(key))
             self._route(line, closed)
@@ -224,8 +278,12 @@ class Segmenter:
                     return
                 rep._sections.add(section)
             self._append(rep, line)
-            if _END.search(text):
+            if self._reaped(rep, text):
+                closed.extend(self._close(key))
+            elif _END.search(text):
                 rep._closing = True
+                victim = _VICTIM.search(text)
+                rep._victim = victim.group(1) if victim else rep._victim
             return
         rep._pending.append(line)
         rep._gap += 1
@@ -269,14 +327,14 @@ class Segmenter:
             self._soft = True  # a blank before the break, none after: format=flowed
         joined = rejoin.join(prev, line, self._soft, self._width >= rejoin.WIDE)
         where, key = self._prev_at
-        rep = self.open.get(key)
+        rep = self.open.get(key) if key is not None else None
         if where == "line" and rep is not None and rep.lines and rep.lines[-1] is prev:
             rep.lines[-1] = joined
             self._prev, self._prev_end = joined, line.lineno
             if _TRIGGER.search(joined.text) and not _TRIGGER.search(prev.text):
                 # the wrap had split the trigger line: it starts a report of its own
                 rep.lines.pop()
-                if not rep.lines:
+                if not rep.lines and key is not None:
                     del self.open[key]
                 self._route(joined, closed)
                 self._note(joined)
@@ -291,12 +349,71 @@ class Segmenter:
         self._prev_end = line.lineno
 
     def finish(self) -> Iterator[RawReport]:
-        """Close every open report at end of input."""
+        """Close every open report: at end of input, or when a live input has gone quiet."""
         for key in list(self.open):
             yield from self._close(key)
 
+    # -- hosts and boots -------------------------------------------------------
+    def _boot(self, line: LogLine) -> object | None:
+        """The boot ``line`` belongs to on its host; None when it starts the next one."""
+        host, ts = line.host, line.timestamp
+        state = self._hosts.get(host)
+        if state is None:
+            if len(self._hosts) >= HOSTS:  # memory stays bounded however many hosts a log names
+                busy = {k[0] for k in self.open}
+                self._hosts = {h: s for h, s in self._hosts.items() if h in busy}
+            state = self._hosts[host] = _Host(line.boot_id or 0, ts)
+            if self._first is None:
+                self._first = (host, state.boot)
+            return state.boot
+        nxt: object | None = None
+        if line.boot_id is not None:
+            if line.boot_id != state.boot:
+                nxt = line.boot_id
+        elif isinstance(state.boot, int) and (
+            (ts is not None and state.last_ts is not None and ts < state.last_ts - BOOT_STEP)
+            or line.text.startswith(_BANNER)
+        ):
+            nxt = state.boot + 1  # the printk clock started again: the machine rebooted
+        if ts is not None:
+            state.last_ts = ts
+        if nxt is None:
+            return state.boot
+        self._hosts[host] = _Host(nxt, ts)
+        return None
+
+    def _close_boot(self, host: str | None) -> Iterator[RawReport]:
+        """Close the reports of ``host``'s previous boot: none continues across a reboot."""
+        boot = self._hosts[host].boot
+        for key in [k for k in self.open if k[0] == host and k[1] != boot]:
+            yield from self._close(key)
+
+    def _new(self, line: LogLine, key: Key, trigger: bool) -> RawReport:
+        rep = RawReport(self.source, [line], key[2], trigger=trigger, _head=line)
+        rep._first_boot = self._first == (key[0], key[1])
+        return rep
+
+    def _place(self, rep: RawReport, key: Key) -> None:
+        """Fill the report's time and place from its first line (else the first that has it)."""
+        head = rep._head or rep.lines[0]
+        rep.host = key[0]
+        rep.boot_id = key[1] if isinstance(key[1], str) else None
+        uptime, clock = head.timestamp, head.clock
+        if uptime is None or clock is None:
+            for x in rep.lines:
+                uptime = x.timestamp if uptime is None else uptime
+                clock = x.clock if clock is None else clock
+        rep.uptime_s = uptime
+        rep.time = self.clock.time(clock, uptime, rep._first_boot)
+
+    @staticmethod
+    def _reaped(rep: RawReport, text: str) -> bool:
+        """The oom_reaper line of this report's own victim: its last line."""
+        m = _REAPED.match(text)
+        return m is not None and m.group(1) == rep._victim
+
     # -- helpers ---------------------------------------------------------------
-    def _age_others(self, key: str | None) -> Iterator[RawReport]:
+    def _age_others(self, key: Key) -> Iterator[RawReport]:
         """Close reports whose task has printed nothing for FOREIGN_LINES lines of others."""
         for other in [k for k in self.open if k != key]:
             rep = self.open[other]
@@ -333,7 +450,7 @@ class Segmenter:
             rep._pending.clear()
         rep.lines.append(line)
 
-    def _close(self, key: str | None) -> Iterator[RawReport]:
+    def _close(self, key: Key) -> Iterator[RawReport]:
         rep = self.open.pop(key, None)
         if rep is None:
             return
@@ -341,6 +458,7 @@ class Segmenter:
         # an excerpt that never showed a report section is an ordinary stack dump
         if rep.trigger or any(_SUBSTANCE.match(x.text) for x in rep.lines):
             rep.diagnostics.extend(_line_notes(rep))
+            self._place(rep, key)
             yield rep
 
 
@@ -367,26 +485,30 @@ class ScanStats:
 
 
 def iter_raw_lines(
-    stream: BinaryIO, idle: Callable[[], bool], stats: ScanStats | None = None
-) -> Iterator[tuple[int, bytes]]:
+    stream: BinaryIO,
+    idle: Callable[[], bool],
+    stats: ScanStats | None = None,
+    chunks: Iterable[bytes | None] | None = None,
+) -> Iterator[tuple[int, bytes | None]]:
     """Yield ``(lineno, raw line)`` for lines near a marker or while a report is open.
 
     Chunks with no marker are skipped while ``idle()`` holds: only their
-    newlines are counted, so line numbers stay exact.
+    newlines are counted, so line numbers stay exact. The last ``BACK_LINES``
+    lines not yet yielded are scanned again with the next chunk, so a report
+    that opens across a chunk boundary (or across a live input's small reads)
+    is found as in one piece. ``chunks`` replaces ``stream.read``; a None chunk
+    (a live input gone quiet) is passed on as ``(lineno, None)``.
     """
     stats = stats if stats is not None else ScanStats()
-    lineno = 0
-    carry = b""
-    while True:
-        chunk = stream.read(CHUNK)
-        if not chunk:
-            if carry:
-                stats.lines = lineno + 1
-                stats.decoded += 1
-                yield lineno + 1, carry
-            else:
-                stats.lines = lineno
-            return
+    if chunks is None:
+        chunks = iter(lambda: stream.read(CHUNK), b"")
+    lineno = 0  # lines before ``carry``
+    carry = b""  # lines kept for look-back, then the unfinished last line
+    kept = 0  # how many whole lines ``carry`` starts with
+    for chunk in chunks:
+        if chunk is None:
+            yield lineno + kept, None
+            continue
         data = carry + chunk
         cut = data.rfind(b"\n") + 1
         if cut == 0:
@@ -394,12 +516,36 @@ def iter_raw_lines(
             if len(carry) > MAX_LINE:  # one enormous line: keep its head, drop the rest
                 carry = carry[: MAX_LINE + 1]
             continue
-        carry = data[cut:]
-        for item in _scan(data, cut, lineno, idle):
+        done = [0]
+        for item in _scan(data, cut, lineno, idle, done):
             stats.decoded += 1
             yield item
-        lineno += data.count(b"\n", 0, cut)
-        stats.lines = lineno
+        keep = max(done[0], _back(data, cut, BACK_LINES))
+        if cut - keep > KEEP_BYTES:  # long lines: look back less, at a line start
+            keep = data.find(b"\n", cut - KEEP_BYTES - 1, cut) + 1
+        lineno += data.count(b"\n", 0, keep)
+        kept = data.count(b"\n", keep, cut)
+        stats.lines = lineno + kept
+        carry = data[keep:]
+        if len(data) - cut > MAX_LINE:  # one enormous line: keep its head, drop the rest
+            carry = data[keep : cut + MAX_LINE + 1]
+    lineno += kept
+    carry = carry[carry.rfind(b"\n") + 1 :]  # the kept lines were scanned: nothing opened
+    if carry:
+        stats.decoded += 1
+        lineno += 1
+        yield lineno, carry
+    stats.lines = lineno
+
+
+def _back(data: bytes, cut: int, n: int) -> int:
+    """Where the last ``n`` whole lines before ``cut`` start."""
+    start = cut
+    for _ in range(n):
+        if start <= 0:
+            return 0
+        start = data.rfind(b"\n", 0, start - 1) + 1
+    return start
 
 
 class _Markers:
@@ -437,8 +583,9 @@ _OPENS = re.compile(
 
 
 def _scan(
-    data: bytes, end: int, lineno: int, idle: Callable[[], bool]
+    data: bytes, end: int, lineno: int, idle: Callable[[], bool], done: list[int]
 ) -> Iterator[tuple[int, bytes]]:
+    """Yield the lines of ``data[:end]`` a report may hold; ``done[0]``: end of the last one."""
     pos = 0
     force = -1  # lines up to here are read whatever idle() says (a wrapped trigger)
     markers = _Markers(data, end)
@@ -471,6 +618,7 @@ def _scan(
             pos = start
         nl = data.find(b"\n", pos, end)
         lineno += 1
+        done[0] = nl + 1
         yield lineno, data[pos:nl]
         pos = nl + 1
 
@@ -503,20 +651,33 @@ def _joined_trigger(head: bytes, tail: bytes) -> bool:
     return bool(_TRIGGER_BYTES.search(head + b" " + tail) or _TRIGGER_BYTES.search(head + tail))
 
 
-def segment_lines(lines: Iterable[LogLine], source: str) -> Iterator[RawReport]:
+def segment_lines(
+    lines: Iterable[LogLine], source: str, clock: Clock | None = None
+) -> Iterator[RawReport]:
     """Segment already-decoded lines (tests and library use)."""
-    seg = Segmenter(source)
+    seg = Segmenter(source, clock)
     for line in lines:
         yield from seg.feed(line)
     yield from seg.finish()
 
 
 def segment_stream(
-    stream: BinaryIO, source: str, stats: ScanStats | None = None
+    stream: BinaryIO,
+    source: str,
+    stats: ScanStats | None = None,
+    clock: Clock | None = None,
+    chunks: Iterable[bytes | None] | None = None,
 ) -> Iterator[RawReport]:
-    """Segment a plain-text byte stream with the marker prefilter."""
-    seg = Segmenter(source)
-    for lineno, raw in iter_raw_lines(stream, lambda: seg.idle, stats):
+    """Segment a plain-text byte stream with the marker prefilter.
+
+    ``chunks`` (see :func:`iter_raw_lines`) reads a live input; a None chunk
+    says it has gone quiet, which ends every open report.
+    """
+    seg = Segmenter(source, clock)
+    for lineno, raw in iter_raw_lines(stream, lambda: seg.idle, stats, chunks):
+        if raw is None:
+            yield from seg.finish()
+            continue
         for line in decode_line(raw, lineno, source):
             yield from seg.feed(line)
     yield from seg.finish()

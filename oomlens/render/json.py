@@ -174,6 +174,7 @@ def file_dict(result: FileResult) -> dict[str, Any]:
         "reason": result.reason,
         "lines": result.lines,
         "reports": len(result.analyses),
+        "assumptions": list(result.assumptions),
     }
 
 

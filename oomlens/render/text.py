@@ -100,30 +100,36 @@ def print_rich(
 ) -> None:
     """The same document with rich styles, for a terminal. Imports rich only here."""
     from rich.console import Console
-    from rich.table import Table as RichTable
-    from rich.text import Text
 
     console = Console(file=file, highlight=False, width=width)
     analyses = [a for r in results for a in r.analyses]
     for section in sections(analyses, each):
-        console.print(Text(heading(section), style="bold"))
-        for block in section.blocks:
-            if isinstance(block, Grid):
-                if not block.rows:
-                    continue
-                console.print(Text(f"{block.title}:"))
-                table = RichTable(box=None, padding=(0, 1), pad_edge=False, show_edge=False)
-                for h in block.headers:
-                    table.add_column(h, header_style="bold", overflow="fold")
-                for row in block.rows:
-                    table.add_row(*(Text(inline(c)) for c in row))
-                console.print(table)
-            elif isinstance(block, Field):
-                line = Text(f"{block.label}: ", style="bold")
-                line.append(inline(block.parts), style=STYLES.get(block.style, ""))
-                console.print(line)
-            else:
-                for text in block_lines(block):
-                    style = STYLES.get(getattr(block, "style", ""), "")
-                    console.print(Text(text, style=style))
-        console.print()
+        print_section(console, section)
+
+
+def print_section(console: Any, section: Section) -> None:
+    """One section with rich styles on a ``rich.console.Console`` (the CLI streams them)."""
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    console.print(Text(heading(section), style="bold"))
+    for block in section.blocks:
+        if isinstance(block, Grid):
+            if not block.rows:
+                continue
+            console.print(Text(f"{block.title}:"))
+            table = RichTable(box=None, padding=(0, 1), pad_edge=False, show_edge=False)
+            for h in block.headers:
+                table.add_column(h, header_style="bold", overflow="fold")
+            for row in block.rows:
+                table.add_row(*(Text(inline(c)) for c in row))
+            console.print(table)
+        elif isinstance(block, Field):
+            line = Text(f"{block.label}: ", style="bold")
+            line.append(inline(block.parts), style=STYLES.get(block.style, ""))
+            console.print(line)
+        else:
+            for text in block_lines(block):
+                style = STYLES.get(getattr(block, "style", ""), "")
+                console.print(Text(text, style=style))
+    console.print()

@@ -1,0 +1,260 @@
+"""Wall-clock time of a report: the dates loggers print, made timezone-aware datetimes.
+
+A log prints one of: an instant with its offset (ISO 8601 with ``Z``/``+hh:mm``,
+RFC 5424, ``dmesg --time-format iso``, journal ``__REALTIME_TIMESTAMP``, epoch
+seconds), a local time without an offset (``dmesg -T``, journalctl ``short-full``
+with a zone abbreviation other than UTC, ISO without an offset), or a local time
+without a year either (RFC 3164 syslog, journalctl ``short``). What the log does
+not say is taken from the user (``--utc-offset``, ``--year``, ``--boot-time``) or
+else assumed — UTC, and the year of the file's modification time — and every
+assumption made is kept in :attr:`Clock.assumptions`, once, for the caller to say.
+"""
+
+from __future__ import annotations
+
+import re
+import time as _time
+from datetime import datetime, timedelta, timezone, tzinfo
+
+__all__ = ["Clock", "parse_boot_time", "parse_utc_offset"]
+
+_ISO = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?"
+    r"(Z|[+-]\d{2}(?::?\d{2})?)?"
+)
+_UNIX = re.compile(r"(\d{9,11})\.(\d{1,9})")
+_FULL = re.compile(r"[^\W\d_]{3}\s+(.*?)\s+([A-Z]{2,5})")  # "Wed 2024-12-04 09:40:00 CET"
+_DMESG_T = re.compile(r"\S+\s+(\S+)\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})\s+(\d{4})")
+_BSD = re.compile(r"(\S+)\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?")
+_OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})?")
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+_UTC_NAMES = frozenset({"UTC", "GMT", "Z", "UT"})
+# Zone abbreviations journalctl short-full may print that name one offset (hours east of
+# UTC); ambiguous ones (CST, IST, BST, AST) are left to --utc-offset.
+_ABBREVIATIONS = {
+    "UTC": 0, "GMT": 0, "UT": 0, "WET": 0, "WEST": 1, "CET": 1, "CEST": 2, "EET": 2,
+    "EEST": 3, "MSK": 3, "HKT": 8, "AWST": 8, "JST": 9, "KST": 9, "ACST": 9.5, "AEST": 10,
+    "AEDT": 11, "NZST": 12, "NZDT": 13, "HST": -10, "AKST": -9, "AKDT": -8, "PST": -8,
+    "PDT": -7, "MST": -7, "MDT": -6, "EST": -5, "EDT": -4,
+}  # fmt: skip
+_SLACK = timedelta(days=1)  # a yearless date up to a day after the reference is this year's
+
+
+def _month(name: str) -> int | None:
+    """``Dec``, ``December``, ``dec``, ``Sept``, zh/ja ``12月`` → 12; other locales → None."""
+    if name.endswith("月") and name[:-1].isdigit():
+        n = int(name[:-1])
+        return n if 1 <= n <= 12 else None
+    return _MONTHS.get(name[:3].lower())
+
+
+def _micro(frac: str | None) -> int:
+    return int((frac or "0")[:6].ljust(6, "0"))
+
+
+def _naive(m: re.Match[str]) -> datetime:
+    """The naive datetime of an ``_ISO`` match (fraction cut to microseconds)."""
+    y, mo, d, h, mi, s = (int(g) for g in m.groups()[:6])
+    return datetime(y, mo, d, h, mi, s, _micro(m.group(7)))
+
+
+def parse_utc_offset(text: str) -> tzinfo | str:
+    """``+01:00``/``-0500``/``+05``, ``Z``/``UTC``, ``local``, or an IANA zone name → a zone.
+
+    ``local`` stays the string "local" (this machine's zone, DST included); raises
+    ValueError with a one-line reason for anything else.
+    """
+    text = text.strip()
+    if text.upper() in _UTC_NAMES:
+        return timezone.utc
+    if text == "local":
+        return "local"
+    m = _OFFSET.fullmatch(text)
+    if m:
+        hours, minutes = int(m.group(2)), int(m.group(3) or 0)
+        if hours > 23 or minutes > 59:
+            raise ValueError(f"{text!r} is not a UTC offset (hours 0-23, minutes 0-59)")
+        delta = timedelta(hours=hours, minutes=minutes)
+        return timezone(-delta if m.group(1) == "-" else delta)
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(text)
+    except (ValueError, OSError, ImportError, KeyError):
+        pass
+    raise ValueError(
+        f"{text!r} is not a UTC offset or time zone (use +01:00, -0500, UTC, local or Europe/Berlin)"
+    )
+
+
+def parse_boot_time(text: str, zone: tzinfo | str | None = None) -> datetime:
+    """``2024-12-04T09:40:00+01:00`` (or without an offset: taken at ``zone``, else UTC)."""
+    m = _ISO.fullmatch(text.strip())
+    if m is None:
+        raise ValueError(f"{text!r} is not an ISO 8601 time (like 2024-12-04T09:40:00+01:00)")
+    try:
+        naive = _naive(m)
+        if m.group(8) is None:
+            return _localize(naive, zone if zone is not None else timezone.utc)
+        return naive.replace(tzinfo=_fixed(m.group(8)))
+    except (ValueError, OverflowError) as e:
+        raise ValueError(f"{text!r} is not a valid time: {e}") from None
+
+
+def _fixed(offset: str) -> tzinfo:
+    if offset == "Z":
+        return timezone.utc
+    m = _OFFSET.fullmatch(offset)
+    assert m is not None
+    delta = timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0))
+    return timezone(-delta if m.group(1) == "-" else delta)
+
+
+def _localize(naive: datetime, zone: tzinfo | str) -> datetime:
+    if zone == "local":
+        return naive.astimezone()  # a naive time is taken as this machine's local time
+    assert isinstance(zone, tzinfo)
+    return naive.replace(tzinfo=zone)
+
+
+class Clock:
+    """Turns one input's printed dates and uptimes into aware datetimes; notes assumptions."""
+
+    def __init__(
+        self,
+        year: int | None = None,
+        utc_offset: str | None = None,
+        boot_time: str | None = None,
+        reference: float | None = None,
+    ) -> None:
+        self.year = year
+        self.zone: tzinfo | str | None = parse_utc_offset(utc_offset) if utc_offset else None
+        self.boot = parse_boot_time(boot_time, self.zone) if boot_time else None
+        given = _ISO.fullmatch(boot_time.strip()) if boot_time else None
+        self._boot_note = (
+            "--boot-time has no UTC offset: UTC assumed (--utc-offset sets it)"
+            if given is not None and given.group(8) is None and self.zone is None
+            else None
+        )
+        self.reference = reference  # the file's mtime (epoch seconds); None: now
+        self.assumptions: list[str] = []
+
+    def _note(self, text: str) -> None:
+        if text not in self.assumptions:
+            self.assumptions.append(text)
+
+    def time(self, clock: str | None, uptime: float | None, first_boot: bool) -> datetime | None:
+        """The wall-clock time of a line: its printed date, else ``--boot-time`` + uptime."""
+        if clock is not None:
+            try:
+                when = self._parse(clock)
+            except (ValueError, OverflowError):
+                when = None
+            if when is not None:
+                return when
+        if self.boot is not None and uptime is not None:
+            if first_boot:
+                if self._boot_note:
+                    self._note(self._boot_note)
+                try:
+                    return self.boot + timedelta(seconds=uptime)
+                except OverflowError:
+                    return None
+            self._note("--boot-time is the first boot's: reports of later boots get no time")
+        return None
+
+    def _unknown_month(self, name: str) -> None:
+        """Said once per input, naming the first such month (a log may hold any number)."""
+        if not any(n.startswith("dates in a month not understood") for n in self.assumptions):
+            self._note(f"dates in a month not understood (first: {name!r}) have no time")
+
+    def _local(self, naive: datetime, what: str) -> datetime:
+        """A local time the log printed without its offset."""
+        if self.zone is None:
+            self._note(f"{what} times carry no UTC offset: UTC assumed (--utc-offset sets it)")
+            return naive.replace(tzinfo=timezone.utc)
+        return _localize(naive, self.zone)
+
+    def _parse(self, text: str) -> datetime | None:
+        first = text[:1]
+        if first.isdigit():
+            m = _ISO.match(text)
+            if m is not None:
+                naive = _naive(m)
+                if m.group(8) is None:
+                    return self._local(naive, "ISO 8601")
+                return naive.replace(tzinfo=_fixed(m.group(8)))
+            m = _UNIX.fullmatch(text)
+            if m is not None:
+                epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+                return epoch + timedelta(seconds=int(m.group(1)), microseconds=_micro(m.group(2)))
+            return None
+        m = _FULL.fullmatch(text)
+        if m is not None and _ISO.fullmatch(m.group(1)):
+            iso = _ISO.fullmatch(m.group(1))
+            assert iso is not None
+            naive = _naive(iso)
+            hours = _ABBREVIATIONS.get(m.group(2))
+            if hours is not None:
+                return naive.replace(tzinfo=timezone(timedelta(hours=hours)))
+            return self._local(naive, f"journalctl short-full {m.group(2)}")
+        m = _DMESG_T.fullmatch(text)
+        if m is not None:
+            month = _month(m.group(1))
+            if month is None:
+                self._unknown_month(m.group(1))
+                return None
+            h, mi, s, y = (int(g) for g in m.groups()[2:])
+            return self._local(datetime(y, month, int(m.group(2)), h, mi, s), "dmesg -T")
+        m = _BSD.fullmatch(text)
+        if m is not None:
+            month = _month(m.group(1))
+            if month is None:
+                self._unknown_month(m.group(1))
+                return None
+            day, h, mi, s = (int(g) for g in m.groups()[1:5])
+            return self._yearless(month, day, h, mi, s, _micro(m.group(6)))
+        return None
+
+    def _yearless(self, month: int, day: int, h: int, mi: int, s: int, us: int) -> datetime | None:
+        """An RFC 3164 date: the year is ``--year``, else the reference's (or the one before)."""
+        if self.year is not None:
+            return self._local(datetime(self.year, month, day, h, mi, s, us), "syslog")
+        epoch = self.reference if self.reference is not None else _time.time()
+        if self.zone == "local":
+            ref = datetime.fromtimestamp(epoch)
+        else:
+            zone = self.zone if isinstance(self.zone, tzinfo) else timezone.utc
+            ref = datetime.fromtimestamp(epoch, zone).replace(tzinfo=None)
+        year = ref.year
+        for _ in range(8):  # Feb 29 steps back to a leap year
+            try:
+                naive = datetime(year, month, day, h, mi, s, us)
+            except ValueError:
+                if month == 2 and day == 29:
+                    year -= 1
+                    continue
+                return None
+            if naive > ref + _SLACK:  # a date after the reference is last year's
+                year -= 1
+                continue
+            break
+        else:
+            return None
+        source = "the file's modification time" if self.reference is not None else "today"
+        if self.zone is None:
+            self._note(
+                f"syslog dates carry no year and no UTC offset: {year} (from {source}, "
+                f"{ref:%Y-%m-%d}) and UTC assumed; --year and --utc-offset set them"
+            )
+            return naive.replace(tzinfo=timezone.utc)
+        self._note(
+            f"syslog dates carry no year: {year} assumed (from {source}, {ref:%Y-%m-%d}); "
+            "--year sets it"
+        )
+        return _localize(naive, self.zone)
