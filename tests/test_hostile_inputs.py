@@ -370,6 +370,20 @@ def test_absurd_number_sets_its_line_aside(tmp_path, old, new, line, message):
     assert analysis.verdict is not None
 
 
+def test_a_line_set_aside_keeps_the_rest_of_the_report(tmp_path):
+    # synthetic: one number replaced. A number past 64 bits fails the lexer, so the
+    # report is read line by line; its stack frames are read all the same (they
+    # used to be dropped on that path).
+    text = sample("035").read_text()
+    path = tmp_path / "n.log"
+    path.write_text(text.replace("free:19404kB", "free:" + "9" * 30 + "kB", 1))
+    (analysis,) = analyze_file(str(path)).analyses
+    path.write_text(text)
+    (whole,) = analyze_file(str(path)).analyses
+    assert analysis.report.trace[:3] == ("dump_stack", "dump_header", "virtballoon_oom_notify")
+    assert analysis.report.trace == whole.report.trace and len(whole.report.trace) == 11
+
+
 def test_largest_64_bit_number_is_read():
     from oomlens.parse.numbers import bounded_int
 

@@ -222,7 +222,7 @@ def _constrained(
         return None
     t = threshold_of(d.replay)
     if narrow is not None:
-        wide = replay(state, req, profile)
+        wide = replay(state, req, profile, evidence=False)
         inside = {id(c.zone) for c in d.replay.zones}
         opened = [c for c in wide.zones if id(c.zone) not in inside]
         room = sum(max(0, c.zone.free - c.zone.min) for c in opened)
@@ -250,7 +250,9 @@ def _judge_nodes(
         # every printed node allowed, yet some fail while others serve it by more than can
         # move: something the report does not print (a mempolicy) kept it on the failing ones
         failing = frozenset(
-            n for n in nodes if not replay(state, req, profile, nodes=frozenset({n})).outcome.value
+            n
+            for n in nodes
+            if not replay(state, req, profile, nodes=frozenset({n}), evidence=False).outcome.value
         )
         if failing:
             d = decide(state, req, profile, failing, arch)
@@ -319,7 +321,7 @@ def _kernel_serves(
     ``rp``: this very replay when the caller already has it.
     """
     if rp is None:
-        rp = replay(state, req, profile)
+        rp = replay(state, req, profile, evidence=False)
     if rp.outcome.surely:
         return True
     if not rp.kernel_could_unreserve or no_highatomic(rp):
@@ -375,6 +377,20 @@ def _verdict(
     ``sweep=False`` decides under the nominal variant only (a verdict that is at best
     likely anyway, such as one of an excerpt's candidate requests).
     """
+    v, rp, p = _verdict_unshown(report, state, req, profile, arch, fixes, sweep)
+    return replace(v, evidence=replay_evidence(rp, p))
+
+
+def _verdict_unshown(
+    report: Report,
+    state: AllocatorState,
+    req: Request,
+    profile: KernelProfile,
+    arch: str | None,
+    fixes: bool = True,
+    sweep: bool = True,
+) -> tuple[V.Verdict, Replay, KernelProfile]:
+    """``_verdict`` without its evidence, with the replay and profile the evidence is of."""
     states = [state] + [
         replace(state, pageblock_order=o, pageblock_alternatives=())
         for o in (state.pageblock_alternatives if sweep else ())
@@ -407,11 +423,8 @@ def _verdict(
         undecided = _undetermined(profile, missing or ("decision-time state",))
         if would is False and d.would.sure:
             undecided = replace(undecided, unreserve_would_avoid=False)
-        return replace(
-            undecided,
-            evidence=replay_evidence(d.replay, nominal.profile),
-            kernel_could_unreserve=d.replay.kernel_could_unreserve,
-        )
+        v = replace(undecided, kernel_could_unreserve=d.replay.kernel_could_unreserve)
+        return v, d.replay, nominal.profile
     if not sure:
         missing += _deciders(d.replay)
         if len(answers) > 1:
@@ -423,18 +436,18 @@ def _verdict(
         # likely reserved again after the decision.
         conf = "likely"
     span = d.rounds if would and d.rounds and None not in d.rounds else None
-    return V.Verdict(
+    v = V.Verdict(
         code=code,
         unreserve_would_avoid=would,
         confidence=conf,
         unreserve_rounds=span,  # type: ignore[arg-type]
         kernel_could_unreserve=d.replay.kernel_could_unreserve,
         factors=factors,
-        evidence=replay_evidence(d.replay, nominal.profile),
         fixes=_fixes(state, req, nominal.profile, d.replay, nominal_reads) if fixes else (),
         missing=tuple(dict.fromkeys(missing)),
         profile=profile.label,
     )
+    return v, d.replay, nominal.profile
 
 
 def _judge_candidates(
@@ -447,20 +460,22 @@ def _judge_candidates(
     """One verdict when every request the report may have made gets the same one."""
     if any(z.areas is None or z.lowmem_reserve is None for z in state.zones):
         return _undetermined(profile, need + state.missing)
-    # a candidate whose printed state passes says nothing against the others
-    decided: list[V.Verdict] = []
+    # a candidate whose printed state passes says nothing against the others; the
+    # evidence shown is that of the first decided one
+    decided: list[tuple[V.Verdict, Replay, KernelProfile]] = []
     answers: set[tuple[str, bool | None]] = set()
     for r in reqs:
-        v = _verdict(report, state, r, profile, report.arch, fixes=False, sweep=False)
+        v, rp, p = _verdict_unshown(report, state, r, profile, report.arch, False, False)
         if v.code != V.UNDETERMINED:
-            decided.append(v)
+            decided.append((v, rp, p))
             answers.add((v.code, v.unreserve_would_avoid))
         if len(answers) > 1:
             break
     if len(answers) == 1:
-        v = decided[0]
+        v, rp, p = decided[0]
         return replace(
             v,
+            evidence=replay_evidence(rp, p),
             confidence="likely",
             missing=tuple(dict.fromkeys(v.missing + need)),
             unreserve_rounds=None,

@@ -10,14 +10,16 @@ no release the report's own content bounds the era.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import Enum
+from typing import TypeVar
 
 from oomlens.parse.report import Report
 
 Version = tuple[int, int]
+T = TypeVar("T")
 
 
 class Feature(str, Enum):
@@ -374,6 +376,28 @@ def traced() -> Iterator[set[Feature]]:
             _TRACES[-1].update(reads)
 
 
+def resolve(compute: Callable[[], T]) -> tuple[T, frozenset[Feature]]:
+    """``compute()`` and the features it read, which are kept out of the open trace.
+
+    For an answer worked out once and used many times: each use passes the
+    features to ``record``, so a trace sees them exactly where the look-ups
+    themselves would have been made.
+    """
+    reads: set[Feature] = set()
+    _TRACES.append(reads)
+    try:
+        value = compute()
+    finally:
+        _TRACES.pop()
+    return value, frozenset(reads)
+
+
+def record(reads: frozenset[Feature]) -> None:
+    """Count ``reads`` (the features behind an answer from ``resolve``) as read here."""
+    if _TRACES:
+        _TRACES[-1].update(reads)
+
+
 def _stable_level(change: Change, series: Version | None) -> int | None:
     """The patch level at which ``change`` reached ``series`` stable (``.y`` counts as 0)."""
     for entry in change.stable:
@@ -396,6 +420,10 @@ class KernelProfile:
     assumed: tuple[str, ...] = ()  # --assume switches applied
     series: Version | None = None  # the release's mainline series, when one was named
     vendor: bool = False  # a distro or vendor build: backports without a stable level
+    # answers worked out from this profile's features (``cached``); never copied by replace()
+    memo: dict[Hashable, object] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def has(self, feat: Feature) -> bool:
         """True when the profile carries ``feat`` (a name that is no Feature raises ValueError)."""
@@ -404,6 +432,14 @@ class KernelProfile:
         if _TRACES:
             _TRACES[-1].add(feat)
         return feat in self.features
+
+    def cached(self, key: Hashable, build: Callable[[], T]) -> T:
+        """``build()`` once per profile and ``key`` (an answer that depends on features only)."""
+        try:
+            return self.memo[key]  # type: ignore[return-value]
+        except KeyError:
+            value = self.memo[key] = build()
+            return value
 
     def agrees(self, other: KernelProfile, on: frozenset[Feature] | set[Feature]) -> bool:
         """Whether both profiles answer alike for every feature in ``on``."""

@@ -10,7 +10,7 @@ reserve, lowmem_reserve, CMA — so the judge can ask each counterfactual alone.
 from __future__ import annotations
 
 from collections.abc import Container
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from oomlens.kernel.profile import Feature, KernelProfile
@@ -27,14 +27,7 @@ from oomlens.model.slowpath import (
 )
 from oomlens.model.state import AllocatorState, FreeArea, Interval, ZoneState
 from oomlens.model.tri import NO, Tri, any_of
-from oomlens.model.watermark import (
-    Point,
-    effective_min,
-    free_area_ok,
-    page_count_margin,
-    zone_watermark_fast,
-    zone_watermark_ok,
-)
+from oomlens.model.watermark import Era, Point, era_of
 
 MAX_ROUNDS = 100_000
 _UNSHOWN = Tri(False, False)  # a check a counterfactual replay does not make
@@ -191,6 +184,10 @@ class _Ctx:
     order: int
     migratetype: str
     flags: AllocFlags
+    era: Era = field(init=False, repr=False, compare=False)  # the rules of profile for flags
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "era", era_of(self.flags, self.profile))
 
 
 def _negative_bug(profile: KernelProfile) -> bool:
@@ -213,10 +210,12 @@ def _boost_unknown(ctx: _Ctx, zone: ZoneState) -> bool:
 def _count(ctx: _Ctx, zone: ZoneState, pts: Points, released: bool = False) -> tuple[Tri, int]:
     """The slow path's page-count test at the three points, and the nominal margin."""
 
+    era = ctx.era
+
     def at(pt: Point, r: int) -> int:
         if released:
             pt = Point(pt.free, 0, 0)
-        return page_count_margin(zone, ctx.order, zone.min, r, ctx.flags, ctx.profile, pt)
+        return era.page_count_margin(zone, ctx.order, zone.min, r, pt)
 
     worst, best = at(pts.worst, pts.reserve[0]), at(pts.best, pts.reserve[1])
     nominal = at(pts.nominal, pts.reserve[2])
@@ -236,9 +235,9 @@ def _count(ctx: _Ctx, zone: ZoneState, pts: Points, released: bool = False) -> t
 
 def _area(ctx: _Ctx, zone: ZoneState, pts: Points) -> Tri:
     """The free-area half at the three points (the pre-4.4 walk depends on free pages)."""
+    era = ctx.era
     results = [
-        free_area_ok(zone, ctx.order, zone.min, ctx.flags, ctx.profile, pt)
-        for pt in (pts.worst, pts.best, pts.nominal)
+        era.free_area_ok(zone, ctx.order, zone.min, pt) for pt in (pts.worst, pts.best, pts.nominal)
     ]
     if "depends" in results:
         return Tri.unknown(results[2] != "fail")
@@ -247,9 +246,10 @@ def _area(ctx: _Ctx, zone: ZoneState, pts: Points) -> Tri:
 
 def _wm(ctx: _Ctx, zone: ZoneState, pts: Points, flags: AllocFlags, mark: int, fast: bool) -> Tri:
     """zone_watermark_fast (or __zone_watermark_ok) at the three points, for evidence."""
-    fn = zone_watermark_fast if fast else zone_watermark_ok
+    era = era_of(flags, ctx.profile)
+    fn = era.zone_watermark_fast if fast else era.zone_watermark_ok
     out = [
-        fn(zone, ctx.order, mark, r, flags, ctx.profile, pt)
+        fn(zone, ctx.order, mark, r, pt)
         for pt, r in zip((pts.worst, pts.best, pts.nominal), pts.reserve, strict=True)
     ]
     if "depends" in out:
@@ -261,17 +261,9 @@ def _retry(ctx: _Ctx, zone: ZoneState, pts: Points) -> Tri:
     """should_reclaim_retry(): __zone_watermark_ok(min, available = reclaimable + free)."""
     if zone.reclaimable is None:
         return Tri.unknown(True)
+    era = ctx.era
     out = [
-        zone_watermark_ok(
-            zone,
-            ctx.order,
-            zone.min,
-            r,
-            ctx.flags,
-            ctx.profile,
-            pt,
-            free=pt.free + zone.reclaimable,
-        )
+        era.zone_watermark_ok(zone, ctx.order, zone.min, r, pt, pt.free + zone.reclaimable)
         for pt, r in zip((pts.worst, pts.best, pts.nominal), pts.reserve, strict=True)
     ]
     if "depends" in out:
@@ -306,7 +298,7 @@ def check_zone(
         bounds=b,
         points=pts,
         letters=letters,
-        min_effective=effective_min(zone.min, ctx.flags, ctx.profile),
+        min_effective=ctx.era.min(zone.min),
         fast=_wm(ctx, zone, pts, fast_flags, zone.low, fast=True) if evidence else _UNSHOWN,
         count=count,
         count_released=released,
@@ -321,9 +313,10 @@ def check_zone(
 
 def _zone_ok(ctx: _Ctx, c: ZoneCheck, pt: Point, worst: bool, conv: int) -> bool:
     r = c.points.reserve[0 if worst else 1]
-    ok = page_count_margin(c.zone, ctx.order, c.zone.min, r, ctx.flags, ctx.profile, pt) > 0
+    era = ctx.era
+    ok = era.page_count_margin(c.zone, ctx.order, c.zone.min, r, pt) > 0
     if ok and ctx.order > 0 and conv < ctx.order:
-        area = free_area_ok(c.zone, ctx.order, c.zone.min, ctx.flags, ctx.profile, pt)
+        area = era.free_area_ok(c.zone, ctx.order, c.zone.min, pt)
         ok = area == "pass" or (not worst and area == "depends")
     if not ok:
         return False
@@ -399,9 +392,10 @@ def _rounds_in_zone(c: ZoneCheck, worst: bool, pb: int, pbo: int) -> _Rounds:
         left = moved - (1 << o)
         # at best the block holds the largest chunks; at worst (its last block) the rest
         for x in (reversed(chunks) if not worst else chunks) if not worst or last else ():
-            while x[1] and left >= 1 << x[0]:
-                x[1] -= 1
-                left -= 1 << x[0]
+            take = min(x[1], left >> x[0])  # as many chunks of this order as still fit
+            if take:
+                x[1] -= take
+                left -= take << x[0]
                 high = max(high, x[0])
         h_left = max(0, h_left - moved)
         moved_total += moved
@@ -524,8 +518,13 @@ def replay(
     profile: KernelProfile,
     scenario: Scenario = BASE,
     nodes: Container[int] | None = None,
+    evidence: bool = True,
 ) -> Replay:
-    """Replay ``request`` against ``state`` under ``profile``, in ``scenario``."""
+    """Replay ``request`` against ``state`` under ``profile``, in ``scenario``.
+
+    ``evidence=False``: the checks that are only shown (the fast path at low, the
+    full test) are left out; the outcome and ``kernel_could_unreserve`` are whole.
+    """
     missing: list[str] = []
     order = request.order if request.order is not None else 0
     if request.order is None:
@@ -552,7 +551,9 @@ def replay(
     base = scenario == BASE
     retries = base and reaches_retry(request, order, profile)
     checks = tuple(
-        check_zone(ctx, z, classzone, scenario.drop_lowmem, fast_flags, retries, evidence=base)
+        check_zone(
+            ctx, z, classzone, scenario.drop_lowmem, fast_flags, retries, evidence=base and evidence
+        )
         for z in zones
     )
     if not checks:

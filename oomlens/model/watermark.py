@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from oomlens.kernel.profile import Feature, KernelProfile
+from oomlens.kernel.profile import Feature, KernelProfile, record, resolve
 from oomlens.model.flags import AllocFlags
 from oomlens.model.freelist import freelist_result
 from oomlens.model.state import ZoneState
@@ -34,38 +34,47 @@ def reserves_privileged(flags: AllocFlags, profile: KernelProfile) -> bool:
     return flags.harder  # 0aaa29a56e4f (4.4): unless ALLOC_HARDER
 
 
+def highatomic_deduction(flags: AllocFlags, profile: KernelProfile) -> str | None:
+    """Which highatomic counter __zone_watermark_unusable_free() takes: None when none."""
+    if profile.has(Feature.HIGHATOMIC) and not reserves_privileged(flags, profile):
+        # c928807f6f6b (6.12-rc7): deduct nr_free_highatomic instead of the whole reserve
+        return "nr_free_ha" if profile.has(Feature.FREE_HIGHATOMIC) else "nr_reserved"
+    return None
+
+
 def unusable_free(
     order: int, flags: AllocFlags, profile: KernelProfile, pt: Point, cma: int
 ) -> int:
     """__zone_watermark_unusable_free(): pages the request may not count as free."""
-    out = (1 << order) - 1
-    if profile.has(Feature.HIGHATOMIC) and not reserves_privileged(flags, profile):
-        # c928807f6f6b (6.12-rc7): deduct nr_free_highatomic instead of the whole reserve
-        out += pt.nr_free_ha if profile.has(Feature.FREE_HIGHATOMIC) else pt.nr_reserved
-    if not flags.cma:
-        out += cma
-    return out
+    return era_of(flags, profile).unusable(order, pt, cma)
 
 
 def effective_min(mark: int, flags: AllocFlags, profile: KernelProfile) -> int:
     """The mark after the ALLOC_HIGH/HARDER/OOM (6.3+: MIN_RESERVE/NON_BLOCK/OOM) cuts."""
-    m = mark
+    return cut(mark, min_cuts(flags, profile))
+
+
+def min_cuts(flags: AllocFlags, profile: KernelProfile) -> tuple[int, ...]:
+    """The cuts of the min mark, in turn: each ``d`` takes ``m // d`` off what is left."""
     if profile.has(Feature.ALLOC_RESERVES):
         # 1ebbb21811b7 (6.3): NON_BLOCK cuts only inside the MIN_RESERVE branch
-        if flags.high:
-            m -= m // 2
-            if flags.non_block:
-                m -= m // 4
+        cuts = [2, 4] if flags.high and flags.non_block else [2] if flags.high else []
         if flags.oom:
-            m -= m // 2
-        return m
-    if flags.high:
-        m -= m // 2
+            cuts.append(2)
+        return tuple(cuts)
+    cuts = [2] if flags.high else []
     if profile.has(Feature.ALLOC_OOM) and (flags.harder or flags.oom):
-        m -= m // 2 if flags.oom else m // 4  # cd04ae1e2dc8 (4.15): OOM victims cut by half
+        cuts.append(2 if flags.oom else 4)  # cd04ae1e2dc8 (4.15): OOM victims cut by half
     elif flags.harder:
-        m -= m // 4
-    return m
+        cuts.append(4)
+    return tuple(cuts)
+
+
+def cut(mark: int, cuts: tuple[int, ...]) -> int:
+    """``mark`` after ``cuts`` (``min_cuts``)."""
+    for d in cuts:
+        mark -= mark // d
+    return mark
 
 
 def watermark_letters(flags: AllocFlags, profile: KernelProfile) -> str:
@@ -105,9 +114,7 @@ def count_margin(
     free: int | None = None,
 ) -> int:
     """Pages above __zone_watermark_ok's page-count test (passes when > 0)."""
-    m = effective_min(mark, flags, profile)
-    free_pages = pt.free if free is None else free
-    return free_pages - unusable_free(order, flags, profile, pt, zone.cma or 0) - (m + reserve)
+    return era_of(flags, profile).count_margin(zone, order, mark, reserve, pt, free)
 
 
 def free_area_ok(
@@ -119,29 +126,8 @@ def free_area_ok(
     pt: Point,
     free: int | None = None,
 ) -> str:
-    """The free-area half of __zone_watermark_ok: 'pass', 'fail' or 'depends'.
-
-    Since 97a16fc82a7c (v4.4) a free block of at least ``order`` on a list the
-    caller may count; before that, the per-order walk: the free pages above each
-    smaller order must exceed min >> o.
-    """
-    if order == 0:
-        return "pass"
-    if profile.has(Feature.ORDER0_WATERMARK):
-        return freelist_result(zone, order, watermark_letters(flags, profile))
-    if zone.areas is None:
-        return "depends"
-    m = effective_min(mark, flags, profile)
-    fp = (pt.free if free is None else free) - ((1 << order) - 1)
-    fp -= 0 if flags.cma else (zone.cma or 0)
-    for area in zone.areas:
-        if area.order >= order:
-            break
-        fp -= area.count << area.order
-        m >>= 1
-        if fp <= m:
-            return "fail"
-    return "pass"
+    """The free-area half of __zone_watermark_ok: 'pass', 'fail' or 'depends'."""
+    return era_of(flags, profile).free_area_ok(zone, order, mark, pt, free)
 
 
 def zone_watermark_ok(
@@ -155,30 +141,28 @@ def zone_watermark_ok(
     free: int | None = None,
 ) -> str:
     """__zone_watermark_ok(); ``free`` overrides pt.free (should_reclaim_retry's available)."""
-    if not free_pages_ok(zone, order, mark, reserve, flags, profile, pt, free):
-        return "fail"
-    return free_area_ok(zone, order, mark, flags, profile, pt, free)
+    return era_of(flags, profile).zone_watermark_ok(zone, order, mark, reserve, pt, free)
+
+
+def shortcut_rule(profile: KernelProfile) -> str | None:
+    """zone_watermark_fast's order-0 shortcut in this era: None on kernels without it.
+
+    'plain' (48ee5f3696f6, v4.7: no reserve deduction, no HIGH/HARDER cut);
+    'negative' (f27ce0e14088, v5.9: the reserve deducted too, and a negative
+    usable count passes, compared as unsigned); 'fixed' (9282012fc0aa, v5.19).
+    """
+    if not profile.has(Feature.WATERMARK_FAST):
+        return None
+    if profile.has(Feature.FAST_HIGHATOMIC):
+        return "fixed" if profile.has(Feature.FAST_NEGATIVE_FIX) else "negative"
+    return "plain"
 
 
 def _shortcut_margin(
     zone: ZoneState, mark: int, reserve: int, flags: AllocFlags, profile: KernelProfile, pt: Point
 ) -> int | None:
     """Pages above zone_watermark_fast's order-0 shortcut; None on kernels without it."""
-    if not profile.has(Feature.WATERMARK_FAST):
-        return None
-    cma = zone.cma or 0
-    if profile.has(Feature.FAST_HIGHATOMIC):
-        # f27ce0e14088 (v5.9): the order-0 shortcut deducts the reserve too
-        held = unusable_free(0, flags, profile, pt, cma)
-        if profile.has(Feature.FAST_NEGATIVE_FIX):
-            return pt.free - min(pt.free, held) - (mark + reserve)  # 9282012fc0aa (v5.19)
-        usable = pt.free - held
-        if usable < 0:
-            # v5.9-5.18: long compared with unsigned long, a negative value passes
-            return max(1, -usable)
-        return usable - (mark + reserve)
-    # 48ee5f3696f6 (v4.7): no reserve deduction, no HIGH/HARDER cut
-    return pt.free - (0 if flags.cma else cma) - (mark + reserve)
+    return era_of(flags, profile).shortcut_margin(zone, mark, reserve, pt)
 
 
 def page_count_margin(
@@ -190,30 +174,8 @@ def page_count_margin(
     profile: KernelProfile,
     pt: Point,
 ) -> int:
-    """Pages above the page-count test zone_watermark_fast() decides on (passes when > 0).
-
-    Order 0 passes the era's shortcut or __zone_watermark_ok's count; since
-    f80b08fc4453 (v5.9) an atomic order-0 request that fails retries against the
-    unboosted min.
-    """
-    full = count_margin(zone, order, mark, reserve, flags, profile, pt)
-    if order > 0:
-        return full
-    best = full
-    short = _shortcut_margin(zone, mark, reserve, flags, profile, pt)
-    if short is not None:
-        best = max(best, short)
-    atomic = flags.high if profile.has(Feature.ALLOC_RESERVES) else flags.harder
-    if (
-        best <= 0
-        and atomic
-        and flags.wmark == "min"
-        and zone.boost
-        and profile.has(Feature.WATERMARK_BOOST)
-        and profile.has(Feature.UNBOOSTED_ATOMIC)
-    ):
-        best = max(best, count_margin(zone, 0, mark - zone.boost, reserve, flags, profile, pt))
-    return best
+    """Pages above the page-count test zone_watermark_fast() decides on (passes when > 0)."""
+    return era_of(flags, profile).page_count_margin(zone, order, mark, reserve, pt)
 
 
 def zone_watermark_fast(
@@ -226,6 +188,199 @@ def zone_watermark_fast(
     pt: Point,
 ) -> str:
     """zone_watermark_fast() as get_page_from_freelist() calls it, per era."""
-    if page_count_margin(zone, order, mark, reserve, flags, profile, pt) <= 0:
-        return "fail"
-    return free_area_ok(zone, order, mark, flags, profile, pt)
+    return era_of(flags, profile).zone_watermark_fast(zone, order, mark, reserve, pt)
+
+
+def _atomic(flags: AllocFlags, profile: KernelProfile) -> bool:
+    return flags.high if profile.has(Feature.ALLOC_RESERVES) else flags.harder
+
+
+def _unboosted_retry(profile: KernelProfile) -> bool:
+    # f80b08fc4453 (v5.9) on kernels with watermark boosting (1c30844d2dfe, v5.0)
+    return profile.has(Feature.WATERMARK_BOOST) and profile.has(Feature.UNBOOSTED_ATOMIC)
+
+
+def era_of(flags: AllocFlags, profile: KernelProfile) -> Era:
+    """The watermark rules of ``profile`` for ``flags``, resolved once per profile."""
+    return profile.cached(("watermark-era", flags), lambda: Era(flags, profile))
+
+
+class Era:
+    """The watermark tests of one kernel profile for one ``alloc_flags``, features resolved once.
+
+    Each rule the profile decides (which counter is deducted, the min cuts, the
+    shortcut, the free-area half) is worked out once together with the features it
+    read (``kernel.profile.resolve``). Each test records the features of the rules
+    it uses in the open trace, as the look-ups themselves would have, so reuse of a
+    replay stays exact; the arithmetic below records nothing itself.
+    """
+
+    __slots__ = (
+        "flags",
+        "cuts",
+        "deduct",
+        "shortcut",
+        "atomic",
+        "unboost",
+        "walk",
+        "letters",
+        "_reads_min",
+        "_reads_count",
+        "_reads_count0",
+        "_reads_short",
+        "_reads_walk",
+        "_reads_unboost",
+    )
+
+    def __init__(self, flags: AllocFlags, profile: KernelProfile) -> None:
+        self.flags = flags
+        self.cuts, self._reads_min = resolve(lambda: min_cuts(flags, profile))
+        self.deduct, deduct = resolve(lambda: highatomic_deduction(flags, profile))
+        self.shortcut, shortcut = resolve(lambda: shortcut_rule(profile))
+        self.atomic, atomic = resolve(lambda: _atomic(flags, profile))
+        self.unboost, self._reads_unboost = resolve(lambda: _unboosted_retry(profile))
+        # since 97a16fc82a7c (v4.4) the free-area half looks for a block; before, the walk
+        self.walk, walk = resolve(lambda: not profile.has(Feature.ORDER0_WATERMARK))
+        self.letters, letters = resolve(lambda: watermark_letters(flags, profile))
+        # what each test reads, whatever the numbers
+        self._reads_count = self._reads_min | deduct
+        # the 5.9+ shortcut deducts the reserve as the page count does
+        self._reads_short = shortcut | (
+            deduct if self.shortcut in ("fixed", "negative") else shortcut
+        )
+        self._reads_count0 = self._reads_count | self._reads_short | atomic
+        self._reads_walk = walk | (self._reads_min if self.walk else letters)
+
+    def _min(self, mark: int) -> int:
+        return cut(mark, self.cuts)
+
+    def _unusable(self, order: int, pt: Point, cma: int) -> int:
+        out = (1 << order) - 1
+        if self.deduct is not None:
+            out += pt.nr_free_ha if self.deduct == "nr_free_ha" else pt.nr_reserved
+        if not self.flags.cma:
+            out += cma
+        return out
+
+    def _count(
+        self, zone: ZoneState, order: int, mark: int, reserve: int, pt: Point, free: int | None
+    ) -> int:
+        free_pages = pt.free if free is None else free
+        return free_pages - self._unusable(order, pt, zone.cma or 0) - (self._min(mark) + reserve)
+
+    def _shortcut(self, zone: ZoneState, mark: int, reserve: int, pt: Point) -> int | None:
+        rule = self.shortcut
+        if rule is None:
+            return None
+        cma = zone.cma or 0
+        if rule == "plain":
+            # 48ee5f3696f6 (v4.7): no reserve deduction, no HIGH/HARDER cut
+            return pt.free - (0 if self.flags.cma else cma) - (mark + reserve)
+        # f27ce0e14088 (v5.9): the order-0 shortcut deducts the reserve too
+        held = self._unusable(0, pt, cma)
+        if rule == "fixed":
+            return pt.free - min(pt.free, held) - (mark + reserve)  # 9282012fc0aa (v5.19)
+        usable = pt.free - held
+        if usable < 0:
+            # v5.9-5.18: long compared with unsigned long, a negative value passes
+            return max(1, -usable)
+        return usable - (mark + reserve)
+
+    def _area(self, zone: ZoneState, order: int, mark: int, pt: Point, free: int | None) -> str:
+        if not self.walk:
+            return freelist_result(zone, order, self.letters)
+        if zone.areas is None:
+            return "depends"
+        m = self._min(mark)
+        fp = (pt.free if free is None else free) - ((1 << order) - 1)
+        fp -= 0 if self.flags.cma else (zone.cma or 0)
+        for area in zone.areas:
+            if area.order >= order:
+                break
+            fp -= area.count << area.order
+            m >>= 1
+            if fp <= m:
+                return "fail"
+        return "pass"
+
+    def min(self, mark: int) -> int:
+        """effective_min() of ``mark``."""
+        record(self._reads_min)
+        return self._min(mark)
+
+    def unusable(self, order: int, pt: Point, cma: int) -> int:
+        """__zone_watermark_unusable_free()."""
+        record(self._reads_count)
+        return self._unusable(order, pt, cma)
+
+    def count_margin(
+        self, zone: ZoneState, order: int, mark: int, reserve: int, pt: Point, free: int | None
+    ) -> int:
+        """Pages above __zone_watermark_ok's page-count test (passes when > 0)."""
+        record(self._reads_count)
+        return self._count(zone, order, mark, reserve, pt, free)
+
+    def free_area_ok(
+        self, zone: ZoneState, order: int, mark: int, pt: Point, free: int | None = None
+    ) -> str:
+        """The free-area half of __zone_watermark_ok: 'pass', 'fail' or 'depends'.
+
+        Since 97a16fc82a7c (v4.4) a free block of at least ``order`` on a list the
+        caller may count; before that, the per-order walk: the free pages above each
+        smaller order must exceed min >> o.
+        """
+        if order == 0:
+            return "pass"
+        record(self._reads_walk)
+        return self._area(zone, order, mark, pt, free)
+
+    def zone_watermark_ok(
+        self,
+        zone: ZoneState,
+        order: int,
+        mark: int,
+        reserve: int,
+        pt: Point,
+        free: int | None = None,
+    ) -> str:
+        """__zone_watermark_ok(); ``free`` overrides pt.free (should_reclaim_retry's available)."""
+        if self.count_margin(zone, order, mark, reserve, pt, free) <= 0:
+            return "fail"
+        return self.free_area_ok(zone, order, mark, pt, free)
+
+    def shortcut_margin(self, zone: ZoneState, mark: int, reserve: int, pt: Point) -> int | None:
+        """Pages above zone_watermark_fast's order-0 shortcut; None on kernels without it."""
+        record(self._reads_short)
+        return self._shortcut(zone, mark, reserve, pt)
+
+    def page_count_margin(
+        self, zone: ZoneState, order: int, mark: int, reserve: int, pt: Point
+    ) -> int:
+        """Pages above the page-count test zone_watermark_fast() decides on (passes when > 0).
+
+        Order 0 passes the era's shortcut or __zone_watermark_ok's count; since
+        f80b08fc4453 (v5.9) an atomic order-0 request that fails retries against the
+        unboosted min.
+        """
+        full = self._count(zone, order, mark, reserve, pt, None)
+        if order > 0:
+            record(self._reads_count)
+            return full
+        record(self._reads_count0)
+        best = full
+        short = self._shortcut(zone, mark, reserve, pt)
+        if short is not None:
+            best = max(best, short)
+        if best <= 0 and self.atomic and self.flags.wmark == "min" and zone.boost:
+            record(self._reads_unboost)
+            if self.unboost:
+                best = max(best, self._count(zone, 0, mark - zone.boost, reserve, pt, None))
+        return best
+
+    def zone_watermark_fast(
+        self, zone: ZoneState, order: int, mark: int, reserve: int, pt: Point
+    ) -> str:
+        """zone_watermark_fast() as get_page_from_freelist() calls it, per era."""
+        if self.page_count_margin(zone, order, mark, reserve, pt) <= 0:
+            return "fail"
+        return self.free_area_ok(zone, order, mark, pt)

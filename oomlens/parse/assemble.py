@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from lark.exceptions import UnexpectedInput
 
 from oomlens.parse.arch import infer_arch
-from oomlens.parse.grammar import parse_records
+from oomlens.parse.grammar import as_lexer_text, line_start, parse_records
 from oomlens.parse.lines import (
     BannerLine,
     BuddyStatLine,
@@ -70,11 +70,6 @@ DEFAULT_TASK_COLUMNS = (
     "name",
 )
 _TASK_ROW = re.compile(r"^\[\s*(-?\d+)\]\s*(.*)$")
-_TASK_ROW_FAST = re.compile(r"\[\s*\d+\]\s+-?\d+")  # the grammar's TASK_ROW
-# A whole line that is one stack frame: "[<addr>] ? func+0x1a/0x40 [module]" and kin.
-_FRAME_FAST = re.compile(
-    r"^(?:\[<[0-9a-f]+>\] )?(?:\? )?([A-Za-z_.$][\w.$]*)\+0x[0-9a-f]+/0x[0-9a-f]+(?: \[[\w]+\])?$"
-)
 
 
 def parse_lines(texts: list[str]) -> tuple[list[Record], list[int]]:
@@ -84,37 +79,37 @@ def parse_lines(texts: list[str]) -> tuple[list[Record], list[int]]:
     unknown line (its number is returned), never failing the whole report.
     """
     texts = [t.replace("\x00", "\ufffd") for t in texts]
-    # Fast path for the most numerous kinds: "func+0x1a/0x40" stack frames are a
-    # third of a report's lines and carry one name each. They are read here with
-    # the grammar's own patterns and blanked for Lark, keeping line numbers.
-    # Task-table rows (hundreds on a busy box) are single terminals too.
-    frames: list[Record] = []
-    for i, text in enumerate(texts):
-        m = _FRAME_FAST.match(text)
-        if m is not None:
-            frames.append(FrameLine(i + 1, (m.group(1),)))
-            texts[i] = ""
-        elif _TASK_ROW_FAST.match(text):
-            frames.append(TaskRowLine(i + 1, text))
-            texts[i] = ""
+    # Most lines are one terminal each (stack frames, task rows, banners, totals):
+    # Lark's own lexer and rules read them here (grammar.LineStart), and they are
+    # blanked for the LALR loop, keeping line numbers (blank lines cost it nothing).
+    read: dict[int, Record] = {}
+    reader = line_start()
+    if reader is not None:
+        starts, pos = [], 0
+        for t in texts:
+            starts.append(pos)
+            pos += len(t) + 1
+        read = reader.read(as_lexer_text("\n".join(texts) + "\n"), starts, texts)
+    rest = [("" if i in read else t) for i, t in enumerate(texts)]
     broken: list[int] = []
     for _ in range(MAX_RETRIES):
         try:
-            records = parse_records("\n".join(texts) + "\n")
-            if frames:
-                records = sorted(records + frames, key=lambda r: r.line)
+            records = parse_records("\n".join(rest) + "\n") if any(rest) else []
+            if read:
+                records = sorted(records + list(read.values()), key=lambda r: r.line)
             return records, broken
         except UnexpectedInput as err:
-            idx = _error_line(err, len(texts))
-            if idx is None or texts[idx].startswith("\x00"):
+            idx = _error_line(err, len(rest))
+            if idx is None or rest[idx].startswith("\x00"):
                 break
-            texts[idx] = "\x00" + texts[idx]
+            rest[idx] = "\x00" + rest[idx]
             broken.append(idx + 1)
         except Exception:  # noqa: BLE001 - a transformer that met a form it misreads
             break
     # Too many odd lines, or one the transformer could not read: one by one.
     records = []
-    for i, text in enumerate(texts, start=1):
+    for i, text in enumerate(rest, start=1):
+        text = text or texts[i - 1]
         try:
             got = parse_records(text + "\n")
         except Exception:  # noqa: BLE001

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from lark import Lark
+from lark import Lark, Token
 
 if TYPE_CHECKING:
     from oomlens.parse.lines import Record
@@ -71,6 +72,186 @@ def parse_records(text: str) -> list[Record]:
     own annotation says a tree, hence the cast.
     """
     return cast("list[Record]", report_parser().parse(text))
+
+
+class LineStart:
+    """The grammar's own reading of a line that is one terminal, outside the LALR loop.
+
+    Every line starts in the same lexer state (checked when built). Lark's own
+    contextual lexer for that state picks the line's first terminal, by the
+    grammar's priorities, with the lexer callbacks; when the terminal ends the
+    line and the parse table reduces it alone to a rule on the newline, the
+    rule's own callback (the transformer) makes the record. That is what the LALR
+    loop would do with the line, less the parser's bookkeeping per token. Any
+    other line is left to the LALR loop.
+    """
+
+    def __init__(self, lexer: Any, rules: dict[str, Callable[[list[Token]], Any]]) -> None:
+        self._lexer = lexer
+        self._scanner = lexer.scanner  # built now: lexer.callback exists from here on
+        self._ignore = lexer.ignore_types
+        self._rules = rules
+        # A terminal that scans the line for a literal (``[^\n]*?invoked oom-killer:``)
+        # cannot match a line without it: such terminals are left out of the scanner
+        # for that line, the others kept in Lark's order (the same first match).
+        terminals = self._scanner.terminals
+        self._checks = [
+            (1 << i, lit) for i, t in enumerate(terminals) if (lit := _scan_literal(t)) is not None
+        ]
+        self._scanners: dict[int, Any] = {0: self._scanner}
+
+    def _scanner_for(self, line: str) -> Any:
+        """The line-start scanner less the scanning terminals whose literal ``line`` lacks."""
+        absent = 0
+        for bit, lit in self._checks:
+            if lit not in line:
+                absent |= bit
+        scanner = self._scanners.get(absent)
+        if scanner is None:
+            full = self._scanner
+            kept = [t for i, t in enumerate(full.terminals) if not absent >> i & 1]
+            scanner = type(full)(kept, full.g_regex_flags, full.re_, full.use_bytes)
+            self._scanners[absent] = scanner
+        return scanner
+
+    def read(self, text: Any, starts: Sequence[int], lines: list[str]) -> dict[int, Record]:
+        """Records of the lines that are one terminal each, by 0-based line index.
+
+        ``text``: the lines joined by "\n" with one after the last, as Lark's lexer
+        takes it (a ``TextSlice`` on Lark versions that have one); ``starts``: the
+        offset of each line in it.
+        """
+        ignore, rules, callbacks = self._ignore, self._rules, self._lexer.callback
+        out: dict[int, Record] = {}
+        for i, (pos, line) in enumerate(zip(starts, lines, strict=True)):
+            if not line:
+                continue
+            match = self._scanner_for(line).match
+            end = pos + len(line)
+            res = match(text, pos)
+            while res is not None and res[1] in ignore:
+                pos += len(res[0])
+                res = match(text, pos) if pos < end else None
+            if res is None or pos + len(res[0]) != end:
+                continue  # a blank line, or more than one terminal: the LALR loop's
+            value, kind = res
+            tok = Token(kind, value, pos, i + 1, 1)
+            try:
+                if kind in callbacks:
+                    tok = callbacks[kind](tok)
+                rule = rules.get(tok.type)
+                if rule is not None:
+                    out[i] = rule([tok])
+            except Exception:  # noqa: BLE001 - the LALR loop meets it and says what it is
+                continue
+        return out
+
+
+def _scan_literal(terminal: Any) -> str | None:
+    """The longest literal a terminal that starts by scanning ahead must contain, if any.
+
+    Read from the terminal's own regular expression: a run of plain characters in
+    its top-level sequence (never inside a group, an option or a repeat).
+    """
+    import importlib
+
+    try:
+        sre_parse = importlib.import_module("re._parser")
+    except ImportError:  # Python < 3.11
+        sre_parse = importlib.import_module("sre_parse")
+
+    if terminal.pattern.flags:
+        return None
+    tree = sre_parse.parse(terminal.pattern.to_regexp())
+    if not len(tree) or str(tree[0][0]) != "MIN_REPEAT":
+        return None  # it does not scan ahead (``[^\n]*?``): cheap to try already
+    runs, run = [], ""
+    for op, arg in tree:
+        if str(op) == "LITERAL":
+            run += chr(arg)
+        else:
+            runs.append(run)
+            run = ""
+    runs.append(run)
+    best = max(runs, key=len)
+    return best if len(best) >= 2 else None
+
+
+def as_lexer_text(text: str) -> Any:
+    """``text`` as Lark's lexer takes it (a ``TextSlice`` since lark 1.2)."""
+    try:
+        from lark.utils import TextSlice
+    except ImportError:  # lark < 1.2 lexes plain strings
+        return text
+    return TextSlice(text, 0, len(text))
+
+
+@cache
+def line_start() -> LineStart | None:
+    """The reader of one-terminal lines for the report grammar; None if Lark hides its tables."""
+    try:
+        return _line_start(report_parser())
+    except (AttributeError, KeyError, ImportError, TypeError, ValueError, IndexError):
+        return None
+
+
+def _line_start(lark: Lark) -> LineStart | None:
+    """Work out from Lark's parse table which terminals make a line, and their rules.
+
+    The parser's stacks at the start of a line are found by running the table
+    over every line kind to a fixed point; a terminal counts when, from every
+    such stack, shifting it and then the newline reduces it alone to one rule.
+    """
+    from lark.parsers.lalr_analysis import Shift
+
+    frontend = lark.parser
+    parser = frontend.parser.parser
+    states, callbacks = parser.parse_table.states, parser.callbacks
+    lexers = frontend.lexer.lexers
+
+    def feed(stack: tuple[int, ...], terminal: str) -> tuple[tuple[int, ...], Any]:
+        """The stack after the parser takes ``terminal``, and the rule reduced first."""
+        work, first = list(stack), None
+        while True:
+            action, arg = states[work[-1]][terminal]
+            if action is Shift:
+                return (*work, arg), first
+            first = first or arg
+            if arg.expansion:
+                del work[-len(arg.expansion) :]
+            work.append(states[work[-1]][arg.origin.name][1])
+
+    first_stack: tuple[int, ...] = (parser.parse_table.start_states["start"],)
+    terminals = frozenset(t.name for t in lexers[first_stack[0]].terminals)
+    ignore = lexers[first_stack[0]].ignore_types
+    kinds = sorted(t for t in terminals - ignore if t != "_NL")
+    seen, todo = {first_stack}, [first_stack]
+    while todo:
+        stack = todo.pop()
+        if frozenset(t.name for t in lexers[stack[-1]].terminals) != terminals or len(seen) > 64:
+            return None
+        for kind in [None, *kinds]:
+            try:
+                after = feed(stack, kind)[0] if kind else stack
+                nxt = feed(after, "_NL")[0]
+            except KeyError:
+                continue  # a terminal that cannot end a line by itself here
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    rules: dict[str, Callable[[list[Token]], Any]] = {}
+    for kind in kinds:
+        reduced = set()
+        for stack in seen:
+            try:
+                rule = feed(feed(stack, kind)[0], "_NL")[1]
+            except KeyError:
+                rule = None
+            reduced.add(rule)
+        rule = reduced.pop() if len(reduced) == 1 else None
+        if rule is not None and len(rule.expansion) == 1:
+            rules[kind] = callbacks[rule]
+    return LineStart(lexers[first_stack[0]], rules)
 
 
 def _cache_file() -> str | bool:
