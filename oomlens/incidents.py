@@ -12,6 +12,13 @@ from what the log gives, in this order:
   directly in one file (no other report between them) are grouped, and none
   when the window is 0.
 
+A ratelimit notice just before a report ("printk: 11 messages suppressed",
+"warn_alloc: 5 callbacks suppressed") says the kernel dropped messages since
+the last one it printed: the storm went on where the log is silent, so that
+report may follow its incident's latest by up to twice the window. The notice
+does not say when the dropped messages were printed (ratelimit drops those of
+the interval after a burst), so the bridge is bounded, never open-ended.
+
 An unknown host or boot is only known to equal itself within one file, so such
 reports group only with reports of the same file. A report that printed neither
 mask nor order has no request to compare and is an incident of its own. An incident's id is the id of
@@ -44,6 +51,7 @@ class Sighting:
     verdict: str | None
     time: datetime | None
     uptime_s: float | None
+    suppressed_before: int = 0  # messages the kernel's ratelimit dropped just before it
 
     @property
     def key(self) -> tuple[Hashable, ...]:
@@ -73,6 +81,7 @@ def sighting(analysis: Analysis, report_id: str, path: str, index: int) -> Sight
         verdict=analysis.verdict.code if analysis.verdict else None,
         time=report.time,
         uptime_s=report.uptime_s,
+        suppressed_before=report.suppressed_before,
     )
 
 
@@ -102,10 +111,11 @@ class Incident:
 
 def close(last: Sighting, new: Sighting, window: float) -> bool:
     """Does ``new`` follow ``last`` closely enough to be the same incident?"""
+    reach = 2 * window if new.suppressed_before else window  # a ratelimited storm
     if last.time is not None and new.time is not None:
-        return abs((new.time - last.time).total_seconds()) <= window
+        return abs((new.time - last.time).total_seconds()) <= reach
     if last.uptime_s is not None and new.uptime_s is not None:
-        return 0 <= new.uptime_s - last.uptime_s <= window
+        return 0 <= new.uptime_s - last.uptime_s <= reach
     return window > 0 and new.path == last.path and new.index == last.index + 1
 
 
@@ -165,6 +175,7 @@ class Group:
     """The reports of one incident, in input order, for a renderer."""
 
     analyses: tuple[Analysis, ...]
+    dropped: int | None = None  # given when ``analyses`` stands for more reports than it holds
 
     @property
     def first(self) -> Analysis:
@@ -173,6 +184,13 @@ class Group:
     @property
     def last(self) -> Analysis:
         return self.analyses[-1]
+
+    @property
+    def suppressed(self) -> int:
+        """Messages the kernel's ratelimit dropped between this incident's reports."""
+        if self.dropped is not None:
+            return self.dropped
+        return sum(a.report.suppressed_before for a in self.analyses[1:])
 
     @property
     def span_s(self) -> float | None:

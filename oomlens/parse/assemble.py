@@ -243,6 +243,7 @@ def assemble(raw: RawReport, records: list[Record], broken: list[int]) -> Report
         uptime_s=raw.uptime_s,
         host=raw.host,
         boot_id=raw.boot_id,
+        suppressed_before=raw.suppressed_before,
     )
 
 

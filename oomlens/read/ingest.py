@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from oomlens.read.diagnostic import Diagnostic
 from oomlens.read.live import stopping
@@ -389,7 +389,7 @@ class _ChunkStream(io.RawIOBase):
         return n
 
 
-def _prepend(head: bytes, reader: io.BufferedReader) -> Iterator[bytes]:
+def _prepend(head: bytes, reader: _Buffered) -> Iterator[bytes]:
     if head:
         yield head
     while chunk := reader.read1(_CHUNK):
@@ -434,6 +434,30 @@ def _read_chunks(f: BinaryIO, diags: list[Diagnostic], counter: _LineCounter) ->
         yield chunk
 
 
+class _Buffered(Protocol):
+    """The buffered reader over decoded chunks, as the record readers use it."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def read1(self, size: int = -1, /) -> bytes: ...
+
+    def readline(self, size: int | None = -1, /) -> bytes: ...
+
+
+class _Decoder(Protocol):
+    """What ``_decompress`` asks of one member's decoder."""
+
+    errors: tuple[type[Exception], ...]
+
+    def feed(self, data: bytes) -> Iterator[bytes]: ...
+
+    @property
+    def eof(self) -> bool: ...
+
+    @property
+    def unused(self) -> bytes: ...
+
+
 class _Inflate:
     """One gzip member, zlib-backed, with bounded output per step."""
 
@@ -469,7 +493,7 @@ class _Unxz:
         import lzma
 
         self._d = lzma.LZMADecompressor(lzma.FORMAT_XZ, memlimit=XZ_MEMLIMIT)
-        self.errors = (lzma.LZMAError, EOFError)
+        self.errors: tuple[type[Exception], ...] = (lzma.LZMAError, EOFError)
 
     def feed(self, data: bytes) -> Iterator[bytes]:
         d = self._d
@@ -504,7 +528,7 @@ class _Unzstd:
 
         self._d = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW).decompressobj()
         self._error = zstandard.ZstdError
-        self.errors = (zstandard.ZstdError,)
+        self.errors: tuple[type[Exception], ...] = (zstandard.ZstdError,)
         self.unused = b""
         self._head = b""  # header bytes not yet complete
         self._left = 0  # bytes of the current unit still to hand the decoder
@@ -567,7 +591,7 @@ class _Unzstd:
         return self._done
 
 
-_DECODERS = {"gzip": _Inflate, "xz": _Unxz, "zstd": _Unzstd}
+_DECODERS: dict[str, Callable[[], _Decoder]] = {"gzip": _Inflate, "xz": _Unxz, "zstd": _Unzstd}
 
 
 def _decompress(
@@ -744,7 +768,7 @@ def _json_value(value: object, depth: int = 0) -> list[bytes] | None:
     return None  # null (journalctl left out a field over 4096 bytes), or not a field
 
 
-def _skip_line(body: io.BufferedReader) -> None:
+def _skip_line(body: _Buffered) -> None:
     """Read past the rest of an over-long line without holding it."""
     while True:
         more = body.readline(_CHUNK)
@@ -752,7 +776,7 @@ def _skip_line(body: io.BufferedReader) -> None:
             return
 
 
-def _json_records(body: io.BufferedReader, diags: list[Diagnostic]) -> Iterator[bytes]:
+def _json_records(body: _Buffered, diags: list[Diagnostic]) -> Iterator[bytes]:
     """``journalctl -o json``: one object a line → one text line a record.
 
     A record over MAX_RECORD bytes, or nested deeper than a journal writes, is
@@ -798,7 +822,7 @@ def _json_records(body: io.BufferedReader, diags: list[Diagnostic]) -> Iterator[
         yield _record_line(fields, diags, record)
 
 
-def _export_records(body: io.BufferedReader, diags: list[Diagnostic]) -> Iterator[bytes]:
+def _export_records(body: _Buffered, diags: list[Diagnostic]) -> Iterator[bytes]:
     """``journalctl -o export``: KEY=value lines, binary fields sized, blank line ends one.
 
     A field keeps at most MAX_LINE + 1 bytes (its line is cut and marked later); the

@@ -87,6 +87,11 @@ _END = re.compile(r"[Kk]illed process|oom_reaper: reaped")
 _VICTIM = re.compile(r"[Kk]ill(?:ed)? process (\d+)")
 # The reaper done with this report's victim: nothing of the report follows it.
 _REAPED = re.compile(r"oom_reaper: reaped process (\d+)")
+# printk_ratelimit() (2.6) and ___ratelimit() print this just before the message
+# that gets through: the kernel dropped that many messages since the last one.
+_RATELIMIT = re.compile(
+    r"^(?:[\w.]+: (\d+) callbacks suppressed|printk: (\d+) messages suppressed)"
+)
 # The first line a kernel prints at boot. The prefilter need not look for it: while no
 # report is open a boot changes nothing, and while one is open every line is read.
 _BANNER = "Linux version "
@@ -120,6 +125,9 @@ class RawReport:
     _sections: set[str] = field(default_factory=set)  # once-per-report lines seen so far
     _closing: bool = False
     _dropped: int = 0  # lines past MAX_REPORT_LINES, read past and not kept
+    suppressed_before: int = (
+        0  # messages a ratelimit notice just before the trigger says were dropped
+    )
 
     @property
     def first_line(self) -> int:
@@ -391,7 +399,17 @@ class Segmenter:
     def _new(self, line: LogLine, key: Key, trigger: bool) -> RawReport:
         rep = RawReport(self.source, [line], key[2], trigger=trigger, _head=line)
         rep._first_boot = self._first == (key[0], key[1])
+        if trigger:
+            rep.suppressed_before = self._suppressed(line)
         return rep
+
+    def _suppressed(self, line: LogLine) -> int:
+        """N of a ratelimit notice on the line just before ``line``, of the same host; else 0."""
+        prev = self._prev
+        if prev is None or self._prev_end != line.lineno - 1 or prev.host != line.host:
+            return 0
+        m = _RATELIMIT.match(prev.text)
+        return int(m.group(1) or m.group(2)) if m else 0
 
     def _place(self, rep: RawReport, key: Key) -> None:
         """Fill the report's time and place from its first line (else the first that has it)."""

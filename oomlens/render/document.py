@@ -114,7 +114,11 @@ def failed(analysis: Analysis) -> Span:
         return (*_who(facts), " made a request the report does not print; ", outcome, ".")
     n = facts.request_pages
     if n is None and facts.order is not None and facts.order >= 0:
-        what: Span = (f"order {facts.order}, more pages than any machine holds (", Code(facts.request_text), ")")
+        what: Span = (
+            f"order {facts.order}, more pages than any machine holds (",
+            Code(facts.request_text),
+            ")",
+        )
     elif n is None:
         what = ("an unknown number of pages (", Code(facts.request_text), ")")
     else:
@@ -681,6 +685,9 @@ def incident_span(group: Group) -> str:
     """``×24, 020.log:2..020.log:88`` with the wall-clock or uptime span when known."""
     first, last = group.first.report, group.last.report
     ids = f"{first.id}..{last.id}"
+    dropped = group.suppressed
+    if dropped:
+        ids += f"; {dropped} message{'s' * (dropped != 1)} between them dropped by the kernel's ratelimit"
     span = group.span_s
     if first.time is not None and last.time is not None:
         when = f"{first.time.isoformat()}..{last.time.isoformat()}"

@@ -139,6 +139,7 @@ def report_dict(analysis: Analysis) -> dict[str, Any]:
         "host": report.host,
         "boot_id": report.boot_id,
         "incident": analysis.incident,
+        "suppressed_before": report.suppressed_before,
         "kind": report.kind,
         "complete": report.complete,
         "kernel": {"release": report.release, "arch": report.arch},

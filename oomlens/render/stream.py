@@ -182,18 +182,20 @@ class _Open:
     first: Analysis
     last: Analysis
     reports: int = 1
+    dropped: int = 0  # messages the kernel's ratelimit dropped between its reports
 
 
-def group_section(first: Analysis, last: Analysis, reports: int, index: int) -> Section:
+def group_section(g: _Open) -> Section:
     """An incident's section: its first report's, with the ``incident`` line when several
     (as ``document.sections`` builds it)."""
     from oomlens.incidents import Group
     from oomlens.render.doc import Field
     from oomlens.render.document import incident_span, report_section
 
-    section = report_section(first, index)
-    if reports > 1:
-        group = Group((first, *(first,) * (reports - 2), last))  # span reads first and last
+    section = report_section(g.first, g.seq)
+    if g.reports > 1:
+        # span reads first and last; the count and the dropped messages are given
+        group = Group((g.first, *(g.first,) * (g.reports - 2), g.last), dropped=g.dropped)
         line = Field("incident", (incident_span(group),), "head")
         section = replace(section, blocks=(*section.blocks[:1], line, *section.blocks[1:]))
     return section
@@ -277,6 +279,7 @@ class DocumentWriter(Writer):
         if group is not None:
             group.last = analysis
             group.reports += 1
+            group.dropped += analysis.report.suppressed_before
             return
         self.seq += 1
         group = _Open(self.seq, analysis, analysis)
@@ -300,7 +303,7 @@ class DocumentWriter(Writer):
 
     def _finish(self, group: _Open) -> Iterator[str]:
         """Render an ended incident; give what may be written now (in document order)."""
-        done = self.render(group.first, group.last, group.reports, group.seq)
+        done = self.render(group)
         if group.seq != self.next:
             self.waiting.put(group.seq, done)
             return
@@ -310,7 +313,7 @@ class DocumentWriter(Writer):
             yield self.emit(text)
             self.next += 1
 
-    def render(self, first: Analysis, last: Analysis, reports: int, index: int) -> str:
+    def render(self, group: _Open) -> str:
         raise NotImplementedError
 
     def emit(self, text: str) -> str:
@@ -324,11 +327,11 @@ class DocumentWriter(Writer):
 class TextWriter(DocumentWriter):
     """Plain text sections, a blank line between them; the count line last."""
 
-    def render(self, first: Analysis, last: Analysis, reports: int, index: int) -> str:
+    def render(self, group: _Open) -> str:
         from oomlens.render.text import section_lines
 
-        lines = section_lines(group_section(first, last, reports, index))
-        return ("\n" if index > 1 else "") + "\n".join([*lines, ""])
+        lines = section_lines(group_section(group))
+        return ("\n" if group.seq > 1 else "") + "\n".join([*lines, ""])
 
     def close_document(self) -> Iterable[str]:
         if self.count < 2:
@@ -347,11 +350,11 @@ class RichWriter(DocumentWriter):
 
         self.console = Console(file=file, highlight=False)
 
-    def render(self, first: Analysis, last: Analysis, reports: int, index: int) -> str:
+    def render(self, group: _Open) -> str:
         with self.console.capture() as captured:
             from oomlens.render.text import print_section
 
-            print_section(self.console, group_section(first, last, reports, index))
+            print_section(self.console, group_section(group))
         return captured.get()
 
     def close_document(self) -> Iterable[str]:
@@ -375,10 +378,10 @@ class MarkdownWriter(DocumentWriter):
         self.parts = 0
         self.last: str | None = None  # the newest section: the document's end is stripped
 
-    def render(self, first: Analysis, last: Analysis, reports: int, index: int) -> str:
+    def render(self, group: _Open) -> str:
         from oomlens.render.markdown import section_markdown
 
-        return section_markdown(group_section(first, last, reports, index))
+        return section_markdown(group_section(group))
 
     def emit(self, text: str) -> str:
         if self.last is not None:
@@ -408,15 +411,15 @@ class HtmlWriter(DocumentWriter):
         self.links = _Disk()
         self.parts = 0
 
-    def render(self, first: Analysis, last: Analysis, reports: int, index: int) -> str:
+    def render(self, group: _Open) -> str:
         from oomlens.render import html
 
-        section = group_section(first, last, reports, index)
+        section = group_section(group)
         link = (
             f'<li><a href="#{escape.html(section.anchor)}">{escape.html(section.code)}</a>: '
             f"{html.inline(section.title)}</li>"
         )
-        return link + "\0" + html._section(section, first, index)
+        return link + "\0" + html._section(section, group.first, group.seq)
 
     def emit(self, text: str) -> str:
         link, _, section = text.partition("\0")  # render() joins the two with a NUL
