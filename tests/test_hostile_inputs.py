@@ -390,3 +390,17 @@ def test_largest_64_bit_number_is_read():
     assert bounded_int("18446744073709551615") == (1 << 64) - 1
     assert bounded_int("18446744073709551616") is None
     assert bounded_int("-42") == -42 and bounded_int("٣") is None and bounded_int("") is None
+
+
+def test_a_flood_of_bare_mem_info_headings_is_no_report(tmp_path):
+    """Synthetic (no real log is a wall of headings): 20,000 "Mem-Info:" lines once made
+    20,000 empty excerpts; a heading alone holds no state, so none is a report, and a
+    real report after the flood is still found whole."""
+    seed = (ROOT / "samples" / "seeds" / "000_702fbe451f37f534.txt").read_bytes()
+    path = tmp_path / "flood.log"
+    path.write_bytes(b"Mem-Info:\n" * 20_000 + seed)
+    result = analyze_file(str(path))
+    assert len(result.analyses) == len(
+        analyze_file(str(ROOT / "samples" / "seeds" / "000_702fbe451f37f534.txt")).analyses
+    )
+    assert result.analyses and all(a.report.first_line > 20_000 for a in result.analyses)

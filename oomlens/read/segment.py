@@ -95,9 +95,10 @@ _RATELIMIT = re.compile(
 # The first line a kernel prints at boot. The prefilter need not look for it: while no
 # report is open a boot changes nothing, and while one is open every line is read.
 _BANNER = "Linux version "
-# A span without its trigger line is a report only if it holds one of these.
+# A span without its trigger line is a report only if it holds one of these: state the
+# kernel printed, never a bare "Mem-Info:" heading (a flood of those is no report).
 _SUBSTANCE = re.compile(
-    r"^(?:Mem-[Ii]nfo|(?:Node \d+ )?(?:DMA32|DMA|Normal|HighMem|Movable)(?: free:|: \d)|lowmem_reserve"
+    r"^(?:active_anon:|(?:Node \d+ )?(?:DMA32|DMA|Normal|HighMem|Movable)(?: free:|: \d)|lowmem_reserve"
     r"|protections\[\]|\[\s*pid\s*\]|\[\s*\d+\]\s+\d|oom-kill:|Task in |memory: usage|(?:[^:]*: )?[Kk]ill(?:ed)? process)"
 )
 
