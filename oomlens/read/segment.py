@@ -613,7 +613,7 @@ def _scan(
             hit = markers.first(pos)
             if hit < 0:
                 return
-            start = data.rfind(b"\n", pos, hit) + 1
+            start = max(pos, data.rfind(b"\n", pos, hit) + 1)  # pos starts a line
             stop = data.find(b"\n", hit, end)
             marker_line = data[start:stop]
             back = BACK_LINES
@@ -651,7 +651,7 @@ def _wrapped_trigger(
     """
     line = data[start:stop]
     if start > pos:
-        first = data.rfind(b"\n", pos, start - 1) + 1
+        first = max(pos, data.rfind(b"\n", pos, start - 1) + 1)
         if _joined_trigger(data[first : start - 1], line):
             return first, stop
     if stop + 1 < end:
