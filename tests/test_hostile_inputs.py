@@ -404,3 +404,31 @@ def test_a_flood_of_bare_mem_info_headings_is_no_report(tmp_path):
         analyze_file(str(ROOT / "samples" / "seeds" / "000_702fbe451f37f534.txt")).analyses
     )
     assert result.analyses and all(a.report.first_line > 20_000 for a in result.analyses)
+
+
+@pytest.mark.parametrize(
+    "columns, why",
+    [
+        ("1*4kB (U) " * 20_000, "a buddy line of "),  # order 6550 was 2^6550 pages: OverflowError
+        ("3*4kB (U) 2*4kB (M) ", "buddy column 2 is 4kB where order 1 of a 4kB page is 8kB"),
+    ],
+    ids=["20000-columns", "sizes-not-doubling"],
+)
+def test_buddy_line_no_kernel_prints_is_set_aside(tmp_path, columns, why):
+    """Synthetic (no real buddy line breaks show_free_areas()'s K << order columns): corpus
+    041 with such columns put in front of its DMA32 buddy line. The line costs only itself:
+    a diagnostic says why, the report is judged and every format renders."""
+    text = (ROOT / "samples" / "corpus" / "041.log").read_text()
+    path = tmp_path / "cols.log"
+    path.write_text(text.replace("Node 0 DMA32: ", "Node 0 DMA32: " + columns, 1))
+    (analysis,) = analyze_file(str(path)).analyses
+    messages = [d.message for d in analysis.report.diagnostics]
+    assert any(why in m for m in messages), messages
+    dma32 = next(z for z in analysis.report.zones if z.name == "DMA32")
+    assert dma32.buddy is None
+    assert analysis.verdict is not None
+    from oomlens.render import render
+
+    result = analyze_file(str(path))
+    for fmt in ("text", "json", "markdown", "html", "csv", "jsonl"):
+        assert render([result], fmt)

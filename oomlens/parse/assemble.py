@@ -54,6 +54,7 @@ from oomlens.parse.report import (
     Totals,
     ZoneLine,
 )
+from oomlens.parse.transform import buddy_text_problem
 from oomlens.read.segment import RawReport, segment_lines
 
 MAX_RETRIES = 48
@@ -189,7 +190,8 @@ def assemble(raw: RawReport, records: list[Record], broken: list[int]) -> Report
             handler(a, rec)
     for idx in broken:
         # a number past 64 bits fails the lexer (oomlens.parse.numbers): say which
-        why = number_problem(raw.lines[idx - 1].text) if 0 < idx <= len(raw.lines) else None
+        text = raw.lines[idx - 1].text if 0 < idx <= len(raw.lines) else ""
+        why = number_problem(text) or buddy_text_problem(text)
         message = f"line set aside: {why}" if why else "line breaks the form its start promises"
         a.diagnostics.append(Diagnostic(a.lineno(idx), f"{message}; read as unknown"))
     for zone in a.zones:

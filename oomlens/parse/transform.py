@@ -104,6 +104,36 @@ def _comm_before(text: str, marker: str) -> str | None:
     return text[:idx].strip() or None
 
 
+# show_free_areas() prints one column per order, K << order kB each, for NR_PAGE_ORDERS
+# orders (at most a few dozen on any architecture; 64 would be 2^64 pages a block).
+MAX_BUDDY_COLUMNS = 64
+
+
+def buddy_problem(raw: list[tuple[int, int, str]]) -> str | None:
+    """Why columns ``(count, size_kb, types)`` cannot be a kernel's buddy line, else None."""
+    if len(raw) > MAX_BUDDY_COLUMNS:
+        return f"a buddy line of {len(raw)} columns (no kernel has more than {MAX_BUDDY_COLUMNS} orders)"
+    if raw:
+        first = raw[0][1]
+        for order, (_, size, _) in enumerate(raw):
+            if size != first << order:
+                return (
+                    f"buddy column {order + 1} is {size}kB where order {order} of a "
+                    f"{first}kB page is {first << order}kB"
+                )
+    return None
+
+
+_BUDDY_HEAD = re.compile(r"(?:Node \d+ )?\w+: \d+\*\d+kB")
+
+
+def buddy_text_problem(text: str) -> str | None:
+    """``buddy_problem`` of a line that starts as a buddy line, else None."""
+    if not _BUDDY_HEAD.match(text):
+        return None
+    return buddy_problem([(int(n), int(k), t) for n, k, t in _CHUNKS.findall(text)])
+
+
 def entries(raw: list[tuple[int, int, str]]) -> tuple[FreeAreaEntry, ...]:
     """Number buddy-line columns by order, from ``(count, size_kb, types)`` triples."""
     return tuple(
@@ -369,6 +399,9 @@ class LineTransformer(Transformer[Token, list[Record]]):
                 empty = True
             elif t == "CUT":
                 cut = str(tok)
+        problem = buddy_problem(raw)
+        if problem is not None:
+            raise ValueError(problem)  # parse_lines re-reads the line as unknown
         return BuddyStatLine(_at(c[0]), node, name, entries(raw), total, empty, cut)
 
     def percpu_head(self, c: list[Token]) -> TextLine:
