@@ -53,7 +53,10 @@ _PREFIX = re.compile(
     rf"""
     \s*(?:>\s*)*                                            # mail quotes, indentation
     (?:{_LINENO}\s*)?                                       # a listing's line number
-    (?:(?:(?P<bsd>{_BSD_DATE})\s+(?:(?P<host>[^\s\[]\S*)\s+)?{_TAG}  # syslog, journalctl short
+    (?:(?:(?P<bsd>{_BSD_DATE})\s+(?:(?P<host>[^\s\[]\S*)\s+)?(?:{_FACILITY}\.{_LEVEL}\s+)?{_TAG}
+                                                            # syslog, journalctl short, busybox
+        |(?P<owrt>[^\W\d_]{{3}}\s+{_MON}\s+\d{{1,2}}\s+\d{{1,2}}:\d{{2}}:\d{{2}}\s+\d{{4}})
+           \s+{_FACILITY}\.{_LEVEL}\s+{_TAG}                   # OpenWrt logread
         |(?P<iso>{_ISO_DATE})\s+(?:(?P<ihost>\S+)\s+)?{_TAG}  # rsyslog, journalctl short-iso
         |(?P<full>[^\W\d_]{{3}}\s+\d{{4}}-\d{{2}}-\d{{2}}\s+\d{{2}}:\d{{2}}:\d{{2}}(?:\.\d{{1,9}})?
            \s+[A-Z]{{2,5}})\s+(?:(?P<fhost>\S+)\s+)?{_TAG}     # journalctl -o short-full
@@ -140,7 +143,14 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
             )
         if clock is None:
             clock = (
-                g["bsd"] or g["iso"] or g["full"] or g["unix"] or g["diso"] or g["rts"] or g["dmt"]
+                g["bsd"]
+                or g["iso"]
+                or g["full"]
+                or g["unix"]
+                or g["diso"]
+                or g["rts"]
+                or g["dmt"]
+                or g["owrt"]
             )
         if boot is None:
             boot = g["boot"]
