@@ -52,8 +52,13 @@ class Decision:
     rounds: tuple[int | None, int | None] | None = None
 
 
-def _at_least(lo: int, nominal: int, hi: int, threshold: int) -> Tri:
-    return Tri.of(lo >= threshold, hi >= threshold, nominal >= threshold)
+def _at_least(lo: int, nominal: int, hi: int, thresholds: tuple[int, ...]) -> Tri:
+    """At least every reading of the threshold; unsure where the readings disagree."""
+    outs = [Tri.of(lo >= t, hi >= t, nominal >= t) for t in thresholds]
+    first = outs[0]
+    if all(o.value == first.value for o in outs[1:]):
+        return Tri(first.value, all(o.sure for o in outs))
+    return Tri(first.value, False)
 
 
 def is_isa_dma(zone: ZoneState, page_kb: int, arch: str | None) -> bool:
@@ -112,7 +117,9 @@ def block_bound(c: ZoneCheck, order: int) -> Tri:
     return c.count & ~(c.area & c.freelist)
 
 
-def _hands_enough(base: ZoneCheck, hand: tuple[int, int, int], order: int, threshold: int) -> Tri:
+def _hands_enough(
+    base: ZoneCheck, hand: tuple[int, int, int], order: int, threshold: tuple[int, ...]
+) -> Tri:
     """What a counterfactual hands a zone it tips is more than a sliver.
 
     Where the free-area half was binding (the page count passed, no usable block of
@@ -122,7 +129,9 @@ def _hands_enough(base: ZoneCheck, hand: tuple[int, int, int], order: int, thres
     return block_bound(base, order) | _at_least(*hand, threshold)
 
 
-def _highatomic_cause(rp: Replay, ur: Replay | None, would: Tri, threshold: int) -> Cause:
+def _highatomic_cause(
+    rp: Replay, ur: Replay | None, would: Tri, threshold: tuple[int, ...]
+) -> Cause:
     """Material when, in a zone it tips, it supplies the missing block or enough pages.
 
     What unreserving hands a zone in pages is the larger of the free pages it moves
@@ -151,7 +160,7 @@ def _cma_cause(
     profile: KernelProfile,
     rp: Replay,
     nodes: Container[int] | None,
-    threshold: int,
+    threshold: tuple[int, ...],
 ) -> Cause | None:
     """Material when, in a zone it tips, free CMA supplies the missing block or enough pages."""
     if rp.slow_flags.cma or not any(c.zone.cma for c in rp.zones):
@@ -173,7 +182,7 @@ def _lowmem_cause(
     profile: KernelProfile,
     rp: Replay,
     nodes: Container[int] | None,
-    threshold: int,
+    threshold: tuple[int, ...],
     arch: str | None,
 ) -> Cause | None:
     protected = [c for c in rp.zones if c.reserve is None or c.reserve[1] > 0]
@@ -216,6 +225,16 @@ def threshold_of(rp: Replay) -> int:
     return rp.zones[0].min_effective if rp.zones else 0
 
 
+def thresholds(rp: Replay) -> tuple[int, ...]:
+    """What "more than a sliver" is measured against: the top zone's min as this request
+    sees it (after ALLOC_HIGH/HARDER cuts), and as printed. Where the two readings
+    disagree on materiality the verdict is at most likely."""
+    if not rp.zones:
+        return (0,)
+    top = rp.zones[0]
+    return tuple(dict.fromkeys((top.min_effective, top.zone.min)))
+
+
 def decide_failing(
     state: AllocatorState,
     req: Request,
@@ -225,7 +244,7 @@ def decide_failing(
     arch: str | None,
 ) -> Decision:
     """Rank the causes of a failing replay (the outcome's nominal value is a failure)."""
-    t = threshold_of(rp)
+    t = thresholds(rp)
     would, ur = would_unreserve(state, req, profile, rp, nodes)
     causes = [_highatomic_cause(rp, ur, would, t)]
     cma = _cma_cause(state, req, profile, rp, nodes, t)
