@@ -33,6 +33,7 @@ from oomlens.parse.lines import (
     SwapLine,
     TaskHeaderLine,
     TaskRowLine,
+    TextLine,
     UnknownLine,
     VmallocLine,
     ZoneStatLine,
@@ -162,6 +163,7 @@ class _Assembly:
         self.task_columns: tuple[str, ...] | None = None
         self.tasks: list[TaskRow] = []
         self.killed: Killed | None = None
+        self.oom_group = False  # "Tasks in ... memory.oom.group set": later kills are members
         self.constraint: Constraint | None = None
         self.constraint_line = 0
         self.cpuset_line = 0  # where mems_allowed was read: the header or the cpuset line
@@ -499,6 +501,8 @@ def _on_task_row(a: _Assembly, rec: TaskRowLine) -> None:
 def _on_kill(a: _Assembly, rec: KillLine) -> None:
     k: Killed = replace(rec.killed, line=a.lineno(rec.line))
     prev = a.killed
+    if a.oom_group and prev is not None and prev.pid != k.pid:
+        return  # a member of the victim's memory.oom.group, killed with it
     if prev is not None and prev.pid == k.pid:
         k = replace(
             k,
@@ -508,6 +512,12 @@ def _on_kill(a: _Assembly, rec: KillLine) -> None:
             line=prev.line,
         )
     a.killed = k
+
+
+@_on(TextLine)
+def _on_text(a: _Assembly, rec: TextLine) -> None:
+    if rec.kind == "oom_group":
+        a.oom_group = True
 
 
 @_on(ConstraintLine)

@@ -177,7 +177,7 @@ class LineTransformer(Transformer[Token, list[Record]]):
                 else:
                     oom_adj = int(val)
             elif t == "NODEMASK":
-                nodemask = tok[9:]
+                nodemask = tok[9:].rstrip(",")  # "nodemask=0, order=3": the list ends at a blank
             elif t == "CPUSET":
                 cpuset = tok[7:]
             elif t == "MEMS":
@@ -536,6 +536,10 @@ class LineTransformer(Transformer[Token, list[Record]]):
     def code(self, c: list[Token]) -> TraceLine:
         """``Code: ...`` and decoded code listings."""
         return TraceLine(_at(c[0]))
+
+    def oom_group(self, c: list[Token]) -> TextLine:
+        """``Tasks in /A are going to be killed due to memory.oom.group set``."""
+        return TextLine(_at(c[0]), "oom_group", str(c[0]))
 
     def ratelimit(self, c: list[Token]) -> TextLine:
         """``<func>: N callbacks suppressed`` / ``printk: N messages suppressed``."""

@@ -126,6 +126,30 @@ _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[
 _SPLIT = re.compile(r"#012|\\x0a|\n")
 
 
+# A printk stamp ("[ 659.105948]", maybe with its caller id) glued to the end of another
+# record: two records fused on one line where a copy lost the newline between them.
+_STAMP = re.compile(r"\[\s*\d{1,10}\.\d{6}\](?:\[\s*[TC]\d{1,7}\])?")
+
+
+def _fused(text: str) -> bool:
+    """Does a second printk stamp follow a first, glued to the text before it?"""
+    if text.count("[") < 2:
+        return False
+    stamps = list(_STAMP.finditer(text))
+    return any(m.start() > 0 and not text[m.start() - 1].isspace() for m in stamps[1:])
+
+
+def _pieces(text: str) -> list[str]:
+    """The records of one physical line: split at escaped newlines and at fused stamps."""
+    out = []
+    for piece in _SPLIT.split(text):
+        stamps = list(_STAMP.finditer(piece))
+        cuts = [m.start() for m in stamps[1:] if not piece[m.start() - 1].isspace()]
+        for a, b in zip([0, *cuts], [*cuts, len(piece)], strict=True):
+            out.append(piece[a:b])
+    return out
+
+
 def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
     """Decode one physical line into the kernel messages it holds (usually one)."""
     if raw[-1:] == b"\n":
@@ -142,7 +166,7 @@ def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
     text = raw.decode("utf-8", "replace")
     if "\x1b" in text:
         text = _ANSI.sub("", text).replace("\x1b", "")
-    if "#012" not in text and "\\x0a" not in text and "\n" not in text:
+    if "#012" not in text and "\\x0a" not in text and "\n" not in text and not _fused(text):
         body, p = strip_prefix(text)
         soft = text[-1:] in (" ", "\t")
         return [
@@ -163,7 +187,7 @@ def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
         ]
     out = []
     first: Prefix | None = None
-    for piece in _SPLIT.split(text):
+    for piece in _pieces(text):
         body, p = strip_prefix(piece)
         if first is None:
             first = p

@@ -34,7 +34,7 @@ _FOREIGN_SYSLOG = re.compile(r"[A-Z][a-z]{2,8}\.? +\d{1,2} +\d{1,2}:\d\d:\d\d ")
 # A fragment that cannot start a kernel line of its own.
 CONT_HEAD = re.compile(
     r"^(?:\d+\*\d+kB|= ?\d+kB|\d+kB$|\([A-Z]+\)|[a-z_()]+:\s?-?\d+[kK]B|order=|gfp_mask="
-    r"|oom_score_adj=|nodemask=)"
+    r"|oom_score_adj=|nodemask=|\((?:__)?GFP_[A-Z_|]*[|)])"
 )
 
 
@@ -105,6 +105,7 @@ def join(prev: LogLine, cont: LogLine, soft_source: bool, wide: bool = False) ->
         or a.endswith((":", "=", "*"))
         or b.startswith((":", "_"))
         or (b.startswith(("kB", "KB", "B ", "B=")) and a[-1:].isdigit())
+        or (b.startswith(("(GFP", "(__GFP")) and a[-1:].isalnum())  # "%#x(%pGg)": no blank
     ):
         text = a + b
     else:

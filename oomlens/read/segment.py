@@ -87,6 +87,9 @@ _END = re.compile(r"[Kk]illed process|oom_reaper: reaped")
 _VICTIM = re.compile(r"[Kk]ill(?:ed)? process (\d+)")
 # The reaper done with this report's victim: nothing of the report follows it.
 _REAPED = re.compile(r"oom_reaper: reaped process (\d+)")
+# mem_cgroup_print_oom_group (4.19+, memory.oom.group): the rest of the group is killed next.
+_OOM_GROUP = re.compile(r"Tasks in .*? are going to be killed due to memory\.oom\.group set")
+_KILLED = re.compile(r"(?:^|: )Killed process \d+ ")
 # printk_ratelimit() (2.6) and ___ratelimit() print this just before the message
 # that gets through: the kernel dropped that many messages since the last one.
 _RATELIMIT = re.compile(
@@ -125,6 +128,7 @@ class RawReport:
     _foreign: int = 0  # lines printed by other callers since this report's last line
     _sections: set[str] = field(default_factory=set)  # once-per-report lines seen so far
     _closing: bool = False
+    _group: bool = False  # a memory.oom.group notice: more kill lines follow
     _dropped: int = 0  # lines past MAX_REPORT_LINES, read past and not kept
     suppressed_before: int = (
         0  # messages a ratelimit notice just before the trigger says were dropped
@@ -266,8 +270,12 @@ class Segmenter:
         if rep._closing:
             if text.startswith(("oom_reaper:", "oom-kill:")):
                 self._append(rep, line)
-                if self._reaped(rep, text):
+                if self._reaped(rep, text) and not rep._group:
                     closed.extend(self._close(key))
+                return
+            if _OOM_GROUP.match(text) or (rep._group and _KILLED.search(text)):
+                rep._group = True  # memory.oom.group: its members' kill lines are this report's
+                self._append(rep, line)
                 return
             closed.extend(self._close(key))
             self._route(line, closed)
