@@ -87,6 +87,9 @@ _END = re.compile(r"[Kk]illed process|oom_reaper: reaped")
 _VICTIM = re.compile(r"[Kk]ill(?:ed)? process (\d+)")
 # The reaper done with this report's victim: nothing of the report follows it.
 _REAPED = re.compile(r"oom_reaper: reaped process (\d+)")
+# warn_alloc's stall warning (4.9-4.14, dropped by 400e22499dd9 in 4.15): the request is
+# still being retried, nothing failed. Its show_mem() is no report of a failure.
+_STALL = re.compile(r"page allocation stalls for \d+ms")
 # mem_cgroup_print_oom_group (4.19+, memory.oom.group): the rest of the group is killed next.
 _OOM_GROUP = re.compile(r"Tasks in .*? are going to be killed due to memory\.oom\.group set")
 _KILLED = re.compile(r"(?:^|: )Killed process \d+ ")
@@ -129,6 +132,7 @@ class RawReport:
     _sections: set[str] = field(default_factory=set)  # once-per-report lines seen so far
     _closing: bool = False
     _group: bool = False  # a memory.oom.group notice: more kill lines follow
+    _stall: bool = False  # a stall warning's span: read past, never a report
     _dropped: int = 0  # lines past MAX_REPORT_LINES, read past and not kept
     suppressed_before: int = (
         0  # messages a ratelimit notice just before the trigger says were dropped
@@ -250,6 +254,12 @@ class Segmenter:
         self.last_key = key
         if len(self.open) > (rep is not None):
             closed.extend(self._age_others(key))
+        if "stalls for" in text and _STALL.search(text):
+            if rep is not None:
+                closed.extend(self._close(key))
+            self.open[key] = stall = self._new(line, key, trigger=False)
+            stall._stall = True
+            return
         if _TRIGGER.search(text):
             if rep is not None and not self._merges(rep, text):
                 closed.extend(self._close(key))
@@ -482,6 +492,8 @@ class Segmenter:
         if rep is None:
             return
         rep._pending.clear()  # trailing gap lines are not the report's
+        if rep._stall:
+            return  # a stall warning and its show_mem(): no failure to judge
         # an excerpt that never showed a report section is an ordinary stack dump
         if rep.trigger or any(_SUBSTANCE.match(x.text) for x in rep.lines):
             rep.diagnostics.extend(_line_notes(rep))

@@ -1,0 +1,63 @@
+"""Format quirks of real reports found after the first corpus: records fused on one line,
+a wrapped trigger, memory.oom.group kills, a stall warning that is no report."""
+
+from __future__ import annotations
+
+from oomlens.pipeline import analyze_file
+from tests.corpus import SAMPLES
+
+
+def _analyses(name: str):
+    return analyze_file(str(SAMPLES / "extra" / f"{name}.log")).analyses
+
+
+def test_records_fused_on_one_line_are_split_at_the_glued_stamp():
+    """128 (Ubuntu forum, 5.0): line 42 is "lowmem_reserve[]: 0 3340 7802 7802 7802[30104.
+    278944] Node 0 DMA32 free:105108kB min:93836kB ..." - two records, one line."""
+    (a,) = _analyses("128")
+    zones = {z.name: z for z in a.report.zones}
+    assert zones["DMA"].lowmem_reserve == (0, 3340, 7802, 7802, 7802)
+    assert (zones["DMA32"].free_kb, zones["DMA32"].min_kb) == (105108, 93836)
+    assert zones["DMA32"].lowmem_reserve == (0, 0, 4462, 4462, 4462)
+    assert (a.verdict.code, a.verdict.unreserve_would_avoid) == ("exhausted", False)
+
+
+def test_fused_trigger_of_an_interleaved_report_is_read():
+    """118 line 1: "[  657.060922][ T3384]  ? page_[  659.105948][ T3124] kworker/2:1H: page"
+    - T3124's trigger glued to another task's stack frame, then wrapped by the mailer."""
+    by_comm = {a.report.header.comm: a for a in _analyses("118")}
+    a = by_comm["kworker/2:1H"]
+    assert (a.report.header.gfp_mask, a.report.header.order) == (0xA20, 0)
+    assert (a.verdict.code, a.verdict.confidence) == ("lowmem-protected", "likely")
+
+
+def test_trigger_wrapped_before_its_gfp_names_is_joined_without_a_blank():
+    """129 (a commit message, no prefixes): "gfp_mask=0x240c2c0" / "(GFP_KERNEL|...),
+    nodemask=0, order=3," / "oom_score_adj=-900" on three lines."""
+    (a,) = _analyses("129")
+    h = a.report.header
+    assert (h.gfp_mask, h.gfp_names, h.order, h.oom_score_adj) == (
+        0x240C2C0,
+        "GFP_KERNEL|__GFP_NOWARN|__GFP_COMP|__GFP_ZERO",
+        3,
+        -900,
+    )
+    assert h.nodemask == "0"
+
+
+def test_memory_oom_group_kills_stay_in_their_report():
+    """126 (AKS node, 5.15): after "Killed process 7788 (bash)" the kernel prints "Tasks in
+    ... are going to be killed due to memory.oom.group set" and kills five more: one report,
+    its victim the first."""
+    (a,) = _analyses("126")
+    assert (a.report.first_line, a.report.last_line) == (1, 100)
+    assert (a.report.killed.pid, a.report.killed.comm) == (7788, "bash")
+    assert a.verdict.code == "memcg-limit"
+    assert not [d for d in a.report.diagnostics if "not understood" in d.message]
+
+
+def test_a_stall_warning_and_its_show_mem_are_no_report():
+    """130 (4.9): "cpuset01: page allocation stalls for 10051ms, order:0" and the Mem-Info
+    after it - warn_alloc's stall warning, a request still being retried; the OOM header
+    at line 72 is the only report."""
+    assert [a.report.first_line for a in _analyses("130")] == [72]
