@@ -50,7 +50,11 @@ def decode_request(report: Report) -> Decoded:
     by_release = gfp.layout_for_release(release)
     layout = None
     if h.gfp_mask is not None and h.gfp_names:
-        layout = gfp.layout_from_mask(h.gfp_mask, h.gfp_names)
+        fits = by_release and gfp.check_names(h.gfp_mask, h.gfp_names, by_release, release=release)
+        if by_release and fits is None:
+            layout = by_release  # the release's own layout, which the printed names fit
+        else:
+            layout = gfp.layout_from_mask(h.gfp_mask, h.gfp_names)
     if layout is None:
         layout = by_release
     if layout is None and h.gfp_mask is not None:
