@@ -23,11 +23,7 @@ FILES = (
     + sorted((ROOT / "samples" / "extra").glob("*.log"))
 )
 # Reports whose true verdict the reader cannot reach yet, each with the reason.
-XFAIL = {
-    "extra/129": "no zone lines, so the judge leaves unreserve_would_avoid open; it does not yet "
-    "derive false from the buddy lines alone (the printed eligible zone has no chunk of order "
-    ">= 3 on any list, and unreserving never merges)",
-}
+XFAIL: dict[str, str] = {}
 ANSWER = {"true": True, "false": False, "null": None}
 
 

@@ -206,3 +206,26 @@ def test_memcg_oom_known_by_its_markers_012_and_a_global_failure_with_the_line_0
     # 046 prints "Memory cgroup min protection 0kB -- low protection 0kB" in a page
     # allocation failure: the line alone is no memcg OOM
     assert judge("046").code == "fragmented"
+
+
+# --- no zone lines: the buddy lines alone can still settle the reserve ------------------
+
+
+def test_no_block_of_the_order_in_any_printed_eligible_zone_answers_false(tmp_path):
+    """extra/129 (4.9 ARM, order-3 GFP_KERNEL, the poster cut the zone lines): Normal's
+    buddy line holds chunks of orders 0-2 only, on every list (UMEH); unreserving never
+    merges chunks, so the reserve cannot supply an order-3 block: false, though the page
+    count is unknown (undetermined). Synthetic other side: one order-3 chunk put into the
+    same line leaves the answer open."""
+    from oomlens.pipeline import analyze_file
+    from tests.corpus import SAMPLES
+
+    path = SAMPLES / "extra" / "129.log"
+    (a,) = analyze_file(str(path)).analyses
+    assert (a.verdict.code, a.verdict.unreserve_would_avoid) == ("undetermined", False)
+    text = path.read_text()
+    assert "2101*16kB (UMEH) 0*32kB" in text
+    other = tmp_path / "129-with-an-order-3-chunk.log"
+    other.write_text(text.replace("2101*16kB (UMEH) 0*32kB", "2101*16kB (UMEH) 1*32kB (H)", 1))
+    (b,) = analyze_file(str(other)).analyses
+    assert (b.verdict.code, b.verdict.unreserve_would_avoid) == ("undetermined", None)

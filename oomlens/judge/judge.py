@@ -18,7 +18,7 @@ from oomlens.kernel.profile import Feature, KernelProfile, resolve_profile, trac
 from oomlens.kernel.request import Request, decode_request
 from oomlens.model.evidence import replay_evidence
 from oomlens.model.replay import Replay, Scenario, highest_index, replay
-from oomlens.model.state import AllocatorState, build_state
+from oomlens.model.state import ZONE_ORDER, AllocatorState, build_state
 from oomlens.model.tri import Tri
 from oomlens.options import Options
 from oomlens.parse.report import Report
@@ -176,6 +176,21 @@ def _no_reserve_anywhere(profile: KernelProfile) -> bool:
 def _undetermined(profile: KernelProfile, missing: tuple[str, ...]) -> V.Verdict:
     would = False if _no_reserve_anywhere(profile) else None
     return _simple(V.UNDETERMINED, profile, would, "unknown", tuple(dict.fromkeys(missing)))
+
+
+def _no_block_of_the_order(report: Report, req: Request | None) -> bool:
+    """Order > 0, no zone lines: every printed eligible zone's whole buddy line holds no
+    chunk of the order or above, on any list. Unreserving moves a pageblock's free chunks
+    to another list and never merges them (move_freepages_block()), so the reserve
+    cannot supply the block. The verdict stays undetermined: the page count is unknown."""
+    if req is None or not req.order or not req.highest_zone or req.highest_zone not in ZONE_ORDER:
+        return False
+    top = ZONE_ORDER.index(req.highest_zone)
+    eligible = [z for z in report.zones if z.name in ZONE_ORDER[: top + 1]]
+    lines = [z.buddy for z in eligible]
+    if not lines or any(b is None or not b.whole for b in lines):
+        return False
+    return all(e.count == 0 for b in lines if b for e in b.entries if e.order >= req.order)
 
 
 def _candidates(report: Report, req: Request | None) -> tuple[Request, ...]:
@@ -519,6 +534,8 @@ def judge_report(report: Report, options: Options) -> Judgement:
         verdict = _no_eligible_zone(report, state, profile)
     elif not state.zones:
         verdict = _undetermined(profile, dec.missing + state.missing)
+        if verdict.unreserve_would_avoid is None and _no_block_of_the_order(report, req):
+            verdict = replace(verdict, unreserve_would_avoid=False)
     elif req is None or req.order is None or req.migratetype is None:
         reqs = _candidates(report, req)
         need = dec.missing or ("gfp_mask", "order")
