@@ -61,3 +61,18 @@ def test_a_stall_warning_and_its_show_mem_are_no_report():
     after it - warn_alloc's stall warning, a request still being retried; the OOM header
     at line 72 is the only report."""
     assert [a.report.first_line for a in _analyses("130")] == [72]
+
+
+def test_mail_wrapped_bare_report_keeps_its_mode_and_release():
+    """132 (Geert Uytterhoeven, 5.18-rc3 arm32, quoted with "> ", no log prefixes): the
+    mailer broke "apt: page allocation failure: order:0," / "mode:0x40cc0(GFP_KERNEL|
+    __GFP_COMP), nodemask=(null)" and "CPU: 0 PID: 455 Comm: apt Not tainted" /
+    "5.18.0-rc3-rza2mevb-00734-g98e2a6b7a591 #186"."""
+    first, second = _analyses("132")
+    assert (first.report.header.gfp_mask, first.report.header.order) == (0x40CC0, 0)
+    assert first.report.release == "5.18.0-rc3-rza2mevb-00734-g98e2a6b7a591"
+    assert (first.verdict.code, first.verdict.confidence) == ("exhausted", "certain")
+    # the second is __GFP_MEMALLOC: ALLOC_NO_WATERMARKS, which the model does not replay
+    assert second.request.has("MEMALLOC")
+    assert (second.verdict.code, second.verdict.confidence) == ("exhausted", "likely")
+    assert "memalloc-no-watermarks" in second.verdict.assumptions

@@ -549,6 +549,12 @@ def judge_report(report: Report, options: Options) -> Judgement:
             verdict = replace(verdict, missing=tuple(dict.fromkeys(verdict.missing + dec.missing)))
             if verdict.confidence == "certain":
                 verdict = replace(verdict, confidence="likely")
+    if req is not None and req.has("MEMALLOC") and not req.has("NOMEMALLOC"):
+        # __gfp_pfmemalloc_flags(): ALLOC_NO_WATERMARKS, no watermark at all; the model
+        # checks the watermarks of an ordinary request, so the answer is at best likely
+        notes += ("memalloc-no-watermarks",)
+        if verdict.confidence == "certain":
+            verdict = replace(verdict, confidence="likely")
     assumptions = verdict.assumptions + notes + state.assumptions + ("ordinary-task",)
     verdict = replace(verdict, assumptions=tuple(dict.fromkeys(assumptions)))
     return Judgement(req, verdict, state, profile)

@@ -34,7 +34,8 @@ _FOREIGN_SYSLOG = re.compile(r"[A-Z][a-z]{2,8}\.? +\d{1,2} +\d{1,2}:\d\d:\d\d ")
 # A fragment that cannot start a kernel line of its own.
 CONT_HEAD = re.compile(
     r"^(?:\d+\*\d+kB|= ?\d+kB|\d+kB$|\([A-Z]+\)|[a-z_()]+:\s?-?\d+[kK]B|order=|gfp_mask="
-    r"|oom_score_adj=|nodemask=|\((?:__)?GFP_[A-Z_|]*[|)])"
+    r"|oom_score_adj=|nodemask=|\((?:__)?GFP_[A-Z_|]*[|)]|mode:0x[0-9a-f]+\(|all_unreclaimable\? "
+    r"|\d+\.\d+\.\d+\S*\s+#\d+)"
 )
 
 

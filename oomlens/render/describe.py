@@ -68,6 +68,10 @@ ASSUMPTION_WORDS = {
     "page-size-4kB": "4 kB pages",
     "nr-orders-11": "11 free-list orders",
     "ordinary-task": "an ordinary task (not an OOM victim, not PF_MEMALLOC)",
+    "memalloc-no-watermarks": (
+        "__GFP_MEMALLOC allocates with ALLOC_NO_WATERMARKS, which the model does not replay: "
+        "its watermark checks are an ordinary request's"
+    ),
     "zone-order-from-names": "the zone order from the zone names",
     "gfp-names-mismatch": "the mask, where it and the printed flag names disagree",
 }
