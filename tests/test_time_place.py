@@ -154,37 +154,25 @@ def test_syslog_year_and_offset_both_assumed(tmp_path):
     )
 
 
-def test_busybox_syslogd_facility_and_level(tmp_path):
-    """BusyBox syslogd (routers, OpenWrt's /var/log/messages) writes "kern.warn" between
-    the host and the tag."""
+@pytest.mark.parametrize(
+    "prefix, options, host",
+    [
+        # BusyBox syslogd (routers, OpenWrt's /var/log/messages): "kern.warn" after the host
+        ("{:%b %e %H:%M:%S} ap-3 kern.warn kernel: ", Options(year=2024), "ap-3"),
+        # OpenWrt's logread: a full date with its year, no host
+        ("{:%a %b %e %H:%M:%S %Y} kern.warn kernel: ", None, None),
+    ],
+    ids=["busybox-syslogd", "openwrt-logread"],
+)
+def test_facility_level_before_the_tag(tmp_path, prefix, options, host):
     lines = [
-        f"{when(ts):%b %e %H:%M:%S} ap-3 kern.warn kernel: {stamp(ts)} ".encode() + msg
-        for msg, ts in messages("018")
+        (prefix.format(when(ts)) + f"{stamp(ts)} ").encode() + msg for msg, ts in messages("018")
     ]
-    path = tmp_path / "busybox.log"
+    path = tmp_path / "facility.log"
     path.write_bytes(b"\n".join(lines) + b"\n")
-    a, _ = only(path, Options(year=2024))
+    a, _ = only(path, options)
     d = report_dict(a)
-    assert (d["time"], d["uptime_s"], d["host"]) == (
-        "2024-12-04T09:58:58+00:00",
-        4738.329298,
-        "ap-3",
-    )
-    assert numbers(a) == numbers(alone("018"))
-
-
-def test_openwrt_logread(tmp_path):
-    """OpenWrt's ``logread``: "Wed Dec  4 09:58:58 2024 kern.warn kernel: [ ts] ...",
-    a full date with its year and no host."""
-    lines = [
-        f"{when(ts):%a %b %e %H:%M:%S %Y} kern.warn kernel: {stamp(ts)} ".encode() + msg
-        for msg, ts in messages("018")
-    ]
-    path = tmp_path / "logread.log"
-    path.write_bytes(b"\n".join(lines) + b"\n")
-    a, _ = only(path)
-    d = report_dict(a)
-    assert (d["time"], d["uptime_s"], d["host"]) == ("2024-12-04T09:58:58+00:00", 4738.329298, None)
+    assert (d["time"], d["uptime_s"], d["host"]) == ("2024-12-04T09:58:58+00:00", 4738.329298, host)
     assert numbers(a) == numbers(alone("018"))
 
 
