@@ -76,3 +76,36 @@ def test_mail_wrapped_bare_report_keeps_its_mode_and_release():
     assert second.request.has("MEMALLOC")
     assert (second.verdict.code, second.verdict.confidence) == ("exhausted", "likely")
     assert "memalloc-no-watermarks" in second.verdict.assumptions
+
+
+def _judged(path) -> tuple:
+    (a,) = analyze_file(str(path)).analyses
+    return a.report.header.order, len(a.report.zones), a.verdict.code
+
+
+def test_a_log_saved_as_utf16_is_read(tmp_path):
+    """Corpus 041 as Windows tools save text (UTF-16 with its byte-order mark, CRLF), plain
+    and gzipped: the same report as the original."""
+    import gzip
+
+    original = SAMPLES / "corpus" / "041.log"
+    text = original.read_text(encoding="utf-8").replace("\n", "\r\n")
+    plain = tmp_path / "041-utf16.log"
+    plain.write_bytes(text.encode("utf-16"))
+    packed = tmp_path / "041-utf16.log.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    expected = _judged(original)
+    assert expected == (5, 2, "fragmented")
+    assert _judged(plain) == expected
+    assert _judged(packed) == expected
+
+
+def test_the_kernel_tag_alone_before_a_dmesg_stamp_is_a_prefix(tmp_path):
+    """Corpus 041 with "kernel: " before every line (a syslog copy with its date and host
+    cut off): the tag is read as a prefix where a dmesg stamp follows it."""
+    lines = (SAMPLES / "corpus" / "041.log").read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "041-tag.log"
+    path.write_text("".join(f"kernel: {line}\n" for line in lines), encoding="utf-8")
+    assert _judged(path) == (5, 2, "fragmented")
+    (a,) = analyze_file(str(path)).analyses
+    assert a.report.uptime_s == 2122311.383403

@@ -308,6 +308,11 @@ def open_input(
             limit = MAX_EXPANDED if max_expanded is None else max_expanded
             chunks = _decompress(chunks, kind, diags, counter, limit)
             break
+    head, chunks = _peek(chunks, 2)
+    if head in (b"\xff\xfe", b"\xfe\xff"):  # a UTF-16 text (a log saved on Windows)
+        encoding = "utf-16" if encoding == "plain" else f"{encoding}+utf-16"
+        counter.raw, counter.lines = False, 0
+        chunks = _from_utf16(chunks, counter)
     reader = io.BufferedReader(_ChunkStream(chunks), _CHUNK)
     first = reader.readline(MAX_LINE)
     journal = _journal_kind(first)
@@ -379,6 +384,21 @@ class _Followed:
             if last != b"\n":  # the old file's unfinished line ends here
                 last = b"\n"
                 yield b"\n"
+
+
+def _from_utf16(chunks: Iterator[bytes], counter: _LineCounter) -> Iterator[bytes]:
+    """UTF-16 (its byte-order mark says which end first) re-encoded as UTF-8, chunk by chunk."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
+    for chunk in chunks:
+        out = decoder.decode(chunk).encode("utf-8", "surrogateescape")
+        counter.lines += out.count(b"\n")
+        if out:
+            yield out
+    tail = decoder.decode(b"", final=True).encode("utf-8", "surrogateescape")
+    if tail:
+        yield tail
 
 
 class _LineCounter:
