@@ -109,3 +109,11 @@ def test_the_kernel_tag_alone_before_a_dmesg_stamp_is_a_prefix(tmp_path):
     assert _judged(path) == (5, 2, "fragmented")
     (a,) = analyze_file(str(path)).analyses
     assert a.report.uptime_s == 2122311.383403
+
+
+def test_a_log_whose_lines_end_in_cr_alone_is_read(tmp_path):
+    """Corpus 041 with every newline a lone CR (an old Mac text, a serial capture)."""
+    lines = (SAMPLES / "corpus" / "041.log").read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "041-cr.log"
+    path.write_bytes("\r".join(lines).encode() + b"\r")
+    assert _judged(path) == (5, 2, "fragmented")

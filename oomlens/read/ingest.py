@@ -313,6 +313,11 @@ def open_input(
         encoding = "utf-16" if encoding == "plain" else f"{encoding}+utf-16"
         counter.raw, counter.lines = False, 0
         chunks = _from_utf16(chunks, counter)
+    if not live and not follow:  # a whole input: peeking at its first 64 KiB never waits
+        head, chunks = _peek(chunks, _CHUNK)
+        if b"\n" not in head and head.count(b"\r") > 1:  # CR alone ends lines (old Mac, serial)
+            encoding = "cr" if encoding == "plain" else f"{encoding}+cr"
+            chunks = (chunk.replace(b"\r", b"\n") for chunk in chunks)
     reader = io.BufferedReader(_ChunkStream(chunks), _CHUNK)
     first = reader.readline(MAX_LINE)
     journal = _journal_kind(first)
