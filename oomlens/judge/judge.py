@@ -549,6 +549,15 @@ def judge_report(report: Report, options: Options) -> Judgement:
             verdict = replace(verdict, missing=tuple(dict.fromkeys(verdict.missing + dec.missing)))
             if verdict.confidence == "certain":
                 verdict = replace(verdict, confidence="likely")
+    if "zone free_cma" in state.missing and verdict.code != V.UNDETERMINED:
+        # free CMA pages the model counts as 0 may be some zone's: not certain
+        verdict = replace(
+            verdict, missing=tuple(dict.fromkeys((*verdict.missing, "zone free_cma")))
+        )
+        if verdict.confidence == "certain":
+            verdict = replace(verdict, confidence="likely")
+    if "cma-from-meminfo" in state.assumptions and verdict.confidence == "certain":
+        verdict = replace(verdict, confidence="likely")  # a zone's CMA read off another line
     if req is not None and req.has("MEMALLOC") and not req.has("NOMEMALLOC"):
         # __gfp_pfmemalloc_flags(): ALLOC_NO_WATERMARKS, no watermark at all; the model
         # checks the watermarks of an ordinary request, so the answer is at best likely

@@ -8,7 +8,7 @@ order (``enum zone_type``), never the order of the lines (docs/kernel-rules.md Â
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from oomlens.parse.report import Report, ZoneLine
 
@@ -184,6 +184,29 @@ def zone_state(z: ZoneLine, index: int | None, page_kb: int, swap_free: bool) ->
     )
 
 
+def _cma_of_cut_lines(
+    report: Report, zones: list[ZoneState], assumptions: list[str], missing: list[str]
+) -> list[ZoneState]:
+    """Zones whose line was cut before ``free_cma:`` take the Mem-Info summary's, if they can.
+
+    The summary's free_cma (pages) is the sum over zones: with one zone it is that
+    zone's; 0 is every zone's 0; otherwise a zone's CMA stays unknown, which no
+    certain verdict may rest on.
+    """
+    total = next((v for k, v in report.meminfo if k == "free_cma"), None)
+    cut = [i for i, z in enumerate(zones) if z.cma is None]
+    if not cut or total is None:
+        return zones
+    if total == 0 or len(zones) == 1:
+        for i in cut:
+            zones[i] = replace(zones[i], cma=total)
+        if total:
+            assumptions.append("cma-from-meminfo")
+    elif sum(z.cma or 0 for z in zones) < total:
+        missing.append("zone free_cma")
+    return zones
+
+
 def build_state(
     report: Report, page_kb: int | None = None, pageblock_order: int | None = None
 ) -> AllocatorState:
@@ -232,6 +255,7 @@ def build_state(
         missing.append("zone lines")
     elif all(z.areas is None for z in zones):
         missing.append("buddy lines")
+    zones = _cma_of_cut_lines(report, zones, assumptions, missing)
     return AllocatorState(
         tuple(zones),
         types,

@@ -50,6 +50,7 @@ MARKS = {"pass": "✓", "fail": "✗", "depends": "?"}
 MISSING_WORDS = {
     "zone lines": "zone lines (free, min, low, high) for a zone this request may use",
     "buddy lines": "the buddy lines (free blocks per order)",
+    "zone free_cma": "each zone's free_cma (a zone line cut short before it, and several zones)",
     "order": "the request's order",
     "gfp_mask": "the request's gfp_mask",
     "gfp layout": "which GFP bit layout the kernel used (its release)",
@@ -66,6 +67,7 @@ MISSING_WORDS = {
 
 ASSUMPTION_WORDS = {
     "page-size-4kB": "4 kB pages",
+    "cma-from-meminfo": "the zone's free CMA pages from the Mem-Info summary (its zone line was cut short)",
     "nr-orders-11": "11 free-list orders",
     "ordinary-task": "an ordinary task (not an OOM victim, not PF_MEMALLOC)",
     "memalloc-no-watermarks": (
