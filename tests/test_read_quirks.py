@@ -117,3 +117,32 @@ def test_a_log_whose_lines_end_in_cr_alone_is_read(tmp_path):
     path = tmp_path / "041-cr.log"
     path.write_bytes("\r".join(lines).encode() + b"\r")
     assert _judged(path) == (5, 2, "fragmented")
+
+
+def test_the_kernel_tag_alone_and_a_release_broken_at_a_dash():
+    """145 (Fedora 4.10/4.9, "kernel: " before each line, no date or stamp) and 148 (3.12
+    arm, the release "3.12.10-005-" / "ts-armv7l #2" broken at a dash by the mailer)."""
+    first, second = _analyses("145")
+    assert (first.report.header.comm, first.report.release) == ("python", "4.10.0-1.fc26.x86_64")
+    assert (second.report.header.comm, second.report.release) == ("dnf", "4.9.9-200.fc25.x86_64")
+    assert len(first.report.zones) == 2
+    (a,) = _analyses("148")
+    assert a.report.release == "3.12.10-005-ts-armv7l"
+
+
+def test_a_zone_line_cut_before_free_cma_takes_the_summary_when_it_is_the_only_zone():
+    """148 (3.12 arm, "Normal free:13144kB ... unevictable:o", cut by the copy) and 144 (6.1
+    arm64, a console cut the DMA line): the Mem-Info summary's free_cma (1982 and 129241
+    pages) is the one zone's. Every free block of order >= 1 in 148 is (C): cma-only, not
+    fragmented; likely, as the value comes from another line."""
+    (a,) = _analyses("148")
+    (z,) = a.report.zones
+    assert z.free_cma_kb is None
+    assert (a.verdict.code, a.verdict.unreserve_would_avoid, a.verdict.confidence) == (
+        "cma-only",
+        False,
+        "likely",
+    )
+    assert "cma-from-meminfo" in a.verdict.assumptions
+    (b,) = _analyses("144")
+    assert (b.verdict.code, b.verdict.confidence) == ("cma-only", "likely")

@@ -66,7 +66,7 @@ _PREFIX = re.compile(
         |<\d{{1,3}}>1\s+(?:(?P<rts>{_ISO_DATE})|-)\s+(?P<rhost>\S+)\s+kernel\s+\S+\s+\S+
            \s+(?:-|(?:\[(?:[^\]\\]|\\.)*\])+)\ufeff?        # RFC 5424: PRI VERSION TS HOST APP ...
         |(?P<redacted>\.\.\.|…)\s+{_TAG}                    # date and host redacted
-        |{_TAG}(?=\s*\[\s*\d+\.\d+\])                        # the tag alone, a dmesg stamp after
+        |{_TAG}(?=\s)                                         # the tag alone (date and host cut)
       )\s*)?
     (?:_BOOT_ID=(?P<boot>[0-9a-f]{{32}})\s+)?               # journal record (ingest writes it)
     (?:\d{{1,3}},\d+,(?P<usec>\d+),[^;,\s]*                 # /dev/kmsg: level,seq,usec,flags

@@ -31,6 +31,8 @@ _SNIP = re.compile(
 )
 # Another program's syslog line interleaved with the kernel's ("... logger[123]: ...").
 _FOREIGN_SYSLOG = re.compile(r"[A-Z][a-z]{2,8}\.? +\d{1,2} +\d{1,2}:\d\d:\d\d ")
+# A kernel release broken at one of its dashes ("... Tainted: P O 3.12.10-005-").
+_RELEASE_CUT = re.compile(r"\d+\.\d+(?:\.\d+)?[-\w.+]*-$")
 # A fragment that cannot start a kernel line of its own.
 CONT_HEAD = re.compile(
     r"^(?:\d+\*\d+kB|= ?\d+kB|\d+kB$|\([A-Z]+\)|[a-z_()]+:\s?-?\d+[kK]B|order=|gfp_mask="
@@ -107,6 +109,7 @@ def join(prev: LogLine, cont: LogLine, soft_source: bool, wide: bool = False) ->
         or b.startswith((":", "_"))
         or (b.startswith(("kB", "KB", "B ", "B=")) and a[-1:].isdigit())
         or (b.startswith(("(GFP", "(__GFP")) and a[-1:].isalnum())  # "%#x(%pGg)": no blank
+        or (a[-1:] == "-" and _RELEASE_CUT.search(a) is not None)  # "3.12.10-005-" / "ts-armv7l"
     ):
         text = a + b
     else:
