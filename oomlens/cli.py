@@ -719,6 +719,12 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         _quiet_broken_pipe()
         return EXIT_OK
+    except SystemExit as exc:
+        # click turns EPIPE (``oomlens … | head``) into exit 1 after wrapping stdout
+        if exc.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            _quiet_broken_pipe()
+            return EXIT_OK
+        raise
     except Exception as exc:  # the CLI boundary: one line, never a traceback
         code = getattr(exc, "exit_code", None)
         if hasattr(exc, "format_message") and isinstance(code, int):

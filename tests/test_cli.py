@@ -324,3 +324,15 @@ def test_summary_of_a_directory_without_batch_output_exits_2_with_one_line(tmp_p
 
     rc = main(["summary", str(tmp_path)])
     assert rc == 2
+
+
+def test_a_reader_that_stops_early_is_no_error():
+    """``oomlens LOG | head -1``: the reader closes the pipe; exit 0, no traceback (click
+    would make it exit 1)."""
+    from tests.corpus import sample
+
+    cmd = f"{sys.executable} -m oomlens {sample('020')} --each | head -1; exit ${{PIPESTATUS[0]}}"
+    done = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("[undetermined] rsync: page allocation failure")
+    assert "Traceback" not in done.stderr
