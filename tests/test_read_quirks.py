@@ -146,3 +146,14 @@ def test_a_zone_line_cut_before_free_cma_takes_the_summary_when_it_is_the_only_z
     assert "cma-from-meminfo" in a.verdict.assumptions
     (b,) = _analyses("144")
     assert (b.verdict.code, b.verdict.confidence) == ("cma-only", "likely")
+
+
+def test_an_x86_unwinder_dump_inside_the_trace_keeps_the_report_whole():
+    """149 (Ubuntu 4.15, Xorg order-4): "WARNING: kernel stack frame pointer at ... has bad
+    value" and ~270 lines of unwind_dump()'s "<sp>: <word> (<symbol>)" sit in the stack;
+    the report runs on to its zone and buddy lines (one report, not two), and the dump's
+    ".LC0+0x4d0/0x670" is no ppc64 descriptor: the arch stays x86_64."""
+    (a,) = _analyses("149")
+    assert a.report.arch == "x86_64"
+    assert [z.name for z in a.report.zones] == ["DMA", "DMA32", "Normal"]
+    assert (a.verdict.code, a.verdict.unreserve_would_avoid) == ("highatomic-stranded", True)

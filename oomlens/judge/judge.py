@@ -178,6 +178,15 @@ def _undetermined(profile: KernelProfile, missing: tuple[str, ...]) -> V.Verdict
     return _simple(V.UNDETERMINED, profile, would, "unknown", tuple(dict.fromkeys(missing)))
 
 
+def _no_watermarks(req: Request | None) -> bool:
+    """__gfp_pfmemalloc_flags(): __GFP_MEMALLOC allocates with ALLOC_NO_WATERMARKS.
+
+    A PF_MEMALLOC task (kswapd) does too; its reports are judged as they stand, the
+    corpus' kswapd failures failing on the free lists whatever the watermarks.
+    """
+    return req is not None and req.has("MEMALLOC") and not req.has("NOMEMALLOC")
+
+
 def _no_block_of_the_order(report: Report, req: Request | None) -> bool:
     """Order > 0, no zone lines: every printed eligible zone's whole buddy line holds no
     chunk of the order or above, on any list. Unreserving moves a pageblock's free chunks
@@ -558,7 +567,7 @@ def judge_report(report: Report, options: Options) -> Judgement:
             verdict = replace(verdict, confidence="likely")
     if "cma-from-meminfo" in state.assumptions and verdict.confidence == "certain":
         verdict = replace(verdict, confidence="likely")  # a zone's CMA read off another line
-    if req is not None and req.has("MEMALLOC") and not req.has("NOMEMALLOC"):
+    if _no_watermarks(req):
         # __gfp_pfmemalloc_flags(): ALLOC_NO_WATERMARKS, no watermark at all; the model
         # checks the watermarks of an ordinary request, so the answer is at best likely
         notes += ("memalloc-no-watermarks",)

@@ -333,6 +333,10 @@ class LineTransformer(Transformer[Token, list[Record]]):
         """Raw stack words in hex."""
         return TraceLine(_at(c[0]))
 
+    def unwind_dump(self, c: list[Token]) -> TraceLine:
+        """x86 ``unwind_dump()``: ``<sp>: <word> (<symbol>)``, after a bad frame pointer."""
+        return TraceLine(_at(c[0]))
+
     # ---- show_mem ----------------------------------------------------------
     def meminfo_head(self, c: list[Token]) -> MeminfoHead:
         """``Mem-Info:``."""

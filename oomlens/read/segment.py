@@ -76,6 +76,7 @@ _CONTENT = re.compile(
     r"^(?:CPU: ?\d|Pid: \d|Hardware name:|Workqueue:|Call [Tt]race|Backtrace:|Stack:|<\/?[A-Z#]+>"
     r"|Code:|RIP:|RSP:|R[A-Z0-9]{1,2}: |EIP:|[ER]?[A-Z]{2}: [0-9a-f]|(?:r\d+|x\d+|sp|lr|pc|ip|fp) ?: ?[0-9a-f]"
     r"|\[<|<[0-9a-f]{8}|\? |[0-9a-f]{8,16}(?: |$)|[0-9a-f]{4}: [0-9a-f]{8}"
+    r"|[0-9a-f]{8,16}: [0-9a-f]{8,16} |WARNING: kernel stack frame pointer|unwind stack type:"
     r"|Mem-[Ii]nfo|[A-Za-z_]+:-?\d+(?: |$)"
     r"|Node \d+ |(?:DMA32|DMA|Normal|HighMem|Movable|Device)[ :]|lowmem_reserve|protections\[\]"
     r"|\w+ per-cpu:|(?:cpu|CPU) +\d+:? |Free pages:|Active:|(?:Free|Total) swap|\d+ (?:pages|total|reserved)"
@@ -87,6 +88,11 @@ _END = re.compile(r"[Kk]illed process|oom_reaper: reaped")
 _VICTIM = re.compile(r"[Kk]ill(?:ed)? process (\d+)")
 # The reaper done with this report's victim: nothing of the report follows it.
 _REAPED = re.compile(r"oom_reaper: reaped process (\d+)")
+# Another splat begins: an oops, a BUG or a WARN. No report line starts so; it ends the report.
+_SPLAT = re.compile(
+    r"(?:BUG: (?!Bad page)|Oops: |Internal error: |Unable to handle kernel |general protection fault"
+    r"|------------\[ cut here \]------------)"
+)
 # warn_alloc's stall warning (4.9-4.14, dropped by 400e22499dd9 in 4.15): the request is
 # still being retried, nothing failed. Its show_mem() is no report of a failure.
 _STALL = re.compile(r"page allocation stalls for \d+ms")
@@ -276,6 +282,9 @@ class Segmenter:
                 if section is not None:
                     rep._sections.add(section)
                 self.open[key] = rep
+            return
+        if _SPLAT.match(text):
+            closed.extend(self._close(key))
             return
         if rep._closing:
             if text.startswith(("oom_reaper:", "oom-kill:")):
