@@ -157,3 +157,14 @@ def test_an_x86_unwinder_dump_inside_the_trace_keeps_the_report_whole():
     assert a.report.arch == "x86_64"
     assert [z.name for z in a.report.zones] == ["DMA", "DMA32", "Normal"]
     assert (a.verdict.code, a.verdict.unreserve_would_avoid) == ("highatomic-stranded", True)
+
+
+def test_sysrq_show_memory_is_no_report_and_a_tmux_position_is_no_text():
+    """158 (2.6.11): "SysRq : Show Memory" and its show_mem() judge nothing - no request
+    failed; 155 (a cgroup v1 OOM copied from tmux): the pane's "[7/972]" at the end of the
+    trigger line is not part of it."""
+    firsts = [a.report.first_line for a in _analyses("158")]
+    assert firsts == [3, 16, 44]  # the SysRq-m dump from line 72 on is not among them
+    (a,) = _analyses("155")
+    assert (a.report.header.gfp_mask, a.report.header.order) == (0x24000C0, 0)
+    assert a.verdict.code == "memcg-limit"

@@ -122,6 +122,8 @@ class Input:
 # CSI ("ESC [ ... final"), OSC ("ESC ] ... BEL|ST") and two-character escapes; a lone ESC
 # left over is dropped after this.
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])?")
+# tmux's copy-mode position "[7/972]", copied at the right edge of the pane's top line.
+_TMUX_POSITION = re.compile(r"\s{3,}\[\d+/\d+\]$")
 # rsyslog's "#012" and the kernel's "\x0a" stand for a newline inside one record.
 _SPLIT = re.compile(r"#012|\\x0a|\n")
 
@@ -166,6 +168,8 @@ def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
     text = raw.decode("utf-8", "replace")
     if "\x1b" in text:
         text = _ANSI.sub("", text).replace("\x1b", "")
+    if text[-1:] == "]" and "/" in text[-12:]:
+        text = _TMUX_POSITION.sub("", text)
     if "#012" not in text and "\\x0a" not in text and "\n" not in text and not _fused(text):
         body, p = strip_prefix(text)
         soft = text[-1:] in (" ", "\t")

@@ -93,9 +93,10 @@ _SPLAT = re.compile(
     r"(?:BUG: (?!Bad page)|Oops: |Internal error: |Unable to handle kernel |general protection fault"
     r"|------------\[ cut here \]------------)"
 )
-# warn_alloc's stall warning (4.9-4.14, dropped by 400e22499dd9 in 4.15): the request is
-# still being retried, nothing failed. Its show_mem() is no report of a failure.
-_STALL = re.compile(r"page allocation stalls for \d+ms")
+# show_mem() printed when nothing failed: warn_alloc's stall warning (4.9-4.14, dropped by
+# 400e22499dd9 in 4.15; the request is still being retried) and SysRq-m ("SysRq : Show
+# Memory", "sysrq: Show Memory" since 5.x). Their spans are no report.
+_NO_FAILURE = re.compile(r"page allocation stalls for \d+ms|[Ss]ys[Rr]q ?: Show Memory")
 # mem_cgroup_print_oom_group (4.19+, memory.oom.group): the rest of the group is killed next.
 _OOM_GROUP = re.compile(r"Tasks in .*? are going to be killed due to memory\.oom\.group set")
 _KILLED = re.compile(r"(?:^|: )Killed process \d+ ")
@@ -138,7 +139,7 @@ class RawReport:
     _sections: set[str] = field(default_factory=set)  # once-per-report lines seen so far
     _closing: bool = False
     _group: bool = False  # a memory.oom.group notice: more kill lines follow
-    _stall: bool = False  # a stall warning's span: read past, never a report
+    _stall: bool = False  # a stall warning's or SysRq-m's span: read past, never a report
     _dropped: int = 0  # lines past MAX_REPORT_LINES, read past and not kept
     suppressed_before: int = (
         0  # messages a ratelimit notice just before the trigger says were dropped
@@ -260,7 +261,7 @@ class Segmenter:
         self.last_key = key
         if len(self.open) > (rep is not None):
             closed.extend(self._age_others(key))
-        if "stalls for" in text and _STALL.search(text):
+        if ("stalls for" in text or "Show Memory" in text) and _NO_FAILURE.search(text):
             if rep is not None:
                 closed.extend(self._close(key))
             self.open[key] = stall = self._new(line, key, trigger=False)
@@ -502,7 +503,7 @@ class Segmenter:
             return
         rep._pending.clear()  # trailing gap lines are not the report's
         if rep._stall:
-            return  # a stall warning and its show_mem(): no failure to judge
+            return  # a stall warning or SysRq-m and its show_mem(): no failure to judge
         # an excerpt that never showed a report section is an ordinary stack dump
         if rep.trigger or any(_SUBSTANCE.match(x.text) for x in rep.lines):
             rep.diagnostics.extend(_line_notes(rep))
