@@ -168,3 +168,16 @@ def test_sysrq_show_memory_is_no_report_and_a_tmux_position_is_no_text():
     (a,) = _analyses("155")
     assert (a.report.header.gfp_mask, a.report.header.order) == (0x24000C0, 0)
     assert a.verdict.code == "memcg-limit"
+
+
+def test_a_mail_body_still_in_quoted_printable_is_decoded(tmp_path):
+    """Corpus 041 as a mail archive stores a body with long lines: quoted-printable (RFC
+    2045), "=3D" for "=", lines over 76 columns broken with a soft "=" at the end. The
+    report reads as the original."""
+    import quopri
+
+    original = SAMPLES / "corpus" / "041.log"
+    path = tmp_path / "041.qp"
+    path.write_bytes(quopri.encodestring(original.read_bytes()))
+    assert b"=3D" in path.read_bytes() and b"=\n" in path.read_bytes()
+    assert _judged(path) == _judged(original) == (5, 2, "fragmented")

@@ -322,6 +322,10 @@ def open_input(
         if b"\n" not in head and head.count(b"\r") > 1:  # CR alone ends lines (old Mac, serial)
             encoding = "cr" if encoding == "plain" else f"{encoding}+cr"
             chunks = (chunk.replace(b"\r", b"\n") for chunk in chunks)
+        elif _quoted_printable(head):  # a mail body as stored: "=3D", lines broken with "="
+            encoding = "quoted-printable" if encoding == "plain" else f"{encoding}+quoted-printable"
+            counter.raw, counter.lines = False, 0
+            chunks = _from_quoted_printable(chunks, counter)
     reader = io.BufferedReader(_ChunkStream(chunks), _CHUNK)
     first = reader.readline(MAX_LINE)
     journal = _journal_kind(first)
@@ -393,6 +397,38 @@ class _Followed:
             if last != b"\n":  # the old file's unfinished line ends here
                 last = b"\n"
                 yield b"\n"
+
+
+_QP_SOFT_BREAK = re.compile(rb"=\r?\n")
+_QP_ESCAPE = re.compile(rb"=(?:3D|20|09|[89A-F][0-9A-F])")
+
+
+def _quoted_printable(head: bytes) -> bool:
+    """A quoted-printable mail body: soft line breaks and "=3D" escapes, several of each."""
+    return (
+        len(_QP_SOFT_BREAK.findall(head)) >= 3
+        and b"=3D" in head
+        and len(_QP_ESCAPE.findall(head)) >= 3
+    )
+
+
+def _from_quoted_printable(chunks: Iterator[bytes], counter: _LineCounter) -> Iterator[bytes]:
+    """Quoted-printable decoded (RFC 2045), cut at line ends so no escape is split."""
+    import binascii
+
+    carry = b""
+    for chunk in chunks:
+        data = carry + chunk
+        cut = data.rfind(b"\n") + 1
+        if cut == 0 and len(data) > MAX_LINE:
+            cut = len(data)  # one endless line: decode it as it comes, held no longer
+        carry = data[cut:]
+        if cut:
+            out = binascii.a2b_qp(data[:cut])
+            counter.lines += out.count(b"\n")
+            yield out
+    if carry:
+        yield binascii.a2b_qp(carry)
 
 
 def _from_utf16(chunks: Iterator[bytes], counter: _LineCounter) -> Iterator[bytes]:
