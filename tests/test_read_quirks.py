@@ -181,3 +181,14 @@ def test_a_mail_body_still_in_quoted_printable_is_decoded(tmp_path):
     path.write_bytes(quopri.encodestring(original.read_bytes()))
     assert b"=3D" in path.read_bytes() and b"=\n" in path.read_bytes()
     assert _judged(path) == _judged(original) == (5, 2, "fragmented")
+
+
+def test_a_dmesg_stamp_that_lost_its_bracket_is_still_a_stamp(tmp_path):
+    """Corpus 041 with the "[" of every stamp dropped by a quoting tool ("> 2122311.383403]
+    cat: page allocation failure"): the task is "cat", not the stamp."""
+    text = (SAMPLES / "corpus" / "041.log").read_text(encoding="utf-8")
+    path = tmp_path / "041-bracket.log"
+    path.write_text(text.replace("\n[", "\n> ").replace("[", "", 1), encoding="utf-8")
+    (a,) = analyze_file(str(path)).analyses
+    assert (a.report.header.comm, a.report.uptime_s) == ("cat", 2122311.383403)
+    assert _judged(path) == (5, 2, "fragmented")

@@ -73,7 +73,7 @@ _PREFIX = re.compile(
        (?:,caller=(?P<kcaller>[TC]\d+))?(?:,[^;\s]*)?;)?
     (?:<\d{{1,3}}>(?=\S))?                                   # console level "<4>"
     (?:{_FACILITY}\s*:\s*{_LEVEL}\s*:\s*)?                  # dmesg -x "kern  :warn  : "
-    (?:\[\s*(?P<ts>\d+\.\d+)\]\s*                           # dmesg "[   12.345678]"
+    (?:(?:\[\s*|(?=\d+\.\d{{6}}\]))(?P<ts>\d+\.\d+)\]\s*      # dmesg "[   12.345678]" (its "[" lost)
       |\[?(?P<dmt>[^\W\d_]{{1,9}}\.?\s+{_MON}\s+\d{{1,2}}\s+\d{{1,2}}:\d{{2}}:\d{{2}}\s+\d{{4}})\]\s*  # -T
       |\[{_MON}\s?\d{{1,2}}\s\d{{1,2}}:\d{{2}}\]\s*         # dmesg -H first line
       |\[\s*\+\d+\.\d+\]\s*                                 # dmesg -H delta
