@@ -28,6 +28,15 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_FAIL_ON = 0, 1, 2, 3
 FORMATS = ("text", "json", "jsonl", "markdown", "csv", "html")
+# --max-expanded, shared by analyze and batch
+MaxExpanded = Annotated[
+    str | None,
+    typer.Option(
+        "--max-expanded",
+        metavar="SIZE",
+        help="Stop reading a compressed input past this many bytes expanded (default 4G).",
+    ),
+]
 SUBCOMMANDS = ("analyze", "gfp", "batch", "summary", "explain")
 ENGINES = ("local", "dask")
 BATCH_FORMATS = ("parquet", "csv")
@@ -221,14 +230,7 @@ def analyze(
         str | None,
         typer.Option("--chart", metavar="DIR", help="Write one PNG per report into DIR."),
     ] = None,
-    max_expanded: Annotated[
-        str | None,
-        typer.Option(
-            "--max-expanded",
-            metavar="SIZE",
-            help="Stop reading a compressed input past this many bytes expanded (default 4G).",
-        ),
-    ] = None,
+    max_expanded: MaxExpanded = None,
     incident_window: Annotated[
         float,
         typer.Option(
@@ -539,14 +541,7 @@ def batch(
     assume: Annotated[
         list[str] | None, typer.Option(help="Backported feature; repeatable.")
     ] = None,
-    max_expanded: Annotated[
-        str | None,
-        typer.Option(
-            "--max-expanded",
-            metavar="SIZE",
-            help="Stop reading a compressed input past this many bytes expanded (default 4G).",
-        ),
-    ] = None,
+    max_expanded: MaxExpanded = None,
     incident_window: Annotated[
         float,
         typer.Option(

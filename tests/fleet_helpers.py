@@ -30,3 +30,16 @@ def write_batch(
             stage.commit(files, reports, statuses)
         finally:
             stage.discard()
+
+
+# What a plain pd.read_parquet gives for each column kind of oomlens.fleet.tables.SCHEMAS.
+DTYPES = {
+    "str": "string",
+    "int": "Int64",
+    "bool": "boolean",
+    "float": "Float64",
+    "time": "datetime64[ns, UTC]",
+    "cat": "category",
+    "ints": "object",
+    "strs": "object",
+}

@@ -18,6 +18,7 @@ from oomlens.fleet.summary import render_summary, summarize
 from oomlens.fleet.tables import FILE_TABLES, SCHEMAS, TABLES, conform, file_rows, frame
 from oomlens.judge.verdict import CODES
 from oomlens.pipeline import FileResult, Options, analyze_file
+from tests.fleet_helpers import DTYPES
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = sorted((ROOT / "samples" / "corpus").glob("*.log"))
@@ -131,18 +132,6 @@ def test_reports_count_equals_analyze_file(baseline, expected):
     manifest = read_manifest(str(baseline))
     assert manifest["reports"] == len(reports)
     assert manifest["files"] == len(tables["inputs"])
-
-
-DTYPES = {
-    "str": "string",
-    "int": "Int64",
-    "bool": "boolean",
-    "float": "Float64",
-    "time": "datetime64[ns, UTC]",
-    "cat": "category",
-    "ints": "object",
-    "strs": "object",
-}
 
 
 def test_columns_and_dtypes_match_the_schemas(baseline):

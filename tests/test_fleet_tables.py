@@ -18,7 +18,7 @@ from oomlens.fleet.summary import render_summary, summarize
 from oomlens.fleet.tables import SCHEMAS, TABLES, file_rows
 from oomlens.pipeline import analyze_file
 from tests.corpus import sample
-from tests.fleet_helpers import ROOT, write_batch
+from tests.fleet_helpers import DTYPES, ROOT, write_batch
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 
@@ -238,19 +238,9 @@ def test_empty_batch_summarises(tmp_path):
 
 def test_plain_read_of_every_table_after_a_real_batch(tmp_path):
     run_batch([str(sample("001")), str(sample("020"))], str(tmp_path / "o"), jobs=1)
-    kinds = {
-        "str": "string",
-        "int": "Int64",
-        "bool": "boolean",
-        "float": "Float64",
-        "time": "datetime64[ns, UTC]",
-        "cat": "category",
-        "ints": "object",
-        "strs": "object",
-    }
     for name in TABLES:
         df = pd.read_parquet(tmp_path / "o" / f"{name}.parquet")
-        assert [str(t) for t in df.dtypes] == [kinds[k] for _, k in SCHEMAS[name]], name
+        assert [str(t) for t in df.dtypes] == [DTYPES[k] for _, k in SCHEMAS[name]], name
     incidents = pd.read_parquet(tmp_path / "o" / "incidents.parquet")
     # 020's storm is one incident of 24 at the default 60 s window: its 76 s gap
     # (06:02:17 → 06:03:33) follows a ratelimit notice, which bridges up to 120 s
