@@ -363,6 +363,7 @@ def _stream(
 ) -> _Outcome:
     """Write every report as it is judged, input by input, with its incident; keep nothing
     unless ``keep`` (text, Markdown and HTML hold an incident until it is complete)."""
+    import gc
     from dataclasses import replace
 
     from oomlens import pipeline
@@ -383,6 +384,10 @@ def _stream(
             _write_all(w.report(analysis))
             _write_all(w.ended(i.id for i in ended))
             out.count += 1
+            if out.count == 1:
+                # the grammar, tables and patterns built for the first report live to the
+                # end: keep the collector from walking them again every full pass
+                gc.freeze()
             if codes and analysis.verdict is not None and analysis.verdict.code in codes:
                 out.matched = True
             if keep:

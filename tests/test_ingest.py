@@ -9,7 +9,6 @@ import lzma
 import os
 import random
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -354,8 +353,8 @@ def test_crlf_file_reads_like_lf(tmp_path):
     src = corpus_bytes("017")
     crlf = tmp_path / "017-crlf.log"
     crlf.write_bytes(src.replace(b"\n", b"\r\n"))
-    plain = [replace(x, source="") for x in read_all(CORPUS / "017.log")[1]]
-    assert [replace(x, source="") for x in read_all(crlf)[1]] == plain
+    plain = [x._replace(source="") for x in read_all(CORPUS / "017.log")[1]]
+    assert [x._replace(source="") for x in read_all(crlf)[1]] == plain
 
 
 def test_ansi_colour_is_removed():
@@ -473,7 +472,7 @@ def test_compressed_round_trip(tmp_path, kind, name):
     path.write_bytes(compressors()[kind](corpus_bytes(name)))
     inp, lines = read_all(path)
     assert inp.encoding == kind and inp.diagnostics == [] and inp.size == path.stat().st_size
-    assert [replace(x, source="") for x in lines] == [replace(x, source="") for x in plain]
+    assert [x._replace(source="") for x in lines] == [x._replace(source="") for x in plain]
 
 
 @pytest.mark.parametrize("kind", ["gzip", "xz", "zstd"])
@@ -497,7 +496,7 @@ def test_truncated_stream_yields_lines_before_damage(tmp_path, kind):
     inp, lines = read_all(path)
     plain = list(iter_lines(Input("", io.BytesIO(src), "plain", None)))
     assert len(lines) < len(plain)
-    assert [replace(x, source="") for x in lines[:-1]] == plain[: len(lines) - 1]
+    assert [x._replace(source="") for x in lines[:-1]] == plain[: len(lines) - 1]
     unit = {"gzip": "gzip member", "xz": "xz stream", "zstd": "zstd frame"}[kind]
     assert [d.message for d in inp.diagnostics] == [
         f"input ends inside a {unit} after {len(packed) // 2} bytes"
@@ -563,8 +562,8 @@ def test_stdin_gzip_peeks_without_seeking(monkeypatch, arg):
     stdin_of(monkeypatch, gzip.compress(corpus_bytes("025")))
     inp, lines = read_all(arg)
     assert (inp.path, inp.encoding, inp.size) == ("<stdin>", "gzip", None)
-    assert [replace(x, source="") for x in lines] == [
-        replace(x, source="") for x in read_all(CORPUS / "025.log")[1]
+    assert [x._replace(source="") for x in lines] == [
+        x._replace(source="") for x in read_all(CORPUS / "025.log")[1]
     ]
 
 

@@ -192,3 +192,37 @@ def test_a_dmesg_stamp_that_lost_its_bracket_is_still_a_stamp(tmp_path):
     (a,) = analyze_file(str(path)).analyses
     assert (a.report.header.comm, a.report.uptime_s) == ("cat", 2122311.383403)
     assert _judged(path) == (5, 2, "fragmented")
+
+
+def test_a_vendor_wall_clock_after_the_dmesg_stamp_is_prefix():
+    """165 (an Android CMA patch mail): "[   36.189447] [03-19 10:05:52.189] DMA32: 0*4kB
+    447*8kB (C) ..." - a vendor kernel's second stamp, wall clock without a year. It is
+    prefix, not text: the task is "ActivityManager" and both buddy lines are read."""
+    (a,) = _analyses("165")
+    assert a.report.header.comm == "ActivityManager"
+    assert a.report.uptime_s == 36.172486  # the dmesg stamp stays the time since boot
+    buddies = {z.name: (z.buddy.total_kb, z.buddy.sum_kb) for z in a.report.zones}
+    assert buddies == {"DMA32": (35848, 35848), "Normal": (3236, 3236)}
+    # no zone line (free, min) survived the "..." elision: nothing to replay
+    assert (a.verdict.code, a.verdict.unreserve_would_avoid) == ("undetermined", None)
+
+
+def test_an_unprinted_counter_is_nominally_the_blocks_proven_h_pages_fill():
+    """164 (4.7.0, linux-mm 2016, an order-2 fork): Normal 12317 free, min 9576; every
+    block of order 2-4 is (H) (19*16kB, 8*32kB, 2*64kB), order 0-1 lists are (UMEH)/(UMH).
+    4.7 prints no reserved_highatomic. The H pages the letters prove (>= 175) fill one
+    pageblock: at that counter the page count passes, 12317 - 3 - 512 = 11802 > 9576, and
+    only the free-area half fails, on (H) blocks. An even split of the 9927 order-0 chunks
+    over four letters would have put 7 blocks in the counter and failed the count."""
+    (a,) = _analyses("164")
+    v = a.verdict
+    normal = [dict(e.numbers) for e in v.evidence if e.zone == "Node 0 Normal"]
+    at_min = next(n for n in normal if n.get("mark") == 9576)
+    assert at_min["margin"] == 12317 - 3 - 512 - 9576  # 2226: the page count passes
+    assert next(n for n in normal if "consistent_low" in n)["consistent_low"] == 512
+    assert (v.code, v.unreserve_would_avoid, v.confidence) == (
+        "highatomic-stranded",
+        True,
+        "likely",
+    )
+    assert v.unreserve_rounds == (1, 19)

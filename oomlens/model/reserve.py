@@ -33,7 +33,7 @@ class ReserveBounds:
     nr: Interval  # nr_reserved_highatomic bounds the replay uses
     basis: str  # "printed" | "consistent" | "hard"
     nr_free: Interval  # nr_free_highatomic bounds (6.12+)
-    nr_nominal: int = 0  # the most plausible counter: printed, else the blocks the H pages fill
+    nr_nominal: int = 0  # the most plausible counter: printed, else the blocks proven H pages fill
     nr_free_nominal: int = 0
     h_nominal: int = 0  # free H pages at the letters' nominal split
 
@@ -92,7 +92,11 @@ def reserve_bounds(zone: ZoneState, pb: int, profile: KernelProfile) -> ReserveB
     else:
         nr_free = h_pages
         free_nom = h_nom
-    nr_nom = min(max(_align(h_nom, pb), nr[0]), nr[1])
+    # The counter's nominal value when it is not printed (before 5.5): the blocks the
+    # H pages the letters prove fill. Reserved blocks are at most ~1% of the zone (the
+    # cap), so an even split of a mixed-letter count ("9927*4kB (UMEH)") puts far more
+    # pages on the H lists than the reserve plausibly holds.
+    nr_nom = min(max(_align(h_nom if printed is not None else h_lo, pb), nr[0]), nr[1])
     return ReserveBounds(
         limit, top, h_pages, low, printed, out, nr, basis, nr_free, nr_nom, free_nom, h_nom
     )

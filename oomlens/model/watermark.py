@@ -200,9 +200,20 @@ def _unboosted_retry(profile: KernelProfile) -> bool:
     return profile.has(Feature.WATERMARK_BOOST) and profile.has(Feature.UNBOOSTED_ATOMIC)
 
 
+# Every rule an Era resolves reads only ``profile.has``: one Era serves every profile
+# with the same feature set (a report's variants and the next report's profile alike).
+_ERAS: dict[tuple[AllocFlags, frozenset[Feature]], Era] = {}
+
+
 def era_of(flags: AllocFlags, profile: KernelProfile) -> Era:
-    """The watermark rules of ``profile`` for ``flags``, resolved once per profile."""
-    return profile.cached(("watermark-era", flags), lambda: Era(flags, profile))
+    """The watermark rules of ``profile`` for ``flags``, resolved once per feature set."""
+    key = (flags, profile.features)
+    era = _ERAS.get(key)
+    if era is None:
+        if len(_ERAS) >= 4096:  # a fleet of kernels stays bounded
+            _ERAS.clear()
+        era = _ERAS[key] = Era(flags, profile)
+    return era
 
 
 class Era:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from lark.exceptions import UnexpectedInput
@@ -472,13 +473,18 @@ def _on_task_header(a: _Assembly, rec: TaskHeaderLine) -> None:
     a.task_columns = rec.columns
 
 
+@lru_cache(maxsize=64)  # a hostile log may print any number of layouts
+def _numeric_columns(cols: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns of a task-table layout after pid that hold numbers (all but name)."""
+    return tuple(c for c in cols[1:] if c != "name")
+
+
 @_on(TaskRowLine)
 def _on_task_row(a: _Assembly, rec: TaskRowLine) -> None:
     m = _TASK_ROW.match(rec.text)
     if not m:
         return
-    cols = a.task_columns or DEFAULT_TASK_COLUMNS
-    numeric = [c for c in cols[1:] if c != "name"]
+    numeric = _numeric_columns(a.task_columns or DEFAULT_TASK_COLUMNS)
     parts = m.group(2).split(None, len(numeric))
     values: list[tuple[str, int]] = []
     for col, part in zip(numeric, parts, strict=False):

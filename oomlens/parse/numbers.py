@@ -62,9 +62,9 @@ def check_token(token: Token) -> Token:
 def bounded_int(text: str) -> int | None:
     """``text`` as an int when it is an ASCII decimal within 64 bits (sign allowed), else None."""
     digits = text[1:] if text[:1] in "+-" else text
-    if not digits or not (digits.isascii() and digits.isdigit()) or _too_big(digits, 10):
-        return None
-    return int(text)
+    if digits.isascii() and digits.isdigit() and (len(digits) < 20 or not _too_big(digits, 10)):
+        return int(text)
+    return None
 
 
 def nodes_beyond(text: str | None) -> str | None:

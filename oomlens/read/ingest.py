@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, NamedTuple, Protocol
 
 from oomlens.read.diagnostic import Diagnostic
 from oomlens.read.live import stopping
@@ -69,9 +69,12 @@ _MAGIC = {
 _UNIT = {"gzip": "gzip member", "xz": "xz stream", "zstd": "zstd frame"}
 
 
-@dataclass(frozen=True, slots=True)
-class LogLine:
-    """One kernel message with every prefix removed, and what the prefix said."""
+class LogLine(NamedTuple):
+    """One kernel message with every prefix removed, and what the prefix said.
+
+    A named tuple rather than a frozen dataclass: one is built for every line read,
+    and a tuple is built in a quarter of the time.
+    """
 
     source: str  # display path ("<stdin>" for stdin)
     lineno: int  # 1-based physical line in the decompressed input; journal: record number
@@ -133,9 +136,13 @@ _SPLIT = re.compile(r"#012|\\x0a|\n")
 _STAMP = re.compile(r"\[\s*\d{1,10}\.\d{6}\](?:\[\s*[TC]\d{1,7}\])?")
 
 
+# A stamp glued to the character before it: what every fused record has (a cheap test first).
+_GLUED = re.compile(r"(?<=\S)" + _STAMP.pattern)
+
+
 def _fused(text: str) -> bool:
     """Does a second printk stamp follow a first, glued to the text before it?"""
-    if text.count("[") < 2:
+    if text.count("[") < 2 or not _GLUED.search(text):
         return False
     stamps = list(_STAMP.finditer(text))
     return any(m.start() > 0 and not text[m.start() - 1].isspace() for m in stamps[1:])

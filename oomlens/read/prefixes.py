@@ -78,12 +78,21 @@ _PREFIX = re.compile(
       |\[{_MON}\s?\d{{1,2}}\s\d{{1,2}}:\d{{2}}\]\s*         # dmesg -H first line
       |\[\s*\+\d+\.\d+\]\s*                                 # dmesg -H delta
     )?
+    (?:\[\d\d-\d\d\s\d\d:\d\d:\d\d\.\d{{3,6}}\]\s*)?      # vendor wall clock "[03-19 10:05:52.172]"
     (?:\[\s*(?P<caller>T\d{{1,7}}|C\d{{1,4}})\]\s*)?        # printk caller id
     (?:\[\s*\d{{1,4}}:[^\]]*?:\s*(?P<pid>\d{{1,7}})\]\s*)?  # Android "[cpu: comm:pid]"
     (?:(?<=\]\s)c\d{{1,3}}[ \t]+\d{{1,7}}[ \t]{{2,}})?          # msm "[ts] c0 0      "
     """,
     re.VERBOSE,
 )
+
+# Where each named group sits in ``match.groups()`` (one tuple per line, no dict).
+_G = {name: i - 1 for name, i in _PREFIX.groupindex.items()}
+_TS, _MTS, _USEC, _CALLER, _KCALLER, _PID, _RHOST, _REDACTED, _BOOT = (
+    _G[n] for n in ("ts", "mts", "usec", "caller", "kcaller", "pid", "rhost", "redacted", "boot")
+)
+_HOSTS = tuple(_G[n] for n in ("host", "ihost", "fhost", "mhost", "uhost"))
+_CLOCKS = tuple(_G[n] for n in ("bsd", "iso", "full", "unix", "diso", "rts", "dmt", "owrt"))
 
 # First characters that can open a prefix; any other ASCII start is message text.
 _MAYBE = frozenset(
@@ -121,40 +130,33 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
         if m is None or m.end() == pos:
             break
         pos = m.end()
-        g = m.groupdict()
+        g = m.groups()
         if ts is None:
-            field, scale = g["ts"] or g["mts"], 1.0
-            if field is None and g["usec"] is not None:
-                field, scale = g["usec"], 1e6
+            field, scale = g[_TS] or g[_MTS], 1.0
+            if field is None and g[_USEC] is not None:
+                field, scale = g[_USEC], 1e6
             if field is not None:
                 ts = _seconds(field, scale)
                 if ts is None and note is None:
                     note = f"time field of {len(field)} digits is out of range; time left out"
         if caller is None:
-            caller = g["caller"] or g["kcaller"] or (g["pid"] and "T" + g["pid"])
+            caller = g[_CALLER] or g[_KCALLER] or (g[_PID] and "T" + g[_PID])
         if host is None:
+            h1, h2, h3, h4, h5 = _HOSTS
             host = (
-                g["host"]
-                or g["ihost"]
-                or g["fhost"]
-                or g["mhost"]
-                or g["uhost"]
-                or (g["rhost"] if g["rhost"] != "-" else None)
-                or g["redacted"]
+                g[h1]
+                or g[h2]
+                or g[h3]
+                or g[h4]
+                or g[h5]
+                or (g[_RHOST] if g[_RHOST] != "-" else None)
+                or g[_REDACTED]
             )
         if clock is None:
-            clock = (
-                g["bsd"]
-                or g["iso"]
-                or g["full"]
-                or g["unix"]
-                or g["diso"]
-                or g["rts"]
-                or g["dmt"]
-                or g["owrt"]
-            )
+            c1, c2, c3, c4, c5, c6, c7, c8 = _CLOCKS
+            clock = g[c1] or g[c2] or g[c3] or g[c4] or g[c5] or g[c6] or g[c7] or g[c8]
         if boot is None:
-            boot = g["boot"]
+            boot = g[_BOOT]
         if text[pos : pos + 1] not in _AGAIN:
             break
     rest = text[pos:]

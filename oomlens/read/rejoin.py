@@ -11,7 +11,6 @@ of its own (``= 1234kB``, ``order=1``) is taken as a continuation.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from oomlens.read.ingest import LogLine
 
@@ -114,4 +113,4 @@ def join(prev: LogLine, cont: LogLine, soft_source: bool, wide: bool = False) ->
         text = a + b
     else:
         text = f"{a} {b}"
-    return replace(prev, text=text, trailing_space=cont.trailing_space)
+    return prev._replace(text=text, trailing_space=cont.trailing_space)

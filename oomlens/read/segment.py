@@ -161,6 +161,18 @@ _SECTION = re.compile(
 )
 
 
+def _is_trigger(text: str) -> bool:
+    """Is ``text`` a trigger line (``_TRIGGER``)? Words every trigger holds are tested first."""
+    return (
+        "oom-killer" in text or "failure" in text or "vmalloc error" in text
+    ) and _TRIGGER.search(text) is not None
+
+
+def _ends(text: str) -> bool:
+    """A kill line or the reaper's: ``_END``, its literal tails tested first."""
+    return ("illed process" in text or "oom_reaper: reaped" in text) and bool(_END.search(text))
+
+
 def _section_key(text: str) -> str | None:
     """A line show_mem()/dump_header() prints once per report, by its section name."""
     m = _SECTION.match(text)
@@ -260,14 +272,14 @@ class Segmenter:
         rep = self.open.get(key)
         self.last_key = key
         if len(self.open) > (rep is not None):
-            closed.extend(self._age_others(key))
+            self._age_others(key, closed)
         if ("stalls for" in text or "Show Memory" in text) and _NO_FAILURE.search(text):
             if rep is not None:
                 closed.extend(self._close(key))
             self.open[key] = stall = self._new(line, key, trigger=False)
             stall._stall = True
             return
-        if _TRIGGER.search(text):
+        if _is_trigger(text):
             if rep is not None and not self._merges(rep, text):
                 closed.extend(self._close(key))
                 rep = None
@@ -277,7 +289,10 @@ class Segmenter:
                 self._append(rep, line)
             return
         if rep is None:
-            if text and (_FRAGMENT_START.search(text) or _VMALLOC_FAILURE.search(text)):
+            if text and (
+                _FRAGMENT_START.search(text)
+                or ("vmalloc: " in text and _VMALLOC_FAILURE.search(text))
+            ):
                 rep = self._new(line, key, trigger=bool(_VMALLOC_FAILURE.search(text)))
                 section = _section_key(text)
                 if section is not None:
@@ -317,7 +332,7 @@ class Segmenter:
             self._append(rep, line)
             if self._reaped(rep, text):
                 closed.extend(self._close(key))
-            elif _END.search(text):
+            elif _ends(text):
                 rep._closing = True
                 victim = _VICTIM.search(text)
                 rep._victim = victim.group(1) if victim else rep._victim
@@ -341,7 +356,7 @@ class Segmenter:
             # A bare line after a prefixed one: inside a report always; outside one
             # only when the two make a trigger line (a wrap split the trigger). A
             # trigger line of its own stays one, unless the wrap cut its head off.
-            if where != "none" and not _TRIGGER.search(line.text):
+            if where != "none" and not _is_trigger(line.text):
                 # the head of a kernel line is no piece: after a line cut mid-way, the
                 # next log's bare lines are not glued onto it
                 return not (prev.text and _LINE_START.match(line.text))
@@ -368,7 +383,7 @@ class Segmenter:
         if where == "line" and rep is not None and rep.lines and rep.lines[-1] is prev:
             rep.lines[-1] = joined
             self._prev, self._prev_end = joined, line.lineno
-            if _TRIGGER.search(joined.text) and not _TRIGGER.search(prev.text):
+            if _is_trigger(joined.text) and not _is_trigger(prev.text):
                 # the wrap had split the trigger line: it starts a report of its own
                 rep.lines.pop()
                 if not rep.lines and key is not None:
@@ -460,13 +475,16 @@ class Segmenter:
         return m is not None and m.group(1) == rep._victim
 
     # -- helpers ---------------------------------------------------------------
-    def _age_others(self, key: Key) -> Iterator[RawReport]:
+    def _age_others(self, key: Key, closed: list[RawReport]) -> None:
         """Close reports whose task has printed nothing for FOREIGN_LINES lines of others."""
-        for other in [k for k in self.open if k != key]:
-            rep = self.open[other]
-            rep._foreign += 1
-            if rep._foreign > FOREIGN_LINES:
-                yield from self._close(other)
+        stale = []
+        for other, rep in self.open.items():
+            if other != key:
+                rep._foreign += 1
+                if rep._foreign > FOREIGN_LINES:
+                    stale.append(other)
+        for other in stale:
+            closed.extend(self._close(other))
 
     @staticmethod
     def _merges(rep: RawReport, text: str) -> bool:
