@@ -17,7 +17,7 @@ from oomlens.kernel.request import Request
 from oomlens.model.evidence import Evidence
 from oomlens.model.freelist import chunk_bounds, type_pages
 from oomlens.model.reserve import UNBOUNDED
-from oomlens.model.slowpath import can_direct_reclaim
+from oomlens.model.slowpath import reclaims_directly
 from oomlens.model.state import AllocatorState, ZoneState
 from oomlens.parse.report import Report, ZoneLine
 
@@ -353,7 +353,7 @@ def build_facts(
         manual=header is not None and header.order == -1,
         direct_reclaim=None
         if request is None or request.migratetype is None
-        else can_direct_reclaim(request),
+        else reclaims_directly(request),
         highest_zone=request.highest_zone if request is not None else None,
         ram_kb=None if ram is None else ram * page_kb,
         free_kb=None if meminfo_free is None else meminfo_free * page_kb,

@@ -178,13 +178,19 @@ def test_vm_struct_failure_is_not_a_shortage_025():
     assert v.code == "not-a-shortage"
 
 
-def test_kernel_that_unreserves_before_oom_marks_reserve_remade_045():
-    # 6.9.8 has ac3f3b0a5551 (unreserve at every give-up): the (H) it printed were
-    # reserved again after the decision, so the verdict is only "likely".
+def test_kswapd_oom_on_a_kernel_that_unreserves_before_oom_045():
+    # 6.9.8 has ac3f3b0a5551 (unreserve at every give-up), but the caller is kswapd0
+    # (balance_pgdat -> out_of_memory, a vendor path): PF_MEMALLOC, so it never reclaims
+    # or unreserves for itself, and the (H) it printed were not "reserved again after
+    # its own unreserve" - no reserve-remade factor. Likely: the printed state is read as
+    # the nearest failing one, and free: and the buddy total differ.
     (rep,) = reports_of("045")
-    _, v = analyze(rep, Options())
+    req, v = analyze(rep, Options())
+    assert req is not None and req.pf_memalloc
     assert v.code == "highatomic-stranded" and v.confidence == "likely"
-    assert any(f.code == "reserve-remade" for f in v.factors)
+    assert v.kernel_could_unreserve is False
+    assert v.missing == ("decision-time state", "exact free pages")
+    assert not any(f.code == "reserve-remade" for f in v.factors)
     # GFP_KERNEL blocks: the order-0 non-blocking H fallback cannot serve it
     assert all(not f.would_avoid for f in v.fixes if f.commit == "281dd25c1a01")
 

@@ -229,3 +229,31 @@ def test_no_block_of_the_order_in_any_printed_eligible_zone_answers_false(tmp_pa
     other.write_text(text.replace("2101*16kB (UMEH) 0*32kB", "2101*16kB (UMEH) 1*32kB (H)", 1))
     (b,) = analyze_file(str(other)).analyses
     assert (b.verdict.code, b.verdict.unreserve_would_avoid) == ("undetermined", None)
+
+
+# kswapd: PF_MEMALLOC for its whole life, so __alloc_pages_slowpath() goes to nopage
+# before direct reclaim: never should_reclaim_retry, never unreserve, never the OOM killer
+
+
+def test_kswapd_never_unreserves_for_itself_018():
+    """018 (4.14 kswapd0, order 0, mode:0x140000a GFP_NOIO|__GFP_HIGHMEM|__GFP_MOVABLE, whose
+    __GFP_RECLAIM holds __GFP_DIRECT_RECLAIM): the bits would let an ordinary task reclaim;
+    kswapd's PF_MEMALLOC sends it to nopage first, so it never unreserves for itself."""
+    (rep,) = reports("018")
+    req, v = analyze(rep, Options())
+    assert req is not None and req.pf_memalloc and req.has("DIRECT_RECLAIM")
+    assert (v.code, v.unreserve_would_avoid, v.confidence) == (
+        "highatomic-stranded",
+        True,
+        "certain",
+    )
+    assert v.kernel_could_unreserve is False
+    assert "kswapd-pf-memalloc" in v.assumptions and "ordinary-task" not in v.assumptions
+
+
+def test_any_other_caller_is_assumed_an_ordinary_task_041():
+    """The other side: 041's caller (order 5 GFP_KERNEL|__GFP_COMP) is no kswapd."""
+    (rep,) = reports("041")
+    req, v = analyze(rep, Options())
+    assert req is not None and not req.pf_memalloc and req.has("DIRECT_RECLAIM")
+    assert "ordinary-task" in v.assumptions

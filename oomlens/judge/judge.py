@@ -573,6 +573,7 @@ def judge_report(report: Report, options: Options) -> Judgement:
         notes += ("memalloc-no-watermarks",)
         if verdict.confidence == "certain":
             verdict = replace(verdict, confidence="likely")
-    assumptions = verdict.assumptions + notes + state.assumptions + ("ordinary-task",)
+    task = "kswapd-pf-memalloc" if req is not None and req.pf_memalloc else "ordinary-task"
+    assumptions = verdict.assumptions + notes + state.assumptions + (task,)
     verdict = replace(verdict, assumptions=tuple(dict.fromkeys(assumptions)))
     return Judgement(req, verdict, state, profile)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from oomlens.kernel import gfp
@@ -19,12 +20,19 @@ class Request:
     migratetype: str | None  # "Unmovable" | "Movable" | "Reclaimable"
     highest_zone: str | None  # gfp_zone(): "DMA" | "DMA32" | "Normal" | "HighMem" | "Movable"
     layout: str | None = None  # GFP bit-layout era used to decode the mask
+    # The caller runs with PF_MEMALLOC: kswapd ("kswapd<node>"), set for its whole life
+    # by kswapd(). The slow path sends such a task to nopage before direct reclaim.
+    pf_memalloc: bool = False
 
     def has(self, flag: str) -> bool:
         """True when ``__GFP_<flag>`` (or the full name) is set."""
         name = flag if flag.startswith("__GFP_") else f"__GFP_{flag}"
         return name in self.gfp_flags
 
+
+# kswapd's task name (kswapd_run: "kswapd%d", the node id); an interrupt that lands on
+# kswapd's CPU prints it too, but an interrupt never reclaims directly either.
+_KSWAPD = re.compile(r"kswapd\d+")
 
 _NO_HIGHMEM = frozenset({"x86_64", "arm64", "ppc64", "ppc64le", "s390x", "riscv64", "loongarch64"})
 
@@ -96,5 +104,8 @@ def decode_request(report: Report) -> Decoded:
     zone = dec.highest_zone
     if zone == "HighMem" and report.arch in _NO_HIGHMEM:
         zone = "Normal"  # 64-bit kernels have no ZONE_HIGHMEM: GFP_ZONE_TABLE gives Normal
-    req = Request(dec.mask, flags, h.gfp_names or dec.text, h.order, dec.migratetype, zone, layout)
+    kswapd = bool(h.comm and _KSWAPD.fullmatch(h.comm))
+    req = Request(
+        dec.mask, flags, h.gfp_names or dec.text, h.order, dec.migratetype, zone, layout, kswapd
+    )
     return Decoded(req, layout, tuple(notes), tuple(missing))

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Container
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Protocol, cast
 
-from oomlens.kernel.profile import Feature, KernelProfile
+from oomlens.kernel.profile import Feature, KernelProfile, record, resolve
 from oomlens.kernel.request import Request
 from oomlens.model.flags import AllocFlags
 from oomlens.model.freelist import LETTER, freelist_result, highatomic_chunks, usable_letters
 from oomlens.model.reserve import UNBOUNDED, ReserveBounds, reserve_bounds
 from oomlens.model.slowpath import (
-    can_direct_reclaim,
     fastpath_flags,
     gfp_to_alloc_flags,
     oom_allowed,
     reaches_retry,
+    reclaims_directly,
 )
 from oomlens.model.state import AllocatorState, FreeArea, Interval, ZoneState
 from oomlens.model.tri import NO, Tri, any_of
@@ -271,6 +271,19 @@ def _retry(ctx: _Ctx, zone: ZoneState, pts: Points) -> Tri:
     return Tri.of(out[0] == "pass", out[1] == "pass", out[2] == "pass")
 
 
+def _bounds(ctx: _Ctx, zone: ZoneState, pb: int) -> ReserveBounds:
+    """reserve_bounds() once per zone and feature set of a state, its reads recorded each use."""
+    memo, key = ctx.state.memo, ("reserve", id(zone), pb, ctx.profile.features)
+    hit = cast("tuple[ZoneState, ReserveBounds, frozenset[Feature]] | None", memo.get(key))
+    if hit is not None and hit[0] is zone:
+        record(hit[2])
+        return hit[1]
+    value, reads = resolve(lambda: reserve_bounds(zone, pb, ctx.profile))
+    record(reads)
+    memo[key] = (zone, value, reads)  # the zone itself: its id is never reused while held
+    return value
+
+
 def check_zone(
     ctx: _Ctx,
     zone: ZoneState,
@@ -282,7 +295,7 @@ def check_zone(
 ) -> ZoneCheck:
     """Every check of one zone for this request (``evidence``: also the ones only shown)."""
     pb = ctx.state.pageblock_pages
-    b = reserve_bounds(zone, pb, ctx.profile)
+    b = _bounds(ctx, zone, pb)
     r = _reserve(zone, classzone, drop_lowmem)
     pts = _points(zone, b, r, r[0] if r is not None else UNBOUNDED)
     letters = usable_letters(
@@ -487,7 +500,7 @@ def could_unreserve(ctx: _Ctx, request: Request, checks: tuple[ZoneCheck, ...]) 
     """
     if not ctx.profile.has(Feature.HIGHATOMIC):
         return None
-    if not can_direct_reclaim(request):
+    if not reclaims_directly(request):
         return False
     pb = ctx.state.pageblock_pages
     last_block_only = bool(checks) and all(c.bounds.nr[1] <= pb for c in checks)

@@ -20,6 +20,13 @@ def can_direct_reclaim(request: Request) -> bool:
     return request.has("DIRECT_RECLAIM") or request.has("WAIT")
 
 
+def reclaims_directly(request: Request) -> bool:
+    """The caller may reclaim, and so unreserve, itself: ``__GFP_DIRECT_RECLAIM`` and no
+    PF_MEMALLOC. __alloc_pages_slowpath() sends a PF_MEMALLOC task (kswapd) to nopage
+    before direct reclaim ("Avoid recursion of direct reclaim"), in every era."""
+    return can_direct_reclaim(request) and not request.pf_memalloc
+
+
 def fastpath_flags(request: Request) -> AllocFlags:
     """__alloc_pages' first get_page_from_freelist: ALLOC_WMARK_LOW, no reserve cuts."""
     return AllocFlags(wmark="low", cma=request.migratetype == "Movable")
@@ -61,7 +68,7 @@ def gfp_to_alloc_flags(request: Request, order: int, profile: KernelProfile) -> 
 
 def reaches_retry(request: Request, order: int, profile: KernelProfile) -> bool:
     """Whether the slow path gets to should_reclaim_retry() (docs/kernel-rules.md §7.1)."""
-    if not profile.has(Feature.SHOULD_RECLAIM_RETRY) or not can_direct_reclaim(request):
+    if not profile.has(Feature.SHOULD_RECLAIM_RETRY) or not reclaims_directly(request):
         return False
     if request.has("NORETRY"):
         return False
@@ -74,7 +81,7 @@ def oom_allowed(
     request: Request, order: int, highest_index: int | None, normal_index: int | None
 ) -> bool | None:
     """Whether __alloc_pages_may_oom() would call out_of_memory() (docs/kernel-rules.md §7.3)."""
-    if not can_direct_reclaim(request) or request.has("NORETRY"):
+    if not reclaims_directly(request) or request.has("NORETRY"):
         return False
     if order > COSTLY_ORDER or request.has("THISNODE") or request.has("RETRY_MAYFAIL"):
         return False

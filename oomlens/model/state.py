@@ -8,7 +8,8 @@ order (``enum zone_type``), never the order of the lines (docs/kernel-rules.md Â
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Hashable
+from dataclasses import dataclass, field, replace
 
 from oomlens.parse.report import Report, ZoneLine
 
@@ -96,6 +97,10 @@ class AllocatorState:
     # Other pageblock orders the report allows: HUGETLB_PAGE_ORDER with hugetlb,
     # else the largest order (MAX_ORDER - 1); only x86 and 4K arm64 settle it.
     pageblock_alternatives: tuple[int, ...] = ()
+    # answers worked out from this state alone, shared by its replays (never copied by replace())
+    memo: dict[Hashable, object] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def pageblock_pages(self) -> int:

@@ -70,6 +70,8 @@ ASSUMPTION_WORDS = {
     "cma-from-meminfo": "the zone's free CMA pages from the Mem-Info summary (its zone line was cut short)",
     "nr-orders-11": "11 free-list orders",
     "ordinary-task": "an ordinary task (not an OOM victim, not PF_MEMALLOC)",
+    "kswapd-pf-memalloc": "kswapd runs with PF_MEMALLOC: it never reclaims directly, never "
+    "unreserves and never calls the OOM killer from the page allocator",
     "memalloc-no-watermarks": (
         "__GFP_MEMALLOC allocates with ALLOC_NO_WATERMARKS, which the model does not replay: "
         "its watermark checks are an ordinary request's"
