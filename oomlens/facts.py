@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from oomlens.judge.verdict import Verdict
 from oomlens.kernel.profile import Feature, KernelProfile
-from oomlens.kernel.request import Request
+from oomlens.kernel.request import Request, page_fault_oom
 from oomlens.model.evidence import Evidence
 from oomlens.model.freelist import chunk_bounds, type_pages
 from oomlens.model.reserve import UNBOUNDED
@@ -119,6 +119,7 @@ class Facts:
     swap_free_kb: int | None = None
     killed: Killed | None = None
     top_users: tuple[MemoryUser, ...] = ()  # the task table by RSS, largest first
+    page_fault: bool = False  # pagefault_out_of_memory(): no request of its own (gfp 0)
 
     @property
     def request_pages(self) -> int | None:
@@ -361,4 +362,5 @@ def build_facts(
         swap_free_kb=swap.free_kb if swap is not None else None,
         killed=_killed(report),
         top_users=_users(report, page_kb),
+        page_fault=page_fault_oom(report, request),
     )

@@ -58,7 +58,9 @@ def reports(name: str) -> tuple[Report, ...]:
     path = sample(name)
     inp = open_input(str(path))
     try:
-        return tuple(parse_raw(r) for r in segment_stream(inp.stream, str(path)))
+        return tuple(
+            parse_raw(r) for r in segment_stream(inp.stream, str(path), physical=inp.physical_line)
+        )
     finally:
         inp.close()
 

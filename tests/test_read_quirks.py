@@ -226,3 +226,80 @@ def test_an_unprinted_counter_is_nominally_the_blocks_proven_h_pages_fill():
         "likely",
     )
     assert v.unreserve_rounds == (1, 19)
+
+
+def test_a_quoted_printable_report_is_numbered_by_the_file_s_own_lines():
+    """169 (a Debian arm64 mail body stored quoted-printable): the trigger record starts on
+    line 5 ("...kernel: [19184252.168454] =") and its soft breaks run to line 8; node 0's
+    Normal zone line starts on line 107 and goes on at 108. Reading runs on decoded lines
+    (the trigger is decoded line 3), but every number shown is the file's own."""
+    (a,) = _analyses("169")
+    assert (a.report.first_line, a.report.header.line) == (5, 5)
+    zones = {(z.node, z.name): z.line for z in a.report.zones}
+    assert zones[(0, "DMA")] == 98 and zones[(0, "Normal")] == 107
+    assert zones[(1, "Normal")] == 116
+
+
+def test_soft_break_line_map_is_bounded():
+    """Synthetic (no real input has a million soft-broken lines): past MAX_ENTRIES decoded
+    lines with soft breaks, numbers count decoded lines and one diagnostic says from where."""
+    from oomlens.read.ingest import _SoftBreaks
+
+    diags: list = []
+    soft = _SoftBreaks(diags)
+    soft.MAX_ENTRIES = 2
+    soft.scan(b"a=\nb\nc=\nd=\ne\nf=\ng\nh\n", 0)  # decoded: "ab", "cde", "fg", "h"
+    # in the file they start on lines 1, 3, 6 and 8; fg's soft break is past the cap, so
+    # "h" is numbered from the breaks kept (7)
+    assert [soft.physical(n) for n in (1, 2, 3, 4)] == [1, 3, 6, 7]
+    assert [d.line for d in diags] == [3]
+
+
+def test_an_xmon_mi_dump_is_no_report():
+    """170 (LKML 2006, 2.6.18-rc5 ppc64): "3:mon> mi" in the xmon debugger prints a
+    Mem-info block after a kernel BUG; nothing failed, so nothing is judged."""
+    result = analyze_file(str(SAMPLES / "extra" / "170.log"))
+    assert result.analyses == () and result.status == "ok"
+
+
+def test_a_page_fault_oom_names_no_request_of_its_own():
+    """171 (5.7-next i386): "Xorg invoked oom-killer: gfp_mask=0x0(), order=0" from
+    pagefault_out_of_memory(). The replay's candidates (GFP_KERNEL, GFP_HIGHUSER_MOVABLE,
+    order 0) both pass (Normal 38661 free > min 871): undetermined, the request named."""
+    (a,) = _analyses("171")
+    assert a.facts is not None and a.facts.page_fault
+    v = a.verdict
+    assert (v.code, v.unreserve_would_avoid, v.confidence) == ("undetermined", None, "unknown")
+    assert v.missing == ("the request that failed (a page fault's OOM)",)
+
+
+def test_logwatch_counts_are_prefix_and_a_trigger_not_read_says_so():
+    """172 (a 2005 logwatch summary): every line is "1 Time(s): <message>", sorted. The
+    count is prefix: the trigger "oom-killer: gfp_mask=0x1d2" is read (GFP_HIGHUSER|
+    __GFP_COLD), and the zone lines sorted before it make an excerpt of their own."""
+    first, trigger = _analyses("172")
+    assert (first.report.first_line, trigger.report.first_line) == (8, 23)
+    assert trigger.report.header is not None and trigger.report.header.gfp_mask == 0x1D2
+    assert {z.name for z in first.report.zones} == {"DMA", "Normal", "HighMem"}
+
+
+def test_a_trigger_the_grammar_cannot_read_is_reported_not_lost():
+    """Synthetic (the real case, 172, reads now): a trigger behind a prefix no reader knows
+    still makes a report, and a diagnostic names the line it could not read."""
+    from oomlens.parse.assemble import parse_text
+
+    (rep,) = parse_text("#3# oom-killer: gfp_mask=0x1d2\n")
+    assert rep.header is None
+    assert [d.message for d in rep.diagnostics] == [
+        "trigger line not understood: '#3# oom-killer: gfp_mask=0x1d2'"
+    ]
+
+
+def test_gfp_dma32_on_i386_is_normal():
+    """175 (4.9.0 i386): mode 0x24200d4 GFP_USER|GFP_DMA32. i386 has no ZONE_DMA32, so
+    gfp_zone() gives Normal (OPT_ZONE_DMA32): Normal 10601 free <= min 10604 fails and DMA
+    fails on its lowmem_reserve; HighMem is not eligible."""
+    (a,) = _analyses("175")
+    assert a.request is not None and a.request.highest_zone == "Normal"
+    v = a.verdict
+    assert (v.code, v.unreserve_would_avoid, v.confidence) == ("exhausted", False, "certain")

@@ -123,7 +123,8 @@ def test_every_format_renders_every_report(path):
     res = result(path)
     for fmt in FORMATS:
         out = render([res], fmt)
-        assert out.strip(), fmt
+        # extra/170 holds no report: a format may then print nothing
+        assert out.strip() or not res.analyses, fmt
         if fmt == "json":
             doc = json.loads(out)
             assert len(doc["reports"]) == len(res.analyses)

@@ -16,7 +16,8 @@ def test_every_sample_has_its_provenance():
     for s in found:
         missing = [key for key in REQUIRED if not s.get(key)]
         assert not missing, (s.name, missing)
-        assert s.kind in ("oom", "alloc-failure", "memcg-oom", "mixed"), s.name
+        # "none": show_mem() with nothing failed (an xmon "mi" dump), where no report is right
+        assert s.kind in ("oom", "alloc-failure", "memcg-oom", "mixed", "none"), s.name
         assert s.get("highatomic") in ("yes", "no"), s.name
 
 
@@ -64,6 +65,9 @@ def test_samples_without_highatomic_show_no_reserve(s):
 @pytest.mark.parametrize("s", samples_where(kind=lambda k: k != "mixed"), ids=str)
 def test_meta_kind_is_what_the_parser_reads(s):
     kinds = {rep.kind for rep in s.reports()}
+    if s.kind == "none":
+        assert kinds == set(), s.name  # extra/170: an xmon session's Mem-info is no report
+        return
     # an excerpt without its trigger or kill line (010, 024, 031, 033) has no kind
     assert s.kind in kinds or kinds == {None}, (s.name, kinds)
 

@@ -15,7 +15,7 @@ from oomlens.judge.decide import Decision, decide, no_highatomic, threshold_of
 from oomlens.judge.nodes import NodeSet, parse_nodes
 from oomlens.kernel.fixes import missing_fixes, with_fix
 from oomlens.kernel.profile import Feature, KernelProfile, resolve_profile, traced
-from oomlens.kernel.request import Request, decode_request
+from oomlens.kernel.request import Request, decode_request, page_fault_oom
 from oomlens.model.evidence import replay_evidence
 from oomlens.model.replay import Replay, Scenario, highest_index, replay
 from oomlens.model.state import ZONE_ORDER, AllocatorState, build_state
@@ -545,6 +545,11 @@ def judge_report(report: Report, options: Options) -> Judgement:
         verdict = _undetermined(profile, dec.missing + state.missing)
         if verdict.unreserve_would_avoid is None and _no_block_of_the_order(report, req):
             verdict = replace(verdict, unreserve_would_avoid=False)
+    elif req is not None and page_fault_oom(report, req):
+        # what failed in the fault path is not printed: judged as its likely requests, a
+        # page-table page (GFP_KERNEL) and a user page (GFP_HIGHUSER_MOVABLE), order 0
+        reqs = _candidates(report, replace(req, migratetype=None))
+        verdict = _judge_candidates(report, state, reqs, profile, (V.PAGE_FAULT_REQUEST,))
     elif req is None or req.order is None or req.migratetype is None:
         reqs = _candidates(report, req)
         need = dec.missing or ("gfp_mask", "order")

@@ -46,6 +46,9 @@ PRECEDENCE = (
 )
 
 # Factors that are never a primary code.
+# What a page fault's OOM (pagefault_out_of_memory(), gfp_mask 0) never prints.
+PAGE_FAULT_REQUEST = "the request that failed (a page fault's OOM)"
+
 PCP_HELD = "pcp-held"
 RESERVE_REMADE = "reserve-remade"
 

@@ -34,6 +34,7 @@ class Request:
 # kswapd's CPU prints it too, but an interrupt never reclaims directly either.
 _KSWAPD = re.compile(r"kswapd\d+")
 
+_NO_DMA32 = frozenset({"i386", "arm"})  # 32-bit x86 and arm have no ZONE_DMA32
 _NO_HIGHMEM = frozenset({"x86_64", "arm64", "ppc64", "ppc64le", "s390x", "riscv64", "loongarch64"})
 
 
@@ -104,8 +105,21 @@ def decode_request(report: Report) -> Decoded:
     zone = dec.highest_zone
     if zone == "HighMem" and report.arch in _NO_HIGHMEM:
         zone = "Normal"  # 64-bit kernels have no ZONE_HIGHMEM: GFP_ZONE_TABLE gives Normal
+    if zone == "DMA32" and report.arch in _NO_DMA32:
+        zone = "Normal"  # no CONFIG_ZONE_DMA32: OPT_ZONE_DMA32 is ZONE_NORMAL
     kswapd = bool(h.comm and _KSWAPD.fullmatch(h.comm))
     req = Request(
         dec.mask, flags, h.gfp_names or dec.text, h.order, dec.migratetype, zone, layout, kswapd
     )
     return Decoded(req, layout, tuple(notes), tuple(missing))
+
+
+def page_fault_oom(report: Report, request: Request | None) -> bool:
+    """pagefault_out_of_memory()'s global OOM: gfp_mask 0 and order 0, no request of its own.
+
+    A fault handler returned VM_FAULT_OOM; whatever failed in the fault path is not in
+    the report. 60e2793d440a ("mm, oom: do not trigger out_of_memory from the #PF") (in
+    v5.16) stopped the #PF path from invoking the OOM killer.
+    """
+    kind = report.kind or (report.header.kind if report.header else None)
+    return kind == "oom" and request is not None and request.gfp_mask == 0 and request.order == 0

@@ -214,6 +214,12 @@ def assemble(raw: RawReport, records: list[Record], broken: list[int]) -> Report
             vmalloc_size=a.vmalloc.vmalloc_size,
             vmalloc_allocated=a.vmalloc.vmalloc_allocated,
         )
+    if header is None and raw.trigger:
+        # the segmenter saw a trigger line, the grammar no header in it: never silently
+        text = raw.lines[0].text
+        a.diagnostics.append(
+            Diagnostic(raw.first_line, f"trigger line not understood: {text[:120]!r}")
+        )
     _check_nodes(a, header)
     kind = _kind(a, header)
     killed = a.killed

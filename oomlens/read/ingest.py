@@ -106,6 +106,9 @@ class Input:
     _closer: Callable[[], None] | None = field(default=None, repr=False)
     mtime: float | None = None  # a regular file's modification time (the year of syslog dates)
     live: bool = False  # a pipe, terminal, device or followed file: read as data arrives
+    # A decoded line's number in the file as stored, where decoding joined lines
+    # (quoted-printable soft breaks); None when every line is the file's own.
+    physical_line: Callable[[int], int] | None = None
 
     def close(self) -> None:
         """Close the underlying file (stdin is left open)."""
@@ -312,6 +315,7 @@ def open_input(
         chunks = _read_chunks(raw, diags, counter)
     head, chunks = _peek(chunks, 6)
     encoding = "plain"
+    qp_lines: _SoftBreaks | None = None
     for magic, kind in _MAGIC.items():
         if head.startswith(magic):
             encoding = kind
@@ -332,7 +336,8 @@ def open_input(
         elif _quoted_printable(head):  # a mail body as stored: "=3D", lines broken with "="
             encoding = "quoted-printable" if encoding == "plain" else f"{encoding}+quoted-printable"
             counter.raw, counter.lines = False, 0
-            chunks = _from_quoted_printable(chunks, counter)
+            qp_lines = _SoftBreaks(diags)
+            chunks = _from_quoted_printable(chunks, counter, qp_lines)
     reader = io.BufferedReader(_ChunkStream(chunks), _CHUNK)
     first = reader.readline(MAX_LINE)
     journal = _journal_kind(first)
@@ -348,7 +353,18 @@ def open_input(
             else _export_records(body, diags)
         )
         stream = io.BufferedReader(_ChunkStream(records), _CHUNK)
-    return Input(display, stream, encoding, size, diags, closer, mtime=mtime, live=live)
+    physical = qp_lines.physical if qp_lines is not None else None
+    return Input(
+        display,
+        stream,
+        encoding,
+        size,
+        diags,
+        closer,
+        mtime=mtime,
+        live=live,
+        physical_line=physical,
+    )
 
 
 FOLLOW_POLL = 0.25  # seconds between looks at a followed file that has no new data
@@ -419,7 +435,9 @@ def _quoted_printable(head: bytes) -> bool:
     )
 
 
-def _from_quoted_printable(chunks: Iterator[bytes], counter: _LineCounter) -> Iterator[bytes]:
+def _from_quoted_printable(
+    chunks: Iterator[bytes], counter: _LineCounter, soft: _SoftBreaks
+) -> Iterator[bytes]:
     """Quoted-printable decoded (RFC 2045), cut at line ends so no escape is split."""
     import binascii
 
@@ -431,11 +449,64 @@ def _from_quoted_printable(chunks: Iterator[bytes], counter: _LineCounter) -> It
             cut = len(data)  # one endless line: decode it as it comes, held no longer
         carry = data[cut:]
         if cut:
-            out = binascii.a2b_qp(data[:cut])
+            block = data[:cut]
+            soft.scan(block, counter.lines)
+            out = binascii.a2b_qp(block)
             counter.lines += out.count(b"\n")
             yield out
     if carry:
+        soft.scan(carry, counter.lines)
         yield binascii.a2b_qp(carry)
+
+
+class _SoftBreaks:
+    """Where a quoted-printable input's soft line breaks joined its lines.
+
+    Decoded line ``n`` starts on line ``n`` plus the soft breaks in the decoded lines
+    before it. Kept for the first MAX_ENTRIES decoded lines that hold one (16 MB);
+    past them, line numbers count decoded lines, and a diagnostic says so.
+    """
+
+    MAX_ENTRIES = 1 << 20
+
+    def __init__(self, diags: list[Diagnostic]) -> None:
+        from array import array
+
+        self.lines = array("q")  # decoded lines that hold a soft break, ascending
+        self.total = array("q")  # soft breaks up to and including that line
+        self.diags = diags
+        self.full = False
+
+    def scan(self, block: bytes, before: int) -> None:
+        """Note the soft breaks of ``block``, which starts after ``before`` decoded lines."""
+        if self.full or b"=" not in block:
+            return
+        pos = newlines = breaks = 0
+        total = self.total[-1] if self.total else 0
+        for m in _QP_SOFT_BREAK.finditer(block):
+            newlines += block.count(b"\n", pos, m.start())
+            pos = m.end()
+            line = before + newlines - breaks + 1  # the decoded line this break is inside
+            breaks += 1
+            newlines += 1
+            total += 1
+            if self.lines and self.lines[-1] == line:
+                self.total[-1] = total
+                continue
+            if len(self.lines) >= self.MAX_ENTRIES:
+                self.full = True
+                note = f"quoted-printable: line numbers past line {line} count decoded lines"
+                _diag(self.diags, line, note)
+                return
+            self.lines.append(line)
+            self.total.append(total)
+
+    def physical(self, line: int) -> int:
+        """The line of the stored file that decoded line ``line`` starts on."""
+        from bisect import bisect_left
+
+        i = bisect_left(self.lines, line)
+        return line + (self.total[i - 1] if i else 0)
 
 
 def _from_utf16(chunks: Iterator[bytes], counter: _LineCounter) -> Iterator[bytes]:

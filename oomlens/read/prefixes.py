@@ -52,6 +52,7 @@ _LINENO = (
 _PREFIX = re.compile(
     rf"""
     \s*(?:>\s*)*                                            # mail quotes, indentation
+    (?:\d{{1,9}}\ Time\(s\):\s+)?                             # logwatch's count "1 Time(s): "
     (?:{_LINENO}\s*)?                                       # a listing's line number
     (?:(?:(?P<bsd>{_BSD_DATE})\s+(?:(?P<host>[^\s\[]\S*)\s+)?(?:{_FACILITY}\.{_LEVEL}\s+)?{_TAG}
                                                             # syslog, journalctl short, busybox

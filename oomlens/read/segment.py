@@ -94,9 +94,12 @@ _SPLAT = re.compile(
     r"|------------\[ cut here \]------------)"
 )
 # show_mem() printed when nothing failed: warn_alloc's stall warning (4.9-4.14, dropped by
-# 400e22499dd9 in 4.15; the request is still being retried) and SysRq-m ("SysRq : Show
-# Memory", "sysrq: Show Memory" since 5.x). Their spans are no report.
-_NO_FAILURE = re.compile(r"page allocation stalls for \d+ms|[Ss]ys[Rr]q ?: Show Memory")
+# 400e22499dd9 in 4.15; the request is still being retried), SysRq-m ("SysRq : Show
+# Memory", "sysrq: Show Memory" since 5.x) and xmon's "mi". Their spans are no report.
+_NO_FAILURE = re.compile(
+    r"page allocation stalls for \d+ms|[Ss]ys[Rr]q ?: Show Memory"
+    r"|^\d+:mon>\s*mi\b"  # xmon's (powerpc debugger) "mi" command: show_mem() on request
+)
 # mem_cgroup_print_oom_group (4.19+, memory.oom.group): the rest of the group is killed next.
 _OOM_GROUP = re.compile(r"Tasks in .*? are going to be killed due to memory\.oom\.group set")
 _KILLED = re.compile(r"(?:^|: )Killed process \d+ ")
@@ -273,7 +276,9 @@ class Segmenter:
         self.last_key = key
         if len(self.open) > (rep is not None):
             self._age_others(key, closed)
-        if ("stalls for" in text or "Show Memory" in text) and _NO_FAILURE.search(text):
+        if (
+            "stalls for" in text or "Show Memory" in text or ":mon>" in text
+        ) and _NO_FAILURE.search(text):
             if rep is not None:
                 closed.extend(self._close(key))
             self.open[key] = stall = self._new(line, key, trigger=False)
@@ -734,6 +739,7 @@ def segment_stream(
     stats: ScanStats | None = None,
     clock: Clock | None = None,
     chunks: Iterable[bytes | None] | None = None,
+    physical: Callable[[int], int] | None = None,
 ) -> Iterator[RawReport]:
     """Segment a plain-text byte stream with the marker prefilter.
 
@@ -743,8 +749,20 @@ def segment_stream(
     seg = Segmenter(source, clock)
     for lineno, raw in iter_raw_lines(stream, lambda: seg.idle, stats, chunks):
         if raw is None:
-            yield from seg.finish()
+            yield from _numbered(seg.finish(), physical)
             continue
         for line in decode_line(raw, lineno, source):
-            yield from seg.feed(line)
-    yield from seg.finish()
+            yield from _numbered(seg.feed(line), physical)
+    yield from _numbered(seg.finish(), physical)
+
+
+def _numbered(
+    reps: Iterable[RawReport], physical: Callable[[int], int] | None
+) -> Iterator[RawReport]:
+    """Reports with their lines numbered as the file stores them (``physical``), if decoding
+    joined lines. Segmenting runs on decoded lines, where a wrapped piece is the next line."""
+    for rep in reps:
+        if physical is not None:
+            rep.lines = [x._replace(lineno=physical(x.lineno)) for x in rep.lines]
+            rep.diagnostics = [Diagnostic(physical(d.line), d.message) for d in rep.diagnostics]
+        yield rep

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from oomlens.facts import Facts, ZoneFacts
 from oomlens.incidents import Group, groups
+from oomlens.judge import verdict as V
 from oomlens.judge.verdict import Verdict
 from oomlens.model.evidence import Evidence
 from oomlens.pipeline import Analysis
@@ -44,7 +45,7 @@ CHECKS_NOTE = (
     "✓ pass, ✗ fail, ? depends on what the report does not print; pages, sizes beside them"
 )
 # Missing items no report prints: keeping the whole report would not settle them.
-UNPRINTABLE = ("decision-time state", "kernel stable level")
+UNPRINTABLE = ("decision-time state", "kernel stable level", V.PAGE_FAULT_REQUEST)
 NEAREST_NOTE = (
     "the printed state passes by less than can move between the decision and the print, so "
     "these are the checks of the nearest state that fails; "
@@ -104,6 +105,14 @@ def failed(analysis: Analysis) -> Span:
     if facts.manual:
         return ("nothing: ", *_who(facts), " was running when ", d.MANUAL_CLAUSE, ".")
     outcome = OUTCOME.get(report.kind or "", "it failed")
+    if facts.page_fault:
+        return (
+            *_who(facts),
+            " took a page fault the kernel could not serve (VM_FAULT_OOM): ",
+            "pagefault_out_of_memory() ran the OOM killer with no request of its own (",
+            Code("gfp_mask=0x0"),
+            "); what failed in the fault path is not in the report.",
+        )
     if facts.order is None and facts.request_text == "?":
         if facts.task.comm is None and facts.task.pid is None:
             return (
@@ -350,6 +359,14 @@ def advice(analysis: Analysis) -> list[Span]:
             (
                 "No free pages would have helped: the request was larger than the allocator "
                 "serves, or vmalloc address space ran out — look at the caller.",
+            )
+        )
+    if facts.page_fault:
+        out.append(
+            (
+                "Look for what returned VM_FAULT_OOM to the fault: the lines before this report "
+                "(a driver's own allocation failure, a memory cgroup's charge). Since 5.16 a "
+                "page fault no longer runs the OOM killer (60e2793d440a).",
             )
         )
     printable = [m for m in verdict.missing if m not in UNPRINTABLE]
