@@ -303,3 +303,32 @@ def test_gfp_dma32_on_i386_is_normal():
     assert a.request is not None and a.request.highest_zone == "Normal"
     v = a.verdict
     assert (v.code, v.unreserve_would_avoid, v.confidence) == ("exhausted", False, "certain")
+
+
+def test_a_log_copied_from_a_web_page_has_its_entities_read():
+    """183 (a CentOS 7 report copied from a web page's source): "[&lt;ffffffff81686b13&gt;]
+    dump_stack+0x19/0x1b". The entities are text: the frames are read, and they make it
+    x86_64."""
+    (a,) = _analyses("183")
+    assert a.report.trace[:2] == ("dump_stack", "warn_alloc_failed")
+    assert a.report.arch == "x86_64"
+    assert not a.report.diagnostics
+
+
+def test_an_unprinted_release_with_an_old_style_mask_is_at_best_likely():
+    """183: no release; mode:0x104050 holds no 4.4+ reclaim bit, so it is read as
+    __GFP_WAIT|__GFP_IO|__GFP_COMP (2.6.31-4.3), but a 4.4+ kernel printed masks in hex
+    alone too, and there it is another request. fragmented at the printed values; likely."""
+    (a,) = _analyses("183")
+    v = a.verdict
+    assert (v.code, v.unreserve_would_avoid, v.confidence) == ("fragmented", False, "likely")
+    assert v.missing == ("kernel release",)
+
+
+def test_another_cpu_s_letters_are_not_glued_onto_a_trigger():
+    """181 (a syzbot interleaving shown in a patch): the trigger line is followed by "(U)",
+    a piece of another CPU's buddy line. Letters continue only a line cut after a chunk, so
+    the trigger keeps its mode:0x484020 (GFP_ATOMIC|__GFP_COMP) and order 0."""
+    reps = [a.report for a in _analyses("181")]
+    trigger = next(r for r in reps if r.header is not None)
+    assert (trigger.header.gfp_mask, trigger.header.order) == (0x484020, 0)

@@ -14,7 +14,13 @@ from oomlens.judge import verdict as V
 from oomlens.judge.decide import Decision, decide, no_highatomic, threshold_of
 from oomlens.judge.nodes import NodeSet, parse_nodes
 from oomlens.kernel.fixes import missing_fixes, with_fix
-from oomlens.kernel.profile import Feature, KernelProfile, resolve_profile, traced
+from oomlens.kernel.profile import (
+    Feature,
+    KernelProfile,
+    content_before,
+    resolve_profile,
+    traced,
+)
 from oomlens.kernel.request import Request, decode_request, page_fault_oom
 from oomlens.model.evidence import replay_evidence
 from oomlens.model.replay import Replay, Scenario, highest_index, replay
@@ -570,6 +576,16 @@ def judge_report(report: Report, options: Options) -> Judgement:
         )
         if verdict.confidence == "certain":
             verdict = replace(verdict, confidence="likely")
+    if (
+        dec.layout_guessed
+        and verdict.confidence == "certain"
+        and not options.kernel
+        and not content_before(report, (4, 4))
+    ):
+        # no release and a mask without any 4.4+ reclaim bit: read in the 2.6.31-4.3
+        # layout, though a 4.4+ mask with neither reclaim bit fits it too (another request)
+        missing = tuple(dict.fromkeys((*verdict.missing, "kernel release")))
+        verdict = replace(verdict, confidence="likely", missing=missing)
     if "cma-from-meminfo" in state.assumptions and verdict.confidence == "certain":
         verdict = replace(verdict, confidence="likely")  # a zone's CMA read off another line
     if _no_watermarks(req):

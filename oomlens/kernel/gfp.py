@@ -323,6 +323,12 @@ def layout_from_mask(mask: int, names: str | None = None) -> str | None:
     return _fingerprint(mask)
 
 
+def fingerprint_is_guess(mask: int) -> bool:
+    """The mask holds no reclaim bit of any 4.4+ era: its layout is read as 2.6.31-4.3 by
+    default, though a 4.4+ mask without them (no kswapd, no direct reclaim) fits too."""
+    return _fingerprint(mask) == "2.6.31"
+
+
 def _fingerprint(mask: int) -> str | None:
     """Guess the layout from the reclaim bits alone (a release string is always better)."""
     # Both reclaim bits of one era: GFP_KERNEL, GFP_NOIO, GFP_NOFS ... (docs/kernel-rules.md §2.3).

@@ -620,6 +620,10 @@ def clues_from_report(report: Report, layout: str | None) -> tuple[ContentClue, 
         clues.append(ContentClue(f"GFP layout {layout}", low, high))
     elif layout:
         clues.append(ContentClue(f"GFP layout {layout}", None, (4, 3)))
+    if report.header is not None and report.header.oom_adj is not None:
+        # dump_header() printed "oomkilladj=" (2.6) and "oom_adj=" beside oom_score_adj
+        # (2.6.36-3.x); 4.x prints oom_score_adj alone
+        clues.append(ContentClue("oom_adj in the trigger line", None, (4, 3)))
     keys = {k for z in report.zones for k, _ in z.fields}
     letters = {ch for z in report.zones if z.buddy for e in z.buddy.entries for ch in e.types}
     if "R" in letters:
@@ -651,6 +655,12 @@ def clues_from_report(report: Report, layout: str | None) -> tuple[ContentClue, 
     if any(k == "rss_anon" for t in report.tasks[:1] for k, _ in t.columns):
         clues.append(ContentClue("rss_anon task column", (6, 8)))
     return tuple(clues)
+
+
+def content_before(report: Report, version: Version) -> bool:
+    """The report's own content (its GFP mask aside) proves a kernel older than ``version``."""
+    highs = [c.high for c in clues_from_report(report, None) if c.high]
+    return bool(highs) and min(highs) < version
 
 
 def resolve_profile(

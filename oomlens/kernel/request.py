@@ -46,6 +46,8 @@ class Decoded:
     layout: str | None
     notes: tuple[str, ...] = ()  # assumption codes, e.g. "gfp-names-mismatch"
     missing: tuple[str, ...] = ()
+    # no release, no names, no 4.4+ reclaim bit: the 2.6.31-4.3 layout is a default
+    layout_guessed: bool = False
 
 
 def decode_request(report: Report) -> Decoded:
@@ -58,6 +60,7 @@ def decode_request(report: Report) -> Decoded:
     release = report.release
     by_release = gfp.layout_for_release(release)
     layout = None
+    guessed = False
     if h.gfp_mask is not None and h.gfp_names:
         fits = by_release and gfp.check_names(h.gfp_mask, h.gfp_names, by_release, release=release)
         if by_release and fits is None:
@@ -68,6 +71,7 @@ def decode_request(report: Report) -> Decoded:
         layout = by_release
     if layout is None and h.gfp_mask is not None:
         layout = gfp.layout_from_mask(h.gfp_mask)
+        guessed = gfp.fingerprint_is_guess(h.gfp_mask)
     if by_release and layout and by_release != layout:
         notes.append(f"gfp-layout-{layout}-not-{by_release}")
     if h.order is None:
@@ -111,7 +115,7 @@ def decode_request(report: Report) -> Decoded:
     req = Request(
         dec.mask, flags, h.gfp_names or dec.text, h.order, dec.migratetype, zone, layout, kswapd
     )
-    return Decoded(req, layout, tuple(notes), tuple(missing))
+    return Decoded(req, layout, tuple(notes), tuple(missing), guessed)
 
 
 def page_fault_oom(report: Report, request: Request | None) -> bool:

@@ -134,6 +134,15 @@ _TMUX_POSITION = re.compile(r"\s{3,}\[\d+/\d+\]$")
 _SPLIT = re.compile(r"#012|\\x0a|\n")
 
 
+# The entities a web page escapes in a pasted log; no kernel message prints them.
+_HTML_ENTITY = re.compile(r"&(lt|gt|amp|quot|apos|#39|#x27);")
+_HTML_CHAR = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'", "#39": "'", "#x27": "'"}
+
+
+def _unescaped(m: re.Match[str]) -> str:
+    return _HTML_CHAR[m.group(1)]
+
+
 # A printk stamp ("[ 659.105948]", maybe with its caller id) glued to the end of another
 # record: two records fused on one line where a copy lost the newline between them.
 _STAMP = re.compile(r"\[\s*\d{1,10}\.\d{6}\](?:\[\s*[TC]\d{1,7}\])?")
@@ -176,6 +185,8 @@ def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
             end -= 1
         raw = raw[:end]
     text = raw.decode("utf-8", "replace")
+    if "&" in text:  # a log copied out of a web page's source: "[&lt;ffffffff81686b13&gt;]"
+        text = _HTML_ENTITY.sub(_unescaped, text)
     if "\x1b" in text:
         text = _ANSI.sub("", text).replace("\x1b", "")
     if text[-1:] == "]" and "/" in text[-12:]:

@@ -84,6 +84,7 @@ _CONTENT = re.compile(
     r"|oom_reaper:|Out of [Mm]emory|Memory cgroup|Task in |[\w+]+: usage \d|[a-z_]+ \d+$"
     r"|[\w-]+ +\d+KB +\d+KB|Killed process|.*cpuset=|.*[\w.]\+0x[0-9a-f]+/0x|[\w.]+ \(\S+\.[chS]:\d)"
 )
+_LETTERS = re.compile(r"\([A-Z]+\)")  # a buddy chunk's migratetype letters, "(UME)"
 _END = re.compile(r"[Kk]illed process|oom_reaper: reaped")
 _VICTIM = re.compile(r"[Kk]ill(?:ed)? process (\d+)")
 # The reaper done with this report's victim: nothing of the report follows it.
@@ -357,7 +358,7 @@ class Segmenter:
             if len(prev.text) + len(line.text) > rejoin.MAX_RECORD:
                 return False
             if not (rejoin.stamped(prev) and rejoin.bare(line)):
-                return where == "line" and self._fragment(line.text)
+                return where == "line" and self._fragment(line.text, prev.text)
             # A bare line after a prefixed one: inside a report always; outside one
             # only when the two make a trigger line (a wrap split the trigger). A
             # trigger line of its own stays one, unless the wrap cut its head off.
@@ -369,11 +370,17 @@ class Segmenter:
                 rejoin.join(prev, line, self._soft, self._width >= rejoin.WIDE).text
             )
             return m is not None and m.start() < len(prev.text)
-        return where == "line" and self._fragment(line.text)
+        return where == "line" and self._fragment(line.text, prev.text)
 
     @staticmethod
-    def _fragment(text: str) -> bool:
-        """No prefixes to go by: a fragment that cannot start a line of its own."""
+    def _fragment(text: str, prev: str) -> bool:
+        """No prefixes to go by: a fragment that cannot start a line of its own.
+
+        Migratetype letters ("(U) 0*8kB") continue only a buddy line cut after a chunk;
+        after any other line they are another CPU's piece (concurrent pr_cont()).
+        """
+        if text.startswith("(") and _LETTERS.match(text) and not prev.endswith("kB"):
+            return False
         return bool(rejoin.CONT_HEAD.match(text)) and not _FRAGMENT_START.match(text)
 
     def _rejoin(self, line: LogLine, closed: list[RawReport]) -> None:
