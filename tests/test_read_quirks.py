@@ -243,16 +243,16 @@ def test_a_quoted_printable_report_is_numbered_by_the_file_s_own_lines():
 def test_soft_break_line_map_is_bounded():
     """Synthetic (no real input has a million soft-broken lines): past MAX_ENTRIES decoded
     lines with soft breaks, numbers count decoded lines and one diagnostic says from where."""
-    from oomlens.read.ingest import _SoftBreaks
+    from oomlens.read.mailbody import SoftBreaks
 
     diags: list = []
-    soft = _SoftBreaks(diags)
+    soft = SoftBreaks(lambda line, note: diags.append((line, note)))
     soft.MAX_ENTRIES = 2
     soft.scan(b"a=\nb\nc=\nd=\ne\nf=\ng\nh\n", 0)  # decoded: "ab", "cde", "fg", "h"
     # in the file they start on lines 1, 3, 6 and 8; fg's soft break is past the cap, so
     # "h" is numbered from the breaks kept (7)
     assert [soft.physical(n) for n in (1, 2, 3, 4)] == [1, 3, 6, 7]
-    assert [d.line for d in diags] == [3]
+    assert [line for line, _ in diags] == [3]
 
 
 def test_an_xmon_mi_dump_is_no_report():
@@ -332,3 +332,11 @@ def test_another_cpu_s_letters_are_not_glued_onto_a_trigger():
     reps = [a.report for a in _analyses("181")]
     trigger = next(r for r in reps if r.header is not None)
     assert (trigger.header.gfp_mask, trigger.header.order) == (0x484020, 0)
+
+
+def test_an_ibm_power_machine_is_ppc64():
+    """179 (6.6-rc2, a vmalloc failure): "Hardware name: IBM pSeries (emulated by qemu)
+    POWER8 (raw) ..." and no frame or release that names the architecture."""
+    (a,) = _analyses("179")
+    assert a.report.arch == "ppc64"
+    assert (a.verdict.code, a.verdict.confidence) == ("not-a-shortage", "certain")

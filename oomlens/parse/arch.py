@@ -87,6 +87,8 @@ def infer_arch(ctx: TaskContext, trace: Sequence[str], lines: Sequence[str]) -> 
     narrow = "HighMem" in zones or any(re.match(r"\[<c[0-9a-f]{7}>\]", t) for t in texts)
     if any(v in hw for v in _X86_VIRT):
         return "i386" if narrow else "x86_64"
+    if re.search(r"\bpSeries\b|\bPowerNV\b|\bPOWER(?:[789]|10|11)\b", hw):
+        return "ppc64"  # IBM Power servers (pSeries, PowerNV) run 64-bit kernels
     if any(t.startswith("[<ffffff8") or t.startswith("[<ffffffc") for t in texts):
         return "arm64"
     if wide and not narrow and any("[<ffffffff8" in t for t in texts):

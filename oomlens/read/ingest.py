@@ -24,6 +24,7 @@ from typing import BinaryIO, NamedTuple, Protocol
 
 from oomlens.read.diagnostic import Diagnostic
 from oomlens.read.live import stopping
+from oomlens.read.mailbody import SoftBreaks, from_quoted_printable, looks_quoted_printable
 from oomlens.read.prefixes import Prefix, strip_prefix
 
 __all__ = [
@@ -326,7 +327,7 @@ def open_input(
         chunks = _read_chunks(raw, diags, counter)
     head, chunks = _peek(chunks, 6)
     encoding = "plain"
-    qp_lines: _SoftBreaks | None = None
+    qp_lines: SoftBreaks | None = None
     for magic, kind in _MAGIC.items():
         if head.startswith(magic):
             encoding = kind
@@ -344,11 +345,11 @@ def open_input(
         if b"\n" not in head and head.count(b"\r") > 1:  # CR alone ends lines (old Mac, serial)
             encoding = "cr" if encoding == "plain" else f"{encoding}+cr"
             chunks = (chunk.replace(b"\r", b"\n") for chunk in chunks)
-        elif _quoted_printable(head):  # a mail body as stored: "=3D", lines broken with "="
+        elif looks_quoted_printable(head):  # a mail body as stored: "=3D", "=" line breaks
             encoding = "quoted-printable" if encoding == "plain" else f"{encoding}+quoted-printable"
             counter.raw, counter.lines = False, 0
-            qp_lines = _SoftBreaks(diags)
-            chunks = _from_quoted_printable(chunks, counter, qp_lines)
+            qp_lines = SoftBreaks(lambda line, note: _diag(diags, line, note))
+            chunks = from_quoted_printable(chunks, counter, qp_lines, MAX_LINE)
     reader = io.BufferedReader(_ChunkStream(chunks), _CHUNK)
     first = reader.readline(MAX_LINE)
     journal = _journal_kind(first)
@@ -431,93 +432,6 @@ class _Followed:
             if last != b"\n":  # the old file's unfinished line ends here
                 last = b"\n"
                 yield b"\n"
-
-
-_QP_SOFT_BREAK = re.compile(rb"=\r?\n")
-_QP_ESCAPE = re.compile(rb"=(?:3D|20|09|[89A-F][0-9A-F])")
-
-
-def _quoted_printable(head: bytes) -> bool:
-    """A quoted-printable mail body: soft line breaks and "=3D" escapes, several of each."""
-    return (
-        len(_QP_SOFT_BREAK.findall(head)) >= 3
-        and b"=3D" in head
-        and len(_QP_ESCAPE.findall(head)) >= 3
-    )
-
-
-def _from_quoted_printable(
-    chunks: Iterator[bytes], counter: _LineCounter, soft: _SoftBreaks
-) -> Iterator[bytes]:
-    """Quoted-printable decoded (RFC 2045), cut at line ends so no escape is split."""
-    import binascii
-
-    carry = b""
-    for chunk in chunks:
-        data = carry + chunk
-        cut = data.rfind(b"\n") + 1
-        if cut == 0 and len(data) > MAX_LINE:
-            cut = len(data)  # one endless line: decode it as it comes, held no longer
-        carry = data[cut:]
-        if cut:
-            block = data[:cut]
-            soft.scan(block, counter.lines)
-            out = binascii.a2b_qp(block)
-            counter.lines += out.count(b"\n")
-            yield out
-    if carry:
-        soft.scan(carry, counter.lines)
-        yield binascii.a2b_qp(carry)
-
-
-class _SoftBreaks:
-    """Where a quoted-printable input's soft line breaks joined its lines.
-
-    Decoded line ``n`` starts on line ``n`` plus the soft breaks in the decoded lines
-    before it. Kept for the first MAX_ENTRIES decoded lines that hold one (16 MB);
-    past them, line numbers count decoded lines, and a diagnostic says so.
-    """
-
-    MAX_ENTRIES = 1 << 20
-
-    def __init__(self, diags: list[Diagnostic]) -> None:
-        from array import array
-
-        self.lines = array("q")  # decoded lines that hold a soft break, ascending
-        self.total = array("q")  # soft breaks up to and including that line
-        self.diags = diags
-        self.full = False
-
-    def scan(self, block: bytes, before: int) -> None:
-        """Note the soft breaks of ``block``, which starts after ``before`` decoded lines."""
-        if self.full or b"=" not in block:
-            return
-        pos = newlines = breaks = 0
-        total = self.total[-1] if self.total else 0
-        for m in _QP_SOFT_BREAK.finditer(block):
-            newlines += block.count(b"\n", pos, m.start())
-            pos = m.end()
-            line = before + newlines - breaks + 1  # the decoded line this break is inside
-            breaks += 1
-            newlines += 1
-            total += 1
-            if self.lines and self.lines[-1] == line:
-                self.total[-1] = total
-                continue
-            if len(self.lines) >= self.MAX_ENTRIES:
-                self.full = True
-                note = f"quoted-printable: line numbers past line {line} count decoded lines"
-                _diag(self.diags, line, note)
-                return
-            self.lines.append(line)
-            self.total.append(total)
-
-    def physical(self, line: int) -> int:
-        """The line of the stored file that decoded line ``line`` starts on."""
-        from bisect import bisect_left
-
-        i = bisect_left(self.lines, line)
-        return line + (self.total[i - 1] if i else 0)
 
 
 def _from_utf16(chunks: Iterator[bytes], counter: _LineCounter) -> Iterator[bytes]:
