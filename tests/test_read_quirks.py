@@ -322,7 +322,7 @@ def test_an_unprinted_release_with_an_old_style_mask_is_at_best_likely():
     (a,) = _analyses("183")
     v = a.verdict
     assert (v.code, v.unreserve_would_avoid, v.confidence) == ("fragmented", False, "likely")
-    assert v.missing == ("kernel release",)
+    assert v.missing == ("gfp layout",)
 
 
 def test_another_cpu_s_letters_are_not_glued_onto_a_trigger():

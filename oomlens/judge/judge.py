@@ -584,7 +584,7 @@ def judge_report(report: Report, options: Options) -> Judgement:
     ):
         # no release and a mask without any 4.4+ reclaim bit: read in the 2.6.31-4.3
         # layout, though a 4.4+ mask with neither reclaim bit fits it too (another request)
-        missing = tuple(dict.fromkeys((*verdict.missing, "kernel release")))
+        missing = tuple(dict.fromkeys((*verdict.missing, "gfp layout")))
         verdict = replace(verdict, confidence="likely", missing=missing)
     if "cma-from-meminfo" in state.assumptions and verdict.confidence == "certain":
         verdict = replace(verdict, confidence="likely")  # a zone's CMA read off another line
