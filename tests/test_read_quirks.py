@@ -340,3 +340,14 @@ def test_an_ibm_power_machine_is_ppc64():
     (a,) = _analyses("179")
     assert a.report.arch == "ppc64"
     assert (a.verdict.code, a.verdict.confidence) == ("not-a-shortage", "certain")
+
+
+def test_group_kills_stamped_with_the_victim_s_stay_in_its_report():
+    """191 (a Kubernetes kern.log): the memcg OOM kills MainThread 268654, then tini 235173
+    and MainThread again, all at 09:08:50 - memory.oom.group members, the notice line not
+    kept. They are this report's lines, not a second report; the victim is the first."""
+    first, second = _analyses("191")
+    assert (first.report.first_line, first.report.last_line) == (1, 5)
+    assert (first.report.killed.pid, first.report.killed.comm) == (268654, "MainThread")
+    assert (first.verdict.code, first.verdict.confidence) == ("memcg-limit", "certain")
+    assert second.report.first_line == 6  # the next OOM (00:54:21), its header only

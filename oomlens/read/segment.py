@@ -137,6 +137,7 @@ class RawReport:
     _head: LogLine | None = None  # the first line as routed
     _first_boot: bool = True  # of the input's first host and boot (--boot-time applies)
     _victim: str | None = None  # pid of the "Killed process" line
+    _kill: LogLine | None = None  # the "Killed process" line itself
     _pending: list[LogLine] = field(default_factory=list)
     _gap: int = 0
     _foreign: int = 0  # lines printed by other callers since this report's last line
@@ -318,6 +319,11 @@ class Segmenter:
                 rep._group = True  # memory.oom.group: its members' kill lines are this report's
                 self._append(rep, line)
                 return
+            if rep._kill is not None and _KILLED.search(text) and _same_moment(rep._kill, line):
+                # more kills stamped with the victim's: memory.oom.group members (the victim
+                # again among them) whose "Tasks in ... are going to be killed" line was not kept
+                self._append(rep, line)
+                return
             closed.extend(self._close(key))
             self._route(line, closed)
             return
@@ -342,6 +348,7 @@ class Segmenter:
                 rep._closing = True
                 victim = _VICTIM.search(text)
                 rep._victim = victim.group(1) if victim else rep._victim
+                rep._kill = line if victim else rep._kill
             return
         rep._pending.append(line)
         rep._gap += 1
@@ -539,6 +546,15 @@ class Segmenter:
             rep.diagnostics.extend(_line_notes(rep))
             self._place(rep, key)
             yield rep
+
+
+def _same_moment(a: LogLine, b: LogLine) -> bool:
+    """Two lines stamped within a second of each other (printk time, else the printed date)."""
+    if a.timestamp is not None and b.timestamp is not None:
+        return abs(a.timestamp - b.timestamp) <= 1.0
+    if a.clock and b.clock:
+        return a.clock.split(".")[0] == b.clock.split(".")[0]
+    return False
 
 
 def _line_notes(rep: RawReport) -> Iterator[Diagnostic]:
