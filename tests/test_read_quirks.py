@@ -351,3 +351,22 @@ def test_group_kills_stamped_with_the_victim_s_stay_in_its_report():
     assert (first.report.killed.pid, first.report.killed.comm) == (268654, "MainThread")
     assert (first.verdict.code, first.verdict.confidence) == ("memcg-limit", "certain")
     assert second.report.first_line == 6  # the next OOM (00:54:21), its header only
+
+
+def test_another_cpu_s_oops_amid_a_report_is_read_past():
+    """198 (4.11-rc1 i386, linux-mm 2017): kswapd0's oops on CPU 1 (lines 35-72, "BUG:
+    unable to handle kernel paging request" to "---[ end trace ... ]---") lands between
+    a.out's DMA zone line and its lowmem_reserve line. The report goes on after it: one
+    report, every zone, not a second one credited to kswapd0."""
+    (a,) = _analyses("198")
+    assert (a.report.first_line, a.report.header.comm) == (2, "a.out")
+    assert [z.name for z in a.report.zones] == ["DMA", "Normal", "HighMem"]
+    assert (a.verdict.code, a.verdict.confidence) == ("lowmem-protected", "certain")
+
+
+def test_an_excerpt_starts_at_its_cpu_line_far_above_mem_info():
+    """194 (6.17.7 on an Xbox 360, ppc64): no trigger line; the CPU line comes 70 lines of
+    interrupt stack before Mem-Info. The excerpt starts there, so its release is read, and
+    powerpc's "[sp] [pc] func" frames make it ppc64."""
+    (a,) = _analyses("194")
+    assert (a.report.first_line, a.report.release, a.report.arch) == (5, "6.17.7-xenon", "ppc64")

@@ -63,6 +63,9 @@ _X86_VIRT = (
 )
 
 
+_PPC64_FRAME = re.compile(r"\[[0-9a-f]{16}\] \[[0-9a-f]{16}\] ")
+
+
 def infer_arch(ctx: TaskContext, trace: Sequence[str], lines: Sequence[str]) -> str | None:
     """Guess the architecture from the release string, frames, hardware name and zones.
 
@@ -81,6 +84,8 @@ def infer_arch(ctx: TaskContext, trace: Sequence[str], lines: Sequence[str]) -> 
     texts = lines[:120]
     if any(") from [<" in t for t in texts):
         return "arm"
+    if any(_PPC64_FRAME.match(t) for t in texts):
+        return "ppc64"  # powerpc's "[sp] [pc] func+0x8c/0xc8", 64-bit addresses
     zones = {t.split(" free:")[0].split()[-1] for t in texts if " free:" in t}
     hw = ctx.hardware or ""
     wide = any("[<ffffffff" in t for t in texts) or "DMA32" in zones

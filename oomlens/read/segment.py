@@ -38,7 +38,8 @@ MARKERS = (
 )
 CHUNK = 1 << 20
 FOREIGN_LINES = 64  # another task's report closes after this many lines not its own
-BACK_LINES = 48  # lines before a marker that may open the report (zone line before lowmem_reserve)
+BACK_LINES = 128  # lines before a marker that may open the report: an excerpt's CPU line and
+# its trace (interrupt stacks make it long: extra/194 has 70 frames), a zone line before lowmem_reserve
 BOOT_STEP = 1.0  # seconds a printk clock may step back (CPUs interleaved) within one boot
 HOSTS = 4096  # hosts whose boot is remembered; beyond, those with no open report are forgotten
 KEEP_BYTES = 1 << 18  # at most this much of a chunk's end is scanned again with the next
@@ -47,6 +48,7 @@ KEEP_BYTES = 1 << 18  # at most this much of a chunk's end is scanned again with
 # MAX_REPORT_LINES; a run of blank lines this long ends a report.
 MAX_REPORT_LINES = 100_000
 MAX_BLANK_RUN = 256
+MAX_SPLAT_LINES = 512  # an oops amid a report is read past for at most this many lines
 
 # The trigger lines of every era (dump_header, warn_alloc, vmalloc, vmemmap), as
 # regex source shared by the line matcher and the byte prefilter below.
@@ -138,6 +140,7 @@ class RawReport:
     _first_boot: bool = True  # of the input's first host and boot (--boot-time applies)
     _victim: str | None = None  # pid of the "Killed process" line
     _kill: LogLine | None = None  # the "Killed process" line itself
+    _splat: int = 0  # lines read of an oops that began amid the report (0: none)
     _pending: list[LogLine] = field(default_factory=list)
     _gap: int = 0
     _foreign: int = 0  # lines printed by other callers since this report's last line
@@ -306,8 +309,17 @@ class Segmenter:
                     rep._sections.add(section)
                 self.open[key] = rep
             return
+        if rep._splat:
+            # another CPU's oops inside the report: read past it to its end
+            rep._splat += 1
+            if text.startswith("---[ end trace") or rep._splat > MAX_SPLAT_LINES:
+                rep._splat = 0
+            return
         if _SPLAT.match(text):
-            closed.extend(self._close(key))
+            if rep._closing or not rep._sections:
+                closed.extend(self._close(key))  # the report is over (or never began its dump)
+            else:
+                rep._splat = 1  # an oops amid show_mem(): the report may go on after it
             return
         if rep._closing:
             if text.startswith(("oom_reaper:", "oom-kill:")):
