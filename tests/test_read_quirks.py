@@ -3,6 +3,10 @@ a wrapped trigger, memory.oom.group kills, a stall warning that is no report."""
 
 from __future__ import annotations
 
+import quopri
+
+import pytest
+
 from oomlens.pipeline import analyze_file
 from tests.corpus import SAMPLES
 
@@ -241,18 +245,28 @@ def test_a_quoted_printable_report_is_numbered_by_the_file_s_own_lines():
 
 
 def test_soft_break_line_map_is_bounded():
-    """Synthetic (no real input has a million soft-broken lines): past MAX_ENTRIES decoded
-    lines with soft breaks, numbers count decoded lines and one diagnostic says from where."""
+    """Synthetic (no real input has a million soft-broken lines): past MAX_ENTRIES changes of
+    the numbering, decoded lines are counted on, and one diagnostic says from where."""
     from oomlens.read.mailbody import SoftBreaks
 
-    diags: list = []
-    soft = SoftBreaks(lambda line, note: diags.append((line, note)))
+    notes: list = []
+    soft = SoftBreaks(lambda line, note: notes.append(line))
     soft.MAX_ENTRIES = 2
-    soft.scan(b"a=\nb\nc=\nd=\ne\nf=\ng\nh\n", 0)  # decoded: "ab", "cde", "fg", "h"
-    # in the file they start on lines 1, 3, 6 and 8; fg's soft break is past the cap, so
-    # "h" is numbered from the breaks kept (7)
+    out = soft.decode(b"a=\nb\nc=\nd=\ne\nf=\ng\nh\n", 0)
+    assert out == b"ab\ncde\nfg\nh\n"
+    # in the file they start on lines 1, 3, 6 and 8; "h" comes past the cap (7)
     assert [soft.physical(n) for n in (1, 2, 3, 4)] == [1, 3, 6, 7]
-    assert [line for line, _ in diags] == [3]
+    assert notes == [4]
+
+
+def test_soft_break_line_map_counts_what_the_decoder_makes():
+    """Synthetic (found by a hostile-input round, not in a real mail): an escaped newline
+    ("=0A") starts a line inside a stored one; "==" before a line end is no soft break."""
+    from oomlens.read.mailbody import SoftBreaks
+
+    soft = SoftBreaks(lambda line, note: None)
+    assert soft.decode(b"x=0Ay\nz\np==\nq\n", 0) == b"x\ny\nz\np=\nq\n"
+    assert [soft.physical(n) for n in range(1, 6)] == [1, 1, 2, 3, 4]
 
 
 def test_an_xmon_mi_dump_is_no_report():
@@ -370,3 +384,23 @@ def test_an_excerpt_starts_at_its_cpu_line_far_above_mem_info():
     powerpc's "[sp] [pc] func" frames make it ppc64."""
     (a,) = _analyses("194")
     assert (a.report.first_line, a.report.release, a.report.arch) == (5, "6.17.7-xenon", "ppc64")
+
+
+@pytest.mark.parametrize("name", ["corpus/019", "corpus/022", "extra/182", "extra/130"])
+def test_a_sample_encoded_quoted_printable_reads_alike_with_the_file_s_numbers(tmp_path, name):
+    """Real samples put through Python's quopri, as a mail archive stores them: the same
+    reports and verdicts, and each report's first line number points at the stored line
+    where its first record starts. 019 encodes with only two "=3D"; 182's short lines with
+    no soft break at all."""
+    plain = SAMPLES / f"{name}.log"
+    encoded = tmp_path / "qp.log"
+    encoded.write_bytes(quopri.encodestring(plain.read_bytes()))
+    want = analyze_file(str(plain)).analyses
+    got = analyze_file(str(encoded)).analyses
+    verdicts = [(a.verdict.code, a.verdict.unreserve_would_avoid) for a in want]
+    assert [(a.verdict.code, a.verdict.unreserve_would_avoid) for a in got] == verdicts
+    stored = encoded.read_bytes().split(b"\n")
+    plain_lines = plain.read_bytes().split(b"\n")
+    for w, g in zip(want, got, strict=True):
+        record = quopri.decodestring(b"\n".join(stored[g.report.first_line - 1 :]))
+        assert record.split(b"\n")[0] == plain_lines[w.report.first_line - 1]

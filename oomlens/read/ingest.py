@@ -186,12 +186,17 @@ def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
             end -= 1
         raw = raw[:end]
     text = raw.decode("utf-8", "replace")
+    if text[:1] in ("\ufeff", "\x00"):  # a byte-order mark or NUL padding (an unclean stop)
+        text = text.lstrip("\ufeff\x00")
     if "&" in text:  # a log copied out of a web page's source: "[&lt;ffffffff81686b13&gt;]"
         text = _HTML_ENTITY.sub(_unescaped, text)
     if "\x1b" in text:
         text = _ANSI.sub("", text).replace("\x1b", "")
-    if text[-1:] == "]" and "/" in text[-12:]:
-        text = _TMUX_POSITION.sub("", text)
+    if "]" in text[-16:]:  # tmux's position, maybe with the pane's blanks after it
+        tail = text.rstrip()
+        if tail[-1:] == "]" and "/" in tail[-12:]:
+            bare = _TMUX_POSITION.sub("", tail)
+            text = bare if bare != tail else text
     if "#012" not in text and "\\x0a" not in text and "\n" not in text and not _fused(text):
         body, p = strip_prefix(text)
         soft = text[-1:] in (" ", "\t")
@@ -335,11 +340,16 @@ def open_input(
             limit = MAX_EXPANDED if max_expanded is None else max_expanded
             chunks = _decompress(chunks, kind, diags, counter, limit)
             break
-    head, chunks = _peek(chunks, 2)
-    if head in (b"\xff\xfe", b"\xfe\xff"):  # a UTF-16 text (a log saved on Windows)
-        encoding = "utf-16" if encoding == "plain" else f"{encoding}+utf-16"
-        counter.raw, counter.lines = False, 0
-        chunks = _from_utf16(chunks, counter)
+    head, chunks = _peek(chunks, 64)
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        if head[2:].count(b"\x00") * 3 >= len(head) - 2:  # a UTF-16 text (saved on Windows)
+            encoding = "utf-16" if encoding == "plain" else f"{encoding}+utf-16"
+            counter.raw, counter.lines = False, 0
+            chunks = _from_utf16(chunks, counter)
+        else:  # a UTF-16 mark before 8-bit text: the mark is not the log's
+            chunks = _dropped(chunks, 2)
+    elif head.startswith(b"\xef\xbb\xbf"):  # UTF-8's byte-order mark (Windows editors)
+        chunks = _dropped(chunks, 3)
     if not live and not follow:  # a whole input: peeking at its first 64 KiB never waits
         head, chunks = _peek(chunks, _CHUNK)
         if b"\n" not in head and head.count(b"\r") > 1:  # CR alone ends lines (old Mac, serial)
@@ -486,6 +496,15 @@ def _prepend(head: bytes, reader: _Buffered) -> Iterator[bytes]:
         yield head
     while chunk := reader.read1(_CHUNK):
         yield chunk
+
+
+def _dropped(chunks: Iterator[bytes], n: int) -> Iterator[bytes]:
+    """The stream less its first ``n`` bytes."""
+    for chunk in chunks:
+        if n:
+            chunk, n = chunk[n:], max(0, n - len(chunk))
+        if chunk:
+            yield chunk
 
 
 def _peek(chunks: Iterator[bytes], n: int) -> tuple[bytes, Iterator[bytes]]:

@@ -7,14 +7,14 @@ reports keep the line numbers of the file as it is stored.
 
 from __future__ import annotations
 
+import binascii
 import re
 from array import array
-from bisect import bisect_left
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
 _QP_SOFT_BREAK = re.compile(rb"=\r?\n")
-_QP_ESCAPE = re.compile(rb"=(?:3D|20|09|[89A-F][0-9A-F])")
 
 
 class Counter(Protocol):
@@ -24,21 +24,21 @@ class Counter(Protocol):
 
 
 def looks_quoted_printable(head: bytes) -> bool:
-    """A quoted-printable mail body: soft line breaks and "=3D" escapes, several of each."""
-    return (
-        len(_QP_SOFT_BREAK.findall(head)) >= 3
-        and b"=3D" in head
-        and len(_QP_ESCAPE.findall(head)) >= 3
-    )
+    """A quoted-printable mail body: soft line breaks and a "=3D", or "=3D" again and again.
+
+    No kernel message holds "=3D". A line ending in "=" alone proves nothing ("=====" rules),
+    nor does "=98" ("oom_score_adj=986"); a log of short lines has no soft break at all,
+    but its "gfp_mask=3D", "order=3D"... remain.
+    """
+    eq = head.count(b"=3D")
+    return eq >= 3 or (eq >= 1 and len(_QP_SOFT_BREAK.findall(head)) >= 3)
 
 
 def from_quoted_printable(
-    chunks: Iterator[bytes], counter: Counter, soft: SoftBreaks, max_line: int
+    chunks: Iterator[bytes], counter: Counter, lines: SoftBreaks, max_line: int
 ) -> Iterator[bytes]:
     """Quoted-printable decoded, cut at line ends so no escape is split; a line longer
     than ``max_line`` is decoded as it comes."""
-    import binascii
-
     carry = b""
     for chunk in chunks:
         data = carry + chunk
@@ -47,58 +47,82 @@ def from_quoted_printable(
             cut = len(data)  # one endless line: decode it as it comes, held no longer
         carry = data[cut:]
         if cut:
-            block = data[:cut]
-            soft.scan(block, counter.lines)
-            out = binascii.a2b_qp(block)
+            out = lines.decode(data[:cut], counter.lines)
             counter.lines += out.count(b"\n")
             yield out
     if carry:
-        soft.scan(carry, counter.lines)
-        yield binascii.a2b_qp(carry)
+        yield lines.decode(carry, counter.lines)
 
 
 class SoftBreaks:
-    """Where a quoted-printable input's soft line breaks joined its lines.
+    """Which stored line each decoded line starts on, worked out while decoding.
 
-    Decoded line ``n`` starts on line ``n`` plus the soft breaks in the decoded lines
-    before it. Kept for the first MAX_ENTRIES decoded lines that hold one (16 MB);
-    past them, line numbers count decoded lines, and ``note`` says from where.
+    Each stored line is decoded on its own (what binascii.a2b_qp makes of the whole is
+    the same): a soft break ends no decoded line, an escaped newline ("=0A") ends one
+    inside a stored line. Where the difference between the two numberings changes, it
+    is kept; for the first MAX_ENTRIES changes (16 MB), past them decoded lines are
+    counted on from the last one kept, and ``note`` says from where.
     """
 
     MAX_ENTRIES = 1 << 20
 
     def __init__(self, note: Callable[[int, str], None]) -> None:
-        self.lines = array("q")  # decoded lines that hold a soft break, ascending
-        self.total = array("q")  # soft breaks up to and including that line
+        self.starts = array("q")  # decoded lines where the difference changes, ascending
+        self.shifts = array("q")  # stored line - decoded line, from that decoded line on
         self.note = note
         self.full = False
+        self.stored = 0  # stored lines read so far
+        self.shift = 0  # the difference at the decoded line being read
+        self.at_start = True  # the next decoded byte starts a decoded line
+        self.partial = False  # the last stored line read goes on in the next block
 
-    def scan(self, block: bytes, before: int) -> None:
-        """Note the soft breaks of ``block``, which starts after ``before`` decoded lines."""
-        if self.full or b"=" not in block:
+    def decode(self, block: bytes, before: int) -> bytes:
+        """``block`` (whole stored lines, but at the end) decoded, after ``before`` decoded lines."""
+        if self.full or (b"=" not in block and self.at_start and not self.partial):
+            if block and not self.full:  # one decoded line per stored line from here on
+                self._shift(before + 1, self.stored + 1 - (before + 1))
+            self.stored += block.count(b"\n")
+            self.partial = not block.endswith(b"\n")
+            return binascii.a2b_qp(block)
+        pieces = block.split(b"\n")
+        last = pieces.pop()  # b"" when the block ends at a line end
+        pieces = [p + b"\n" for p in pieces] + ([last] if last else [])
+        out = []
+        decoded = before
+        for i, stored in enumerate(pieces):
+            if self.full:  # past the cap: the rest in one go
+                out.append(binascii.a2b_qp(b"".join(pieces[i:])))
+                self.stored += sum(p.endswith(b"\n") for p in pieces[i:])
+                break
+            if not self.partial:
+                self.stored += 1  # a stored line starts here
+            text = binascii.a2b_qp(stored)
+            out.append(text)
+            ends = text.count(b"\n")
+            if self.at_start and text:
+                self._shift(decoded + 1, self.stored - (decoded + 1))
+            # an escaped newline ("=0A") with text after it starts a line inside this one
+            inner = ends - 1 if text.endswith(b"\n") else ends
+            for k in range(1, inner + 1):
+                self._shift(decoded + 1 + k, self.stored - (decoded + 1 + k))
+            decoded += ends
+            if text:
+                self.at_start = text.endswith(b"\n")
+            self.partial = not stored.endswith(b"\n")
+        return b"".join(out)
+
+    def _shift(self, line: int, shift: int) -> None:
+        if shift == self.shift or self.full:
             return
-        pos = newlines = breaks = 0
-        total = self.total[-1] if self.total else 0
-        for m in _QP_SOFT_BREAK.finditer(block):
-            newlines += block.count(b"\n", pos, m.start())
-            pos = m.end()
-            line = before + newlines - breaks + 1  # the decoded line this break is inside
-            breaks += 1
-            newlines += 1
-            total += 1
-            if self.lines and self.lines[-1] == line:
-                self.total[-1] = total
-                continue
-            if len(self.lines) >= self.MAX_ENTRIES:
-                self.full = True
-                self.note(
-                    line, f"quoted-printable: line numbers past line {line} count decoded lines"
-                )
-                return
-            self.lines.append(line)
-            self.total.append(total)
+        if len(self.starts) >= self.MAX_ENTRIES:
+            self.full = True
+            self.note(line, f"quoted-printable: line numbers past line {line} count decoded lines")
+            return
+        self.starts.append(line)
+        self.shifts.append(shift)
+        self.shift = shift
 
     def physical(self, line: int) -> int:
         """The line of the stored file that decoded line ``line`` starts on."""
-        i = bisect_left(self.lines, line)
-        return line + (self.total[i - 1] if i else 0)
+        i = bisect_right(self.starts, line)
+        return line + (self.shifts[i - 1] if i else 0)

@@ -87,7 +87,9 @@ _CONTENT = re.compile(
     r"|[\w-]+ +\d+KB +\d+KB|Killed process|.*cpuset=|.*[\w.]\+0x[0-9a-f]+/0x|[\w.]+ \(\S+\.[chS]:\d)"
 )
 _LETTERS = re.compile(r"\([A-Z]+\)")  # a buddy chunk's migratetype letters, "(UME)"
-_END = re.compile(r"[Kk]illed process|oom_reaper: reaped")
+# The kill line ("Out of memory: Killed process 1 (x)", 2.6's "Killed process 1 (x)") and the
+# reaper's; never a task-table row whose name is "Killed process".
+_END = re.compile(r"(?:^|: )[Kk]illed process \d|^oom_reaper: reaped")
 _VICTIM = re.compile(r"[Kk]ill(?:ed)? process (\d+)")
 # The reaper done with this report's victim: nothing of the report follows it.
 _REAPED = re.compile(r"oom_reaper: reaped process (\d+)")
@@ -100,7 +102,8 @@ _SPLAT = re.compile(
 # 400e22499dd9 in 4.15; the request is still being retried), SysRq-m ("SysRq : Show
 # Memory", "sysrq: Show Memory" since 5.x) and xmon's "mi". Their spans are no report.
 _NO_FAILURE = re.compile(
-    r"page allocation stalls for \d+ms|[Ss]ys[Rr]q ?: Show Memory"
+    # anchored: a cgroup or cpuset name may hold these words anywhere (a comm is <= 15 chars)
+    r"^.{1,16}: page allocation stalls for \d+ms|^[Ss]ys[Rr]q ?: Show Memory"
     r"|^\d+:mon>\s*mi\b"  # xmon's (powerpc debugger) "mi" command: show_mem() on request
 )
 # mem_cgroup_print_oom_group (4.19+, memory.oom.group): the rest of the group is killed next.
@@ -749,12 +752,16 @@ def _wrapped_trigger(
     return None
 
 
+# Mail quotes before a wrapped piece, as sent or as a web page escapes them ("&gt; ").
+_QUOTES = re.compile(rb"^(?:[ \t>]|&gt;)+")
+
+
 def _joined_trigger(head: bytes, tail: bytes) -> bool:
     """The two halves make a trigger line, glued with or without a blank.
 
     The second half is a bare wrapped piece: at most mail quotes before it.
     """
-    head, tail = head.rstrip(), tail.lstrip(b" \t>")
+    head, tail = head.rstrip(), _QUOTES.sub(b"", tail)
     return bool(_TRIGGER_BYTES.search(head + b" " + tail) or _TRIGGER_BYTES.search(head + tail))
 
 
