@@ -404,3 +404,13 @@ def test_a_sample_encoded_quoted_printable_reads_alike_with_the_file_s_numbers(t
     for w, g in zip(want, got, strict=True):
         record = quopri.decodestring(b"\n".join(stored[g.report.first_line - 1 :]))
         assert record.split(b"\n")[0] == plain_lines[w.report.first_line - 1]
+
+
+def test_a_4_14_arm64_dma_zone_is_no_isa_zone():
+    """203 (4.14.83 Android, linux-mm 2019): arm64 frames of that era (el0_svc_naked) make
+    it arm64, so its DMA zone (the first 4 GB) is no 16 MB ISA zone: lowmem_reserve's 1901
+    pages, against Normal's min 985, are material."""
+    (a,) = _analyses("203")
+    assert a.report.arch == "arm64"
+    v = a.verdict
+    assert (v.code, v.unreserve_would_avoid, v.confidence) == ("lowmem-protected", False, "likely")

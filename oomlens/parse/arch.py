@@ -47,6 +47,10 @@ _ARCH_FRAMES = (
             "do_el0_svc",
             "el0_da",
             "el1_abort",
+            "el0_svc_naked",  # 4.x arm64 (entry.S)
+            "el0_sync",
+            "el1_irq",
+            "el0_irq",
         ),
         "arm64",
     ),
