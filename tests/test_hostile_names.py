@@ -75,3 +75,70 @@ def test_a_log_escaped_by_a_web_page_keeps_its_wrapped_trigger(tmp_path):
     plain = SAMPLES / "extra" / "110.log"
     escaped = html.escape(plain.read_text(encoding="utf-8"), quote=False).encode()
     assert _verdicts(_write(tmp_path, escaped)) == _verdicts(plain)
+
+
+def _renamed(path, old: bytes, new: bytes) -> bytes:
+    data = path.read_bytes()
+    assert old in data
+    return data.replace(old, new)
+
+
+def test_a_task_named_like_a_kernel_line_keeps_its_report(tmp_path):
+    """Hostile: corpus 008's task "pidof" renamed "0:mon> mi" (xmon's command), then
+    "BUG: x" (an oops's head). The trigger line and the old "<comm> cpuset=" line start
+    with the name; a trigger is known before anything its name may look like."""
+    plain = SAMPLES / "corpus" / "008.log"
+    for name in (b"0:mon> mi", b"BUG: x", b"Mem-Info:", b"Linux version "):
+        data = _renamed(plain, b"pidof", name)
+        assert _verdicts(_write(tmp_path, data)) == _verdicts(plain), name
+
+
+def test_a_task_named_3d_is_no_quoted_printable(tmp_path):
+    """Hostile: corpus 004's task "virt-launcher" renamed "=3D" (printed 3-5 times in a
+    report). Quoted-printable writes every "=" as an escape; this log's "gfp_mask=0x..."
+    says it is plain, and it is read as plain."""
+    plain = SAMPLES / "corpus" / "004.log"
+    data = _renamed(plain, b"virt-launcher", b"=3D")
+    got = analyze_file(str(_write(tmp_path, data))).analyses
+    assert [(a.verdict.code, a.request.gfp_mask) for a in got] == [("memcg-limit", 0xCC0)]
+
+
+def test_a_cgroup_path_holding_trigger_words_is_a_name(tmp_path):
+    """Hostile: corpus 004's task_memcg path renamed ".../u/invoked oom-killer:" (a
+    delegated cgroup v2 lets a user name it). The oom-kill: line is still one line of the
+    memcg report, read by the grammar: memcg-limit, certain."""
+    plain = SAMPLES / "corpus" / "004.log"
+    data = plain.read_bytes()
+    start = data.index(b"task_memcg=") + len(b"task_memcg=")
+    end = data.index(b",task=", start)
+    hostile = data[:start] + b"/u/invoked oom-killer: page allocation failure:" + data[end:]
+    got = analyze_file(str(_write(tmp_path, hostile))).analyses
+    assert [(a.report.first_line, a.report.last_line) for a in got] == [(1, 18)]
+    assert (got[0].verdict.code, got[0].verdict.confidence) == ("memcg-limit", "certain")
+
+
+def test_a_cpuset_name_with_blanks_keeps_the_request(tmp_path):
+    """Hostile: corpus 001's cpuset renamed "/web (prod), x" - a name runs to
+    ",mems_allowed=", so the trigger keeps its mode 0x10cc0 and order 1."""
+    plain = SAMPLES / "corpus" / "001.log"
+    data = _renamed(plain, b"cpuset=/,mems_allowed", b"cpuset=/web (prod), x,mems_allowed")
+    (a,) = analyze_file(str(_write(tmp_path, data))).analyses
+    assert (a.report.header.gfp_mask, a.report.header.order) == (0x10CC0, 1)
+    assert a.report.header.cpuset == "/web (prod), x"
+
+
+def test_quoted_printable_soft_breaks_with_blanks_after_them(tmp_path):
+    """Synthetic part: corpus 019 through quopri, then a blank after every soft break's "="
+    (RFC 2045 says a decoder drops them; some mailers leave them)."""
+    import quopri
+
+    plain = SAMPLES / "corpus" / "019.log"
+    encoded = quopri.encodestring(plain.read_bytes()).replace(b"=\n", b"= \n")
+    assert b"= \n" in encoded
+    got = analyze_file(str(_write(tmp_path, encoded))).analyses
+    want = analyze_file(str(plain)).analyses
+    # the stored file's line numbers: more lines than the plain log's, the same first line
+    assert [(a.report.first_line, a.verdict.code) for a in got] == [
+        (a.report.first_line, a.verdict.code) for a in want
+    ]
+    assert [a.request.gfp_mask for a in got] == [a.request.gfp_mask for a in want]

@@ -386,12 +386,14 @@ def test_an_excerpt_starts_at_its_cpu_line_far_above_mem_info():
     assert (a.report.first_line, a.report.release, a.report.arch) == (5, "6.17.7-xenon", "ppc64")
 
 
-@pytest.mark.parametrize("name", ["corpus/019", "corpus/022", "extra/182", "extra/130"])
+@pytest.mark.parametrize(
+    "name", ["corpus/019", "corpus/022", "extra/182", "extra/130", "corpus/009", "corpus/026"]
+)
 def test_a_sample_encoded_quoted_printable_reads_alike_with_the_file_s_numbers(tmp_path, name):
     """Real samples put through Python's quopri, as a mail archive stores them: the same
     reports and verdicts, and each report's first line number points at the stored line
     where its first record starts. 019 encodes with only two "=3D"; 182's short lines with
-    no soft break at all."""
+    no soft break at all; 009 and 026 (2.6 logs) with soft breaks and next to no "=3D"."""
     plain = SAMPLES / f"{name}.log"
     encoded = tmp_path / "qp.log"
     encoded.write_bytes(quopri.encodestring(plain.read_bytes()))

@@ -68,7 +68,7 @@ _KILL = re.compile(
 )
 _KILL_FIELD = re.compile(r"([A-Za-z_-]+):\s?(-?\d+)(?:kB)?")
 _SCORE = re.compile(r"score (-?\d+)")
-_CPUSET = re.compile(r"^(.*?) cpuset=(\S*) mems_allowed=(\S*)")
+_CPUSET = re.compile(r"^(.*?) cpuset=(.*?) mems_allowed=(\S*)$")
 _VMALLOC_FAIL = re.compile(
     r"^(?:(?P<comm>.*?): )?vmalloc: (?P<detail>allocation failure"
     r"(?:: (?P<size>\d+) bytes|, allocated (?P<done>\d+) of (?P<of>\d+) bytes)?.*)$"

@@ -14,7 +14,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
-_QP_SOFT_BREAK = re.compile(rb"=\r?\n")
+_QP_SOFT_BREAK = re.compile(rb"=[ \t]*\r?\n")  # RFC 2045: blanks after the "=" are dropped
+_QP_CODE = re.compile(rb"=(?:[0-9A-Fa-f]{2}|[ \t]*\r?\n)")  # what may follow a "=" there
 
 
 class Counter(Protocol):
@@ -24,14 +25,19 @@ class Counter(Protocol):
 
 
 def looks_quoted_printable(head: bytes) -> bool:
-    """A quoted-printable mail body: soft line breaks and a "=3D", or "=3D" again and again.
+    """A quoted-printable mail body: every "=" opens an escape or a soft line break.
 
-    No kernel message holds "=3D". A line ending in "=" alone proves nothing ("=====" rules),
-    nor does "=98" ("oom_score_adj=986"); a log of short lines has no soft break at all,
-    but its "gfp_mask=3D", "order=3D"... remain.
+    In quoted-printable a literal "=" is always written "=3D", so a kernel log's own
+    "gfp_mask=0x...", "order=0" or "=====" cannot occur in it; a plain log has them all
+    the time. Whatever a task or cgroup name holds, it is never the only "=" there is.
+    Some escape or soft break must be there too (a log without any "=" is plain).
     """
-    eq = head.count(b"=3D")
-    return eq >= 3 or (eq >= 1 and len(_QP_SOFT_BREAK.findall(head)) >= 3)
+    total = head.count(b"=")
+    if not total:
+        return False
+    valid = len(_QP_CODE.findall(head))
+    soft = len(_QP_SOFT_BREAK.findall(head))
+    return (total - valid) * 100 <= total and (soft >= 2 or b"=3D" in head)
 
 
 def from_quoted_printable(
@@ -52,6 +58,21 @@ def from_quoted_printable(
             yield out
     if carry:
         yield lines.decode(carry, counter.lines)
+
+
+_BLANKS_BEFORE_BREAK = re.compile(rb"=[ \t]+(\r?\n)")
+_LONE_CR = re.compile(rb"=\r(?!\n)")
+
+
+def _normalised(block: bytes) -> bytes:
+    """What binascii.a2b_qp reads otherwise than RFC 2045: blanks after a soft break's "="
+    (dropped), and "=" before a CR with no LF after it (a literal "=", not a break that
+    swallows the rest of the line)."""
+    if b"= " in block or b"=\t" in block:
+        block = _BLANKS_BEFORE_BREAK.sub(rb"=\1", block)
+    if b"=\r" in block:
+        block = _LONE_CR.sub(b"=3D\r", block)
+    return block
 
 
 class SoftBreaks:
@@ -78,6 +99,8 @@ class SoftBreaks:
 
     def decode(self, block: bytes, before: int) -> bytes:
         """``block`` (whole stored lines, but at the end) decoded, after ``before`` decoded lines."""
+        if b"=" in block:
+            block = _normalised(block)
         if self.full or (b"=" not in block and self.at_start and not self.partial):
             if block and not self.full:  # one decoded line per stored line from here on
                 self._shift(before + 1, self.stored + 1 - (before + 1))

@@ -73,6 +73,12 @@ _LINE_START = re.compile(
     r"|\[\s*pid\s*\]|oom-kill:constraint=|Memory cgroup stats for|Hardware name:|Call [Tt]race:"
     r"|CPU: ?\d+ (?:UID: \d+ )?PID: \d+ Comm: )"
 )
+# Report lines that hold a name (a cgroup or cpuset path, a task's comm) after a head of the
+# kernel's own: whatever the name says, such a line opens, ends or splits nothing.
+_NAMED = re.compile(
+    r"(?:oom-kill:|Memory cgroup stats for |Task in |Tasks in |\[\s*-?\d+\]\s"
+    r"|.{1,16} cpuset=\S* mems_allowed=)"
+)
 # Lines that belong inside a report (any section); everything else is a gap.
 _CONTENT = re.compile(
     r"^(?:CPU: ?\d|Pid: \d|Hardware name:|Workqueue:|Call [Tt]race|Backtrace:|Stack:|<\/?[A-Z#]+>"
@@ -104,7 +110,7 @@ _SPLAT = re.compile(
 _NO_FAILURE = re.compile(
     # anchored: a cgroup or cpuset name may hold these words anywhere (a comm is <= 15 chars)
     r"^.{1,16}: page allocation stalls for \d+ms|^[Ss]ys[Rr]q ?: Show Memory"
-    r"|^\d+:mon>\s*mi\b"  # xmon's (powerpc debugger) "mi" command: show_mem() on request
+    r"|^\d+:mon>\s*mi\s*$"  # xmon's (powerpc debugger) "mi" command: show_mem() on request
 )
 # mem_cgroup_print_oom_group (4.19+, memory.oom.group): the rest of the group is killed next.
 _OOM_GROUP = re.compile(r"Tasks in .*? are going to be killed due to memory\.oom\.group set")
@@ -117,6 +123,7 @@ _RATELIMIT = re.compile(
 # The first line a kernel prints at boot. The prefilter need not look for it: while no
 # report is open a boot changes nothing, and while one is open every line is read.
 _BANNER = "Linux version "
+_BANNER_LINE = re.compile(r"Linux version \d\S* \(")  # "Linux version 6.1.0-9-amd64 (debian..."
 # A span without its trigger line is a report only if it holds one of these: state the
 # kernel printed, never a bare "Mem-Info:" heading (a flood of those is no report).
 _SUBSTANCE = re.compile(
@@ -173,10 +180,18 @@ _SECTION = re.compile(
 
 
 def _is_trigger(text: str) -> bool:
-    """Is ``text`` a trigger line (``_TRIGGER``)? Words every trigger holds are tested first."""
+    """Is ``text`` a trigger line (``_TRIGGER``)? Words every trigger holds are tested first;
+    a line the kernel prints with a name in it (a cgroup path, a task row) never is one."""
     return (
-        "oom-killer" in text or "failure" in text or "vmalloc error" in text
-    ) and _TRIGGER.search(text) is not None
+        ("oom-killer" in text or "failure" in text or "vmalloc error" in text)
+        and _TRIGGER.search(text) is not None
+        and _NAMED.match(text) is None
+    )
+
+
+def _is_banner(text: str) -> bool:
+    """The kernel's first line at boot, by its form (a task may be named "Linux version ")."""
+    return text.startswith(_BANNER) and _BANNER_LINE.match(text) is not None
 
 
 def _ends(text: str) -> bool:
@@ -187,7 +202,7 @@ def _ends(text: str) -> bool:
 def _section_key(text: str) -> str | None:
     """A line show_mem()/dump_header() prints once per report, by its section name."""
     m = _SECTION.match(text)
-    return m.group(0) if m else None
+    return m.group(0) if m and not _NAMED.match(text) else None
 
 
 Key = tuple[str | None, object, str | None]  # (host, boot, caller)
@@ -270,7 +285,7 @@ class Segmenter:
             and line.boot_id is None
             and line.timestamp is None
             and line.clock is None
-            and not text.startswith(_BANNER)
+            and not _is_banner(text)
         ):
             key = (prev[0], prev[1], caller)  # a line that says nowhere: where the last was
         else:
@@ -284,15 +299,7 @@ class Segmenter:
         self.last_key = key
         if len(self.open) > (rep is not None):
             self._age_others(key, closed)
-        if (
-            "stalls for" in text or "Show Memory" in text or ":mon>" in text
-        ) and _NO_FAILURE.search(text):
-            if rep is not None:
-                closed.extend(self._close(key))
-            self.open[key] = stall = self._new(line, key, trigger=False)
-            stall._stall = True
-            return
-        if _is_trigger(text):
+        if _is_trigger(text):  # first: the name before its words may read like anything
             if rep is not None and not self._merges(rep, text):
                 closed.extend(self._close(key))
                 rep = None
@@ -300,6 +307,14 @@ class Segmenter:
                 self.open[key] = self._new(line, key, trigger=True)
             else:
                 self._append(rep, line)
+            return
+        if (
+            "stalls for" in text or "Show Memory" in text or ":mon>" in text
+        ) and _NO_FAILURE.search(text):
+            if rep is not None:
+                closed.extend(self._close(key))
+            self.open[key] = stall = self._new(line, key, trigger=False)
+            stall._stall = True
             return
         if rep is None:
             if text and (
@@ -318,7 +333,7 @@ class Segmenter:
             if text.startswith("---[ end trace") or rep._splat > MAX_SPLAT_LINES:
                 rep._splat = 0
             return
-        if _SPLAT.match(text):
+        if _SPLAT.match(text) and not _NAMED.match(text):
             if rep._closing or not rep._sections:
                 closed.extend(self._close(key))  # the report is over (or never began its dump)
             else:
@@ -458,7 +473,7 @@ class Segmenter:
                 nxt = line.boot_id
         elif isinstance(state.boot, int) and (
             (ts is not None and state.last_ts is not None and ts < state.last_ts - BOOT_STEP)
-            or line.text.startswith(_BANNER)
+            or _is_banner(line.text)
         ):
             nxt = state.boot + 1  # the printk clock started again: the machine rebooted
         if ts is not None:
