@@ -142,3 +142,16 @@ def test_quoted_printable_soft_breaks_with_blanks_after_them(tmp_path):
         (a.report.first_line, a.verdict.code) for a in want
     ]
     assert [a.request.gfp_mask for a in got] == [a.request.gfp_mask for a in want]
+
+
+def test_a_dma_zone_of_unknown_size_and_arch_is_at_best_likely_isa(tmp_path):
+    """extra/203 less what shows its arch (its last frame, el0_svc_naked, and "(DT)"):
+    no size, no arch, 11 MB free in DMA. The zone is read as ISA DMA by its free pages,
+    so lowmem_reserve is not material, but only likely so: as arm64's 4 GB DMA it is."""
+    data = (SAMPLES / "extra" / "203.log").read_bytes()
+    data = data.replace(b"el0_svc_naked+0x34/0x38\n", b"").replace(b" (DT)", b"")
+    (a,) = analyze_file(str(_write(tmp_path, data))).analyses
+    assert a.report.arch is None
+    v = a.verdict
+    assert (v.code, v.confidence) == ("exhausted", "likely")
+    assert [(f.code, f.material) for f in v.factors] == [("lowmem-protected", False)]

@@ -77,6 +77,11 @@ def is_isa_dma(zone: ZoneState, page_kb: int, arch: str | None) -> bool:
     return zone.free * page_kb <= ISA_DMA_KB
 
 
+def _isa_guessed(zone: ZoneState, arch: str | None) -> bool:
+    """is_isa_dma() read a DMA zone's ISA-ness off its free pages: no size, no arch."""
+    return zone.present is None and zone.managed is None and arch is None
+
+
 def no_highatomic(rp: Replay) -> bool:
     """No H page and a zero counter in any eligible zone: unreserving changes nothing."""
     return all(
@@ -201,11 +206,15 @@ def _lowmem_cause(
         above = (f_lo - m, c.zone.free - m, f_hi - m)
         lo += max(0, above[0])
         hi += max(0, above[2])
-        if is_isa_dma(c.zone, state.page_kb, arch):
+        isa = is_isa_dma(c.zone, state.page_kb, arch)
+        if isa and not _isa_guessed(c.zone, arch):
             continue  # the ISA DMA zone is kept back by design: never material
         # fails solely on lowmem_reserve, holds the top zone's min above its own, and
         # (order > 0) a free block of the order: that is ``success`` with no reserve
-        material = material | (~c.success & a.success & _at_least(*above, threshold))
+        opens = ~c.success & a.success & _at_least(*above, threshold)
+        if isa:  # ISA by its free pages alone (no size, no arch): material if it is not
+            opens = Tri(False, opens.surely_not)
+        material = material | opens
     return Cause(V.LOWMEM_PROTECTED, ~rp.outcome & alt.outcome, material, (lo, hi))
 
 
