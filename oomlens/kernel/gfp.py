@@ -323,10 +323,9 @@ def layout_from_mask(mask: int, names: str | None = None) -> str | None:
     return _fingerprint(mask)
 
 
-def fingerprint_is_guess(mask: int) -> bool:
-    """The mask holds no reclaim bit of any 4.4+ era: its layout is read as 2.6.31-4.3 by
-    default, though a 4.4+ mask without them (no kswapd, no direct reclaim) fits too."""
-    return _fingerprint(mask) == "2.6.31"
+# The layout a mask with no 4.4+ reclaim bit is read in by default: 2.6.31-4.3, though a
+# 4.4+ mask without them (no kswapd, no direct reclaim) fits too.
+GUESSED_LAYOUT = "2.6.31"
 
 
 def _fingerprint(mask: int) -> str | None:
@@ -349,7 +348,7 @@ def _fingerprint(mask: int) -> str | None:
     # No 4.4+ reclaim bit at all: __GFP_WAIT masks and GFP_ATOMIC 0x20 of older kernels.
     if mask & 0x100000 and mask & 0x2 and not mask & 0x8:
         return "2.6.23"  # __GFP_MOVABLE at 0x100000 (2.6.23–2.6.30)
-    return "2.6.31"
+    return GUESSED_LAYOUT
 
 
 # ---- zones ----

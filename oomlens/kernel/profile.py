@@ -10,9 +10,9 @@ no release the report's own content bounds the era.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TypeVar
 
@@ -420,10 +420,6 @@ class KernelProfile:
     assumed: tuple[str, ...] = ()  # --assume switches applied
     series: Version | None = None  # the release's mainline series, when one was named
     vendor: bool = False  # a distro or vendor build: backports without a stable level
-    # answers worked out from this profile's features (``cached``); never copied by replace()
-    memo: dict[Hashable, object] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
 
     def has(self, feat: Feature) -> bool:
         """True when the profile carries ``feat`` (a name that is no Feature raises ValueError)."""
@@ -432,14 +428,6 @@ class KernelProfile:
         if _TRACES:
             _TRACES[-1].add(feat)
         return feat in self.features
-
-    def cached(self, key: Hashable, build: Callable[[], T]) -> T:
-        """``build()`` once per profile and ``key`` (an answer that depends on features only)."""
-        try:
-            return self.memo[key]  # type: ignore[return-value]
-        except KeyError:
-            value = self.memo[key] = build()
-            return value
 
     def agrees(self, other: KernelProfile, on: frozenset[Feature] | set[Feature]) -> bool:
         """Whether both profiles answer alike for every feature in ``on``."""

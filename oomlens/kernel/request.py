@@ -71,7 +71,7 @@ def decode_request(report: Report) -> Decoded:
         layout = by_release
     if layout is None and h.gfp_mask is not None:
         layout = gfp.layout_from_mask(h.gfp_mask)
-        guessed = gfp.fingerprint_is_guess(h.gfp_mask)
+        guessed = layout == gfp.GUESSED_LAYOUT
     if by_release and layout and by_release != layout:
         notes.append(f"gfp-layout-{layout}-not-{by_release}")
     if h.order is None:
