@@ -74,6 +74,9 @@ def parse_records(text: str) -> list[Record]:
     return cast("list[Record]", report_parser().parse(text))
 
 
+MAX_SCANNERS = 256  # line-start scanners built per process, each one regex compiled
+
+
 class LineStart:
     """The grammar's own reading of a line that is one terminal, outside the LALR loop.
 
@@ -99,15 +102,39 @@ class LineStart:
             (1 << i, lit) for i, t in enumerate(terminals) if (lit := _scan_literal(t)) is not None
         ]
         self._scanners: dict[int, Any] = {0: self._scanner}
+        # Likewise a terminal cannot match a line whose first character it cannot start
+        # with: per ASCII character, the terminals left out and the literal checks left to
+        # make. A character an ignored terminal may start with keeps every terminal (the
+        # match after the ignored one starts elsewhere), as does any character past ASCII.
+        self._by_first: dict[str, tuple[int, list[tuple[int, str]]]] = {}
+        firsts = [_first_ascii(t.pattern) for t in terminals]
+        if not self._scanner.g_regex_flags:
+            ignored = set().union(
+                *(
+                    f or _ASCII
+                    for t, f in zip(terminals, firsts, strict=True)
+                    if t.name in self._ignore
+                )
+            )
+            for ch in _ASCII - ignored:
+                out = 0
+                for i, f in enumerate(firsts):
+                    if f is not None and ch not in f:
+                        out |= 1 << i
+                self._by_first[ch] = (out, [(b, lit) for b, lit in self._checks if not out & b])
 
     def _scanner_for(self, line: str) -> Any:
-        """The line-start scanner less the scanning terminals whose literal ``line`` lacks."""
-        absent = 0
-        for bit, lit in self._checks:
+        """The line-start scanner less the terminals that cannot match ``line``: those whose
+        first character is not the line's, and the scanning ones whose literal it lacks."""
+        first = self._by_first.get(line[:1])
+        absent, checks = first if first is not None else (0, self._checks)
+        for bit, lit in checks:
             if lit not in line:
                 absent |= bit
         scanner = self._scanners.get(absent)
         if scanner is None:
+            if len(self._scanners) >= MAX_SCANNERS:
+                return self._scanner  # a hostile log's every mix: the whole scanner, same match
             full = self._scanner
             kept = [t for i, t in enumerate(full.terminals) if not absent >> i & 1]
             scanner = type(full)(kept, full.g_regex_flags, full.re_, full.use_bytes)
@@ -177,6 +204,99 @@ def _scan_literal(terminal: Any) -> str | None:
     runs.append(run)
     best = max(runs, key=len)
     return best if len(best) >= 2 else None
+
+
+_ASCII = frozenset(map(chr, range(128)))
+
+
+def _first_ascii(pattern: Any) -> frozenset[str] | None:
+    """The ASCII characters a match of a terminal's pattern can start with; None for any.
+
+    Read from the pattern's own regular expression. Zero-width parts (lookarounds,
+    anchors) are passed over, which can only add characters; a pattern that may match
+    nothing, or uses a construct not read here, may start with anything.
+    """
+    import importlib
+
+    try:
+        sre_parse = importlib.import_module("re._parser")
+    except ImportError:  # Python < 3.11
+        sre_parse = importlib.import_module("sre_parse")
+    if pattern.flags:
+        return None
+    try:
+        first, nullable = _first_of(list(sre_parse.parse(pattern.to_regexp())))
+    except _Unread:
+        return None
+    return None if nullable else frozenset(first)
+
+
+class _Unread(Exception):
+    """A regular-expression construct :func:`_first_of` does not read."""
+
+
+_CLASS_OF = {"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s"}
+_CLASS_OF |= {"CATEGORY_NOT_SPACE": r"\S", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W"}
+
+
+def _in_set(items: list[tuple[Any, Any]]) -> set[str]:
+    """The ASCII characters a character class (``IN``) takes."""
+    import re
+
+    out: set[str] = set()
+    negate = False
+    for op, arg in items:
+        kind = str(op)
+        if kind == "NEGATE":
+            negate = True
+        elif kind == "LITERAL":
+            out.add(chr(arg))
+        elif kind == "RANGE":
+            out.update(chr(c) for c in range(arg[0], min(arg[1], 127) + 1))
+        elif kind == "CATEGORY" and str(arg) in _CLASS_OF:
+            rx = re.compile(_CLASS_OF[str(arg)])
+            out.update(c for c in _ASCII if rx.match(c))
+        else:
+            raise _Unread(kind)
+    return set(_ASCII - out) if negate else {c for c in out if c in _ASCII}
+
+
+def _first_of(seq: list[tuple[Any, Any]]) -> tuple[set[str], bool]:
+    """(first ASCII characters, may match nothing) of a parsed sequence."""
+    first: set[str] = set()
+    for op, arg in seq:
+        kind = str(op)
+        if kind == "LITERAL":
+            f, nullable = {chr(arg)} & _ASCII, False
+        elif kind == "NOT_LITERAL":
+            f, nullable = set(_ASCII - {chr(arg)}), False
+        elif kind == "ANY":
+            f, nullable = set(_ASCII - {"\n"}), False
+        elif kind == "IN":
+            f, nullable = _in_set(arg), False
+        elif kind in ("AT", "ASSERT", "ASSERT_NOT"):
+            continue  # zero width: what follows starts the match
+        elif kind == "SUBPATTERN":
+            if arg[1] or arg[2]:
+                raise _Unread("flags")  # a group that sets flags (ignore case)
+            f, nullable = _first_of(list(arg[3]))
+        elif kind == "ATOMIC_GROUP":
+            f, nullable = _first_of(list(arg))
+        elif kind == "BRANCH":
+            f, nullable = set(), False
+            for alt in arg[1]:
+                af, an = _first_of(list(alt))
+                f |= af
+                nullable = nullable or an
+        elif kind in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            f, nullable = _first_of(list(arg[2]))
+            nullable = nullable or arg[0] == 0
+        else:
+            raise _Unread(kind)
+        first |= f
+        if not nullable:
+            return first, False
+    return first, True
 
 
 def as_lexer_text(text: str) -> Any:

@@ -36,8 +36,14 @@ def _too_big(digits: str, base: int) -> bool:
     return len(digits) > 20 or (len(digits) == 20 and int(digits) >= U64)
 
 
+# Every run ``_SUSPECT`` finds in ASCII text holds 17 hex digits in a row: a cheaper first test.
+_LONG_RUN = re.compile(r"[0-9a-fA-F]{17}")
+
+
 def number_problem(text: str) -> str | None:
     """What is wrong with the numbers in ``text`` (past 64 bits, not ASCII), else None."""
+    if text.isascii() and _LONG_RUN.search(text) is None:
+        return None
     if _SUSPECT.search(text) is None:
         return None
     for run in _DECIMAL.findall(text):

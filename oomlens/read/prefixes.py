@@ -119,11 +119,38 @@ def _seconds(text: str, per_second: float) -> float | None:
     return value if value <= _MAX_SECONDS else None
 
 
+# The commonest prefix, dmesg's "[   12.345678] " alone: the reading _PREFIX gives it (its
+# ``ts`` part, nothing before or after) when what follows opens no other prefix part:
+# no "[", "<" or digit (a caller id, a vendor clock, another pass), no msm "c0 0  "
+# column, and no syslog tag that would make the stamp journalctl's short-monotonic.
+_DMESG = re.compile(r"\[\s*(\d{1,13}\.\d{1,6})\]\s*")  # 13 digits: within _MAX_SECONDS
+_NOT_DMESG_ONLY = re.compile(r"[\[<0-9]|c\d")
+# A trace frame "[<ffffffff8114ad2b>]" or a task row "[ 1234]": a bracket no prefix part opens.
+_NO_PREFIX_BRACKET = re.compile(r"\[(?:<|\s*-?\d+\])")
+
+
 def strip_prefix(text: str) -> tuple[str, Prefix]:
     """Split ``text`` into the kernel message (stripped) and the :class:`Prefix` before it."""
     first = text[:1]
-    if not first or (first < "\x80" and first not in _MAYBE):
+    if first == "[":
+        m = _DMESG.match(text)
+        if m is not None:
+            pos = m.end()
+            rest = text[pos:]
+            if _NOT_DMESG_ONLY.match(rest) is None and "kernel" not in rest:
+                body = rest.lstrip()
+                pos += len(rest) - len(body)
+                stamp = float(m.group(1))
+                return body.rstrip(), Prefix(stamp, None, None, text[:pos], None, None, None)
+        elif _NO_PREFIX_BRACKET.match(text) is not None:
+            return text.rstrip(), NO_PREFIX
+    elif not first or (first < "\x80" and first not in _MAYBE):
         return text.rstrip(), NO_PREFIX
+    return strip_any_prefix(text)
+
+
+def strip_any_prefix(text: str) -> tuple[str, Prefix]:
+    """:func:`strip_prefix` by the whole ``_PREFIX`` alone, with no shortcut taken."""
     ts = caller = host = note = clock = boot = None
     pos = 0
     for _ in range(4):

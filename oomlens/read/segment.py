@@ -239,8 +239,11 @@ class Segmenter:
     def idle(self) -> bool:
         return not self.open
 
-    def feed(self, line: LogLine) -> Iterator[RawReport]:
-        """Take one line; yield any report this line closes."""
+    def feed(self, line: LogLine) -> list[RawReport]:
+        """Take one line; return the reports this line closes (mostly none).
+
+        A list, not a generator: one is made per line, the hot path of the scan.
+        """
         width = len(line.prefix) + len(line.text)
         closed = self._closed
         if self._continues(line):
@@ -249,10 +252,11 @@ class Segmenter:
             self._route(line, closed)
             self._note(line)
         self._width = width
-        if closed:
-            done = closed[:]
-            closed.clear()
-            yield from done
+        if not closed:
+            return []
+        done = closed[:]
+        closed.clear()
+        return done
 
     def _note(self, line: LogLine) -> None:
         """Remember the line just placed, and where it went, for a wrapped piece to follow."""
@@ -809,7 +813,9 @@ def segment_stream(
             yield from _numbered(seg.finish(), physical)
             continue
         for line in decode_line(raw, lineno, source):
-            yield from _numbered(seg.feed(line), physical)
+            done = seg.feed(line)
+            if done:
+                yield from _numbered(done, physical)
     yield from _numbered(seg.finish(), physical)
 
 

@@ -1,0 +1,211 @@
+"""Shortcuts taken for speed give exactly what the general path gives.
+
+Each shortcut is checked against the path it stands in for: on every line of every
+real sample, and on lines hypothesis builds from the pieces the shortcut's guard
+is about (synthetic: no real report holds every mix of prefix parts).
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import cache
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from oomlens.parse.assemble import parse_lines
+from oomlens.parse.grammar import as_lexer_text, line_start
+from oomlens.parse.numbers import _LONG_RUN, _SUSPECT, number_problem
+from oomlens.read.prefixes import Prefix, strip_any_prefix, strip_prefix
+from tests.corpus import ALL_FILES
+
+
+@cache
+def _sample_lines() -> tuple[str, ...]:
+    out: list[str] = []
+    for path in ALL_FILES:
+        for raw in path.read_bytes().split(b"\n"):
+            out.append(raw.decode("utf-8", "replace").rstrip("\r"))
+    return tuple(out)
+
+
+def test_sample_lines_are_many() -> None:
+    assert len(_sample_lines()) > 10_000
+
+
+# --- strip_prefix: the dmesg stamp alone, and brackets no prefix opens -----------------
+
+
+def test_strip_prefix_matches_the_whole_regex_on_every_sample_line() -> None:
+    differ = [t for t in _sample_lines() if strip_prefix(t) != strip_any_prefix(t)]
+    assert differ == []
+
+
+def test_the_dmesg_shortcut_reads_stamp_and_prefix() -> None:
+    line = "[ 4226.393212] Node 0 DMA32 free:9852kB"  # corpus-style dmesg line
+    assert strip_prefix(line) == (
+        "Node 0 DMA32 free:9852kB",
+        Prefix(4226.393212, None, None, "[ 4226.393212] ", None, None, None),
+    )
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[   12.345678] host kernel: oom-kill:constraint=CONSTRAINT_NONE",  # short-monotonic
+        "[   12.345678] [T123] sed invoked oom-killer:",  # a caller id after the stamp
+        "[   12.345678] c0 0      lowmem_reserve[]: 0 0",  # msm's column
+        "[   12.345678] <4>Mem-Info:",  # a console level after the stamp
+        "[12345678901234.5] Mem-Info:",  # 14 digits: past what the shortcut reads
+        "[   12.3456789] Mem-Info:",  # 7 decimals
+    ],
+)
+def test_what_the_dmesg_shortcut_leaves_to_the_regex(line: str) -> None:
+    assert strip_prefix(line) == strip_any_prefix(line)
+
+
+_PIECES = st.sampled_from(
+    [
+        "[",
+        "]",
+        " ",
+        "\t",
+        "\x1c",
+        "\xa0",
+        "\u2028",
+        "1",
+        "12.",
+        ".",
+        "345678",
+        "1234567",
+        "12345678901234",
+        "٣",
+        "kernel",
+        "kernel:",
+        "[kernel]",
+        ":",
+        "c0",
+        "<4>",
+        "T12",
+        "[T1]",
+        "[C2]",
+        "host",
+        "x",
+        "[03-19 10:05:52.189]",
+        "[0: comm:12]",
+        ">",
+        "-",
+        "[<ffff>]",
+        "[ 12]",
+        "Mem-Info:",
+    ]
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_PIECES, min_size=1, max_size=10), st.booleans())
+def test_strip_prefix_matches_the_whole_regex_on_built_lines(
+    pieces: list[str], bracket: bool
+) -> None:
+    line = ("[" if bracket else "") + "".join(pieces)
+    assert strip_prefix(line) == strip_any_prefix(line)
+
+
+# --- LineStart: terminals left out by the line's first character ------------------------
+
+
+@cache
+def _readers() -> tuple[object, object]:
+    """The line reader as built, and a copy that leaves no terminal out by first character."""
+    reader = line_start()
+    assert reader is not None
+    plain = copy.copy(reader)
+    plain._by_first = {}
+    plain._scanners = {0: reader._scanner}
+    return reader, plain
+
+
+def _read(reader: object, texts: list[str]) -> dict[int, object]:
+    starts, pos = [], 0
+    for t in texts:
+        starts.append(pos)
+        pos += len(t) + 1
+    return reader.read(as_lexer_text("\n".join(texts) + "\n"), starts, texts)  # type: ignore[attr-defined]
+
+
+def test_first_character_filter_leaves_every_sample_line_read_alike() -> None:
+    fast, plain = _readers()
+    lines = [t for t in _sample_lines() if "\x00" not in t]
+    for i in range(0, len(lines), 2000):
+        chunk = lines[i : i + 2000]
+        assert _read(fast, chunk) == _read(plain, chunk)
+
+
+def test_the_filter_knows_a_task_row_starts_with_a_bracket() -> None:
+    fast, _ = _readers()
+    left_out, _checks = fast._by_first["["]  # type: ignore[attr-defined]
+    names = [t.name for i, t in enumerate(fast._scanner.terminals) if left_out >> i & 1]  # type: ignore[attr-defined]
+    assert "TASK_ROW" not in names and "TASK_HEADER" not in names
+    assert "KVS" in names and "ZONE_NAME" in names  # these start with a letter
+    assert "UNKNOWN" not in names  # any line may be unknown
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.characters(max_codepoint=0x7F, blacklist_characters="\n\r\x00"),
+    st.sampled_from(_sample_lines()[:4000]),
+)
+def test_first_character_filter_on_any_ascii_head(head: str, line: str) -> None:
+    fast, plain = _readers()
+    texts = [head + line, head + line.lstrip()]
+    assert _read(fast, texts) == _read(plain, texts)
+
+
+def test_parse_lines_unchanged_by_the_filter_on_a_report() -> None:
+    """The whole parse of a real report (corpus 035) keeps its records."""
+    fast, plain = _readers()
+    texts = [
+        strip_prefix(t)[0]
+        for t in (ALL_FILES[0].parent / "035.log").read_text(encoding="utf-8").splitlines()
+    ]
+    records, broken = parse_lines(texts)
+    assert broken == []
+    assert _read(fast, texts) == _read(plain, texts)
+    assert len(records) == len([t for t in texts if t])
+
+
+# --- number_problem: a cheaper first test ------------------------------------------------
+
+
+def _shortcut_passes(text: str) -> bool:
+    """The first test of number_problem lets ``text`` through as having no problem."""
+    return text.isascii() and _LONG_RUN.search(text) is None
+
+
+def test_number_first_test_passes_no_sample_line_the_full_test_stops() -> None:
+    stopped = [t for t in _sample_lines() if _SUSPECT.search(t) is not None]
+    assert stopped  # real lines with a 20-digit run or non-ASCII text exist
+    assert [t for t in stopped if _shortcut_passes(t)] == []
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="0123456789abcdefABCDEFxX:= ٣\xe9", max_size=60))
+def test_number_first_test_passes_nothing_the_full_test_stops(text: str) -> None:
+    if _SUSPECT.search(text) is not None:
+        assert not _shortcut_passes(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("free:123456789012345678901", "a number of 21 digits is beyond 64 bits"),
+        ("gfp_mask=0x1234567890abcdef01", "a mask of 18 hex digits is beyond 64 bits"),
+        ("free:١٢٣", "'١٢٣' is not a number the kernel prints"),
+        ("free:18446744073709551615", None),  # 2**64 - 1: the largest unsigned long
+        ("free:18446744073709551616", "a number of 20 digits is beyond 64 bits"),
+        ("gfp_mask=0xffffffffffffffff", None),
+    ],
+)
+def test_number_problem(text: str, problem: str | None) -> None:
+    assert number_problem(text) == problem
