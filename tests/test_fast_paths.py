@@ -209,3 +209,80 @@ def test_number_first_test_passes_nothing_the_full_test_stops(text: str) -> None
 )
 def test_number_problem(text: str, problem: str | None) -> None:
     assert number_problem(text) == problem
+
+
+# --- the segmenter's section test, tried only on lines that can open a section ---------
+
+
+def test_section_heads_cover_every_first_character_of_a_section_line() -> None:
+    from types import SimpleNamespace
+
+    from oomlens.parse.grammar import _first_ascii
+    from oomlens.read.segment import _SECTION, _SECTION_HEADS
+
+    pattern = SimpleNamespace(flags=(), to_regexp=lambda: _SECTION.pattern)
+    first = _first_ascii(pattern)
+    assert first is not None and first <= _SECTION_HEADS
+
+
+# --- task rows: all-digit columns read with int() at once ------------------------------
+
+
+def _columns_one_by_one(row: str, numeric: tuple[str, ...]) -> tuple[tuple[str, int], ...] | None:
+    """The row's numeric columns read one bounded_int at a time (None: one is no number)."""
+    from oomlens.parse.numbers import bounded_int
+
+    parts = row[row.index("]") + 1 :].split(None, len(numeric))
+    out = []
+    for col, part in zip(numeric, parts, strict=False):
+        value = bounded_int(part)
+        if value is None:
+            return None
+        out.append((col, value))
+    return tuple(out)
+
+
+def test_task_rows_read_alike_on_every_sample() -> None:
+    from oomlens.parse.assemble import _TASK_ROW, parse_text
+
+    rows = 0
+    for path in ALL_FILES:
+        for rep in parse_text(path.read_text(encoding="utf-8", errors="replace"), str(path)):
+            if not rep.tasks:
+                continue
+            numeric = tuple(c for c, _ in rep.tasks[0].columns)  # the table's own layout
+            by_pid: dict[int, list[str]] = {}
+            for t in rep.lines:
+                if (m := _TASK_ROW.match(t)) is not None:
+                    by_pid.setdefault(int(m.group(1)), []).append(t)
+            for task in rep.tasks:
+                if len(by_pid.get(task.pid, ())) != 1:
+                    continue  # a pid printed twice (two tables): not this test's question
+                (text,) = by_pid[task.pid]
+                assert task.columns == _columns_one_by_one(text, numeric), text
+                rows += 1
+    assert rows > 500
+
+
+@pytest.mark.parametrize(
+    ("row", "columns"),
+    [
+        # corpus-style rows; the second's oom_score_adj is negative: read one by one
+        (
+            "[  567]     0   567    11392      313      24        0         -1000 systemd-udevd",
+            -1000,
+        ),
+        ("[  568]     0   568    11392      313      24        0             0 sshd", 0),
+    ],
+)
+def test_task_row_columns(row: str, columns: int) -> None:
+    from oomlens.parse.assemble import parse_text
+
+    (rep,) = parse_text(
+        "[ pid ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name\n"
+        + row
+        + "\n",
+    )
+    (task,) = rep.tasks
+    assert dict(task.columns)["oom_score_adj"] == columns
+    assert dict(task.columns)["total_vm"] == 11392

@@ -492,15 +492,21 @@ def _on_task_row(a: _Assembly, rec: TaskRowLine) -> None:
         return
     numeric = _numeric_columns(a.task_columns or DEFAULT_TASK_COLUMNS)
     parts = m.group(2).split(None, len(numeric))
-    values: list[tuple[str, int]] = []
-    for col, part in zip(numeric, parts, strict=False):
-        value = bounded_int(part)
-        if value is None:
-            a.diagnostics.append(
-                Diagnostic(a.lineno(rec.line), f"task row column {col} is not a number")
-            )
-            return
-        values.append((col, value))
+    nums = parts[: len(numeric)]
+    digits = "".join(nums)
+    if digits.isascii() and digits.isdigit() and max(map(len, nums), default=0) < 20:
+        # unsigned ASCII digits, none long enough to pass 64 bits: bounded_int's int()
+        values = list(zip(numeric, map(int, nums), strict=False))
+    else:
+        values = []
+        for col, part in zip(numeric, parts, strict=False):
+            value = bounded_int(part)
+            if value is None:
+                a.diagnostics.append(
+                    Diagnostic(a.lineno(rec.line), f"task row column {col} is not a number")
+                )
+                return
+            values.append((col, value))
     pid = bounded_int(m.group(1))
     if pid is None:
         a.diagnostics.append(Diagnostic(a.lineno(rec.line), "task row pid is not a 64-bit number"))

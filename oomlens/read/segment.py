@@ -179,6 +179,9 @@ _SECTION = re.compile(
 )
 
 
+_SECTION_HEADS = frozenset("MNDH[To")  # the first characters _SECTION's lines start with
+
+
 def _is_trigger(text: str) -> bool:
     """Is ``text`` a trigger line (``_TRIGGER``)? Words every trigger holds are tested first;
     a line the kernel prints with a name in it (a cgroup path, a task row) never is one."""
@@ -293,8 +296,22 @@ class Segmenter:
         ):
             key = (prev[0], prev[1], caller)  # a line that says nowhere: where the last was
         else:
-            host = line.host
-            boot = self._boot(line)
+            host, ts = line.host, line.timestamp
+            state = self._hosts.get(host)
+            boot: object | None
+            if (  # _boot()'s commonest answer: the printk clock goes on in the same boot
+                state is not None
+                and ts is not None
+                and line.boot_id is None
+                and type(state.boot) is int
+                and state.last_ts is not None
+                and ts >= state.last_ts - BOOT_STEP
+                and not text.startswith(_BANNER)
+            ):
+                state.last_ts = ts
+                boot = state.boot
+            else:
+                boot = self._boot(line)
             if boot is None:  # this line starts the host's next boot
                 closed.extend(self._close_boot(host))
                 boot = self._hosts[host].boot
@@ -367,7 +384,7 @@ class Segmenter:
                 closed.extend(self._close(key))
             return
         if _CONTENT.search(text):
-            section = _section_key(text)
+            section = _section_key(text) if text[:1] in _SECTION_HEADS else None
             if section is not None:
                 if section in rep._sections:
                     # the same section again: a second excerpt printed back to back
@@ -376,9 +393,9 @@ class Segmenter:
                     return
                 rep._sections.add(section)
             self._append(rep, line)
-            if self._reaped(rep, text):
+            if text.startswith("oom_reaper: reaped") and self._reaped(rep, text):
                 closed.extend(self._close(key))
-            elif _ends(text):
+            elif ("illed process" in text or "oom_reaper: reaped" in text) and _ends(text):
                 rep._closing = True
                 victim = _VICTIM.search(text)
                 rep._victim = victim.group(1) if victim else rep._victim
