@@ -107,6 +107,13 @@ def test_every_trigger_line_has_its_own_report(path):
         d.line for r in reps for d in r.diagnostics if "trigger line not understood" in d.message
     }
     for lineno in triggers:
+        if lineno not in header_lines and lineno - 1 in header_lines:
+            # a trigger by itself ("oom-killer: gfp_mask=...") whose head a wrap left on the
+            # line before ("... mkfs.ext4 invoked", extra/197): read as one, at the head
+            prev = lines[lineno - 2].rstrip()
+            m = TRIGGER.search(prev + " " + lines[lineno - 1].lstrip(" \t>"))
+            if m is not None and m.start() < len(prev):
+                continue
         assert lineno in header_lines, f"trigger at line {lineno} has no report of its own"
         text = lines[lineno - 1]
         if not TRIGGER.search(text):  # split by a wrap: the mode is on the next lines

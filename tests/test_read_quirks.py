@@ -26,6 +26,33 @@ def test_records_fused_on_one_line_are_split_at_the_glued_stamp():
     assert (a.verdict.code, a.verdict.unreserve_would_avoid) == ("exhausted", False)
 
 
+def test_a_record_after_a_programs_console_output_is_split_at_its_stamp():
+    """197 (serial console, 5.7-rc3-next i386) line 13: "Creating journal (262144 blocks):
+    [   34.739137] mkfs.ext4 invoked" / line 14 "oom-killer: gfp_mask=0x101cc0(...), order=0,".
+    mke2fs's output, then the trigger's first half, which the wrap carried on."""
+    first, _second = _analyses("197")
+    rep = first.report
+    assert (rep.first_line, rep.uptime_s) == (13, 34.739137)
+    assert (rep.header.comm, rep.header.gfp_mask, rep.header.order) == ("mkfs.ext4", 0x101CC0, 0)
+    assert rep.lines[0].startswith("mkfs.ext4 invoked oom-killer: gfp_mask=0x101cc0")
+    assert (first.verdict.code, first.verdict.confidence) == ("exhausted", "likely")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # synthetic: the stamp belongs to the prefix, or the line has a time of its own
+        b"Mar 10 12:00:00 host kernel: [   34.739137] mkfs.ext4 invoked",
+        b"[   33.000000] done [   34.739137] mkfs.ext4 invoked",
+        b"2020-05-01T10:00:00+00:00 host kernel: [   34.739137] mkfs.ext4 invoked",
+    ],
+)
+def test_a_stamp_after_a_blank_splits_no_line_with_a_time_of_its_own(line: bytes):
+    from oomlens.read.ingest import decode_line
+
+    assert len(decode_line(line, 1, "x")) == 1
+
+
 def test_fused_trigger_of_an_interleaved_report_is_read():
     """118 line 1: "[  657.060922][ T3384]  ? page_[  659.105948][ T3124] kworker/2:1H: page"
     - T3124's trigger glued to another task's stack frame, then wrapped by the mailer."""

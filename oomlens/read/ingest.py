@@ -161,12 +161,38 @@ def _fused(text: str) -> bool:
     return any(m.start() > 0 and not text[m.start() - 1].isspace() for m in stamps[1:])
 
 
+# A stamp after a blank: where a kernel record starts in a line of another program's
+# console output ("Creating journal (262144 blocks): [   34.739137] mkfs.ext4 invoked").
+_LATE = re.compile(r"(?<=\s)" + _STAMP.pattern)
+
+
+def _late_start(text: str) -> int:
+    """Where a printk record begins after a program's own output on one line, else 0.
+
+    Only in a line with no time of its own (a serial console shows a program's output
+    and the kernel's records interleaved); never inside a log prefix (syslog's
+    ``host kernel: [ 12.345678]``), never at the start of the message.
+    """
+    if "[" not in text or "." not in text:
+        return 0
+    m = _LATE.search(text)
+    if m is None:
+        return 0
+    body, p = strip_prefix(text[: m.start()])
+    if p.timestamp is not None or p.clock is not None or not body:
+        return 0
+    return m.start()
+
+
 def _pieces(text: str) -> list[str]:
     """The records of one physical line: split at escaped newlines and at fused stamps."""
     out = []
     for piece in _SPLIT.split(text):
         stamps = list(_STAMP.finditer(piece))
         cuts = [m.start() for m in stamps[1:] if not piece[m.start() - 1].isspace()]
+        late = _late_start(piece)
+        if late and late not in cuts:
+            cuts = sorted((late, *cuts))
         for a, b in zip([0, *cuts], [*cuts, len(piece)], strict=True):
             out.append(piece[a:b])
     return out
@@ -199,6 +225,8 @@ def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
             text = bare if bare != tail else text
     if "#012" not in text and "\\x0a" not in text and "\n" not in text and not _fused(text):
         body, p = strip_prefix(text)
+        if p.timestamp is None and p.clock is None and _late_start(text):
+            return _decode_pieces(text, lineno, source, cut)
         soft = text[-1:] in (" ", "\t")
         return [
             LogLine(
@@ -216,6 +244,11 @@ def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
                 p.boot_id,
             )
         ]
+    return _decode_pieces(text, lineno, source, cut)
+
+
+def _decode_pieces(text: str, lineno: int, source: str, cut: bool) -> list[LogLine]:
+    """The records of a line that holds more than one, each with its own prefix."""
     out = []
     first: Prefix | None = None
     for piece in _pieces(text):
