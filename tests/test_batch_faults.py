@@ -249,3 +249,20 @@ def test_nothing_is_created_before_the_arguments_are_valid(logs, tmp_path):
     with pytest.raises(BatchError):
         run_batch([str(logs)], str(tmp_path / "never"), engine="spark")
     assert not (tmp_path / "never").exists()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_file_name_that_is_not_utf8_is_written_with_its_byte_escaped(tmp_path, fmt):
+    """A Latin-1 name ("café.log" as b"caf\\xe9.log") once aborted the whole batch (exit 1,
+    no table): the tables hold its path as ``caf\\xe9.log`` and its report as any other."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    shutil.copy(CORPUS[0], logs / "ok.log")
+    shutil.copy(CORPUS[1], os.fsdecode(bytes(logs) + b"/caf\xe9.log"))
+    out = tmp_path / "out"
+    run_batch([str(logs)], str(out), fmt=fmt, jobs=1)
+    inputs = read_tables(str(out))["inputs"]
+    assert sorted(inputs["path"]) == ["caf\\xe9.log", "ok.log"]
+    assert set(inputs["status"]) == {"ok"}
+    reports = read_tables(str(out))["reports"]
+    assert sorted(reports["path"]) == ["caf\\xe9.log", "ok.log"]

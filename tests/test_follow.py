@@ -172,6 +172,29 @@ def test_report_closes_at_its_oom_reaper_line():
     assert seg.idle
 
 
+def test_after_a_quiet_close_no_line_is_glued_onto_one_already_reported():
+    """Corpus 004 read live, gone quiet (its report closed), then a bare code-listing line
+    and a "Mem-Info:" appended. The bare line once joined the report's last line
+    (``oom-kill:constraint=...``), which opened a second, phantom memcg-limit report."""
+    seg = Segmenter("004")
+    raw = sample("004").read_bytes().rstrip(b"\n").split(b"\n")
+    reports = []
+    for i, data in enumerate(raw, 1):
+        for line in decode_line(data, i, "004"):
+            reports.extend(seg.feed(line))
+    reports.extend(seg.finish())  # the input went quiet
+    assert [(r.first_line, r.last_line) for r in reports] == [(1, 18)]
+    later = [
+        b"  13:\t00 00                \tadd    %al,(%rax)",
+        b"[  183.324046][ T2438] Mem-Info:",
+    ]
+    for i, data in enumerate(later, len(raw) + 1):
+        for line in decode_line(data, i, "004"):
+            reports.extend(seg.feed(line))
+    reports.extend(seg.finish())
+    assert [(r.first_line, r.last_line) for r in reports] == [(1, 18)]
+
+
 def test_reaper_lines_of_other_victims_stay_in_the_report():
     # extra/114.log: "Killed process 4100 (containerd)", then five oom_reaper lines of
     # earlier victims (8248, 2054, ...): none is this report's last line

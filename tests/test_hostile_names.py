@@ -5,6 +5,7 @@ part said in each test is what an attacker or a tool put there."""
 from __future__ import annotations
 
 import html
+import re
 
 from oomlens.pipeline import analyze_file
 from tests.corpus import SAMPLES
@@ -155,3 +156,88 @@ def test_a_dma_zone_of_unknown_size_and_arch_is_at_best_likely_isa(tmp_path):
     v = a.verdict
     assert (v.code, v.confidence) == ("exhausted", "likely")
     assert [(f.code, f.material) for f in v.factors] == [("lowmem-protected", False)]
+
+
+# --- round 3: escaped newlines and printk stamps inside names ------------------------------
+
+
+def _tasks(path) -> list[tuple[int, int, str | None, int | None, str | None]]:
+    return [
+        (
+            a.report.first_line,
+            a.report.last_line,
+            a.report.header.comm if a.report.header else None,
+            a.report.killed.pid if a.report.killed else None,
+            a.verdict.code,
+        )
+        for a in analyze_file(str(path)).analyses
+    ]
+
+
+def test_a_comm_holding_an_escaped_newline_splits_nothing(tmp_path):
+    """Hostile: corpus 008's comm "pidof" renamed "x#012Mem-Info:" (14 bytes). rsyslog's
+    #012 splits only a record of counters (show_free_areas()); before, the trigger's comm
+    read "Mem-Info:" and the kill line went to a phantom second report."""
+    plain = SAMPLES / "corpus" / "008.log"
+    for name in (b"x#012Mem-Info:", b"x\\x0aMem-Info:"):
+        data = plain.read_bytes().replace(b"pidof", name)
+        got = _tasks(_write(tmp_path, data))
+        assert got == [(1, 49, name.decode(), *_tasks(plain)[0][3:])]
+
+
+def test_a_cgroup_path_holding_an_escaped_newline_splits_nothing(tmp_path):
+    """Hostile: corpus 037's memcg paths made "/x#012Mem-Info:" (a delegated cgroup v2
+    directory takes any name): still one report, lines 1-12."""
+    plain = SAMPLES / "corpus" / "037.log"
+    text = plain.read_text(encoding="utf-8")
+    data = re.sub(r"(Memory cgroup stats for )/[^\s:]*", r"\1/x#012Mem-Info:", text)
+    assert data != text
+    assert _verdicts(_write(tmp_path, data.encode())) == _verdicts(plain)
+
+
+def test_a_comm_holding_a_printk_stamp_splits_nothing(tmp_path):
+    """Hostile: corpus 001's comm "trinity-c2" renamed "x[1.000000]y" and "x[1.000000] y".
+    A glued stamp that no blank follows, or that goes back from its line's own time
+    (183.284967), is no second record; before, the report was cut to its first 2 lines."""
+    plain = SAMPLES / "corpus" / "001.log"
+    (want,) = _tasks(plain)
+    for name in (b"x[1.000000]y", b"x[1.000000] y", b"x[  1.000000][T1]"):
+        data = plain.read_bytes().replace(b"trinity-c2", name)
+        (got,) = _tasks(_write(tmp_path, data))
+        assert got == (1, 107, name.decode(), *want[3:])
+
+
+def test_escaped_newlines_of_show_free_areas_still_split(tmp_path):
+    """Real: corpus 018 prints show_free_areas()' counters as one record with "\\x0a"
+    between its lines; each counter is read (active_file on the second line)."""
+    (a,) = analyze_file(str(SAMPLES / "corpus" / "018.log")).analyses
+    meminfo = dict(a.report.meminfo)
+    assert meminfo["active_anon"] == 111826 and meminfo["active_file"] == 44260
+
+
+def test_a_cpuset_named_like_a_kill_line_keeps_the_memcg_verdict(tmp_path):
+    """Hostile: corpus 004's oom-kill: line with cpuset=Killed process 1 (x) (also behind
+    #012). That line's head prints names: never a kill line. Before, the grammar read it
+    as one and the memcg-limit verdict (certain) fell to undetermined."""
+    plain = SAMPLES / "corpus" / "004.log"
+    text = plain.read_text(encoding="utf-8")
+    for name in ("Killed process 1 (x)", "#012Killed process 1 (x)"):
+        data = re.sub(r"cpuset=cri-containerd-[0-9a-f]+\.scope", "cpuset=" + name, text)
+        assert data != text
+        assert (
+            _verdicts(_write(tmp_path, data.encode()))
+            == _verdicts(plain)
+            == [(1, 18, "memcg-limit")]
+        )
+
+
+def test_a_wrapped_trigger_after_a_line_another_marker_opened_is_joined(tmp_path):
+    """Hostile: corpus 027's comm "crawl_4065_7997" renamed "x#012Mem-Info:". Line 1 ends
+    "<comm>: vmalloc" and line 2 starts "error: size ...": the name's "Mem-" made the
+    prefilter read line 1 for itself, and line 2 was then skipped as an ordinary message
+    holding a marker word, losing the report's first 42 lines and its request."""
+    plain = SAMPLES / "corpus" / "027.log"
+    data = plain.read_bytes().replace(b"crawl_4065_7997", b"x#012Mem-Info:")
+    got = _tasks(_write(tmp_path, data))
+    assert got == [(1, 110, "x#012Mem-Info:", *_tasks(plain)[0][3:])]
+    assert got[0][4] == "lowmem-protected"

@@ -605,20 +605,29 @@ def test_journal_json(tmp_path, name):
     ]
 
 
+# show_free_areas()' counters: one printk of several lines (038 prints it at its lines 41-42)
+COUNTERS = (
+    "active_anon:2192751 inactive_anon:1519972 isolated_anon:0",
+    " active_file:330 inactive_file:1865 isolated_file:0",
+)
+
+
 def test_journal_json_binary_and_multiline_messages(tmp_path):
-    """Synthesised: a MESSAGE as byte values holding invalid UTF-8, and one holding two lines."""
+    """Synthesised: a MESSAGE as byte values holding invalid UTF-8, and one holding the two
+    lines of show_free_areas()' record; a banner whose comm holds a newline stays one line."""
     lines, records = journal_records("038")
     bad = lines[0].text.encode().replace(b"python", b"pyth\xffon")
     records[0]["MESSAGE"] = list(bad)
-    records[1]["MESSAGE"] = lines[1].text + "\n" + lines[2].text
+    records[1]["MESSAGE"] = "\n".join(COUNTERS)
+    records[2]["MESSAGE"] = lines[1].text.replace("Comm: python", "Comm: x\nMem-Info:")
     path = tmp_path / "j.json"
     path.write_text("".join(json.dumps(r) + "\n" for r in records[:3]))
     got = read_all(path)[1]
     assert [(x.lineno, x.text) for x in got] == [
         (1, lines[0].text.replace("python", "pyth\ufffdon")),
-        (2, lines[1].text),
-        (2, lines[2].text),
-        (3, lines[2].text),
+        (2, COUNTERS[0]),
+        (2, COUNTERS[1].strip()),
+        (3, lines[1].text.replace("Comm: python", "Comm: x\\x0aMem-Info:")),
     ]
     assert {x.host for x in got} == {"source-server"}
 
@@ -645,14 +654,15 @@ def export_bytes(records: list[dict[str, object]]) -> bytes:
 
 
 def test_journal_export(tmp_path):
-    """Synthesised from real 038 lines; record 2 holds two lines, so it is a binary field."""
+    """Synthesised from real 038 lines; record 2 holds show_free_areas()' two lines, so it
+    is a binary field."""
     lines, records = journal_records("038")
-    records[1]["MESSAGE"] = lines[1].text + "\n" + lines[2].text
+    records[1]["MESSAGE"] = "\n".join(COUNTERS)
     path = tmp_path / "j.export"
     path.write_bytes(export_bytes(records))
     inp, got = read_all(path)
     assert inp.encoding == "journal-export" and inp.diagnostics == []
-    want = [(1, lines[0].text), (2, lines[1].text), (2, lines[2].text)]
+    want = [(1, lines[0].text), (2, COUNTERS[0]), (2, COUNTERS[1].strip())]
     want += [(i + 1, x.text) for i, x in enumerate(lines[2:], 2)]
     assert [(x.lineno, x.text) for x in got] == want
     # the second piece of record 2 inherits the record's host

@@ -80,9 +80,11 @@ def test_json_text_escapes_what_json_dumps_leaves_raw():
     assert json.loads(out) == {"comm": "a\x1bb\x9bc\u202e"}
 
 
-def test_csv_cell_blocks_formulas_but_not_login_shells():
+def test_csv_cell_blocks_formulas_and_every_leading_dash():
     assert escape.csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert escape.csv_cell("-1+2") == "'-1+2"
     assert escape.csv_cell("@SUM(A1)") == "'@SUM(A1)"
-    assert escape.csv_cell("-bash") == "-bash"
+    # a 15-byte comm that a spreadsheet runs as a DDE formula (hostile round 3)
+    assert escape.csv_cell("-cmd|'/Ccalc'!A") == "'-cmd|'/Ccalc'!A"
+    assert escape.csv_cell("-bash") == "'-bash"  # shown as -bash; the spreadsheet reads text
     assert escape.csv_cell("a\rb") == "a\\x0db"

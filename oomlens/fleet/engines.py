@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from oomlens.fleet.tables import FileRows, file_rows, unreadable_rows
+from oomlens.fleet.tables import FileRows, file_rows, unreadable_rows, valid_text
 from oomlens.options import Options
 
 COMPRESSED = (".gz", ".xz", ".zst", ".bz2", ".lz4")
@@ -92,7 +92,8 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[Input]:
 
 
 def _file_id(path: str, root: str) -> str:
-    return os.path.relpath(path, root).replace(os.sep, "/")
+    """The input's path under the fleet root, as the tables store it (see valid_text)."""
+    return valid_text(os.path.relpath(path, root).replace(os.sep, "/"))
 
 
 def _visit(path: str, root: str, found: dict[str, Input], seen: set[tuple[int, int]]) -> None:

@@ -196,8 +196,26 @@ class FileRows:
 def _text(value: object) -> str | None:
     if value is None:
         return None
-    text = str(value)
+    text = valid_text(str(value))
     return text or None
+
+
+def valid_text(text: str) -> str:
+    """``text`` as a table can store it: a byte a file name did not decode (Python keeps it
+    as a lone surrogate, ``caf\\udce9.log``) written as its escape, ``caf\\xe9.log``."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogateescape" if _escaped_only(text) else "surrogatepass")
+        return raw.decode("utf-8", "backslashreplace")
+    return text
+
+
+def _escaped_only(text: str) -> bool:
+    """Every lone surrogate is one os.fsdecode() made of an undecodable byte."""
+    return all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)
 
 
 def file_rows(result: FileResult, file_id: str, size: int | None = None) -> FileRows:
@@ -333,7 +351,7 @@ def _task_row(task: TaskRow, rid: str) -> Row:
 
 def unreadable_rows(file_id: str, size: int | None, reason: str) -> FileRows:
     """The rows of an input that could not be analysed at all."""
-    return FileRows(((file_id, size, 0, 0, "unreadable", reason),), (), (), (), (), ())
+    return FileRows(((file_id, size, 0, 0, "unreadable", valid_text(reason)),), (), (), (), (), ())
 
 
 def incident_row(incident: Incident) -> Row:

@@ -25,6 +25,7 @@ from typing import BinaryIO, NamedTuple, Protocol
 from oomlens.read.diagnostic import Diagnostic
 from oomlens.read.live import stopping
 from oomlens.read.mailbody import SoftBreaks, from_quoted_printable, looks_quoted_printable
+from oomlens.read.named import NAMED
 from oomlens.read.prefixes import Prefix, strip_prefix
 
 __all__ = [
@@ -132,7 +133,36 @@ _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[
 # tmux's copy-mode position "[7/972]", copied at the right edge of the pane's top line.
 _TMUX_POSITION = re.compile(r"\s{3,}\[\d+/\d+\]$")
 # rsyslog's "#012" and the kernel's "\x0a" stand for a newline inside one record.
-_SPLIT = re.compile(r"#012|\\x0a|\n")
+_ESCAPED_NL = re.compile(r"#012|\\x0a")
+# The records the kernel prints as several lines in one printk: show_free_areas()'
+# counters ("active_anon:1 inactive_anon:2 isolated_anon:0\n active_file:..."), a
+# register dump ("IRQMASK: 0 \nGPR00: ..."). Each line starts with a counter.
+_COUNTER_HEAD = re.compile(r"[A-Za-z_]+:\s?-?\d")
+# Words of the lines that print a name a task chose, beyond the heads of oomlens.read.named:
+# a trigger's or a kill line's comm, a cpuset path. Such a name may hold "#012" or a stamp.
+_NAME_WORDS = (
+    "invoked oom-killer",
+    "allocation failure",
+    "allocation stalls",
+    "vmalloc",
+    "illed process",
+    "Killing process",
+    "reaped process",
+    "Comm: ",
+    ", comm: ",
+    "cpuset=",
+)
+_NAME_WORDS_IN_HEAD = (
+    "illed process",
+    "Killing process",
+    "reaped process",
+    "cpuset=",
+    "Comm: ",
+    ", comm: ",
+)
+# How far a glued record's stamp may go back from its line's own (CPUs interleave;
+# segment.BOOT_STEP: further back, the segmenter would take the machine for rebooted).
+STAMP_STEP = 1.0
 
 
 # The entities a web page escapes in a pasted log; no kernel message prints them.
@@ -153,12 +183,54 @@ _STAMP = re.compile(r"\[\s*\d{1,10}\.\d{6}\](?:\[\s*[TC]\d{1,7}\])?")
 _GLUED = re.compile(r"(?<=\S)" + _STAMP.pattern)
 
 
+def _glued_cuts(text: str) -> list[int]:
+    """Where a second printk stamp, glued to the text before it, starts another record.
+
+    The stamp is printk's: a blank follows it. Never in a line that prints a name a
+    task chose (a comm, a cgroup or cpuset path may hold ``x[1.000000] y``), never a
+    stamp that goes back from the line's own by more than STAMP_STEP.
+    """
+    if text.count("[") < 2 or not _GLUED.search(text):
+        return []
+    stamps = list(_STAMP.finditer(text))
+    glued = [
+        m
+        for m in stamps[1:]
+        if m.start() > 0
+        and not text[m.start() - 1].isspace()
+        and text[m.end() : m.end() + 1] in ("", " ", "\t")
+    ]
+    if not glued:
+        return []
+    body, p = strip_prefix(text[: glued[0].start()])
+    if _names(body, _NAME_WORDS_IN_HEAD):
+        return []
+    if p.timestamp is not None:
+        glued = [m for m in glued if _stamp_seconds(m) >= p.timestamp - STAMP_STEP]
+    return [m.start() for m in glued]
+
+
+def _stamp_seconds(m: re.Match[str]) -> float:
+    """The seconds of a ``_STAMP`` match."""
+    return float(m.group(0)[1 : m.group(0).index("]")])
+
+
+def _names(body: str, words: tuple[str, ...]) -> bool:
+    """A line that prints a name a task chose: a head of oomlens.read.named, or ``words``."""
+    return NAMED.match(body) is not None or any(w in body for w in words)
+
+
 def _fused(text: str) -> bool:
     """Does a second printk stamp follow a first, glued to the text before it?"""
-    if text.count("[") < 2 or not _GLUED.search(text):
-        return False
-    stamps = list(_STAMP.finditer(text))
-    return any(m.start() > 0 and not text[m.start() - 1].isspace() for m in stamps[1:])
+    return bool(_glued_cuts(text))
+
+
+def _escaped_lines(text: str) -> bool:
+    """A record of several lines whose newlines a logger escaped (``#012``, ``\\x0a``):
+    a line of counters, never one that prints a name (a comm may hold ``#012``)."""
+    head = _ESCAPED_NL.split(text, 1)[0]
+    body = strip_prefix(head)[0]
+    return _COUNTER_HEAD.match(body) is not None and not _names(text, _NAME_WORDS)
 
 
 # A stamp after a blank: where a kernel record starts in a line of another program's
@@ -181,15 +253,20 @@ def _late_start(text: str) -> int:
     body, p = strip_prefix(text[: m.start()])
     if p.timestamp is not None or p.clock is not None or not body:
         return 0
+    if _names(body, _NAME_WORDS_IN_HEAD):
+        return 0
     return m.start()
 
 
 def _pieces(text: str) -> list[str]:
-    """The records of one physical line: split at escaped newlines and at fused stamps."""
+    """The records of one physical line: split at newlines, at escaped newlines of a
+    record of several lines, and where another record's stamp starts."""
     out = []
-    for piece in _SPLIT.split(text):
-        stamps = list(_STAMP.finditer(piece))
-        cuts = [m.start() for m in stamps[1:] if not piece[m.start() - 1].isspace()]
+    pieces: list[str] = []
+    for part in text.split("\n"):
+        pieces.extend(_ESCAPED_NL.split(part) if _escaped_lines(part) else (part,))
+    for piece in pieces:
+        cuts = _glued_cuts(piece)
         late = _late_start(piece)
         if late and late not in cuts:
             cuts = sorted((late, *cuts))

@@ -74,14 +74,14 @@ _PREFIX = re.compile(
        (?:,caller=(?P<kcaller>[TC]\d+))?(?:,[^;\s]*)?;)?
     (?:<\d{{1,3}}>(?=\S))?                                   # console level "<4>"
     (?:{_FACILITY}\s*:\s*{_LEVEL}\s*:\s*)?                  # dmesg -x "kern  :warn  : "
-    (?:(?:\[\s*|(?=\d+\.\d{{6}}\]))(?P<ts>\d+\.\d+)\]\s*      # dmesg "[   12.345678]" (its "[" lost)
+    (?:(?:\[\s*|(?=\d+\.\d{{6}}\]))(?P<ts>\d+\.\d+)\](?=\s|\[|$)\s*  # dmesg "[   12.345678] " ("[" lost)
       |\[?(?P<dmt>[^\W\d_]{{1,9}}\.?\s+{_MON}\s+\d{{1,2}}\s+\d{{1,2}}:\d{{2}}:\d{{2}}\s+\d{{4}})\]\s*  # -T
       |\[{_MON}\s?\d{{1,2}}\s\d{{1,2}}:\d{{2}}\]\s*         # dmesg -H first line
       |\[\s*\+\d+\.\d+\]\s*                                 # dmesg -H delta
     )?
     (?:\[\d\d-\d\d\s\d\d:\d\d:\d\d\.\d{{3,6}}\]\s*)?      # vendor wall clock "[03-19 10:05:52.172]"
     (?:\[\s*(?P<caller>T\d{{1,7}}|C\d{{1,4}})\]\s*)?        # printk caller id
-    (?:\[\s*\d{{1,4}}:[^\]]*?:\s*(?P<pid>\d{{1,7}})\]\s*)?  # Android "[cpu: comm:pid]"
+    (?:\[\s*\d{{1,4}}:.{{0,24}}?:\s*(?P<pid>\d{{1,7}})\]\s*)?  # Android "[cpu: comm:pid]", any comm
     (?:(?<=\]\s)c\d{{1,3}}[ \t]+\d{{1,7}}[ \t]{{2,}})?          # msm "[ts] c0 0      "
     """,
     re.VERBOSE,
@@ -123,7 +123,7 @@ def _seconds(text: str, per_second: float) -> float | None:
 # ``ts`` part, nothing before or after) when what follows opens no other prefix part:
 # no "[", "<" or digit (a caller id, a vendor clock, another pass), no msm "c0 0  "
 # column, and no syslog tag that would make the stamp journalctl's short-monotonic.
-_DMESG = re.compile(r"\[\s*(\d{1,13}\.\d{1,6})\]\s*")  # 13 digits: within _MAX_SECONDS
+_DMESG = re.compile(r"\[\s*(\d{1,13}\.\d{1,6})\](?=\s|\[|$)\s*")  # 13 digits: within _MAX_SECONDS
 _NOT_DMESG_ONLY = re.compile(r"[\[<0-9]|c\d")
 # A trace frame "[<ffffffff8114ad2b>]" or a task row "[ 1234]": a bracket no prefix part opens.
 _NO_PREFIX_BRACKET = re.compile(r"\[(?:<|\s*-?\d+\])")

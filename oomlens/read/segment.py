@@ -20,7 +20,8 @@ from typing import BinaryIO
 from oomlens.read import rejoin
 from oomlens.read.clock import Clock
 from oomlens.read.diagnostic import Diagnostic
-from oomlens.read.ingest import MAX_LINE, LogLine, decode_line
+from oomlens.read.ingest import MAX_LINE, STAMP_STEP, LogLine, decode_line
+from oomlens.read.named import NAMED
 
 # Byte strings at least one of which sits on the first lines of every report or
 # excerpt; a chunk without any of them is skipped without decoding a line.
@@ -40,7 +41,7 @@ CHUNK = 1 << 20
 FOREIGN_LINES = 64  # another task's report closes after this many lines not its own
 BACK_LINES = 128  # lines before a marker that may open the report: an excerpt's CPU line and
 # its trace (interrupt stacks make it long: extra/194 has 70 frames), a zone line before lowmem_reserve
-BOOT_STEP = 1.0  # seconds a printk clock may step back (CPUs interleaved) within one boot
+BOOT_STEP = STAMP_STEP  # seconds a printk clock may step back (CPUs interleaved) within one boot
 HOSTS = 4096  # hosts whose boot is remembered; beyond, those with no open report are forgotten
 KEEP_BYTES = 1 << 18  # at most this much of a chunk's end is scanned again with the next
 # Bounds that keep a hostile log from growing one report without end (README "Limits"):
@@ -75,10 +76,7 @@ _LINE_START = re.compile(
 )
 # Report lines that hold a name (a cgroup or cpuset path, a task's comm) after a head of the
 # kernel's own: whatever the name says, such a line opens, ends or splits nothing.
-_NAMED = re.compile(
-    r"(?:oom-kill:|Memory cgroup stats for |Task in |Tasks in |\[\s*-?\d+\]\s"
-    r"|.{1,16} cpuset=\S* mems_allowed=)"
-)
+_NAMED = NAMED
 # Lines that belong inside a report (any section); everything else is a gap.
 _CONTENT = re.compile(
     r"^(?:CPU: ?\d|Pid: \d|Hardware name:|Workqueue:|Call [Tt]race|Backtrace:|Stack:|<\/?[A-Z#]+>"
@@ -472,6 +470,8 @@ class Segmenter:
 
     def finish(self) -> Iterator[RawReport]:
         """Close every open report: at end of input, or when a live input has gone quiet."""
+        # what comes after a quiet spell is never a piece of a line already closed in a report
+        self._prev, self._prev_at = None, ("none", None)
         for key in list(self.open):
             yield from self._close(key)
 
@@ -777,10 +777,12 @@ def _wrapped_trigger(
     Returns where its first half starts and where its second half ends, or None.
     """
     line = data[start:stop]
-    if start > pos:
-        first = max(pos, data.rfind(b"\n", pos, start - 1) + 1)
+    if start > 0:
+        # the first half may be the line just read (another marker opened it): then only
+        # this half is still to read, for the segmenter to join
+        first = data.rfind(b"\n", 0, start - 1) + 1
         if _joined_trigger(data[first : start - 1], line):
-            return first, stop
+            return max(first, pos), stop
     if stop + 1 < end:
         nl = data.find(b"\n", stop + 1, end)
         if _joined_trigger(line, data[stop + 1 : nl]):

@@ -28,7 +28,13 @@ JSON                ``json_text`` on the dumped document: DEL, C1 and bidi
 ==================  ==========================================================
 
 ``term`` is the base of all of them: no writer lets a control character or a
-bidi override reach a screen, a file or a spreadsheet.
+bidi override reach a screen, a file or a spreadsheet. The one exception is
+``oomlens batch``'s data tables (``oomlens.fleet``, CSV and Parquet): like a
+JSON document once parsed, they hold every value exactly as the log or the file
+system gave it, so that reading them back gives that value; their CSV text
+cells get only the formula guard (``fleet.batch.FORMULA``), and a byte a file
+name did not decode is written as its ``\\xNN`` escape. ``oomlens summary``
+shows them through ``term``.
 """
 
 from __future__ import annotations
@@ -116,8 +122,9 @@ def html(text: object) -> str:
 def csv_cell(text: object) -> str:
     """For a CSV cell: no controls, no leading formula a spreadsheet would run."""
     value = term(text)
-    # "-bash" is a login shell's comm, not a formula; "-1+..." is.
-    if value[:1] in ("=", "+", "@") or (value[:1] == "-" and not value[1:2].isalpha()):
+    # Every leading "-", as the batch tables do: a spreadsheet reads a login shell's comm
+    # "-bash" as a formula too, and "-cmd|' /C calc'!A0" is the classic DDE payload.
+    if value[:1] in ("=", "+", "-", "@"):
         return "'" + value
     return value
 
