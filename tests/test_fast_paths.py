@@ -99,6 +99,17 @@ _PIECES = st.sampled_from(
         "[<ffff>]",
         "[ 12]",
         "Mem-Info:",
+        "Jun",
+        "June",
+        " 17",
+        " 20:58:44",
+        " host",
+        " kernel: ",
+        "kern",
+        ".warn ",
+        "_BOOT_ID=",
+        "Thu",
+        "  ",
     ]
 )
 
@@ -286,3 +297,48 @@ def test_task_row_columns(row: str, columns: int) -> None:
     (task,) = rep.tasks
     assert dict(task.columns)["oom_score_adj"] == columns
     assert dict(task.columns)["total_vm"] == 11392
+
+
+_TAILS = st.sampled_from(
+    [
+        "Mem-Info:",
+        "[ 12.345678] x",
+        "[ 12.345678][ T12] x",
+        "[ 12.345678]x",
+        "[ 12.3456789] x",
+        "<4>x",
+        "12,34,56,-;x",
+        "_BOOT_ID=0123456789abcdef0123456789abcdef x",
+        "kern  :warn  : x",
+        "Thu Jun 17 20:58:44 2021] x",
+        "c0 0      x",
+        "[kernel] x",
+        "kernel: x",
+        "x kernel: y",
+        "12.345678] x",
+        "",
+        " ",
+        "user :info : x",
+        "[T12] x",
+    ]
+)
+
+
+@settings(max_examples=4000, deadline=None)
+@given(
+    st.sampled_from(["", "  ", "> ", "\t>  > "]),
+    st.sampled_from(["Jun", "June", "févr.", "jun", "4月", "Thu", "Jun."]),
+    st.sampled_from([" ", "  ", "\t"]),
+    st.sampled_from(["17", "7", "123"]),
+    st.sampled_from(["20:58:44", "20:58:44.123456", "2:58:44"]),
+    st.sampled_from(["", " host", " [host", " h-1.x", " kern.warn", " host kern.warn"]),
+    st.sampled_from([" kernel:", " kernel[0]:", " [kernel]", " kernel", " kernel: "]),
+    st.sampled_from(["", " ", "  ", "\t"]),
+    _TAILS,
+)
+def test_strip_prefix_matches_the_whole_regex_on_built_syslog_lines(
+    lead, month, sep, day, clock, host, tag, gap, tail
+) -> None:
+    """Synthetic: every mix of a BSD syslog header's parts and what may follow it."""
+    line = f"{lead}{month}{sep}{day} {clock}{host}{tag}{gap}{tail}"
+    assert strip_prefix(line) == strip_any_prefix(line)

@@ -125,6 +125,18 @@ def _seconds(text: str, per_second: float) -> float | None:
 # column, and no syslog tag that would make the stamp journalctl's short-monotonic.
 _DMESG = re.compile(r"\[\s*(\d{1,13}\.\d{1,6})\](?=\s|\[|$)\s*")  # 13 digits: within _MAX_SECONDS
 _NOT_DMESG_ONLY = re.compile(r"[\[<0-9]|c\d")
+# Syslog's "Jun 17 20:58:44 host kernel: ", maybe with dmesg's "[ 12.345678] " after it: the
+# reading _PREFIX gives it (its BSD alternative, then its ``ts`` part) when what follows
+# opens no other part: no "[", "<" or digit, no msm column, no journal boot id, no
+# ``dmesg -x`` facility, no ``dmesg -T`` date without its "[".
+_SYSLOG = re.compile(
+    rf"\s*(?:>\s*)*(?P<bsd>{_BSD_DATE})\s+(?:(?P<host>[^\s\[]\S*)\s+)?"
+    rf"(?:{_FACILITY}\.{_LEVEL}\s+)?{_TAG}\s*"
+    r"(?:\[\s*(?P<ts>\d{1,13}\.\d{1,6})\](?=\s|\[|$)\s*)?"
+)
+_NOT_SYSLOG_ONLY = re.compile(
+    rf"[\[<0-9]|c\d|_BOOT_ID=|{_FACILITY}\s*:|[^\W\d_]{{1,9}}\.?\s+{_MON}\s+\d"
+)
 # A trace frame "[<ffffffff8114ad2b>]" or a task row "[ 1234]": a bracket no prefix part opens.
 _NO_PREFIX_BRACKET = re.compile(r"\[(?:<|\s*-?\d+\])")
 
@@ -146,6 +158,17 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
             return text.rstrip(), NO_PREFIX
     elif not first or (first < "\x80" and first not in _MAYBE):
         return text.rstrip(), NO_PREFIX
+    else:
+        m = _SYSLOG.match(text)
+        if m is not None:
+            pos = m.end()
+            rest = text[pos:]
+            if _NOT_SYSLOG_ONLY.match(rest) is None:
+                body = rest.lstrip()
+                pos += len(rest) - len(body)
+                ts = m.group("ts")
+                p = Prefix(float(ts) if ts else None, None, m.group("host"), text[:pos])
+                return body.rstrip(), p._replace(clock=m.group("bsd"))
     return strip_any_prefix(text)
 
 
