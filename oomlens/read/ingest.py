@@ -25,8 +25,8 @@ from typing import BinaryIO, NamedTuple, Protocol
 from oomlens.read.diagnostic import Diagnostic
 from oomlens.read.live import stopping
 from oomlens.read.mailbody import SoftBreaks, from_quoted_printable, looks_quoted_printable
-from oomlens.read.named import NAMED
 from oomlens.read.prefixes import Prefix, strip_prefix
+from oomlens.read.records import fused, late_start, pieces
 
 __all__ = [
     "MAX_EXPANDED",
@@ -132,38 +132,6 @@ class Input:
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])?")
 # tmux's copy-mode position "[7/972]", copied at the right edge of the pane's top line.
 _TMUX_POSITION = re.compile(r"\s{3,}\[\d+/\d+\]$")
-# rsyslog's "#012" and the kernel's "\x0a" stand for a newline inside one record.
-_ESCAPED_NL = re.compile(r"#012|\\x0a")
-# The records the kernel prints as several lines in one printk: show_free_areas()'
-# counters ("active_anon:1 inactive_anon:2 isolated_anon:0\n active_file:..."), a
-# register dump ("IRQMASK: 0 \nGPR00: ..."). Each line starts with a counter.
-_COUNTER_HEAD = re.compile(r"[A-Za-z_]+:\s?-?\d")
-# Words of the lines that print a name a task chose, beyond the heads of oomlens.read.named:
-# a trigger's or a kill line's comm, a cpuset path. Such a name may hold "#012" or a stamp.
-_NAME_WORDS = (
-    "invoked oom-killer",
-    "allocation failure",
-    "allocation stalls",
-    "vmalloc",
-    "illed process",
-    "Killing process",
-    "reaped process",
-    "Comm: ",
-    ", comm: ",
-    "cpuset=",
-)
-_NAME_WORDS_IN_HEAD = (
-    "illed process",
-    "Killing process",
-    "reaped process",
-    "cpuset=",
-    "Comm: ",
-    ", comm: ",
-)
-# How far a glued record's stamp may go back from its line's own (CPUs interleave;
-# segment.BOOT_STEP: further back, the segmenter would take the machine for rebooted).
-STAMP_STEP = 1.0
-
 
 # The entities a web page escapes in a pasted log; no kernel message prints them.
 _HTML_ENTITY = re.compile(r"&(lt|gt|amp|quot|apos|#39|#x27);")
@@ -172,107 +140,6 @@ _HTML_CHAR = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'", "#39":
 
 def _unescaped(m: re.Match[str]) -> str:
     return _HTML_CHAR[m.group(1)]
-
-
-# A printk stamp ("[ 659.105948]", maybe with its caller id) glued to the end of another
-# record: two records fused on one line where a copy lost the newline between them.
-_STAMP = re.compile(r"\[\s*\d{1,10}\.\d{6}\](?:\[\s*[TC]\d{1,7}\])?")
-
-
-# A stamp glued to the character before it: what every fused record has (a cheap test first).
-_GLUED = re.compile(r"(?<=\S)" + _STAMP.pattern)
-
-
-def _glued_cuts(text: str) -> list[int]:
-    """Where a second printk stamp, glued to the text before it, starts another record.
-
-    The stamp is printk's: a blank follows it. Never in a line that prints a name a
-    task chose (a comm, a cgroup or cpuset path may hold ``x[1.000000] y``), never a
-    stamp that goes back from the line's own by more than STAMP_STEP.
-    """
-    if text.count("[") < 2 or not _GLUED.search(text):
-        return []
-    stamps = list(_STAMP.finditer(text))
-    glued = [
-        m
-        for m in stamps[1:]
-        if m.start() > 0
-        and not text[m.start() - 1].isspace()
-        and text[m.end() : m.end() + 1] in ("", " ", "\t")
-    ]
-    if not glued:
-        return []
-    body, p = strip_prefix(text[: glued[0].start()])
-    if _names(body, _NAME_WORDS_IN_HEAD):
-        return []
-    if p.timestamp is not None:
-        glued = [m for m in glued if _stamp_seconds(m) >= p.timestamp - STAMP_STEP]
-    return [m.start() for m in glued]
-
-
-def _stamp_seconds(m: re.Match[str]) -> float:
-    """The seconds of a ``_STAMP`` match."""
-    return float(m.group(0)[1 : m.group(0).index("]")])
-
-
-def _names(body: str, words: tuple[str, ...]) -> bool:
-    """A line that prints a name a task chose: a head of oomlens.read.named, or ``words``."""
-    return NAMED.match(body) is not None or any(w in body for w in words)
-
-
-def _fused(text: str) -> bool:
-    """Does a second printk stamp follow a first, glued to the text before it?"""
-    return bool(_glued_cuts(text))
-
-
-def _escaped_lines(text: str) -> bool:
-    """A record of several lines whose newlines a logger escaped (``#012``, ``\\x0a``):
-    a line of counters, never one that prints a name (a comm may hold ``#012``)."""
-    head = _ESCAPED_NL.split(text, 1)[0]
-    body = strip_prefix(head)[0]
-    return _COUNTER_HEAD.match(body) is not None and not _names(text, _NAME_WORDS)
-
-
-# A stamp after a blank: where a kernel record starts in a line of another program's
-# console output ("Creating journal (262144 blocks): [   34.739137] mkfs.ext4 invoked").
-_LATE = re.compile(r"(?<=\s)" + _STAMP.pattern)
-
-
-def _late_start(text: str) -> int:
-    """Where a printk record begins after a program's own output on one line, else 0.
-
-    Only in a line with no time of its own (a serial console shows a program's output
-    and the kernel's records interleaved); never inside a log prefix (syslog's
-    ``host kernel: [ 12.345678]``), never at the start of the message.
-    """
-    if "[" not in text or "." not in text:
-        return 0
-    m = _LATE.search(text)
-    if m is None:
-        return 0
-    body, p = strip_prefix(text[: m.start()])
-    if p.timestamp is not None or p.clock is not None or not body:
-        return 0
-    if _names(body, _NAME_WORDS_IN_HEAD):
-        return 0
-    return m.start()
-
-
-def _pieces(text: str) -> list[str]:
-    """The records of one physical line: split at newlines, at escaped newlines of a
-    record of several lines, and where another record's stamp starts."""
-    out = []
-    pieces: list[str] = []
-    for part in text.split("\n"):
-        pieces.extend(_ESCAPED_NL.split(part) if _escaped_lines(part) else (part,))
-    for piece in pieces:
-        cuts = _glued_cuts(piece)
-        late = _late_start(piece)
-        if late and late not in cuts:
-            cuts = sorted((late, *cuts))
-        for a, b in zip([0, *cuts], [*cuts, len(piece)], strict=True):
-            out.append(piece[a:b])
-    return out
 
 
 def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
@@ -300,9 +167,9 @@ def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
         if tail[-1:] == "]" and "/" in tail[-12:]:
             bare = _TMUX_POSITION.sub("", tail)
             text = bare if bare != tail else text
-    if "#012" not in text and "\\x0a" not in text and "\n" not in text and not _fused(text):
+    if "#012" not in text and "\\x0a" not in text and "\n" not in text and not fused(text):
         body, p = strip_prefix(text)
-        if p.timestamp is None and p.clock is None and _late_start(text):
+        if p.timestamp is None and p.clock is None and late_start(text):
             return _decode_pieces(text, lineno, source, cut)
         soft = text[-1:] in (" ", "\t")
         return [
@@ -328,7 +195,7 @@ def _decode_pieces(text: str, lineno: int, source: str, cut: bool) -> list[LogLi
     """The records of a line that holds more than one, each with its own prefix."""
     out = []
     first: Prefix | None = None
-    for piece in _pieces(text):
+    for piece in pieces(text):
         body, p = strip_prefix(piece)
         if first is None:
             first = p

@@ -20,8 +20,9 @@ from typing import BinaryIO
 from oomlens.read import rejoin
 from oomlens.read.clock import Clock
 from oomlens.read.diagnostic import Diagnostic
-from oomlens.read.ingest import MAX_LINE, STAMP_STEP, LogLine, decode_line
+from oomlens.read.ingest import MAX_LINE, LogLine, decode_line
 from oomlens.read.named import NAMED
+from oomlens.read.records import STAMP_STEP
 
 # Byte strings at least one of which sits on the first lines of every report or
 # excerpt; a chunk without any of them is skipped without decoding a line.
