@@ -320,6 +320,13 @@ _TAILS = st.sampled_from(
         " ",
         "user :info : x",
         "[T12] x",
+        "[ 1192]     0  1192     1207      758 x",
+        "[-1] x",
+        "[<c0139841>] oom_kill_process+0x54/0xf8",
+        "<ffffffff8015edc6>{kmem_getpages+38}",
+        "<٣>x",
+        "<²>x",
+        "[ 12:  x:12] y",
     ]
 )
 

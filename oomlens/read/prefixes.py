@@ -137,7 +137,8 @@ _SYSLOG = re.compile(
 _NOT_SYSLOG_ONLY = re.compile(
     rf"[\[<0-9]|c\d|_BOOT_ID=|{_FACILITY}\s*:|[^\W\d_]{{1,9}}\.?\s+{_MON}\s+\d"
 )
-# A trace frame "[<ffffffff8114ad2b>]" or a task row "[ 1234]": a bracket no prefix part opens.
+# A trace frame "[<ffffffff8114ad2b>]" or a task row "[ 1234]": a bracket no prefix part opens,
+# at a line's start or after the prefix the shortcuts above read.
 _NO_PREFIX_BRACKET = re.compile(r"\[(?:<|\s*-?\d+\])")
 
 
@@ -149,7 +150,9 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
         if m is not None:
             pos = m.end()
             rest = text[pos:]
-            if _NOT_DMESG_ONLY.match(rest) is None and "kernel" not in rest:
+            if (
+                _NOT_DMESG_ONLY.match(rest) is None or _NO_PREFIX_BRACKET.match(rest) is not None
+            ) and "kernel" not in rest:
                 body = rest.lstrip()
                 pos += len(rest) - len(body)
                 stamp = float(m.group(1))
@@ -163,7 +166,11 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
         if m is not None:
             pos = m.end()
             rest = text[pos:]
-            if _NOT_SYSLOG_ONLY.match(rest) is None:
+            if (
+                _NOT_SYSLOG_ONLY.match(rest) is None
+                or _NO_PREFIX_BRACKET.match(rest) is not None
+                or (rest[:1] == "<" and not rest[1:2].isdigit())  # "<ffffffff8015edc6>{...}"
+            ):
                 body = rest.lstrip()
                 pos += len(rest) - len(body)
                 ts = m.group("ts")
