@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -141,6 +142,35 @@ def test_follow_file_reads_appended_reports_until_interrupted(tmp_path):
         rest = [out.next()]
     assert [r["uptime_s"] for r in rest] == [4738.329298]
     assert proc.stderr.read() == b""
+
+
+def test_a_followed_file_rewritten_past_its_old_end_is_read_from_its_start(tmp_path):
+    """corpus 004 followed to its end, then the file rewritten in place with corpus 001,
+    longer (copytruncate and a burst of writes between two polls look alike). The size
+    alone says "appended": the changed first bytes say rewritten, so 001 is read whole."""
+    from oomlens.read.diagnostic import Diagnostic
+    from oomlens.read.ingest import FOLLOW_POLL, _Followed, _LineCounter
+
+    path = tmp_path / "kern.log"
+    old, new = sample("004").read_bytes(), sample("001").read_bytes()
+    assert len(new) > len(old)
+    path.write_bytes(old)
+    diags: list[Diagnostic] = []
+    with open(path, "rb") as f:
+        chunks = _Followed(str(path), f).chunks(diags, _LineCounter())
+        assert next(chunks) == old
+        got: list[bytes] = []
+        reader = threading.Thread(target=lambda: got.append(next(chunks)), daemon=True)
+        reader.start()  # reads nothing more, then polls
+        time.sleep(FOLLOW_POLL / 2)  # the rewrite lands between two polls
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            os.pwrite(fd, new, 0)
+        finally:
+            os.close(fd)
+        reader.join(timeout=WAIT)
+    assert got and got[0] == new
+    assert [d.message for d in diags] == ["file rewritten while followed; read from its start"]
 
 
 def test_follow_needs_one_file():

@@ -367,6 +367,7 @@ def open_input(
 
 
 FOLLOW_POLL = 0.25  # seconds between looks at a followed file that has no new data
+FOLLOW_HEAD = 64  # bytes of a followed file's start kept to tell a rewrite from an append
 
 
 class _Followed:
@@ -383,6 +384,7 @@ class _Followed:
         """New bytes as they are written; a truncated or replaced file is read from its start."""
         pos = 0
         last = b"\n"
+        head = b""  # the file's first bytes as read: another head means it was rewritten
         while True:
             try:
                 chunk = self.f.read(_CHUNK)
@@ -391,6 +393,8 @@ class _Followed:
                 _diag(diags, counter.lines + 1, msg)
                 return
             if chunk:
+                if len(head) < FOLLOW_HEAD:
+                    head += chunk[: FOLLOW_HEAD - len(head)]
                 pos += len(chunk)
                 counter.lines += chunk.count(b"\n")
                 last = chunk[-1:]
@@ -414,11 +418,28 @@ class _Followed:
             elif now.st_size < pos:
                 self.f.seek(0)
                 pos = 0
+            elif now.st_size > pos and head and _head_of(self.f, len(head)) not in (head, None):
+                # truncated and written past the old end between two polls (copytruncate
+                # and a burst of writes): what lies past the old end is the new file's
+                _diag(
+                    diags, counter.lines + 1, "file rewritten while followed; read from its start"
+                )
+                self.f.seek(0)
+                pos = 0
             else:
                 continue
+            head = b""
             if last != b"\n":  # the old file's unfinished line ends here
                 last = b"\n"
                 yield b"\n"
+
+
+def _head_of(f: BinaryIO, n: int) -> bytes | None:
+    """The first ``n`` bytes of the open file ``f`` as they are now (its offset kept)."""
+    try:
+        return os.pread(f.fileno(), n, 0)
+    except OSError:
+        return None
 
 
 def _from_utf16(chunks: Iterator[bytes], counter: _LineCounter) -> Iterator[bytes]:
