@@ -241,3 +241,71 @@ def test_a_wrapped_trigger_after_a_line_another_marker_opened_is_joined(tmp_path
     got = _tasks(_write(tmp_path, data))
     assert got == [(1, 110, "x#012Mem-Info:", *_tasks(plain)[0][3:])]
     assert got[0][4] == "lowmem-protected"
+
+
+# --- round 4: printk stamps ahead of the clock, inside a comm ------------------------------
+
+
+def _spans(path) -> list[tuple[int, int, str, str]]:
+    return [
+        (a.report.first_line, a.report.last_line, a.verdict.code, a.verdict.confidence)
+        for a in analyze_file(str(path)).analyses
+    ]
+
+
+def test_a_comm_holding_a_stamp_ahead_of_the_clock_cuts_nothing(tmp_path):
+    """Hostile: corpus 023's comm "test_maps" renamed "x[99999.000000]" (15 bytes), a stamp
+    far ahead of the line's own 244.333067 with nothing after it. It sits where the kernel
+    prints a comm (before " invoked oom-killer", after "Comm: "): no record starts there.
+    Before, the trigger line was cut into a one-line phantom and a request-less rest."""
+    plain = SAMPLES / "corpus" / "023.log"
+    data = plain.read_bytes().replace(b"test_maps", b"x[99999.000000]")
+    path = _write(tmp_path, data)
+    assert _spans(path) == _spans(plain) == [(1, 66, "exhausted", "certain")]
+    (a,) = analyze_file(str(path)).analyses
+    assert (a.report.header.comm, a.report.uptime_s) == ("x[99999.000000]", 244.333067)
+
+
+def test_the_old_cpuset_line_of_a_comm_holding_a_stamp_cuts_nothing(tmp_path):
+    """Hostile: corpus 018's line 2 "kswapd0 cpuset=/ mems_allowed=0" with the comm made
+    "x[99999.000000]": the certain highatomic-stranded verdict stays (it fell to
+    undetermined when the line was cut)."""
+    plain = SAMPLES / "corpus" / "018.log"
+    data = plain.read_bytes().replace(b"kswapd0 cpuset=/", b"x[99999.000000] cpuset=/", 1)
+    assert data != plain.read_bytes()
+    assert _spans(_write(tmp_path, data)) == _spans(plain)
+    assert _spans(plain) == [(1, 28, "highatomic-stranded", "certain")]
+
+
+def test_an_old_kill_line_naming_a_stamp_keeps_its_report(tmp_path):
+    """Hostile: extra/125 line 56 "Out of memory: Kill process 3359 (a.out) score 834 ..."
+    with the victim renamed "x[999.000000] y": 2.6-4.x's "Kill process" line prints a name."""
+    plain = SAMPLES / "extra" / "125.log"
+    data = plain.read_bytes().replace(b"(a.out) score", b"(x[999.000000] y) score")
+    assert data != plain.read_bytes()
+    assert _spans(_write(tmp_path, data)) == _spans(plain)
+
+
+def test_a_comm_with_a_stamp_after_a_blank_cuts_nothing_in_a_log_without_prefixes(tmp_path):
+    """Hostile: corpus 008 (no prefixes) with "pidof" renamed "x [1.000000] y": a stamp after
+    a blank within a comm's 15 bytes of " invoked oom-killer" starts no record."""
+    plain = SAMPLES / "corpus" / "008.log"
+    data = plain.read_bytes().replace(b"pidof", b"x [1.000000] y")
+    (a,) = analyze_file(str(_write(tmp_path, data))).analyses
+    assert (a.report.first_line, a.report.last_line, a.verdict.code) == (1, 49, "exhausted")
+    assert (a.report.header.comm, a.report.uptime_s, a.verdict.confidence) == (
+        "x [1.000000] y",
+        None,
+        "certain",
+    )
+
+
+def test_an_android_context_naming_a_stamp_cuts_nothing(tmp_path):
+    """Hostile: corpus 019 (Android, "<4>[ts]  [3:  Binder:9343_3:22875] ..." on every line)
+    with the comm renamed "x[9999.000000] ", a stamp ahead of its lines' 6207 s with a blank
+    after it. In the context a comm is followed by ":<pid>]": no record starts in it. The
+    certain highatomic-stranded verdict stays (the report was cut to its first line)."""
+    plain = SAMPLES / "corpus" / "019.log"
+    data = plain.read_bytes().replace(b"Binder:9343_3", b"x[9999.000000] ")
+    assert _spans(_write(tmp_path, data)) == _spans(plain)
+    assert _spans(plain) == [(1, 28, "highatomic-stranded", "certain")]

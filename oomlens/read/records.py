@@ -28,6 +28,7 @@ _NAME_WORDS = (
     "allocation failure",
     "allocation stalls",
     "vmalloc",
+    "Kill process",
     "illed process",
     "Killing process",
     "reaped process",
@@ -36,6 +37,7 @@ _NAME_WORDS = (
     "cpuset=",
 )
 _NAME_WORDS_IN_HEAD = (
+    "Kill process",
     "illed process",
     "Killing process",
     "reaped process",
@@ -81,7 +83,25 @@ def _glued_cuts(text: str) -> list[int]:
         return []
     if p.timestamp is not None:
         glued = [m for m in glued if _stamp_seconds(m) >= p.timestamp - STAMP_STEP]
-    return [m.start() for m in glued]
+    return [m.start() for m in glued if not _in_a_comm(text, m.start())]
+
+
+# What the kernel prints right after a task's comm ("<comm> invoked oom-killer:",
+# "<comm>: page allocation failure", "<comm>: vmalloc error", "<comm> cpuset=...", an
+# Android context's "[cpu: <comm>:<pid>]"), and right before one ("Comm: <comm>",
+# "Pid: 1, comm: <comm>").
+_AFTER_COMM = re.compile(r" invoked oom-killer|: page allocation |: vmalloc | cpuset=|:\d{1,7}\]")
+_BEFORE_COMM = re.compile(r"Comm: |, comm: ")
+COMM_BYTES = 15  # TASK_COMM_LEN - 1
+
+
+def _in_a_comm(text: str, at: int) -> bool:
+    """Could the stamp at ``at`` be part of a task's comm (at most 15 bytes) printed on
+    this line? Then it starts no record: a task may call itself ``x[99999.000000]``."""
+    for m in _AFTER_COMM.finditer(text):
+        if m.start() - COMM_BYTES <= at < m.start():
+            return True
+    return any(m.end() <= at < m.end() + COMM_BYTES for m in _BEFORE_COMM.finditer(text))
 
 
 def _stamp_seconds(m: re.Match[str]) -> float:
@@ -127,7 +147,7 @@ def late_start(text: str) -> int:
     body, p = strip_prefix(text[: m.start()])
     if p.timestamp is not None or p.clock is not None or not body:
         return 0
-    if _names(body, _NAME_WORDS_IN_HEAD):
+    if _names(body, _NAME_WORDS_IN_HEAD) or _in_a_comm(text, m.start()):
         return 0
     return m.start()
 
