@@ -309,3 +309,33 @@ def test_an_android_context_naming_a_stamp_cuts_nothing(tmp_path):
     data = plain.read_bytes().replace(b"Binder:9343_3", b"x[9999.000000] ")
     assert _spans(_write(tmp_path, data)) == _spans(plain)
     assert _spans(plain) == [(1, 28, "highatomic-stranded", "certain")]
+
+
+def test_a_task_row_whose_name_holds_a_marker_word_stays_in_its_excerpt(tmp_path):
+    """Hostile: extra/177's victim "mdsd" renamed "a:1#012Mem-Info" (a headless excerpt that
+    starts at that task row, line 4). The prefilter passed over the row as an ordinary line
+    holding "Mem-", and the later opener's look-back then stopped after it: the excerpt lost
+    its first line. A line passed over no longer bounds the look-back."""
+    plain = SAMPLES / "extra" / "177.log"
+    data = re.sub(rb"\bmdsd\b", b"a:1#012Mem-Info", plain.read_bytes())
+    assert data != plain.read_bytes()
+    assert _spans(_write(tmp_path, data)) == _spans(plain)
+    assert _spans(plain)[0][:2] == (4, 6)
+
+
+def test_a_quoted_printable_body_kept_with_its_mail_header_is_decoded(tmp_path):
+    """Corpus 023 through quopri, as a mail archive keeps it: with its MIME header first
+    ("Content-Type: text/plain; charset=utf-8"). The header's own "=" once outvoted the
+    body's escapes, so it was read raw and the soft-broken trigger lost its request."""
+    import quopri
+
+    plain = SAMPLES / "corpus" / "023.log"
+    header = (
+        b"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
+    )
+    path = _write(tmp_path, header + quopri.encodestring(plain.read_bytes()))
+    (a,) = analyze_file(str(path)).analyses
+    (want,) = analyze_file(str(plain)).analyses
+    assert a.report.first_line == 4  # the file's own line: after the header's three
+    assert (a.report.kind, a.gfp_mask, a.order) == (want.report.kind, want.gfp_mask, want.order)
+    assert (a.verdict.code, a.verdict.confidence) == ("exhausted", "certain")

@@ -16,6 +16,10 @@ from typing import Protocol
 
 _QP_SOFT_BREAK = re.compile(rb"=[ \t]*\r?\n")  # RFC 2045: blanks after the "=" are dropped
 _QP_CODE = re.compile(rb"=(?:[0-9A-Fa-f]{2}|[ \t]*\r?\n)")  # what may follow a "=" there
+# A mail's own header kept before its body (RFC 5322: "Name: value" lines, folded lines
+# after a blank, an mbox "From " line first, a blank line at its end). Its "=" are MIME
+# parameters ("charset=utf-8"), never quoted-printable.
+_HEADER = re.compile(rb"\A(?:From [^\n]*\n)?(?:[A-Za-z][\w-]*:[^\n]*\n(?:[ \t][^\n]*\n)*)+\r?\n")
 
 
 class Counter(Protocol):
@@ -30,8 +34,12 @@ def looks_quoted_printable(head: bytes) -> bool:
     In quoted-printable a literal "=" is always written "=3D", so a kernel log's own
     "gfp_mask=0x...", "order=0" or "=====" cannot occur in it; a plain log has them all
     the time. Whatever a task or cgroup name holds, it is never the only "=" there is.
-    Some escape or soft break must be there too (a log without any "=" is plain).
+    Some escape or soft break must be there too (a log without any "=" is plain). A
+    mail header kept before the body is not counted.
     """
+    header = _HEADER.match(head)
+    if header is not None:
+        head = head[header.end() :]
     total = head.count(b"=")
     if not total:
         return False

@@ -734,11 +734,12 @@ def _scan(
 ) -> Iterator[tuple[int, bytes]]:
     """Yield the lines of ``data[:end]`` a report may hold; ``done[0]``: end of the last one."""
     pos = 0
+    seek = 0  # where the next marker is looked for: past the marker lines passed over
     force = -1  # lines up to here are read whatever idle() says (a wrapped trigger)
     markers = _Markers(data, end)
     while pos < end:
         if pos > force and idle():
-            hit = markers.first(pos)
+            hit = markers.first(max(pos, seek))
             if hit < 0:
                 return
             start = max(pos, data.rfind(b"\n", pos, hit) + 1)  # pos starts a line
@@ -748,9 +749,9 @@ def _scan(
             if not _OPENS.search(marker_line):
                 wrapped = _wrapped_trigger(data, pos, start, stop, end)
                 if wrapped is None:
-                    # a marker word in an ordinary message ("link failure"): skip the line
-                    lineno += data.count(b"\n", pos, stop + 1)
-                    pos = stop + 1
+                    # a marker word in an ordinary message ("link failure"), or in a name
+                    # (a task row's): pass over it, yet a later opener may look back to it
+                    seek = stop + 1
                     continue
                 start, force = wrapped
                 back = 0
