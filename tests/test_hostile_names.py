@@ -339,3 +339,34 @@ def test_a_quoted_printable_body_kept_with_its_mail_header_is_decoded(tmp_path):
     assert a.report.first_line == 4  # the file's own line: after the header's three
     assert (a.report.kind, a.gfp_mask, a.order) == (want.report.kind, want.gfp_mask, want.order)
     assert (a.verdict.code, a.verdict.confidence) == ("exhausted", "certain")
+
+
+# --- the heads that print a name: one list in Python, the same in the grammar -------------
+
+_HEAD_PROBES = (
+    "oom-kill:constraint=CONSTRAINT_NONE,task_memcg=/x invoked oom-killer:",
+    "Memory cgroup stats for /x invoked oom-killer:",
+    "Task in /x killed as a result of limit of /x page allocation failure:",
+    "Tasks in /x are going to be killed due to memory.oom.group set",
+    "[ 1234]     0  1234  x invoked oom-killer:",
+    "[-1] x Killed process 1 (x)",
+    "sed invoked oom-killer: gfp_mask=0x201da, order=0",
+    "Out of memory: Killed process 1 (x) total-vm:1kB",
+    "Mem-Info:",
+)
+
+
+def test_the_grammar_and_the_reader_know_the_same_named_heads():
+    """read/named.NAMED (segmenter, decoder) and the grammar's trigger and kill terminals
+    (their leading "(?!...)") must agree on which lines start with a head that prints a
+    name; the old "<comm> cpuset=... mems_allowed=" line is the segmenter's alone (no
+    trigger or kill words follow its head)."""
+    from oomlens.parse.grammar import grammar_path
+    from oomlens.read.named import NAMED
+
+    text = grammar_path().read_text(encoding="utf-8")
+    heads = set(re.findall(r"^(?:[A-Z_]+)\.\d+: /\(\?!(.*?)\)\[\^\\n\]\*\?", text, re.M))
+    assert len(heads) == 1, heads  # every such terminal says it the same way
+    (grammar,) = heads
+    for probe in _HEAD_PROBES:
+        assert (re.match(grammar, probe) is not None) == (NAMED.match(probe) is not None), probe
