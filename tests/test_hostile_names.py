@@ -345,6 +345,7 @@ def test_a_quoted_printable_body_kept_with_its_mail_header_is_decoded(tmp_path):
 
 _HEAD_PROBES = (
     "oom-kill:constraint=CONSTRAINT_NONE,task_memcg=/x invoked oom-killer:",
+    "oom-kill:x invoked oom-killer: gfp_mask=0x0, order=0",  # a comm, not the head
     "Memory cgroup stats for /x invoked oom-killer:",
     "Task in /x killed as a result of limit of /x page allocation failure:",
     "Tasks in /x are going to be killed due to memory.oom.group set",
@@ -370,3 +371,87 @@ def test_the_grammar_and_the_reader_know_the_same_named_heads():
     (grammar,) = heads
     for probe in _HEAD_PROBES:
         assert (re.match(grammar, probe) is not None) == (NAMED.match(probe) is not None), probe
+
+
+# --- round 5: heads, wrapped halves, collapsed stamps ---------------------------------------
+
+
+def _rename(path, old: str, new: str) -> bytes:
+    """``path`` with the name ``old`` renamed ``new`` where it stands as a whole name."""
+    text = path.read_text(encoding="utf-8", errors="surrogateescape")
+    out = re.sub(r"(?<![\w/.-])" + re.escape(old) + r"(?![\w/.-])", lambda m: new, text)
+    assert out != text
+    return out.encode("utf-8", "surrogateescape")
+
+
+def test_a_comm_named_like_oom_kill_s_head_keeps_its_trigger(tmp_path):
+    """Hostile: corpus 023's comm "test_maps" renamed "oom-kill:x". The kernel's line is
+    "oom-kill:constraint=...": only that head prints names. Before, the trigger line was
+    taken for it and the report lost its kind and request (certain fell to likely)."""
+    plain = SAMPLES / "corpus" / "023.log"
+    path = _write(tmp_path, _rename(plain, "test_maps", "oom-kill:x"))
+    assert _spans(path) == _spans(plain) == [(1, 66, "exhausted", "certain")]
+
+
+def test_a_wrapped_task_row_naming_a_stamp_cuts_nothing(tmp_path):
+    """Hostile: extra/103 (a mail-wrapped log) with the task "systemd-journal" renamed
+    "x [1.000000] y": the row's wrapped half holds the stamp after a blank. A stamp after a
+    blank starts a record only at printk's full width ("[    1.000000]"), which no comm holds
+    with a byte before it. Before, the report was split and its kill went to a phantom."""
+    plain = SAMPLES / "extra" / "103.log"
+    path = _write(tmp_path, _rename(plain, "systemd-journal", "x [1.000000] y"))
+    assert _spans(path) == _spans(plain)
+
+
+def test_a_vmalloc_failure_s_comm_naming_a_stamp_cuts_nothing(tmp_path):
+    """Hostile: extra/115 (4.18, "<comm>: vmalloc: allocation failure: ...") with "bash"
+    renamed "x[999.000000] y" (its uptime is 223 s): the comm ends before ": vmalloc:"."""
+    plain = SAMPLES / "extra" / "115.log"
+    path = _write(tmp_path, _rename(plain, "bash", "x[999.000000] y"))
+    assert _spans(path) == _spans(plain)
+
+
+def test_a_wrapped_trigger_s_comm_naming_a_stamp_cuts_nothing(tmp_path):
+    """Hostile: extra/118 with "kworker/2:1H" renamed "x[999.000000] y": line 1 is "... ?
+    page_[  659.105948][ T3124] x[999.000000] y: page" and the wrap carried "allocation
+    failure" on. The real glued stamp (659.105948) still starts a record; the comm's does not."""
+    plain = SAMPLES / "extra" / "118.log"
+    path = _write(tmp_path, _rename(plain, "kworker/2:1H", "x[999.000000] y"))
+    assert _spans(path) == _spans(plain)
+
+
+def test_a_real_glued_trigger_after_a_collapsed_stamp_is_still_split(tmp_path):
+    """Synthetic (a copy that collapsed the stamps' padding and lost a newline): corpus
+    023's trigger, its comm renamed "sh", glued onto a counter line "...2kB[244.333067] sh
+    invoked oom-killer: ...". The comm can start only after the glued stamp, so it is
+    a record of its own: the report reads comm sh, stamped 244.333067."""
+    plain = SAMPLES / "corpus" / "023.log"
+    lines = _rename(plain, "test_maps", "sh").split(b"\n")
+    first = lines[0].replace(b"[  244.333067]", b"[244.333067]")
+    glued = b"[244.300020] Node 0 active_anon:1kB inactive_anon:2kB" + first
+    path = _write(tmp_path, b"\n".join([b"[244.300000] Call Trace:", glued, *lines[1:]]))
+    (a,) = analyze_file(str(path)).analyses
+    assert (a.report.first_line, a.report.header.comm, a.report.uptime_s) == (2, "sh", 244.333067)
+    assert (a.verdict.code, a.verdict.confidence) == ("exhausted", "certain")
+
+
+def test_a_comm_named_mem_info_after_a_wrapped_comm_head_opens_nothing(tmp_path):
+    """Hostile: corpus 027 (mail-wrapped; line 5 ends "Comm:", line 6 starts with the comm)
+    with "crawl_4065_7997" renamed "Mem-Info:": after "Comm:" the next piece is the comm,
+    not a section head. Before, it opened a second Mem-Info and split the report."""
+    plain = SAMPLES / "corpus" / "027.log"
+    path = _write(tmp_path, _rename(plain, "crawl_4065_7997", "Mem-Info:"))
+    assert _spans(path) == _spans(plain)
+    assert _spans(plain)[0][2:] == ("lowmem-protected", "certain")
+
+
+def test_a_nul_hole_is_no_rewrite_of_a_followed_file():
+    """copytruncate under a writer without O_APPEND leaves NULs up to the writer's offset:
+    the file was not rewritten, what follows the hole is read from where reading was."""
+    from oomlens.read.ingest import _rewritten
+
+    head = b"[    0.000000] Linux version 6.1.0 (debian-kernel@lists.debian.org)"
+    assert not _rewritten(b"\x00" * len(head), head)
+    assert not _rewritten(head, head)
+    assert not _rewritten(None, head)  # the file could not be read again: no claim
+    assert _rewritten(b"[    0.000000] Linux version 6.6.0 (" + b" " * 30, head)

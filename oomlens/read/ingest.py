@@ -418,7 +418,7 @@ class _Followed:
             elif now.st_size < pos:
                 self.f.seek(0)
                 pos = 0
-            elif now.st_size > pos and head and _head_of(self.f, len(head)) not in (head, None):
+            elif now.st_size > pos and head and _rewritten(_head_of(self.f, len(head)), head):
                 # truncated and written past the old end between two polls (copytruncate
                 # and a burst of writes): what lies past the old end is the new file's
                 _diag(
@@ -432,6 +432,15 @@ class _Followed:
             if last != b"\n":  # the old file's unfinished line ends here
                 last = b"\n"
                 yield b"\n"
+
+
+def _rewritten(now: bytes | None, head: bytes) -> bool:
+    """The file's first bytes ``now`` are another file's than the ``head`` read before.
+
+    NULs are no other file's: copytruncate under a writer without O_APPEND leaves a hole
+    up to the writer's offset, and what follows the hole is read from where reading was.
+    """
+    return now is not None and now != head and now.strip(b"\x00") != b""
 
 
 def _head_of(f: BinaryIO, n: int) -> bytes | None:

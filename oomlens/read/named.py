@@ -14,6 +14,6 @@ import re
 # task=), a memcg's stats and "Task in" lines, memory.oom.group's notice, a task-table
 # row, the old "<comm> cpuset=... mems_allowed=..." line.
 NAMED = re.compile(
-    r"(?:oom-kill:|Memory cgroup stats for |Task in |Tasks in |\[\s*-?\d+\]\s"
+    r"(?:oom-kill:constraint=|Memory cgroup stats for |Task in |Tasks in |\[\s*-?\d+\]\s"
     r"|.{1,16} cpuset=\S* mems_allowed=)"
 )

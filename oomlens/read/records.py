@@ -45,6 +45,15 @@ _NAME_WORDS_IN_HEAD = (
     "Comm: ",
     ", comm: ",
 )
+# What a line that prints a name holds, wherever a wrap cut it: oom-kill's cgroup paths
+# and comm, a cpuset, a kill or reaper line's comm.
+_NAME_WORDS_ANYWHERE = (
+    *_NAME_WORDS_IN_HEAD,
+    "task_memcg=",
+    "oom_memcg=",
+    ",task=",
+    "mems_allowed=",
+)
 # How far a glued record's stamp may go back from its line's own (CPUs interleave;
 # segment.BOOT_STEP: further back, the segmenter would take the machine for rebooted).
 STAMP_STEP = 1.0
@@ -62,8 +71,10 @@ _GLUED = re.compile(r"(?<=\S)" + _STAMP.pattern)
 def _glued_cuts(text: str) -> list[int]:
     """Where a second printk stamp, glued to the text before it, starts another record.
 
-    The stamp is printk's: a blank follows it. Never in a line that prints a name a
-    task chose (a comm, a cgroup or cpuset path may hold ``x[1.000000] y``), never a
+    The stamp is printk's: a blank follows it, and in a line with no time of its own it
+    is printk's full width (``[%5lu.%06lu]``, wider than a comm can hold with a byte
+    before it). Never in a line that prints a name a task chose (a comm, a cgroup or
+    cpuset path may hold ``x[1.000000] y``), never where a comm is printed, never a
     stamp that goes back from the line's own by more than STAMP_STEP.
     """
     if text.count("[") < 2 or not _GLUED.search(text):
@@ -83,25 +94,45 @@ def _glued_cuts(text: str) -> list[int]:
         return []
     if p.timestamp is not None:
         glued = [m for m in glued if _stamp_seconds(m) >= p.timestamp - STAMP_STEP]
-    return [m.start() for m in glued if not _in_a_comm(text, m.start())]
+    else:
+        glued = [m for m in glued if _PADDED.match(m.group(0))]
+    return [m.start() for m in glued if not _in_a_comm(text, m.start(), stamps)]
 
 
+# printk's own stamp: its seconds right-aligned in at least five places, "[   12.345678]".
+_PADDED = re.compile(r"\[[ \d]{5,}\.")
 # What the kernel prints right after a task's comm ("<comm> invoked oom-killer:",
-# "<comm>: page allocation failure", "<comm>: vmalloc error", "<comm> cpuset=...", an
-# Android context's "[cpu: <comm>:<pid>]"), and right before one ("Comm: <comm>",
-# "Pid: 1, comm: <comm>").
-_AFTER_COMM = re.compile(r" invoked oom-killer|: page allocation |: vmalloc | cpuset=|:\d{1,7}\]")
+# "<comm>: page allocation failure", "<comm>: vmalloc error", "<comm>: vmalloc: allocation
+# failure", "<comm> cpuset=...", an Android context's "[cpu: <comm>:<pid>]"), also where a
+# wrap cut the words short ("<comm>: page" at a line's end).
+_AFTER_COMM = re.compile(
+    r" invoked(?: oom-killer|\s*$)|: page(?: allocation |\s*$)|: vmalloc(?:[ :]|\s*$)"
+    r"| cpuset=|:\d{1,7}\]"
+)
+# Where a comm starts, besides a message's start and a record's stamp: an Android
+# context's "[cpu:" and its blanks; "Comm: " and ", comm: " (the comm follows them).
+_ANDROID_OPEN = re.compile(r"\[\s*\d{1,4}:\s*")
 _BEFORE_COMM = re.compile(r"Comm: |, comm: ")
 COMM_BYTES = 15  # TASK_COMM_LEN - 1
 
 
-def _in_a_comm(text: str, at: int) -> bool:
+def _in_a_comm(text: str, at: int, stamps: list[re.Match[str]]) -> bool:
     """Could the stamp at ``at`` be part of a task's comm (at most 15 bytes) printed on
-    this line? Then it starts no record: a task may call itself ``x[99999.000000]``."""
-    for m in _AFTER_COMM.finditer(text):
-        if m.start() - COMM_BYTES <= at < m.start():
-            return True
-    return any(m.end() <= at < m.end() + COMM_BYTES for m in _BEFORE_COMM.finditer(text))
+    this line? Then it starts no record: a task may call itself ``x[99999.000000]``.
+
+    A comm starts where a message starts (after the line's prefix, or after a record's
+    stamp and its blanks), in an Android context, or after "Comm: "; it ends before
+    what the kernel prints after it (``_AFTER_COMM``).
+    """
+    if any(m.end() <= at < m.end() + COMM_BYTES for m in _BEFORE_COMM.finditer(text)):
+        return True
+    ends = [m.start() for m in _AFTER_COMM.finditer(text) if m.start() > at]
+    if not ends:
+        return False
+    starts = [len(strip_prefix(text)[1].prefix)]
+    starts += [m.end() + len(text[m.end() :]) - len(text[m.end() :].lstrip()) for m in stamps]
+    starts += [m.end() for m in _ANDROID_OPEN.finditer(text)]
+    return any(c <= at and e - c <= COMM_BYTES for c in starts for e in ends)
 
 
 def _stamp_seconds(m: re.Match[str]) -> float:
@@ -136,18 +167,20 @@ def late_start(text: str) -> int:
     """Where a printk record begins after a program's own output on one line, else 0.
 
     Only in a line with no time of its own (a serial console shows a program's output
-    and the kernel's records interleaved); never inside a log prefix (syslog's
-    ``host kernel: [ 12.345678]``), never at the start of the message.
+    and the kernel's records interleaved), at printk's full-width stamp; never inside a
+    log prefix (syslog's ``host kernel: [ 12.345678]``), never at the start of the
+    message, never in a line that prints a name (a wrapped line's second half may be
+    the rest of a task row or of oom-kill's cgroup paths).
     """
     if "[" not in text or "." not in text:
         return 0
     m = _LATE.search(text)
-    if m is None:
+    if m is None or not _PADDED.match(m.group(0)):
         return 0
     body, p = strip_prefix(text[: m.start()])
     if p.timestamp is not None or p.clock is not None or not body:
         return 0
-    if _names(body, _NAME_WORDS_IN_HEAD) or _in_a_comm(text, m.start()):
+    if _names(text, _NAME_WORDS_ANYWHERE) or _in_a_comm(text, m.start(), [m]):
         return 0
     return m.start()
 

@@ -421,7 +421,10 @@ class Segmenter:
             # trigger line of its own stays one, unless the wrap cut its head off.
             if where != "none" and not _is_trigger(line.text):
                 # the head of a kernel line is no piece: after a line cut mid-way, the
-                # next log's bare lines are not glued onto it
+                # next log's bare lines are not glued onto it; but after "Comm:" comes the
+                # comm, whatever it says ("Mem-Info:")
+                if prev.text.endswith(("Comm:", "comm:")):
+                    return True
                 return not (prev.text and _LINE_START.match(line.text))
             m = _TRIGGER.search(
                 rejoin.join(prev, line, self._soft, self._width >= rejoin.WIDE).text
