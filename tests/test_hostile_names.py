@@ -455,3 +455,52 @@ def test_a_nul_hole_is_no_rewrite_of_a_followed_file():
     assert not _rewritten(head, head)
     assert not _rewritten(None, head)  # the file could not be read again: no claim
     assert _rewritten(b"[    0.000000] Linux version 6.6.0 (" + b" " * 30, head)
+
+
+# --- round 6: serial consoles, journald's interleaved records -------------------------------
+
+
+def test_a_programs_output_before_a_kernel_record_is_that_records_prefix(tmp_path):
+    """A serial console (synthetic: mke2fs's output, as in extra/197, put before real
+    records): corpus 023's line 2 "CPU: 0 PID: 8632 Comm: test_maps ..." and corpus 001's
+    trigger, which holds cpuset= and mems_allowed=. The output is the record's prefix,
+    never a line of its own glued onto the kernel line before it."""
+    output = b"Writing inode tables: done                            "
+    for name, at in (("023", 1), ("001", 0)):
+        plain = SAMPLES / "corpus" / f"{name}.log"
+        lines = plain.read_bytes().split(b"\n")
+        lines[at] = output + lines[at]
+        path = _write(tmp_path, b"\n".join(lines))
+        assert _spans(path) == _spans(plain), name
+        (a,), (want,) = analyze_file(str(path)).analyses, analyze_file(str(plain)).analyses
+        assert (a.report.header.comm, a.report.context) == (
+            want.report.header.comm,
+            want.report.context,
+        )
+
+
+def test_a_userspace_record_journald_interleaves_is_no_piece_of_the_kernel_line(tmp_path):
+    """journalctl -o json of corpus 038 (synthetic container, real lines) with systemd's
+    "Started ..." record between the trigger and the next kernel record: written as another
+    program's syslog line, it is never glued onto the trigger (which lost its request)."""
+    import json
+
+    from tests.test_ingest import journal_records
+
+    _lines, records = journal_records("038")
+    user = {
+        "__REALTIME_TIMESTAMP": str(int(records[0]["__REALTIME_TIMESTAMP"]) + 1),
+        "_TRANSPORT": "journal",
+        "SYSLOG_IDENTIFIER": "systemd",
+        "_PID": "1",
+        "_HOSTNAME": records[0].get("_HOSTNAME", "host"),
+        "MESSAGE": "Started Session 42 of User root.",
+    }
+    plain, mixed = tmp_path / "plain.json", tmp_path / "mixed.json"
+    plain.write_text("".join(json.dumps(r) + "\n" for r in records))
+    mixed.write_text("".join(json.dumps(r) + "\n" for r in [records[0], user, *records[1:]]))
+    got, want = analyze_file(str(mixed)).analyses, analyze_file(str(plain)).analyses
+    assert [
+        (a.report.kind, a.gfp_mask, a.order, a.verdict.code, a.verdict.confidence) for a in got
+    ] == [(a.report.kind, a.gfp_mask, a.order, a.verdict.code, a.verdict.confidence) for a in want]
+    assert want and want[0].gfp_mask is not None

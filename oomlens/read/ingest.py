@@ -169,8 +169,12 @@ def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
             text = bare if bare != tail else text
     if "#012" not in text and "\\x0a" not in text and "\n" not in text and not fused(text):
         body, p = strip_prefix(text)
-        if p.timestamp is None and p.clock is None and late_start(text):
-            return _decode_pieces(text, lineno, source, cut)
+        late = late_start(text) if p.timestamp is None and p.clock is None else 0
+        if late:
+            # a program's output, then the kernel's record: that output is the record's
+            # prefix (kept verbatim), never a line of its own a reader could glue on
+            body, p = strip_prefix(text[late:])
+            p = p._replace(prefix=text[:late] + p.prefix)
         soft = text[-1:] in (" ", "\t")
         return [
             LogLine(
@@ -822,7 +826,8 @@ def _record_line(fields: dict[str, list[bytes]], diags: list[Diagnostic], record
 
     Kernel records become ``<realtime> <host> kernel: _BOOT_ID=<id> [<monotonic>] <message>``
     with whatever of these the record holds, so the usual prefix rules read the time, host,
-    boot and printk time back; other records become ``<identifier>[<pid>]: <message>``. Newlines
+    boot and printk time back; other records become ``<Mon DD HH:MM:SS> <host>
+    <identifier>[<pid>]: <message>``, another program's syslog line. Newlines
     inside MESSAGE are written as the kernel's ``\\x0a`` and split again on decoding.
     A time stamp no journal can hold is left out, with a diagnostic.
     """
@@ -861,7 +866,14 @@ def _record_line(fields: dict[str, list[bytes]], diags: list[Diagnostic], record
         return head.encode() + message + b"\n"
     if ident:
         pid = one("_PID") or one("SYSLOG_PID")
-        return (f"{ident}[{pid}]: " if pid else f"{ident}: ").encode() + message + b"\n"
+        head = f"{ident}[{pid}]: " if pid else f"{ident}: "
+        realtime, host = stamp("__REALTIME_TIMESTAMP", _MAX_REALTIME), one("_HOSTNAME")
+        if realtime is not None and host and not any(c.isspace() for c in host):
+            # dated as syslog dates another program's line, so no reader takes it for a
+            # piece of the kernel line before it (journald interleaves them)
+            when = _EPOCH + timedelta(microseconds=realtime)
+            head = f"{when:%b %d %H:%M:%S} {host} {head}"
+        return head.encode() + message + b"\n"
     return message + b"\n"
 
 

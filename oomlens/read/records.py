@@ -169,8 +169,8 @@ def late_start(text: str) -> int:
     Only in a line with no time of its own (a serial console shows a program's output
     and the kernel's records interleaved), at printk's full-width stamp; never inside a
     log prefix (syslog's ``host kernel: [ 12.345678]``), never at the start of the
-    message, never in a line that prints a name (a wrapped line's second half may be
-    the rest of a task row or of oom-kill's cgroup paths).
+    message, never after a name a line prints (a wrapped line's second half may be the
+    rest of oom-kill's cgroup paths: ``,task=x [    1.000000] y``).
     """
     if "[" not in text or "." not in text:
         return 0
@@ -180,23 +180,20 @@ def late_start(text: str) -> int:
     body, p = strip_prefix(text[: m.start()])
     if p.timestamp is not None or p.clock is not None or not body:
         return 0
-    if _names(text, _NAME_WORDS_ANYWHERE) or _in_a_comm(text, m.start(), [m]):
+    if _names(body, _NAME_WORDS_ANYWHERE) or _in_a_comm(text, m.start(), [m]):
         return 0
     return m.start()
 
 
 def pieces(text: str) -> list[str]:
     """The records of one physical line: split at newlines, at escaped newlines of a
-    record of several lines, and where another record's stamp starts."""
+    record of several lines, and where a glued stamp starts another record."""
     out = []
     pieces: list[str] = []
     for part in text.split("\n"):
         pieces.extend(_ESCAPED_NL.split(part) if _escaped_lines(part) else (part,))
     for piece in pieces:
         cuts = _glued_cuts(piece)
-        late = late_start(piece)
-        if late and late not in cuts:
-            cuts = sorted((late, *cuts))
         for a, b in zip([0, *cuts], [*cuts, len(piece)], strict=True):
             out.append(piece[a:b])
     return out
