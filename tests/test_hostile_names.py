@@ -504,3 +504,38 @@ def test_a_userspace_record_journald_interleaves_is_no_piece_of_the_kernel_line(
         (a.report.kind, a.gfp_mask, a.order, a.verdict.code, a.verdict.confidence) for a in got
     ] == [(a.report.kind, a.gfp_mask, a.order, a.verdict.code, a.verdict.confidence) for a in want]
     assert want and want[0].gfp_mask is not None
+
+
+def test_a_glued_stamp_padded_with_a_control_byte_stops_nothing(tmp_path):
+    """Hostile: corpus 023's DMA32 zone line (45) with "[\\x1f244.400000]" glued to its end.
+    The stamp's padding matched "\\s" but float() refused it: an internal error lost every
+    report in the file. Its seconds are read from its digits now."""
+    plain = SAMPLES / "corpus" / "023.log"
+    lines = plain.read_bytes().split(b"\n")
+    assert b"DMA32 free:" in lines[44]
+    lines[44] += b"[\x1f244.400000] x"
+    path = _write(tmp_path, b"\n".join(lines))
+    assert [s[:2] for s in _spans(path)] == [s[:2] for s in _spans(plain)] == [(1, 66)]
+
+
+def test_journal_host_names_with_blanks_and_user_records_tagged_kernel(tmp_path):
+    """journalctl -o json of corpus 038 (synthetic container, real lines): a _HOSTNAME
+    holding a tab (sethostname(2) takes any bytes) is left out of the written prefix, which
+    it broke; a user's "logger -t kernel" record (_TRANSPORT=syslog) is no kernel record."""
+    import json
+
+    from tests.test_ingest import journal_records
+
+    _lines, records = journal_records("038")
+    plain = tmp_path / "plain.json"
+    plain.write_text("".join(json.dumps(r) + "\n" for r in records))
+    want = [(a.report.kind, a.gfp_mask, a.verdict.code) for a in analyze_file(str(plain)).analyses]
+    tabbed = [{**r, "_HOSTNAME": "web\t01"} for r in records]
+    logger = {**records[3], "_TRANSPORT": "syslog", "MESSAGE": "Mem-Info:"}
+    for name, recs in (("tab", tabbed), ("logger", [*records[:3], logger, *records[3:]])):
+        path = tmp_path / f"{name}.json"
+        path.write_text("".join(json.dumps(r) + "\n" for r in recs))
+        got = [
+            (a.report.kind, a.gfp_mask, a.verdict.code) for a in analyze_file(str(path)).analyses
+        ]
+        assert got == want, name

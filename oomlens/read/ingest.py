@@ -846,14 +846,15 @@ def _record_line(fields: dict[str, list[bytes]], diags: list[Diagnostic], record
             _diag(diags, record, f"journal record has {key}={shown}, not a time; left out")
         return value
 
-    ident = one("SYSLOG_IDENTIFIER")
-    if one("_TRANSPORT") == "kernel" or ident == "kernel":
+    ident, transport = one("SYSLOG_IDENTIFIER"), one("_TRANSPORT")
+    # a user's "logger -t kernel" is no kernel record: journald says which transport it used
+    if transport == "kernel" or (transport is None and ident == "kernel"):
         head = ""
         realtime, host = stamp("__REALTIME_TIMESTAMP", _MAX_REALTIME), one("_HOSTNAME")
         if realtime is not None:
             when = _EPOCH + timedelta(microseconds=realtime)
             head = when.isoformat(timespec="microseconds") + " "
-            head += f"{host} kernel: " if host and " " not in host else "kernel: "
+            head += f"{host} kernel: " if _plain_host(host) else "kernel: "
         boot = one("_BOOT_ID")
         if boot and _BOOT_ID.fullmatch(boot):
             head += f"_BOOT_ID={boot} "
@@ -866,15 +867,22 @@ def _record_line(fields: dict[str, list[bytes]], diags: list[Diagnostic], record
         return head.encode() + message + b"\n"
     if ident:
         pid = one("_PID") or one("SYSLOG_PID")
+        if "kernel" in ident:  # "logger -t kernel": written so no reader takes the tag
+            ident = f"user {ident}"
         head = f"{ident}[{pid}]: " if pid else f"{ident}: "
         realtime, host = stamp("__REALTIME_TIMESTAMP", _MAX_REALTIME), one("_HOSTNAME")
-        if realtime is not None and host and not any(c.isspace() for c in host):
+        if realtime is not None and _plain_host(host):
             # dated as syslog dates another program's line, so no reader takes it for a
             # piece of the kernel line before it (journald interleaves them)
             when = _EPOCH + timedelta(microseconds=realtime)
             head = f"{when:%b %d %H:%M:%S} {host} {head}"
         return head.encode() + message + b"\n"
     return message + b"\n"
+
+
+def _plain_host(host: str | None) -> bool:
+    """A host name a prefix can carry: printable, no blank (sethostname(2) takes any bytes)."""
+    return bool(host) and host.isprintable() and not any(c.isspace() for c in host)  # type: ignore[union-attr]
 
 
 def _json_value(value: object, depth: int = 0) -> list[bytes] | None:

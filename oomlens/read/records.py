@@ -135,9 +135,13 @@ def _in_a_comm(text: str, at: int, stamps: list[re.Match[str]]) -> bool:
     return any(c <= at and e - c <= COMM_BYTES for c in starts for e in ends)
 
 
+_SECONDS = re.compile(r"\d{1,10}\.\d{6}")
+
+
 def _stamp_seconds(m: re.Match[str]) -> float:
-    """The seconds of a ``_STAMP`` match."""
-    return float(m.group(0)[1 : m.group(0).index("]")])
+    """The seconds of a ``_STAMP`` match (its padding may be any blank ``\\s`` takes)."""
+    seconds = _SECONDS.search(m.group(0))
+    return float(seconds.group(0)) if seconds else 0.0
 
 
 def _names(body: str, words: tuple[str, ...]) -> bool:
