@@ -539,3 +539,23 @@ def test_journal_host_names_with_blanks_and_user_records_tagged_kernel(tmp_path)
             (a.report.kind, a.gfp_mask, a.verdict.code) for a in analyze_file(str(path)).analyses
         ]
         assert got == want, name
+
+
+def test_a_line_the_decoder_fails_on_costs_that_line_not_the_file(tmp_path, monkeypatch):
+    """Synthetic fault (no known input makes the decoder fail now): when it raises on one
+    line of corpus 023, that line is read as it stands, with a note, and the report stays."""
+    import oomlens.read.segment as segment
+
+    real = segment.decode_line
+
+    def failing(raw, lineno, source):
+        if lineno == 45:  # the DMA32 zone line
+            raise ValueError("a reader bug")
+        return real(raw, lineno, source)
+
+    monkeypatch.setattr(segment, "decode_line", failing)
+    (a,) = analyze_file(str(SAMPLES / "corpus" / "023.log")).analyses
+    assert (a.report.first_line, a.report.last_line) == (1, 66)
+    assert any(
+        d.line == 45 and "line not decoded (ValueError)" in d.message for d in a.report.diagnostics
+    )

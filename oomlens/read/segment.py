@@ -22,6 +22,7 @@ from oomlens.read.clock import Clock
 from oomlens.read.diagnostic import Diagnostic
 from oomlens.read.ingest import MAX_LINE, LogLine, decode_line
 from oomlens.read.named import NAMED
+from oomlens.read.prefixes import strip_prefix
 from oomlens.read.records import STAMP_STEP
 
 # Byte strings at least one of which sits on the first lines of every report or
@@ -836,11 +837,26 @@ def segment_stream(
         if raw is None:
             yield from _numbered(seg.finish(), physical)
             continue
-        for line in decode_line(raw, lineno, source):
+        for line in _decoded(raw, lineno, source):
             done = seg.feed(line)
             if done:
                 yield from _numbered(done, physical)
     yield from _numbered(seg.finish(), physical)
+
+
+def _decoded(raw: bytes, lineno: int, source: str) -> list[LogLine]:
+    """``decode_line``, and if it fails, the line as it stands: a reader's fault costs that
+    line's prefix and records, said on the line, never the file."""
+    try:
+        return decode_line(raw, lineno, source)
+    except Exception as err:  # noqa: BLE001 - any byte string reaches here
+        text = raw[:MAX_LINE].decode("utf-8", "replace").strip()
+        note = f"line not decoded ({type(err).__name__}); read as it stands"
+        try:
+            body, p = strip_prefix(text)
+        except Exception:  # noqa: BLE001
+            return [LogLine(source, lineno, text, note=note)]
+        return [LogLine(source, lineno, body, p.timestamp, p.caller, p.host, p.prefix, note=note)]
 
 
 def _numbered(
