@@ -36,7 +36,10 @@ _NAME_WORDS = (
     ", comm: ",
     "cpuset=",
 )
-_NAME_WORDS_IN_HEAD = (
+# What sits before a name a line prints, on the line itself or on a wrapped piece of it:
+# a kill or reaper line's comm, the banner's comm, a cpuset, oom-kill's cgroup paths and
+# comm. A stamp after one of these is part of the name, never another record.
+_NAME_WORDS_BEFORE = (
     "Kill process",
     "illed process",
     "Killing process",
@@ -44,11 +47,6 @@ _NAME_WORDS_IN_HEAD = (
     "cpuset=",
     "Comm: ",
     ", comm: ",
-)
-# What a line that prints a name holds, wherever a wrap cut it: oom-kill's cgroup paths
-# and comm, a cpuset, a kill or reaper line's comm.
-_NAME_WORDS_ANYWHERE = (
-    *_NAME_WORDS_IN_HEAD,
     "task_memcg=",
     "oom_memcg=",
     ",task=",
@@ -90,7 +88,7 @@ def _glued_cuts(text: str) -> list[int]:
     if not glued:
         return []
     body, p = strip_prefix(text[: glued[0].start()])
-    if _names(body, _NAME_WORDS_IN_HEAD):
+    if _names(body, _NAME_WORDS_BEFORE):
         return []
     if p.timestamp is not None:
         glued = [m for m in glued if _stamp_seconds(m) >= p.timestamp - STAMP_STEP]
@@ -184,7 +182,7 @@ def late_start(text: str) -> int:
     body, p = strip_prefix(text[: m.start()])
     if p.timestamp is not None or p.clock is not None or not body:
         return 0
-    if _names(body, _NAME_WORDS_ANYWHERE) or _in_a_comm(text, m.start(), [m]):
+    if _names(body, _NAME_WORDS_BEFORE) or _in_a_comm(text, m.start(), [m]):
         return 0
     return m.start()
 

@@ -76,9 +76,6 @@ _LINE_START = re.compile(
     r"|\[\s*pid\s*\]|oom-kill:constraint=|Memory cgroup stats for|Hardware name:|Call [Tt]race:"
     r"|CPU: ?\d+ (?:UID: \d+ )?PID: \d+ Comm: )"
 )
-# Report lines that hold a name (a cgroup or cpuset path, a task's comm) after a head of the
-# kernel's own: whatever the name says, such a line opens, ends or splits nothing.
-_NAMED = NAMED
 # Lines that belong inside a report (any section); everything else is a gap.
 _CONTENT = re.compile(
     r"^(?:CPU: ?\d|Pid: \d|Hardware name:|Workqueue:|Call [Tt]race|Backtrace:|Stack:|<\/?[A-Z#]+>"
@@ -188,7 +185,7 @@ def _is_trigger(text: str) -> bool:
     return (
         ("oom-killer" in text or "failure" in text or "vmalloc error" in text)
         and _TRIGGER.search(text) is not None
-        and _NAMED.match(text) is None
+        and NAMED.match(text) is None
     )
 
 
@@ -205,7 +202,7 @@ def _ends(text: str) -> bool:
 def _section_key(text: str) -> str | None:
     """A line show_mem()/dump_header() prints once per report, by its section name."""
     m = _SECTION.match(text)
-    return m.group(0) if m and not _NAMED.match(text) else None
+    return m.group(0) if m and not NAMED.match(text) else None
 
 
 Key = tuple[str | None, object, str | None]  # (host, boot, caller)
@@ -354,7 +351,7 @@ class Segmenter:
             if text.startswith("---[ end trace") or rep._splat > MAX_SPLAT_LINES:
                 rep._splat = 0
             return
-        if _SPLAT.match(text) and not _NAMED.match(text):
+        if _SPLAT.match(text) and not NAMED.match(text):
             if rep._closing or not rep._sections:
                 closed.extend(self._close(key))  # the report is over (or never began its dump)
             else:
