@@ -521,7 +521,8 @@ def test_a_glued_stamp_padded_with_a_control_byte_stops_nothing(tmp_path):
 def test_journal_host_names_with_blanks_and_user_records_tagged_kernel(tmp_path):
     """journalctl -o json of corpus 038 (synthetic container, real lines): a _HOSTNAME
     holding a tab (sethostname(2) takes any bytes) is left out of the written prefix, which
-    it broke; a user's "logger -t kernel" record (_TRANSPORT=syslog) is no kernel record."""
+    it broke; kernel records that klogd sent through /dev/log (_TRANSPORT=syslog, the
+    identifier still "kernel") are kernel records."""
     import json
 
     from tests.test_ingest import journal_records
@@ -531,8 +532,8 @@ def test_journal_host_names_with_blanks_and_user_records_tagged_kernel(tmp_path)
     plain.write_text("".join(json.dumps(r) + "\n" for r in records))
     want = [(a.report.kind, a.gfp_mask, a.verdict.code) for a in analyze_file(str(plain)).analyses]
     tabbed = [{**r, "_HOSTNAME": "web\t01"} for r in records]
-    logger = {**records[3], "_TRANSPORT": "syslog", "MESSAGE": "Mem-Info:"}
-    for name, recs in (("tab", tabbed), ("logger", [*records[:3], logger, *records[3:]])):
+    klogd = [{**r, "_TRANSPORT": "syslog"} for r in records]
+    for name, recs in (("tab", tabbed), ("klogd", klogd)):
         path = tmp_path / f"{name}.json"
         path.write_text("".join(json.dumps(r) + "\n" for r in recs))
         got = [
@@ -559,3 +560,18 @@ def test_a_line_the_decoder_fails_on_costs_that_line_not_the_file(tmp_path, monk
     assert any(
         d.line == 45 and "line not decoded (ValueError)" in d.message for d in a.report.diagnostics
     )
+
+
+def test_program_output_holding_an_escaped_newline_is_still_the_records_prefix(tmp_path):
+    """Synthetic serial console: "#012x " (a program's output holding rsyslog's escape)
+    before corpus 023's trigger and before its DMA32 zone line. Lines holding an escape take
+    the decoder's other path, which must read the output as the record's prefix too."""
+    plain = SAMPLES / "corpus" / "023.log"
+    lines = plain.read_bytes().split(b"\n")
+    for at in (0, 44):
+        changed = list(lines)
+        changed[at] = b"#012x " + changed[at]
+        path = _write(tmp_path, b"\n".join(changed))
+        assert _spans(path) == _spans(plain) == [(1, 66, "exhausted", "certain")], at
+        (a,) = analyze_file(str(path)).analyses
+        assert (a.report.header.comm, a.report.uptime_s) == ("test_maps", 244.333067)

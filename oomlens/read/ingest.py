@@ -201,6 +201,10 @@ def _decode_pieces(text: str, lineno: int, source: str, cut: bool) -> list[LogLi
     first: Prefix | None = None
     for piece in pieces(text):
         body, p = strip_prefix(piece)
+        late = late_start(piece) if p.timestamp is None and p.clock is None else 0
+        if late:  # a program's output before the record: the record's prefix, as above
+            body, p = strip_prefix(piece[late:])
+            p = p._replace(prefix=piece[:late] + p.prefix)
         if first is None:
             first = p
         # a continuation piece belongs to the same record: same time, caller, host and boot
@@ -846,9 +850,10 @@ def _record_line(fields: dict[str, list[bytes]], diags: list[Diagnostic], record
             _diag(diags, record, f"journal record has {key}={shown}, not a time; left out")
         return value
 
-    ident, transport = one("SYSLOG_IDENTIFIER"), one("_TRANSPORT")
-    # a user's "logger -t kernel" is no kernel record: journald says which transport it used
-    if transport == "kernel" or (transport is None and ident == "kernel"):
+    ident = one("SYSLOG_IDENTIFIER")
+    # klogd through /dev/log (_TRANSPORT=syslog) and a collector's omjournal (=journal)
+    # keep the kernel's identifier: it says kernel record, whatever the transport
+    if one("_TRANSPORT") == "kernel" or ident == "kernel":
         head = ""
         realtime, host = stamp("__REALTIME_TIMESTAMP", _MAX_REALTIME), one("_HOSTNAME")
         if realtime is not None:
