@@ -174,22 +174,28 @@ class LineStart:
         return out
 
 
-def _scan_literal(terminal: Any) -> str | None:
-    """The longest literal a terminal that starts by scanning ahead must contain, if any.
-
-    Read from the terminal's own regular expression: a run of plain characters in
-    its top-level sequence (never inside a group, an option or a repeat).
-    """
+@cache
+def _parsed(regexp: str) -> tuple[Any, ...]:
+    """A terminal's regular expression as ``re``'s own parser reads it (once per terminal:
+    both the scan literal and the first characters are read from it)."""
     import importlib
 
     try:
         sre_parse = importlib.import_module("re._parser")
     except ImportError:  # Python < 3.11
         sre_parse = importlib.import_module("sre_parse")
+    return tuple(sre_parse.parse(regexp))
 
+
+def _scan_literal(terminal: Any) -> str | None:
+    """The longest literal a terminal that starts by scanning ahead must contain, if any.
+
+    Read from the terminal's own regular expression: a run of plain characters in
+    its top-level sequence (never inside a group, an option or a repeat).
+    """
     if terminal.pattern.flags:
         return None
-    tree = list(sre_parse.parse(terminal.pattern.to_regexp()))
+    tree = list(_parsed(terminal.pattern.to_regexp()))
     while tree and str(tree[0][0]) == "ASSERT_NOT":
         tree.pop(0)  # a head it must not start with ("(?!oom-kill:)"): the scan follows
     if not tree or str(tree[0][0]) != "MIN_REPEAT":
@@ -216,16 +222,10 @@ def _first_ascii(pattern: Any) -> frozenset[str] | None:
     anchors) are passed over, which can only add characters; a pattern that may match
     nothing, or uses a construct not read here, may start with anything.
     """
-    import importlib
-
-    try:
-        sre_parse = importlib.import_module("re._parser")
-    except ImportError:  # Python < 3.11
-        sre_parse = importlib.import_module("sre_parse")
     if pattern.flags:
         return None
     try:
-        first, nullable = _first_of(list(sre_parse.parse(pattern.to_regexp())))
+        first, nullable = _first_of(list(_parsed(pattern.to_regexp())))
     except _Unread:
         return None
     return None if nullable else frozenset(first)

@@ -168,13 +168,7 @@ def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
             bare = _TMUX_POSITION.sub("", tail)
             text = bare if bare != tail else text
     if "#012" not in text and "\\x0a" not in text and "\n" not in text and not fused(text):
-        body, p = strip_prefix(text)
-        late = late_start(text) if p.timestamp is None and p.clock is None else 0
-        if late:
-            # a program's output, then the kernel's record: that output is the record's
-            # prefix (kept verbatim), never a line of its own a reader could glue on
-            body, p = strip_prefix(text[late:])
-            p = p._replace(prefix=text[:late] + p.prefix)
+        body, p = _record_prefix(text)
         soft = text[-1:] in (" ", "\t")
         return [
             LogLine(
@@ -195,16 +189,24 @@ def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
     return _decode_pieces(text, lineno, source, cut)
 
 
+def _record_prefix(text: str) -> tuple[str, Prefix]:
+    """``strip_prefix``, where a program's output before a kernel record on a serial
+    console (``records.late_start``) is that record's prefix, kept verbatim: never a line
+    of its own a reader could glue onto the kernel line before it."""
+    body, p = strip_prefix(text)
+    late = late_start(text) if p.timestamp is None and p.clock is None else 0
+    if late:
+        body, p = strip_prefix(text[late:])
+        p = p._replace(prefix=text[:late] + p.prefix)
+    return body, p
+
+
 def _decode_pieces(text: str, lineno: int, source: str, cut: bool) -> list[LogLine]:
     """The records of a line that holds more than one, each with its own prefix."""
     out = []
     first: Prefix | None = None
     for piece in pieces(text):
-        body, p = strip_prefix(piece)
-        late = late_start(piece) if p.timestamp is None and p.clock is None else 0
-        if late:  # a program's output before the record: the record's prefix, as above
-            body, p = strip_prefix(piece[late:])
-            p = p._replace(prefix=piece[:late] + p.prefix)
+        body, p = _record_prefix(piece)
         if first is None:
             first = p
         # a continuation piece belongs to the same record: same time, caller, host and boot

@@ -21,21 +21,6 @@ _ESCAPED_NL = re.compile(r"#012|\\x0a")
 # counters ("active_anon:1 inactive_anon:2 isolated_anon:0\n active_file:..."), a
 # register dump ("IRQMASK: 0 \nGPR00: ..."). Each line starts with a counter.
 _COUNTER_HEAD = re.compile(r"[A-Za-z_]+:\s?-?\d")
-# Words of the lines that print a name a task chose, beyond the heads of oomlens.read.named:
-# a trigger's or a kill line's comm, a cpuset path. Such a name may hold "#012" or a stamp.
-_NAME_WORDS = (
-    "invoked oom-killer",
-    "allocation failure",
-    "allocation stalls",
-    "vmalloc",
-    "Kill process",
-    "illed process",
-    "Killing process",
-    "reaped process",
-    "Comm: ",
-    ", comm: ",
-    "cpuset=",
-)
 # What sits before a name a line prints, on the line itself or on a wrapped piece of it:
 # a kill or reaper line's comm, the banner's comm, a cpuset, oom-kill's cgroup paths and
 # comm. A stamp after one of these is part of the name, never another record.
@@ -51,6 +36,15 @@ _NAME_WORDS_BEFORE = (
     "oom_memcg=",
     ",task=",
     "mems_allowed=",
+)
+# Those, and the words a comm comes before (a trigger's, a stall's): a line holding any of
+# them prints a name a task chose, which may hold "#012".
+_NAME_WORDS = (
+    *_NAME_WORDS_BEFORE,
+    "invoked oom-killer",
+    "allocation failure",
+    "allocation stalls",
+    "vmalloc",
 )
 # How far a glued record's stamp may go back from its line's own (CPUs interleave;
 # segment.BOOT_STEP: further back, the segmenter would take the machine for rebooted).
