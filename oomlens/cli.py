@@ -386,8 +386,11 @@ def _stream(
             out.count += 1
             if out.count == 1:
                 # the grammar, tables and patterns built for the first report live to the
-                # end: keep the collector from walking them again every full pass
+                # end: keep the collector from walking them again every full pass. A
+                # report's records are freed by reference counts, not cycles: collect
+                # the young generation ten times less often (7-8 % of a dense log's time)
                 gc.freeze()
+                gc.set_threshold(7000, 10, 10)
             if codes and analysis.verdict is not None and analysis.verdict.code in codes:
                 out.matched = True
             if keep:

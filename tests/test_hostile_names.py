@@ -506,6 +506,59 @@ def test_a_userspace_record_journald_interleaves_is_no_piece_of_the_kernel_line(
     assert want and want[0].gfp_mask is not None
 
 
+def test_another_programs_journal_record_is_no_line_of_a_report(tmp_path):
+    """journalctl -o json of corpus 038 (synthetic container, real lines) with another
+    program's record after the trigger: one without a date (it was written bare and glued
+    onto the trigger), one from a service's stdout with no identifier (the same), and one
+    whose message reads like a trigger (it opened a report of its own). Each is an empty
+    line now, its number kept."""
+    import json
+
+    from tests.test_ingest import journal_records
+
+    _lines, records = journal_records("038")
+    plain = tmp_path / "plain.json"
+    plain.write_text("".join(json.dumps(r) + "\n" for r in records))
+    want = [
+        (a.report.first_line, a.report.last_line + 1, a.report.kind, a.gfp_mask, a.verdict.code)
+        for a in analyze_file(str(plain)).analyses
+    ]
+    assert want and want[0][3] is not None
+    host = records[0].get("_HOSTNAME", "host")
+    trigger = records[0]["MESSAGE"]
+    others = {
+        "undated": {
+            "_TRANSPORT": "journal",
+            "SYSLOG_IDENTIFIER": "systemd",
+            "_PID": "1",
+            "_HOSTNAME": host,
+            "MESSAGE": "Started Session 5 of user root.",
+        },
+        "stdout": {
+            "__REALTIME_TIMESTAMP": records[0]["__REALTIME_TIMESTAMP"],
+            "_TRANSPORT": "stdout",
+            "_HOSTNAME": host,
+            "MESSAGE": "worker 3 exited",
+        },
+        "trigger-like": {
+            "__REALTIME_TIMESTAMP": records[0]["__REALTIME_TIMESTAMP"],
+            "_TRANSPORT": "journal",
+            "SYSLOG_IDENTIFIER": "systemd",
+            "_PID": "1",
+            "_HOSTNAME": host,
+            "MESSAGE": "foo " + trigger[trigger.index("invoked") :],
+        },
+    }
+    for name, other in others.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text("".join(json.dumps(r) + "\n" for r in [records[0], other, *records[1:]]))
+        got = [
+            (a.report.first_line, a.report.last_line, a.report.kind, a.gfp_mask, a.verdict.code)
+            for a in analyze_file(str(path)).analyses
+        ]
+        assert got == want, name
+
+
 def test_a_glued_stamp_padded_with_a_control_byte_stops_nothing(tmp_path):
     """Hostile: corpus 023's DMA32 zone line (45) with "[\\x1f244.400000]" glued to its end.
     The stamp's padding matched "\\s" but float() refused it: an internal error lost every

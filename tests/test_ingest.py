@@ -683,6 +683,25 @@ def test_journal_export_cut_in_binary_field(tmp_path):
     ]
 
 
+def test_a_log_whose_first_line_starts_like_an_export_field_is_text(tmp_path):
+    """Hostile (program output on a serial console, synthetic): ``_BOOT_ID=<id> `` glued
+    before corpus/023's trigger made the whole file a journal export, its second line a
+    damaged binary field, and the report was lost. The next line is no field: it is text."""
+    data = corpus_bytes("023")
+    path = tmp_path / "console.log"
+    path.write_bytes(b"_BOOT_ID=0123456789abcdef0123456789abcdef " + data)
+    inp, got = read_all(path)
+    assert inp.encoding == "plain" and inp.diagnostics == []
+    assert [x.text for x in got[1:]] == [x.text for x in read_all(CORPUS / "023.log")[1][1:]]
+    assert got[0].text.endswith(
+        "test_maps invoked oom-killer: gfp_mask=0x140cc0(GFP_USER|__GFP_COMP), order=0, oom_score_adj=0"
+    )
+    # a real export's first field is followed by another field, or by the record's end
+    for second in (b"__REALTIME_TIMESTAMP=1\n", b"MESSAGE\n", b"\n"):
+        path.write_bytes(b"_BOOT_ID=0123456789abcdef0123456789abcdef\n" + second)
+        assert read_all(path)[0].encoding == "journal-export"
+
+
 class FailingPipe(Dribble):
     """A pipe whose device fails after the data it holds."""
 

@@ -349,7 +349,7 @@ def open_input(
             chunks = from_quoted_printable(chunks, counter, qp_lines, MAX_LINE)
     reader = io.BufferedReader(_ChunkStream(chunks), _CHUNK)
     first = reader.readline(MAX_LINE)
-    journal = _journal_kind(first)
+    journal = _journal_kind(first, lambda: reader.peek(1))
     stream: io.BufferedReader
     if journal is None:
         stream = io.BufferedReader(_ChunkStream(_prepend(first, reader)), _CHUNK)
@@ -805,18 +805,29 @@ def _decompress(
 # --- journal ------------------------------------------------------------------------------
 
 _EXPORT_FIRST = re.compile(rb"(?:_{1,2}[A-Z0-9][A-Z0-9_]*|MESSAGE)[=\n]")
+_EXPORT_NEXT = re.compile(rb"\n|[A-Z_][A-Z0-9_]*[=\n]")  # a field, or the record's end
 _JOURNAL_KEYS = (b'"MESSAGE"', b'"__CURSOR"', b'"__REALTIME_TIMESTAMP"')
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _BOOT_ID = re.compile(r"[0-9a-f]{32}")
 
 
-def _journal_kind(first: bytes) -> str | None:
-    """Tell ``journalctl -o json`` / ``-o export`` from plain text by the first line."""
+def _journal_kind(first: bytes, ahead: Callable[[], bytes] = bytes) -> str | None:
+    """Tell ``journalctl -o json`` / ``-o export`` from plain text by the first line.
+
+    ``ahead``: what follows it, as far as it is buffered. A text field first (``KEY=value``)
+    is an export only if the next line is another field or the blank that ends the record:
+    a log whose first line merely starts ``_BOOT_ID=`` is text.
+    """
     if first.lstrip()[:1] == b"{" and any(k in first for k in _JOURNAL_KEYS):
         return "journal-json"
-    if _EXPORT_FIRST.match(first):
-        return "journal-export"
-    return None
+    m = _EXPORT_FIRST.match(first)
+    if m is None:
+        return None
+    if m.group(0).endswith(b"=") and first.endswith(b"\n"):
+        nxt = ahead()
+        if b"\n" in nxt and not _EXPORT_NEXT.match(nxt):
+            return None
+    return "journal-export"
 
 
 def _number(text: str | None, below: int) -> int | None:
@@ -832,8 +843,7 @@ def _record_line(fields: dict[str, list[bytes]], diags: list[Diagnostic], record
 
     Kernel records become ``<realtime> <host> kernel: _BOOT_ID=<id> [<monotonic>] <message>``
     with whatever of these the record holds, so the usual prefix rules read the time, host,
-    boot and printk time back; other records become ``<Mon DD HH:MM:SS> <host>
-    <identifier>[<pid>]: <message>``, another program's syslog line. Newlines
+    boot and printk time back; another program's record becomes an empty line. Newlines
     inside MESSAGE are written as the kernel's ``\\x0a`` and split again on decoding.
     A time stamp no journal can hold is left out, with a diagnostic.
     """
@@ -872,19 +882,13 @@ def _record_line(fields: dict[str, list[bytes]], diags: list[Diagnostic], record
         if usec is not None:
             head += f"[{usec // 1000000:5d}.{usec % 1000000:06d}] "
         return head.encode() + message + b"\n"
-    if ident:
-        pid = one("_PID") or one("SYSLOG_PID")
-        if "kernel" in ident:  # "logger -t kernel": written so no reader takes the tag
-            ident = f"user {ident}"
-        head = f"{ident}[{pid}]: " if pid else f"{ident}: "
-        realtime, host = stamp("__REALTIME_TIMESTAMP", _MAX_REALTIME), one("_HOSTNAME")
-        if realtime is not None and _plain_host(host):
-            # dated as syslog dates another program's line, so no reader takes it for a
-            # piece of the kernel line before it (journald interleaves them)
-            when = _EPOCH + timedelta(microseconds=realtime)
-            head = f"{when:%b %d %H:%M:%S} {host} {head}"
-        return head.encode() + message + b"\n"
-    return message + b"\n"
+    if ident or one("_TRANSPORT") is not None:
+        # another program's record, which journald interleaves with the kernel's: an
+        # empty line (its number kept). No report holds another program's text, and
+        # written out it could be glued onto the kernel line before it, or read as a
+        # trigger ("foo invoked oom-killer: ..." logged by any program)
+        return b"\n"
+    return message + b"\n"  # no transport, no identifier: read as the kernel's
 
 
 def _plain_host(host: str | None) -> bool:
