@@ -144,16 +144,20 @@ def test_follow_file_reads_appended_reports_until_interrupted(tmp_path):
     assert proc.stderr.read() == b""
 
 
-def test_a_followed_file_rewritten_past_its_old_end_is_read_from_its_start(tmp_path):
+@pytest.mark.parametrize("size", ["longer", "same"])
+def test_a_followed_file_rewritten_up_to_or_past_its_old_end_is_read_from_its_start(tmp_path, size):
     """corpus 004 followed to its end, then the file rewritten in place with corpus 001,
-    longer (copytruncate and a burst of writes between two polls look alike). The size
-    alone says "appended": the changed first bytes say rewritten, so 001 is read whole."""
+    longer, or cut to 004's size (synthetic: copytruncate and a burst of writes between two
+    polls). The size alone says "appended" or "unchanged": the changed first bytes say
+    rewritten, so the new file is read whole."""
     from oomlens.read.diagnostic import Diagnostic
     from oomlens.read.ingest import FOLLOW_POLL, _Followed, _LineCounter
 
     path = tmp_path / "kern.log"
     old, new = sample("004").read_bytes(), sample("001").read_bytes()
     assert len(new) > len(old)
+    if size == "same":
+        new = new[: len(old)]
     path.write_bytes(old)
     diags: list[Diagnostic] = []
     with open(path, "rb") as f:

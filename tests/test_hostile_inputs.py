@@ -256,10 +256,11 @@ def test_cli_max_expanded_flag(tmp_path):
 # --- a log cut mid-line pulled unrelated lines into the previous report -------------------
 
 
-@pytest.mark.parametrize(("glued", "a_ends", "b_starts"), [(True, 76, 81), (False, 81, 82)])
+@pytest.mark.parametrize(("glued", "a_ends", "b_starts"), [(True, 80, 81), (False, 81, 82)])
 def test_log_cut_mid_line_keeps_both_reports_apart(tmp_path, glued, a_ends, b_starts):
     # two real logs: 006 (dmesg time stamps) cut inside its lowmem_reserve line, then 035
-    # (no prefixes) appended, on the same line or the next
+    # (no prefixes) appended, on the same line or the next; glued, the first report ends
+    # with its DMA zone line, wrapped over lines 76-80
     cut = lines_of("006")[:80] + [lines_of("006")[80][:30]]
     text = "\n".join(cut) + ("" if glued else "\n") + sample("035").read_text()
     path = tmp_path / "cut.log"

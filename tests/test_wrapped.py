@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 
 from oomlens.parse.assemble import parse_raw, parse_text
-from oomlens.read.ingest import decode_line
+from oomlens.read.ingest import LogLine, decode_line
 from oomlens.read.segment import segment_lines, segment_stream
 from tests.corpus import reports, sample
 
@@ -183,3 +183,58 @@ def test_zone_line_excerpt_found_by_the_prefilter_120():
     (normal,) = rep.zones
     assert (normal.free_kb, normal.min_kb, normal.reserved_highatomic_kb) == (212600, 7664, 4096)
     assert (normal.managed_kb, normal.free_cma_kb) == (3689488, 200844)
+
+
+def test_a_log_that_soft_wraps_leaves_the_next_logs_hard_breaks_alone_012_014(tmp_path):
+    """corpus 012 then corpus 014 in one file (two saved logs concatenated). 012 soft-wraps
+    with a trailing blank (format=flowed), so later bare pieces that lack one may have been
+    cut inside a token; 014 is hard-wrapped at blanks the mailer dropped ("low:84kB" /
+    "high:100kB"). A break between two fields keeps its blank whatever the log did before:
+    014's zones read as they do alone, where its DMA zone line was cut short after 2 fields
+    and the verdict was undetermined."""
+    from oomlens.pipeline import analyze_file
+
+    path = tmp_path / "two.log"
+    path.write_bytes(sample("012").read_bytes() + sample("014").read_bytes())
+    last = analyze_file(str(path)).analyses[-1]
+    rep = last.report
+    assert [d.message for d in rep.diagnostics] == []
+    got = [(z.name, z.free_kb, z.min_kb, z.high_kb, z.lowmem_reserve) for z in rep.zones]
+    assert got == [
+        ("DMA", 8192, 68, 100, (0, 880, 2031)),
+        ("Normal", 40508, 3756, 5632, (0, 0, 9214)),
+        ("HighMem", 496, 512, 768, (0, 0, 0)),
+    ]
+    assert (last.verdict.code, last.verdict.confidence) == ("lowmem-protected", "likely")
+
+
+def test_a_soft_wrapping_log_keeps_the_blank_between_two_fields():
+    """rejoin.join with soft_source=True, on real halves: corpus 031's buddy line (its break
+    after "(UMEH)" and after "0*2048kB"), corpus 014's zone line (after "low:84kB") and
+    extra/103's kill line (after the comm). A cut inside a token (027's "manag" /
+    "ed:15372kB") is still joined without one."""
+    from oomlens.read.rejoin import join
+
+    def line(text: str) -> LogLine:
+        return LogLine("x", 1, text)
+
+    cases = [
+        ("Normal: 508*4kB (UMEH) 241*8kB (UMEH) 143*16kB (UMEH)", "33*32kB (UH) 7*64kB (UH)"),
+        ("0*512kB 0*1024kB 0*2048kB", "0*4096kB = 7752kB"),
+        ("DMA free:8192kB min:68kB low:84kB", "high:100kB active:2644kB inactive:2108kB"),
+        ("Out of memory: Killed process 20972 (min_free_kbytes)", "total-vm:2905732kB,"),
+    ]
+    for a, b in cases:
+        assert join(line(a), line(b), soft_source=True).text == f"{a} {b}"
+    assert join(line("present:15996kB manag"), line("ed:15372kB"), True).text == (
+        "present:15996kB managed:15372kB"
+    )
+
+
+def test_a_report_ends_on_its_last_lines_last_wrapped_piece_031():
+    """corpus 031's buddy line is wrapped over lines 7-9 ("... 143*16kB (UMEH)" /
+    "33*32kB ..." / "0*4096kB = 7752kB"): the report ends on line 9, not 7, so a reader
+    who takes lines first..last takes the whole of it."""
+    (rep,) = reports("031")
+    assert (rep.first_line, rep.last_line) == (1, 9)
+    assert rep.zones[0].buddy.total_kb == 7752

@@ -90,6 +90,7 @@ class LogLine(NamedTuple):
     note: str | None = None  # what the reader could not use here ("time out of range")
     clock: str | None = None  # wall-clock date as printed (read/clock.py makes it a datetime)
     boot_id: str | None = None  # journal _BOOT_ID
+    end: int | None = None  # the physical line its last wrapped piece was on (None: lineno)
 
 
 class InputError(Exception):
@@ -428,9 +429,10 @@ class _Followed:
             elif now.st_size < pos:
                 self.f.seek(0)
                 pos = 0
-            elif now.st_size > pos and head and _rewritten(_head_of(self.f, len(head)), head):
-                # truncated and written past the old end between two polls (copytruncate
-                # and a burst of writes): what lies past the old end is the new file's
+            elif now.st_size >= pos and head and _rewritten(_head_of(self.f, len(head)), head):
+                # truncated and written up to or past the old end between two polls
+                # (copytruncate and a burst of writes): the size alone says "appended" or
+                # "unchanged", the first bytes say another file
                 _diag(
                     diags, counter.lines + 1, "file rewritten while followed; read from its start"
                 )

@@ -69,6 +69,12 @@ def listing_number(line: LogLine) -> int | None:
     return int(m.group(1)) if m and m.group(1) else None
 
 
+# A break between two fields ("low:948kB" / "high:1136kB", "0*64kB" / "1*128kB",
+# "(comm)" / "total-vm:…"): the kernel prints a blank there, whatever the wrap did with it.
+_FIELD_END = re.compile(r"(?:[:=]\s?-?\d+(?:[kK]B)?|\d\*\d+kB|\([A-Z]+\)|\))$")
+_FIELD_HEAD = re.compile(r"[a-z][a-z_-]*[:=]\s?-?\d|\d+\*\d+kB|\([A-Z]+\)|= ?\d+kB")
+
+
 def _indent(prefix: str) -> int:
     """How many blanks lead a prefix (a markdown list or mail indent on every line)."""
     return len(prefix) - len(prefix.lstrip(" \t"))
@@ -86,7 +92,8 @@ def join(prev: LogLine, cont: LogLine, soft_source: bool, wide: bool = False) ->
     ``prev``'s own indent) was a space in the record. Without one, the break cut a
     token when this log soft-wraps with trailing blanks (``soft_source``: a
     format=flowed mail's hard breaks) or when the line before it was ``wide`` (a
-    terminal or pager cuts at its width, wider than any mail wrap), and where the
+    terminal or pager cuts at its width, wider than any mail wrap), unless it fell
+    between two fields (``low:948kB`` / ``high:1136kB``), and where the
     tokens on either side say so (``writepending:`` / ``32kB``, ``pgtables`` /
     ``:42684kB``); else a mail client dropped the space it broke at.
     """
@@ -102,8 +109,7 @@ def join(prev: LogLine, cont: LogLine, soft_source: bool, wide: bool = False) ->
     elif prev.trailing_space or indented(cont, prev):
         text = f"{a} {b}"
     elif (
-        soft_source
-        or wide
+        ((soft_source or wide) and not (_FIELD_END.search(a) and _FIELD_HEAD.match(b)))
         or a.endswith((":", "=", "*"))
         or b.startswith((":", "_"))
         or (b.startswith(("kB", "KB", "B ", "B=")) and a[-1:].isdigit())
@@ -113,4 +119,5 @@ def join(prev: LogLine, cont: LogLine, soft_source: bool, wide: bool = False) ->
         text = a + b
     else:
         text = f"{a} {b}"
-    return prev._replace(text=text, trailing_space=cont.trailing_space)
+    end = cont.end or cont.lineno
+    return prev._replace(text=text, trailing_space=cont.trailing_space, end=end)

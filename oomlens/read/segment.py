@@ -166,7 +166,9 @@ class RawReport:
 
     @property
     def last_line(self) -> int:
-        return self.lines[-1].lineno
+        """The physical line the report ends on: its last line's last wrapped piece."""
+        last = self.lines[-1]
+        return last.end or last.lineno
 
 
 _SECTION = re.compile(
