@@ -291,6 +291,8 @@ def analyze(
     if page_size is not None and (page_size & (page_size - 1) or not 4 <= page_size <= 1024):
         fail(f"--page-size: {page_size} is not a page size (a power of two from 4 to 1024 kB)")
     _check_time_options(utc_offset, boot_time)
+    if not incident_window >= 0:  # NaN passes typer's min=0
+        fail(f"--incident-window: {incident_window} is not a number of seconds")
     options = Options(
         kernel=kernel,
         assume=check_assume(assume),

@@ -203,3 +203,29 @@ def test_rendering_to_a_pipe_imports_neither_rich_nor_matplotlib(fmt):
         "pandas",
         "numpy",
     }
+
+
+def test_a_file_name_that_is_not_utf8_is_escaped_in_every_format(tmp_path):
+    """Hostile (round 8): corpus 023 saved under a name with the bytes 0x9d and 0x9c (8-bit
+    OSC and ST: "\\x9d52;c;...\\x9c" asks a terminal honouring C1 to write its clipboard).
+    They reached stdout raw in every format, and JSON was no longer UTF-8. Text shows
+    them as stderr does ("\\x9d"); JSON as the lone surrogates os.fsencode() turns back."""
+    import json
+    import os
+
+    name = b"a\x9d52;c;cHduZWQ=\x9cb.log"
+    path = os.path.join(os.fsencode(tmp_path), name)
+    with open(path, "wb") as f:
+        f.write((ROOT / "samples/corpus/023.log").read_bytes())
+    for fmt in ("text", "json", "jsonl", "csv", "markdown", "html"):
+        done = subprocess.run(
+            [sys.executable, "-m", "oomlens", "analyze", path, "--format", fmt],
+            capture_output=True,
+            check=True,
+        )
+        out = done.stdout.decode("utf-8")  # strict: raises on a raw byte
+        assert "\x9d" not in out and "\x9c" not in out, fmt
+        if fmt == "jsonl":
+            assert os.fsencode(json.loads(out)["source"]["path"]) == path
+        elif fmt in ("text", "markdown"):
+            assert "a\\x9d52;c;cHduZWQ=\\x9cb.log" in out.replace("\\\\", "\\"), fmt

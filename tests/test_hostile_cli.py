@@ -131,3 +131,9 @@ def test_max_expanded_sizes(capsys, size):
 @pytest.mark.parametrize("page", ["3", "0", "2048", "12"])
 def test_page_size_must_be_a_page_size(capsys, page):
     assert "--page-size" in one_line_exit_2(capsys, ["analyze", BALLOON, "--page-size", page])
+
+
+def test_an_incident_window_that_is_not_a_number(capsys):
+    """Hostile (round 8): NaN passed typer's min=0 and the tracker raised: exit 1."""
+    err = one_line_exit_2(capsys, ["analyze", BALLOON, "--incident-window", "nan"])
+    assert "--incident-window: nan is not a number of seconds" in err

@@ -628,3 +628,33 @@ def test_program_output_holding_an_escaped_newline_is_still_the_records_prefix(t
         assert _spans(path) == _spans(plain) == [(1, 66, "exhausted", "certain")], at
         (a,) = analyze_file(str(path)).analyses
         assert (a.report.header.comm, a.report.uptime_s) == ("test_maps", 244.333067)
+
+
+def test_a_comm_shaped_like_a_wrapped_fragment_starts_its_own_report(tmp_path):
+    """Hostile (round 8): lab/memcg-6.1 twice, the second time (stamps one second on) with
+    the task named "free:0kB", as an OOM storm prints it. The trigger line has its own
+    printk stamp, yet its head looked like a zone line's wrapped piece: it was glued onto
+    the first report's kill line, which that report lost (killed: None), and the second
+    report's comm became the kill line. A trigger is a line of its own."""
+    plain = (SAMPLES / "lab" / "memcg-6.1.log").read_text()
+    lines = plain.splitlines()
+
+    def later(line: str) -> str:
+        m = re.match(r"\[\s*(\d+\.\d+)\]", line)
+        if not m:
+            return line
+        stamp = f"[{float(m.group(1)) + 1:12.6f}]"
+        return stamp + line[m.end() :]
+
+    renamed = ("invoked", "Comm:")
+    second = [
+        later(x).replace("labw", "free:0kB", 1) if any(w in x for w in renamed) else later(x)
+        for x in lines[2:]  # the report alone, right after the first one's kill line
+    ]
+    path = tmp_path / "storm.log"
+    path.write_text("\n".join(lines + second) + "\n")
+    got = [
+        (a.report.first_line, a.report.last_line, a.report.header.comm, a.report.killed.comm)
+        for a in analyze_file(str(path)).analyses
+    ]
+    assert got == [(3, 67, "labw", "labw"), (68, 132, "free:0kB", "labw")]

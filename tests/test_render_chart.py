@@ -73,3 +73,19 @@ def test_a_report_without_buddy_lines_gets_no_chart_and_a_reason(tmp_path):
 
 def test_chart_name_is_file_stem_and_first_line(seed):
     assert chart_name(seed.analyses[0]) == "000_702fbe451f37f534_19.png"
+
+
+def test_a_buddy_count_past_a_c_long_is_charted_with_the_other_reports(tmp_path):
+    """Hostile (round 8): corpus 023 with its DMA32 "1383*8kB" made 2**64 - 1 (a 64-bit count,
+    within the reader's bound), then corpus 036. matplotlib took the count as a C long:
+    an internal error, exit 1, and no chart for either report."""
+    pytest.importorskip("matplotlib")
+    text = (ROOT / "samples/corpus/023.log").read_text()
+    assert "1383*8kB" in text
+    log = tmp_path / "big.log"
+    log.write_text(
+        text.replace("1383*8kB", f"{2**64 - 1}*8kB") + (ROOT / "samples/corpus/036.log").read_text()
+    )
+    result = analyze_file(str(log), Options())
+    paths, skipped = write_charts(result.analyses, str(tmp_path / "charts"))
+    assert len(result.analyses) == 2 and len(paths) == 2 and skipped == []

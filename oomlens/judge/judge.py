@@ -488,7 +488,8 @@ def _judge_candidates(
     need: tuple[str, ...],
 ) -> V.Verdict:
     """One verdict when every request the report may have made gets the same one."""
-    if any(z.areas is None or z.lowmem_reserve is None for z in state.zones):
+    if any((z.areas is None and not z.buddy_cut) or z.lowmem_reserve is None for z in state.zones):
+        # a zone printed with no buddy line; one cut short leaves the page counts to decide
         return _undetermined(profile, need + state.missing)
     # a candidate whose printed state passes says nothing against the others; the
     # evidence shown is that of the first decided one
@@ -569,13 +570,18 @@ def judge_report(report: Report, options: Options) -> Judgement:
             verdict = replace(verdict, missing=tuple(dict.fromkeys(verdict.missing + dec.missing)))
             if verdict.confidence == "certain":
                 verdict = replace(verdict, confidence="likely")
-    if "zone free_cma" in state.missing and verdict.code != V.UNDETERMINED:
-        # free CMA pages the model counts as 0 may be some zone's: not certain
-        verdict = replace(
-            verdict, missing=tuple(dict.fromkeys((*verdict.missing, "zone free_cma")))
-        )
-        if verdict.confidence == "certain":
-            verdict = replace(verdict, confidence="likely")
+    if report.implausible and verdict.confidence == "certain":
+        # a number no kernel prints (parse.plausible): the line is not what a kernel wrote
+        missing = tuple(dict.fromkeys((*verdict.missing, "numbers a kernel prints")))
+        verdict = replace(verdict, confidence="likely", missing=missing)
+    for part in ("zone free_cma", "zone state", "whole buddy lines"):
+        # free CMA pages the model counts as 0 may be some zone's; a zone whose state
+        # the report lost may be the one that decides; a cut buddy line hides chunks and
+        # its total: not certain
+        if part in state.missing and verdict.code != V.UNDETERMINED:
+            verdict = replace(verdict, missing=tuple(dict.fromkeys((*verdict.missing, part))))
+            if verdict.confidence == "certain":
+                verdict = replace(verdict, confidence="likely")
     if (
         dec.layout_guessed
         and verdict.confidence == "certain"

@@ -50,7 +50,7 @@ class ZoneState:
     managed: int | None
     cma: int | None
     lowmem_reserve: tuple[int, ...] | None
-    areas: tuple[FreeArea, ...] | None  # None without a buddy line
+    areas: tuple[FreeArea, ...] | None  # None without a buddy line, or with one cut short
     has_letters: bool  # the buddy line prints migratetype letters (3.8+)
     reserved_highatomic: int | None  # printed (5.5+), pages
     free_highatomic: int | None  # printed (~6.16+), pages
@@ -58,6 +58,7 @@ class ZoneState:
     local_pcp: int | None
     reclaimable: int | None  # file LRU (+ anon when swap is free), for should_reclaim_retry
     present: int | None = None
+    buddy_cut: bool = False  # a buddy line was printed but cut short: its areas are unknown
     # Pinned per-order MIGRATE_HIGHATOMIC chunk counts: None when only the letters are
     # known (a real report); set for a drawn or counterfactual state.
     h_chunks: tuple[int, ...] | None = None
@@ -151,19 +152,28 @@ def _reclaimable(z: ZoneLine, swap_free: bool) -> int | None:
     return total
 
 
-def zone_state(z: ZoneLine, index: int | None, page_kb: int, swap_free: bool) -> ZoneState | None:
-    """One ZoneState from a zone line; None when free/min/low/high are not all printed."""
+def zone_state(
+    z: ZoneLine, index: int | None, page_kb: int, swap_free: bool, nr_orders: int = 0
+) -> ZoneState | None:
+    """One ZoneState from a zone line; None when free/min/low/high are not all printed.
+
+    The free areas are the buddy line's when it prints every order (``nr_orders``) or
+    is whole: a line cut short says nothing of the orders it lost, which are unknown,
+    never empty.
+    """
     free_kb, min_kb, low_kb, high_kb = z.free_kb, z.min_kb, z.low_kb, z.high_kb
     if free_kb is None or min_kb is None or low_kb is None or high_kb is None:
         return None
     areas = None
     buddy_pages = None
     letters = False
-    if z.buddy is not None and z.buddy.entries:
-        areas = tuple(FreeArea(e.order, e.count, e.types) for e in z.buddy.entries)
-        letters = any(e.types for e in z.buddy.entries)
-        if z.buddy.whole:
-            buddy_pages = sum(e.count << e.order for e in z.buddy.entries)
+    b = z.buddy
+    cut = b is not None and not b.whole and not b.empty and len(b.entries) < nr_orders
+    if b is not None and b.entries and not cut:
+        areas = tuple(FreeArea(e.order, e.count, e.types) for e in b.entries)
+        letters = any(e.types for e in b.entries)
+        if b.whole:
+            buddy_pages = sum(e.count << e.order for e in b.entries)
     recl = _reclaimable(z, swap_free)
     return ZoneState(
         name=z.name,
@@ -186,6 +196,7 @@ def zone_state(z: ZoneLine, index: int | None, page_kb: int, swap_free: bool) ->
         local_pcp=_pages(z.get("local_pcp"), page_kb),
         reclaimable=None if recl is None else recl // page_kb,
         present=_pages(z.present_kb, page_kb),
+        buddy_cut=cut,
     )
 
 
@@ -253,9 +264,17 @@ def build_state(
     zones = []
     for z in report.zones:
         index = types.index(z.name) if types and z.name in types else None
-        st = zone_state(z, index, page_kb, swap_free)
+        st = zone_state(z, index, page_kb, swap_free, nr_orders)
         if st is not None:
             zones.append(st)
+    if zones and len(zones) < len(report.zones):
+        # a zone printed without its free/min/low/high (a line cut short, an excerpt
+        # that kept only its buddy line): what it held is unknown, not absent
+        missing.append("zone state")
+    if any(z.buddy_cut for z in zones):
+        # the orders a cut buddy line lost are unknown, and so is its total (which may
+        # not be free:'s): the free pages the model takes as exact may not be
+        missing.append("whole buddy lines")
     if not zones:
         missing.append("zone lines")
     elif all(z.areas is None for z in zones):

@@ -40,6 +40,7 @@ from oomlens.parse.lines import (
     ZoneStatLine,
 )
 from oomlens.parse.numbers import MAX_NUMNODES, bounded_int, nodes_beyond, number_problem
+from oomlens.parse.plausible import header_problem, zone_problem
 from oomlens.parse.report import (
     BuddyLine,
     Constraint,
@@ -197,6 +198,7 @@ def assemble(raw: RawReport, records: list[Record], broken: list[int]) -> Report
         why = number_problem(text) or buddy_text_problem(text)
         message = f"line set aside: {why}" if why else "line breaks the form its start promises"
         a.diagnostics.append(Diagnostic(a.lineno(idx), f"{message}; read as unknown"))
+        _set_aside_buddy(a, text, a.lineno(idx))
     for zone in a.zones:
         b = zone.buddy
         if b is not None and b.whole and b.sum_kb != b.total_kb:
@@ -221,6 +223,7 @@ def assemble(raw: RawReport, records: list[Record], broken: list[int]) -> Report
             Diagnostic(raw.first_line, f"trigger line not understood: {text[:120]!r}")
         )
     _check_nodes(a, header)
+    implausible = _check_numbers(a, header)
     kind = _kind(a, header)
     killed = a.killed
     complete = _complete(a, header, kind)
@@ -255,6 +258,7 @@ def assemble(raw: RawReport, records: list[Record], broken: list[int]) -> Report
         host=raw.host,
         boot_id=raw.boot_id,
         suppressed_before=raw.suppressed_before,
+        implausible=implausible,
     )
 
 
@@ -272,6 +276,22 @@ def _check_nodes(a: _Assembly, header: Header | None) -> None:
             a.diagnostics.append(
                 Diagnostic(line, f"{where} {problem}; a kernel has at most {MAX_NUMNODES} nodes")
             )
+
+
+def _check_numbers(a: _Assembly, header: Header | None) -> tuple[str, ...]:
+    """Say so when a number is no kernel's (``plausible``); which fields they were."""
+    out: list[str] = []
+    whole = [len(z.buddy.entries) for z in a.zones if z.buddy is not None and z.buddy.whole]
+    why = header_problem(header, max(whole, default=0) or None)
+    if why is not None and header is not None:
+        a.diagnostics.append(Diagnostic(header.line, why))
+        out.append("order")
+    for z in a.zones:
+        why = zone_problem(z)
+        if why is not None:
+            a.diagnostics.append(Diagnostic(z.line, f"{z.name} zone line: {why}"))
+            out.append(f"{z.name} zone numbers")
+    return tuple(dict.fromkeys(out))
 
 
 def _memcg_oom(a: _Assembly) -> bool:
@@ -414,13 +434,17 @@ def _on_node(a: _Assembly, rec: NodeStatLine) -> None:
 def _on_zone(a: _Assembly, rec: ZoneStatLine) -> None:
     _leave_trace(a)
     line = a.lineno(rec.line)
+    zone = ZoneLine(rec.node, rec.name, rec.fields, lowmem_reserve=rec.protections, line=line)
     if rec.cut is not None:
         a.diagnostics.append(
             Diagnostic(line, f"{rec.name} zone line cut short after {len(rec.fields)} fields")
         )
-    a.zones.append(
-        ZoneLine(rec.node, rec.name, rec.fields, lowmem_reserve=rec.protections, line=line)
-    )
+    elif None in (zone.free_kb, zone.min_kb, zone.low_kb, zone.high_kb):
+        # cut at a blank between two fields, as a lost line tail leaves it
+        a.diagnostics.append(
+            Diagnostic(line, f"{rec.name} zone line without its free, min, low and high")
+        )
+    a.zones.append(zone)
     a.zone_open = True
 
 
@@ -453,6 +477,22 @@ def _on_buddy(a: _Assembly, rec: BuddyStatLine) -> None:
             return
     # an excerpt that kept the buddy line but not its zone line
     a.zones.append(ZoneLine(rec.node, rec.name, (), buddy=buddy, line=line))
+
+
+_SET_ASIDE_BUDDY = re.compile(r"(?:Node (\d+) )?(DMA32|DMA|Normal|HighMem|Movable|Device): ")
+
+
+def _set_aside_buddy(a: _Assembly, text: str, line: int) -> None:
+    """A zone's buddy line was printed but could not be read: its free lists are unknown
+    (a buddy line of no columns, not whole), never absent."""
+    m = _SET_ASIDE_BUDDY.match(text)
+    if m is None:
+        return
+    node = int(m.group(1)) if m.group(1) else None
+    for i, z in enumerate(a.zones):
+        if z.name == m.group(2) and z.node == node and z.buddy is None:
+            a.zones[i] = replace(z, buddy=BuddyLine(node, z.name, (), None, False, line=line))
+            return
 
 
 @_on(SwapLine)

@@ -285,6 +285,7 @@ class Report:
     boot_id: str | None = None  # journal _BOOT_ID
     suppressed_before: int = 0  # messages the kernel's ratelimit dropped just before this report
     memcg_protection: MemcgProtection | None = None  # 6.18+, in every report
+    implausible: tuple[str, ...] = ()  # fields holding a number no kernel prints (plausible)
 
     @property
     def id(self) -> str:

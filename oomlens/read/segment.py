@@ -411,9 +411,9 @@ class Segmenter:
         if prev is None or line.lineno > self._prev_end + 1 or not line.text:
             return False
         where = self._prev_at[0]
+        if len(prev.text) + len(line.text) > rejoin.MAX_RECORD:
+            return False  # no printk record is this long: a line of its own
         if line.timestamp is None and line.caller is None and line.host is None:
-            if len(prev.text) + len(line.text) > rejoin.MAX_RECORD:
-                return False
             if not (rejoin.stamped(prev) and rejoin.bare(line)):
                 return where == "line" and self._fragment(line.text, prev.text)
             # A bare line after a prefixed one: inside a report always; outside one
@@ -437,11 +437,18 @@ class Segmenter:
         """No prefixes to go by: a fragment that cannot start a line of its own.
 
         Migratetype letters ("(U) 0*8kB") continue only a buddy line cut after a chunk;
-        after any other line they are another CPU's piece (concurrent pr_cont()).
+        after any other line they are another CPU's piece (concurrent pr_cont()). A line
+        that starts with a comm (a trigger, the old cpuset line) is a line of its own,
+        whatever the comm looks like ("free:0kB invoked oom-killer: ...").
         """
         if text.startswith("(") and _LETTERS.match(text) and not prev.endswith("kB"):
             return False
-        return bool(rejoin.CONT_HEAD.match(text)) and not _FRAGMENT_START.match(text)
+        return (
+            bool(rejoin.CONT_HEAD.match(text))
+            and not _FRAGMENT_START.match(text)
+            and not _is_trigger(text)
+            and not NAMED.match(text)
+        )
 
     def _rejoin(self, line: LogLine, closed: list[RawReport]) -> None:
         """Glue a wrapped piece onto the line before it, where that line now sits."""

@@ -209,9 +209,18 @@ def write_charts(analyses: Sequence[Analysis], out_dir: str) -> tuple[list[str],
         stem, n = path[:-4], 2
         while path in written:  # same file name in two directories
             path, n = f"{stem}-{n}.png", n + 1
-        fig = _figure(plt, analysis, zones)
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
+        fig = None
+        try:
+            fig = _figure(plt, analysis, zones)
+            fig.savefig(path, dpi=100)
+        except (OverflowError, ValueError) as exc:  # numbers past what a plot can hold
+            skipped.append(f"{analysis.report.id}: no chart ({exc})")
+            continue
+        finally:
+            if fig is not None:
+                plt.close(fig)
+            else:
+                plt.close("all")
         written.append(path)
     return written, skipped
 
@@ -245,7 +254,7 @@ def _orders(ax: Any, chart: ZoneChart, Patch: Any) -> None:  # noqa: N803
             alpha = 1.0 if seg.usable else 0.35
             ax.bar(
                 xs[i],
-                seg.pages,
+                float(seg.pages),  # a 64-bit count is past a C long
                 bottom=base[i],
                 color=color(seg.letters),
                 alpha=alpha,
@@ -302,12 +311,12 @@ def _sum(ax: Any, chart: ZoneChart) -> None:
     free_hi = c.free[1] if c.free[1] is not None else c.free[0]
     lo = c.usable[0]
     hi = c.usable[1] if c.usable[1] is not None else free_hi
-    ax.bar(0, lo, color=USABLE, label="usable")
+    ax.bar(0, float(lo), color=USABLE, label="usable")
     if hi > lo:
         ax.bar(
             0,
-            hi - lo,
-            bottom=lo,
+            float(hi - lo),
+            bottom=float(lo),
             color=USABLE,
             alpha=0.35,
             hatch="//",
@@ -316,8 +325,10 @@ def _sum(ax: Any, chart: ZoneChart) -> None:
             label="usable or not:\nthe report does not say",
         )
     if free_hi > hi:
-        ax.bar(0, free_hi - hi, bottom=hi, color="#dddddd", label="free, not counted")
-    ax.axhline(c.needed, color="black", linestyle="--", linewidth=1, label=f"needed: {c.needed}")
+        ax.bar(0, float(free_hi - hi), bottom=float(hi), color="#dddddd", label="free, not counted")
+    ax.axhline(
+        float(c.needed), color="black", linestyle="--", linewidth=1, label=f"needed: {c.needed}"
+    )
     ax.set_xticks([0], [c.label])
     ax.set_ylim(bottom=0)
     ax.set_title(f"watermark {d.MARKS.get(c.result, '?')} {c.result}", fontsize=10)

@@ -51,6 +51,12 @@ MISSING_WORDS = {
     "zone lines": "zone lines (free, min, low, high) for a zone this request may use",
     "buddy lines": "the buddy lines (free blocks per order)",
     "zone free_cma": "each zone's free_cma (a zone line cut short before it, and several zones)",
+    "numbers a kernel prints": "numbers a kernel can print (one is out of its range, or out "
+    "of the order the kernel computes them in)",
+    "whole buddy lines": "every buddy line whole (one was cut short: the orders it lost "
+    "and its total are unknown)",
+    "zone state": "the free, min, low and high of every zone the report names (a zone line "
+    "was cut short, or only its buddy line kept)",
     "order": "the request's order",
     "gfp_mask": "the request's gfp_mask",
     "gfp layout": "which GFP bit layout the kernel used (its release)",

@@ -43,13 +43,18 @@ import html as _html
 import re
 
 # C0 controls, DEL, C1 controls, and the Unicode bidi/zero-width format
-# characters that can reorder or hide text on screen ("Trojan Source").
+# characters that can reorder or hide text on screen ("Trojan Source"); and the lone
+# surrogates os.fsdecode() makes of a file name's bytes that are not UTF-8 (written out
+# as they came, they are those raw bytes: 0x9b-0x9d are C1's CSI, ST and OSC).
 _UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff"
+    "\udc80-\udcff]"
 )
 
 # What json.dumps leaves raw (it escapes C0 itself; C0 here would hit its own newlines).
-_JSON_RAW = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+_JSON_RAW = re.compile(
+    "[\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\udc80-\udcff]"
+)
 
 # Markup anywhere in a line: emphasis ("_" only where it is not inside a word, as in
 # lowmem_reserve), code, links and images, HTML and entities, table cells,
@@ -66,6 +71,8 @@ _BACKTICKS = re.compile("`+")
 
 def _visible(match: re.Match[str]) -> str:
     code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"  # a byte a file name did not decode, as stderr shows it
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
@@ -135,5 +142,6 @@ def chart(text: object) -> str:
 
 
 def json_text(document: str) -> str:
-    """Escape, as ``\\uXXXX``, what ``json.dumps(ensure_ascii=False)`` leaves raw: DEL, C1, bidi."""
+    """Escape, as ``\\uXXXX``, what ``json.dumps(ensure_ascii=False)`` leaves raw: DEL, C1, bidi,
+    and the lone surrogates of a file name's undecoded bytes (``os.fsencode`` gives them back)."""
     return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", document)

@@ -1,0 +1,52 @@
+"""Numbers no kernel prints: each says which line holds it and why a kernel cannot.
+
+The reader bounds every number to 64 bits; some fields are narrower, or tied to
+others by how the kernel computes them. A report holding such a number is read
+as printed, with a diagnostic, and no certain verdict rests on it.
+"""
+
+from __future__ import annotations
+
+from oomlens.parse.report import Header, ZoneLine
+
+INT_MAX = 2**31 - 1  # the header prints the order with %d
+ORDER_LIMIT = 64  # 2**64 pages a block: no kernel has this many orders
+# A zone's min is its share of min_free_kbytes (or, for HighMem, at most 128 pages): above
+# managed by more than this it is no kernel's
+MIN_OVER_MANAGED_KB = 2048
+
+
+def header_problem(header: Header | None, nr_orders: int | None) -> str | None:
+    """Why the trigger line's order is no kernel's, else None.
+
+    The allocator refuses an order past its free lists before any report
+    (``__alloc_pages``: ``order > MAX_PAGE_ORDER`` warns and returns NULL).
+    """
+    order = header.order if header is not None else None
+    if order is None:
+        return None
+    if order < -1 or order > INT_MAX:
+        return f"order={order} is past what the kernel prints (an int; -1 is SysRq)"
+    if order >= ORDER_LIMIT or (nr_orders and order >= nr_orders):
+        top = nr_orders - 1 if nr_orders else ORDER_LIMIT - 1
+        return f"order={order} is past this kernel's free lists (order {top} at most)"
+    return None
+
+
+def zone_problem(z: ZoneLine) -> str | None:
+    """Why a zone line's numbers are no kernel's, else None."""
+    mn, lo, hi, managed = z.min_kb, z.low_kb, z.high_kb, z.managed_kb
+    if mn is not None and lo is not None and hi is not None and not mn <= lo <= hi:
+        # __setup_per_zone_wmarks(): low = min + tmp, high = min + 2 * tmp, tmp >= 0
+        return f"min {mn}kB, low {lo}kB, high {hi}kB, where the kernel has min <= low <= high"
+    if managed is None:
+        return None
+    if mn is not None and mn > managed + MIN_OVER_MANAGED_KB:
+        return f"min {mn}kB above managed {managed}kB"
+    for name, value in (
+        ("reserved_highatomic", z.reserved_highatomic_kb),  # at most 1% of managed + a block
+        ("free_cma", z.free_cma_kb),
+    ):
+        if value is not None and managed and value > managed:
+            return f"{name} {value}kB above managed {managed}kB"
+    return None
