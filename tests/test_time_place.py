@@ -554,3 +554,18 @@ def test_a_log_naming_many_hosts_is_remembered_within_bounds():
         )
         assert list(seg.feed(line)) == []
     assert len(seg._hosts) <= HOSTS
+
+
+def test_times_no_calendar_holds_are_said_once(tmp_path):
+    """Hostile (round 8): corpus 005's dmesg -T dates made "Feb 30" (synthetic), and corpus
+    023 with a --boot-time one second before year 10000. Both had no time, silently; each
+    is said once per input now, as an unknown month already was."""
+    text = sample("005").read_text().replace("Thu May  9 ", "Thu Feb 30 ")
+    path = tmp_path / "feb30.log"
+    path.write_text(text)
+    analysis, notes = only(path, Options(utc_offset="UTC"))
+    assert analysis.report.time is None
+    assert notes == ("dates no calendar holds (first: 'Thu Feb 30 14:52:38 2024') have no time",)
+    analysis, notes = only(sample("023"), Options(boot_time="9999-12-31T23:59:59+00:00"))
+    assert analysis.report.time is None
+    assert "--boot-time plus the uptime is past year 9999: no time" in notes

@@ -155,6 +155,7 @@ class Clock:
                 when = self._parse(clock)
             except (ValueError, OverflowError):
                 when = None
+                self._once(f"dates no calendar holds (first: {clock[:40]!r}) have no time")
             if when is not None:
                 return when
         if self.boot is not None and uptime is not None:
@@ -164,14 +165,21 @@ class Clock:
                 try:
                     return self.boot + timedelta(seconds=uptime)
                 except OverflowError:
+                    self._once("--boot-time plus the uptime is past year 9999: no time")
                     return None
             self._note("--boot-time is the first boot's: reports of later boots get no time")
         return None
 
+    def _once(self, note: str) -> None:
+        """A note said once per input, naming the first case (a log may hold any number):
+        notes that differ only from "(first:" on are one."""
+        head = note.split(" (first:", 1)[0]
+        if not any(n.split(" (first:", 1)[0] == head for n in self.assumptions):
+            self._note(note)
+
     def _unknown_month(self, name: str) -> None:
-        """Said once per input, naming the first such month (a log may hold any number)."""
-        if not any(n.startswith("dates in a month not understood") for n in self.assumptions):
-            self._note(f"dates in a month not understood (first: {name!r}) have no time")
+        """Said once per input, naming the first such month."""
+        self._once(f"dates in a month not understood (first: {name!r}) have no time")
 
     def _local(self, naive: datetime, what: str) -> datetime:
         """A local time the log printed without its offset."""
