@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import json
 import lzma
+import re
 import resource
 import subprocess
 import sys
@@ -488,3 +489,68 @@ def test_stamped_fragments_are_never_glued_past_a_record(tmp_path):
     result = analyze_file(str(path))
     assert result.analyses
     assert max(len(t) for a in result.analyses for t in a.report.lines) <= MAX_JOINED
+
+
+# --- round 9: numbers cut inside their digits, all buddy lines cut, zones out of order ----
+
+
+def test_a_zone_number_cut_inside_its_digits_is_no_value(tmp_path):
+    """extra/107 (cma-only, certain) with its zone line ending "free_cma:1" (of
+    "free_cma:142492kB"; synthetic cut): the field the kernel prints in kB was read as 1 kB,
+    with no word, and the verdict stayed certain. A kB field without its kB is the cut."""
+    path = _cut_line("107", "free_cma:142492kB", "free_cma:1", tmp_path)
+    (a,) = analyze_file(path).analyses
+    assert "DMA zone line cut short after 20 fields" in [d.message for d in a.report.diagnostics]
+    assert a.verdict.confidence == "likely"
+    assert [z.free_cma_kb for z in a.report.zones][0] is None
+
+
+def test_fold_inside_a_number_in_a_log_with_no_prefixes_036(tmp_path):
+    """corpus/036 through `fold -w 177` (a terminal's hard wrap, no prefixes): DMA's
+    "managed:159" / "08kB mlocked:0kB ..." was read as managed 159 kB, the rest set aside,
+    under a certain verdict. The two halves of the number are one again."""
+    import subprocess
+
+    folded = subprocess.run(
+        ["fold", "-w", "177"], input=sample("036").read_bytes(), capture_output=True, check=True
+    ).stdout
+    path = tmp_path / "folded.log"
+    path.write_bytes(folded)
+    (a,), (want,) = analyze_file(str(path)).analyses, analyze_file(str(sample("036"))).analyses
+    assert [(z.name, z.managed_kb) for z in a.report.zones] == [("DMA", 15908), ("DMA32", 2030132)]
+    assert (a.verdict.code, a.verdict.confidence) == (want.verdict.code, want.verdict.confidence)
+    assert [d.message for d in a.report.diagnostics] == []
+
+
+def test_buddy_lines_all_cut_past_eleven_orders_are_cut_202(tmp_path):
+    """extra/202 prints 17 orders; with every buddy line cut after its 12th (synthetic), no
+    line was whole, 11 orders were assumed, and 12 looked like all of them: certain. With
+    no whole line, a line that is not whole is cut."""
+    text = sample("202").read_text()
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if re.search(r"(?:DMA|Normal): \d+\*", line):
+            chunks = list(re.finditer(r"\d+\*\d+kB(?: \([A-Z]+\))?", line))
+            lines[i] = line[: chunks[11].end()]
+    path = tmp_path / "cut.log"
+    path.write_text("\n".join(lines) + "\n")
+    got = analyze_file(str(path)).analyses
+    assert got and all(a.verdict.confidence != "certain" for a in got)
+
+
+def test_zone_lines_out_of_index_order_are_said_and_settle_nothing(tmp_path):
+    """extra/106's first report with its DMA and DMA32 zone lines swapped (synthetic: a
+    collector that reorders lines); each lowmem_reserve line stays in place, so each zone
+    took the other's. show_free_areas() prints a node's zones by index: a diagnostic, and
+    the verdict is at best likely."""
+    lines = sample("106").read_text().splitlines()
+    dma = next(i for i, x in enumerate(lines) if "Node 0 DMA free:" in x)
+    dma32 = next(i for i, x in enumerate(lines) if "Node 0 DMA32 free:" in x)
+    lines[dma], lines[dma32] = lines[dma32], lines[dma]
+    path = tmp_path / "swapped.log"
+    path.write_text("\n".join(lines) + "\n")
+    first = analyze_file(str(path)).analyses[0]
+    assert "DMA zone line printed after DMA32, where the kernel prints zones in index order" in [
+        d.message for d in first.report.diagnostics
+    ]
+    assert first.verdict.confidence == "likely"

@@ -683,6 +683,19 @@ def test_journal_export_cut_in_binary_field(tmp_path):
     ]
 
 
+def test_journal_export_through_a_crlf_converter(tmp_path):
+    """Synthesised from real 038 lines (as test_journal_export), then every LF made CRLF, as
+    a Windows transfer leaves it: each record's blank separator was taken for a binary
+    field, damaged, and every report was lost. A CR before the LF is no part of a field."""
+    lines, records = journal_records("038")
+    data = export_bytes(records).replace(b"\n", b"\r\n")
+    path = tmp_path / "j.export"
+    path.write_bytes(data)
+    inp, got = read_all(path)
+    assert inp.encoding == "journal-export" and inp.diagnostics == []
+    assert [(x.lineno, x.text) for x in got] == [(i + 1, x.text) for i, x in enumerate(lines)]
+
+
 def test_a_log_whose_first_line_starts_like_an_export_field_is_text(tmp_path):
     """Hostile (program output on a serial console, synthetic): ``_BOOT_ID=<id> `` glued
     before corpus/023's trigger made the whole file a journal export, its second line a

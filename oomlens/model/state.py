@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 
-from oomlens.parse.report import Report, ZoneLine
+from oomlens.parse.report import ZONE_ORDER, Report, ZoneLine
+from oomlens.parse.transform import MAX_BUDDY_COLUMNS
 
 Interval = tuple[int, int]
 
-# enum zone_type order; which of these a kernel has depends on its config.
-ZONE_ORDER = ("DMA", "DMA32", "Normal", "HighMem", "Movable", "Device")
 _ADD_64 = ("Normal", "DMA32", "DMA", "Device")
 _ADD_32 = ("Normal", "HighMem", "DMA", "Device")
 _64BIT = frozenset({"x86_64", "arm64", "ppc64", "ppc64le", "s390x", "riscv64", "loongarch64"})
@@ -262,9 +261,12 @@ def build_state(
         missing.append("lowmem_reserve")
     swap_free = bool(report.swap and report.swap.free_kb)
     zones = []
+    # How many orders the kernel prints is known from a whole buddy line only; with none
+    # (11 is then an assumption) every line that is not whole is cut short.
+    printed_orders = nr_orders if whole else MAX_BUDDY_COLUMNS
     for z in report.zones:
         index = types.index(z.name) if types and z.name in types else None
-        st = zone_state(z, index, page_kb, swap_free, nr_orders)
+        st = zone_state(z, index, page_kb, swap_free, printed_orders)
         if st is not None:
             zones.append(st)
     if zones and len(zones) < len(report.zones):

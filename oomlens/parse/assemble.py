@@ -40,7 +40,7 @@ from oomlens.parse.lines import (
     ZoneStatLine,
 )
 from oomlens.parse.numbers import MAX_NUMNODES, bounded_int, nodes_beyond, number_problem
-from oomlens.parse.plausible import header_problem, zone_problem
+from oomlens.parse.plausible import header_problem, order_problem, zone_problem
 from oomlens.parse.report import (
     BuddyLine,
     Constraint,
@@ -291,6 +291,10 @@ def _check_numbers(a: _Assembly, header: Header | None) -> tuple[str, ...]:
         if why is not None:
             a.diagnostics.append(Diagnostic(z.line, f"{z.name} zone line: {why}"))
             out.append(f"{z.name} zone numbers")
+    late = order_problem(a.zones)
+    if late is not None:
+        a.diagnostics.append(Diagnostic(late[0].line, f"{late[0].name} zone line {late[1]}"))
+        out.append("zone order")
     return tuple(dict.fromkeys(out))
 
 

@@ -7,7 +7,7 @@ as printed, with a diagnostic, and no certain verdict rests on it.
 
 from __future__ import annotations
 
-from oomlens.parse.report import Header, ZoneLine
+from oomlens.parse.report import ZONE_ORDER, Header, ZoneLine
 
 INT_MAX = 2**31 - 1  # the header prints the order with %d
 ORDER_LIMIT = 64  # 2**64 pages a block: no kernel has this many orders
@@ -49,4 +49,19 @@ def zone_problem(z: ZoneLine) -> str | None:
     ):
         if value is not None and managed and value > managed:
             return f"{name} {value}kB above managed {managed}kB"
+    return None
+
+
+def order_problem(zones: list[ZoneLine]) -> tuple[ZoneLine, str] | None:
+    """The first zone line printed out of its node's index order (show_free_areas() walks
+    each node's zones by index), and why; else None."""
+    last: dict[int | None, tuple[int, str]] = {}
+    for z in zones:
+        if z.name not in ZONE_ORDER or not z.fields:
+            continue
+        index = ZONE_ORDER.index(z.name)
+        before = last.get(z.node)
+        if before is not None and index <= before[0]:
+            return z, f"printed after {before[1]}, where the kernel prints zones in index order"
+        last[z.node] = (index, z.name)
     return None

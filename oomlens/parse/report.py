@@ -253,6 +253,11 @@ class MemcgProtection:
     low_kb: int | None
 
 
+# enum zone_type order, in which show_free_areas() prints a node's zones; which of these
+# a kernel has depends on its config.
+ZONE_ORDER = ("DMA", "DMA32", "Normal", "HighMem", "Movable", "Device")
+
+
 @dataclass(frozen=True)
 class Report:
     """One OOM-killer or allocation-failure report, as printed."""

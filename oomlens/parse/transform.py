@@ -91,6 +91,23 @@ def _kvs(token: str) -> list[tuple[str, int]]:
     return [(k, int(v)) for k, v in _KV.findall(token)]
 
 
+_ZONE_KV = re.compile(r"([A-Za-z_][A-Za-z_()0-9]*):\s?(-?\d+)([kK]B)?")
+# show_free_areas() prints every zone field in kB but these (2.6-4.x "pages_scanned:%lu")
+_ZONE_UNITLESS = frozenset({"pages_scanned"})
+
+
+def _zone_kvs(token: str) -> tuple[list[tuple[str, int]], str | None]:
+    """A zone line's fields up to the first that lacks the kB the kernel prints after it
+    (a line cut inside a number: "managed:159" of "managed:15908kB"), and that field."""
+    out: list[tuple[str, int]] = []
+    for m in _ZONE_KV.finditer(token):
+        key, value, unit = m.groups()
+        if unit is None and key not in _ZONE_UNITLESS:
+            return out, token[m.start() :]
+        out.append((key, int(value)))
+    return out, None
+
+
 def _at(tok: Token) -> int:
     """The token's line within the report text (Lark sets it for every token here)."""
     return tok.line or 0
@@ -369,8 +386,11 @@ class LineTransformer(Transformer[Token, list[Record]]):
         protections: list[int] = []
         cut: str | None = None
         for tok in c[1:]:
+            if cut is not None:
+                break  # past the cut, nothing of the line is the kernel's
             if tok.type == "KVS":
-                fields.extend(_kvs(tok))
+                read, cut = _zone_kvs(tok)
+                fields.extend(read)
             elif tok.type == "INT":
                 protections.append(int(tok))
             elif tok.type == "CUT":

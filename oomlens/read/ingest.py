@@ -983,6 +983,8 @@ def _export_records(body: _Buffered, diags: list[Diagnostic]) -> Iterator[bytes]
     record = 1
     while True:
         line = body.readline(MAX_RECORD + 1)
+        if line.endswith(b"\r\n"):  # an export that went through a CRLF converter
+            line = line[:-2] + b"\n"
         if not line or line == b"\n":
             if fields:
                 fields.setdefault("MESSAGE", [b""])
