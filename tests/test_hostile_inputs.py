@@ -554,3 +554,43 @@ def test_zone_lines_out_of_index_order_are_said_and_settle_nothing(tmp_path):
         d.message for d in first.report.diagnostics
     ]
     assert first.verdict.confidence == "likely"
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "message"),
+    [
+        (
+            "035",
+            "min:5628kB",
+            "min:4294967296kB",
+            "DMA32 zone line: min 4294967296kB, low 7624kB, high 9620kB, where the kernel has "
+            "min <= low <= high",
+        ),
+        (
+            "019",
+            "free_cma:712kB",
+            "free_cma:4294967296kB",
+            "Normal zone line: free_cma 4294967296kB, where managed is 2673676kB",
+        ),
+        (
+            "023",
+            "order=0,",
+            "order=18446744073709551615,",
+            "order=18446744073709551615 is past what the kernel prints (an int; -1 is SysRq)",
+        ),
+    ],
+    ids=["min-4TiB", "free_cma-4TiB", "order-u64"],
+)
+def test_a_number_no_kernel_prints_is_said_and_settles_nothing(tmp_path, name, old, new, message):
+    """Hostile (round 8; synthetic values in real reports): each number fits 64 bits, so the
+    reader took it, and each moved a certain verdict (highatomic-stranded → exhausted,
+    exhausted → not-a-shortage) without a word. Each is said now, and the verdict is at
+    best likely."""
+    text = sample(name).read_text()
+    assert old in text
+    path = tmp_path / f"{name}.log"
+    path.write_text(text.replace(old, new, 1))
+    (a,) = analyze_file(str(path)).analyses
+    assert message in [d.message for d in a.report.diagnostics]
+    assert a.verdict.confidence == "likely"
+    assert "numbers a kernel prints" in a.verdict.missing
