@@ -694,6 +694,14 @@ def test_journal_export_through_a_crlf_converter(tmp_path):
     inp, got = read_all(path)
     assert inp.encoding == "journal-export" and inp.diagnostics == []
     assert [(x.lineno, x.text) for x in got] == [(i + 1, x.text) for i, x in enumerate(lines)]
+    # a binary field (a message with a control byte) ends in CRLF too
+    records[1]["MESSAGE"] = lines[1].text + "\x1b[0m"
+    data = export_bytes(records)
+    assert b"MESSAGE\n" in data and b"\x1b[0m\n" in data  # a binary field, LF after its data
+    path.write_bytes(data.replace(b"\n", b"\r\n"))
+    inp, got = read_all(path)
+    assert inp.diagnostics == [] and len(got) == len(lines)
+    assert got[1].text.startswith(lines[1].text)
 
 
 def test_a_log_whose_first_line_starts_like_an_export_field_is_text(tmp_path):

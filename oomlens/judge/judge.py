@@ -100,9 +100,10 @@ def not_a_shortage(report: Report, state: AllocatorState) -> bool:
             return False
         if "failed to map pages" in detail:
             return True  # 7.x: the pages were had; vmap_pages_range() failed (judged likely)
+        # "size 0" says nothing alone: since 5.14 it is what had been allocated when the
+        # pages ran out (0 at the first page), and a reason cut off may be that one
         return (
-            h.vmalloc_size == 0
-            or "vm_struct" in detail
+            "vm_struct" in detail
             or "address space" in detail
             or "allocation failure" in detail
             or "exceeds total pages" in detail  # __vmalloc_node_range: more than all RAM

@@ -152,13 +152,14 @@ def _reclaimable(z: ZoneLine, swap_free: bool) -> int | None:
 
 
 def zone_state(
-    z: ZoneLine, index: int | None, page_kb: int, swap_free: bool, nr_orders: int = 0
+    z: ZoneLine, index: int | None, page_kb: int, swap_free: bool, nr_orders: int
 ) -> ZoneState | None:
     """One ZoneState from a zone line; None when free/min/low/high are not all printed.
 
     The free areas are the buddy line's when it prints every order (``nr_orders``) or
     is whole: a line cut short says nothing of the orders it lost, which are unknown,
-    never empty.
+    never empty. With every order printed, their sum is the total the kernel prints
+    after "=", whether or not that survived.
     """
     free_kb, min_kb, low_kb, high_kb = z.free_kb, z.min_kb, z.low_kb, z.high_kb
     if free_kb is None or min_kb is None or low_kb is None or high_kb is None:
@@ -171,8 +172,7 @@ def zone_state(
     if b is not None and b.entries and not cut:
         areas = tuple(FreeArea(e.order, e.count, e.types) for e in b.entries)
         letters = any(e.types for e in b.entries)
-        if b.whole:
-            buddy_pages = sum(e.count << e.order for e in b.entries)
+        buddy_pages = sum(e.count << e.order for e in b.entries)
     recl = _reclaimable(z, swap_free)
     return ZoneState(
         name=z.name,

@@ -92,8 +92,9 @@ def _kvs(token: str) -> list[tuple[str, int]]:
 
 
 _ZONE_KV = re.compile(r"([A-Za-z_][A-Za-z_()0-9]*):\s?(-?\d+)([kK]B)?")
-# show_free_areas() prints every zone field in kB but these (2.6-4.x "pages_scanned:%lu")
-_ZONE_UNITLESS = frozenset({"pages_scanned"})
+# show_free_areas() prints every zone field in kB but these ("pages_scanned:%lu" in 2.6-4.7,
+# "node_pages_scanned:%lu" in 4.8)
+_ZONE_UNITLESS = frozenset({"pages_scanned", "node_pages_scanned"})
 
 
 def _zone_kvs(token: str) -> tuple[list[tuple[str, int]], str | None]:

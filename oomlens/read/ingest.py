@@ -1008,7 +1008,10 @@ def _export_records(body: _Buffered, diags: list[Diagnostic]) -> Iterator[bytes]
             left = size - len(value)
             while left > 0 and (skipped := len(body.read(min(left, _CHUNK)))):
                 left -= skipped
-            if size < 0 or left or body.read(1) != b"\n":
+            end = body.read(1)
+            if end == b"\r":  # an export through a CRLF converter
+                end = body.read(1)
+            if size < 0 or left or end != b"\n":
                 _diag(diags, record, "journal export binary field is cut or damaged")
                 if fields:
                     fields.setdefault("MESSAGE", [b""])

@@ -34,7 +34,7 @@ _FOREIGN_SYSLOG = re.compile(r"[A-Z][a-z]{2,8}\.? +\d{1,2} +\d{1,2}:\d\d:\d\d ")
 _RELEASE_CUT = re.compile(r"\d+\.\d+(?:\.\d+)?[-\w.+]*-$")
 # A fragment that cannot start a kernel line of its own.
 CONT_HEAD = re.compile(
-    r"^(?:\d+\*\d+kB|= ?\d+kB|\d+[kK]B(?:\s|$)|\([A-Z]+\)|[a-z_()]+:\s?-?\d+[kK]B|order=|gfp_mask="
+    r"^(?:\d+\*\d+kB|= ?\d+kB|\d+[kK]B(?:\s|$)|[kK]?B(?:[\s,=]|$)|\([A-Z]+\)|[a-z_()]+:\s?-?\d+[kK]B|order=|gfp_mask="
     r"|oom_score_adj=|nodemask=|\((?:__)?GFP_[A-Z_|]*[|)]|mode:0x[0-9a-f]+\(|all_unreclaimable\? "
     r"|\d+\.\d+\.\d+\S*\s+#\d+)"
 )
@@ -79,6 +79,11 @@ _FIELD_HEAD = re.compile(r"[a-z][a-z_-]*[:=]\s?-?\d|\d+\*\d+kB|\([A-Z]+\)|= ?\d+
 # never followed by a blank and more digits with its unit.
 _NUMBER_CUT = re.compile(r"[:=]\s?-?\d+$")
 _UNIT_TAIL = re.compile(r"\d+[kK]?B(?:\s|$|,)")
+# A key cut inside its letters ("unevictabl" / "e:4104kB"): no field's value ends in a
+# lower-case word, so a break after one fell inside the next key (a zone's name, which
+# a key may follow, starts upper-case: "Node 0 Normal" / "free:64284kB").
+_KEY_HEAD = re.compile(r"(?:^|\s)[a-z_][a-z_()-]*$")
+_KEY_TAIL = re.compile(r"[a-z_-]*:\s?-?\d")
 
 
 def _indent(prefix: str) -> int:
@@ -119,7 +124,9 @@ def join(prev: LogLine, cont: LogLine, soft_source: bool, wide: bool = False) ->
         or a.endswith((":", "=", "*"))
         or b.startswith((":", "_"))
         or (b.startswith(("kB", "KB", "B ", "B=")) and a[-1:].isdigit())
+        or ((b == "B" or b.startswith(("B ", "B,"))) and a[-2:-1].isdigit() and a[-1:] in "kK")
         or (_NUMBER_CUT.search(a) is not None and _UNIT_TAIL.match(b) is not None)
+        or (_KEY_HEAD.search(a) is not None and _KEY_TAIL.match(b) is not None)
         or (b.startswith(("(GFP", "(__GFP")) and a[-1:].isalnum())  # "%#x(%pGg)": no blank
         or (a[-1:] == "-" and _RELEASE_CUT.search(a) is not None)  # "3.12.10-005-" / "ts-armv7l"
     ):
