@@ -86,6 +86,20 @@ _KEY_HEAD = re.compile(r"(?:^|\s)[a-z_][a-z_()-]*$")
 _KEY_TAIL = re.compile(r"[a-z_-]*:\s?-?\d")
 
 
+def _inside_a_token(a: str, b: str) -> bool:
+    """The tokens on either side of a break say it fell inside one of them."""
+    return (
+        a.endswith((":", "=", "*"))  # "writepending:" / "32kB"
+        or b.startswith((":", "_"))  # "pgtables" / ":42684kB"
+        or (b.startswith(("kB", "KB", "B ", "B=")) and a[-1:].isdigit())
+        or ((b == "B" or b.startswith(("B ", "B,"))) and a[-2:-1].isdigit() and a[-1:] in "kK")
+        or (_NUMBER_CUT.search(a) is not None and _UNIT_TAIL.match(b) is not None)
+        or (_KEY_HEAD.search(a) is not None and _KEY_TAIL.match(b) is not None)
+        or (b.startswith(("(GFP", "(__GFP")) and a[-1:].isalnum())  # "%#x(%pGg)": no blank
+        or (a[-1:] == "-" and _RELEASE_CUT.search(a) is not None)  # "3.12.10-005-" / "ts-armv7l"
+    )
+
+
 def _indent(prefix: str) -> int:
     """How many blanks lead a prefix (a markdown list or mail indent on every line)."""
     return len(prefix) - len(prefix.lstrip(" \t"))
@@ -120,16 +134,8 @@ def join(prev: LogLine, cont: LogLine, soft_source: bool, wide: bool = False) ->
     elif prev.trailing_space or indented(cont, prev):
         text = f"{a} {b}"
     elif (
-        ((soft_source or wide) and not (_FIELD_END.search(a) and _FIELD_HEAD.match(b)))
-        or a.endswith((":", "=", "*"))
-        or b.startswith((":", "_"))
-        or (b.startswith(("kB", "KB", "B ", "B=")) and a[-1:].isdigit())
-        or ((b == "B" or b.startswith(("B ", "B,"))) and a[-2:-1].isdigit() and a[-1:] in "kK")
-        or (_NUMBER_CUT.search(a) is not None and _UNIT_TAIL.match(b) is not None)
-        or (_KEY_HEAD.search(a) is not None and _KEY_TAIL.match(b) is not None)
-        or (b.startswith(("(GFP", "(__GFP")) and a[-1:].isalnum())  # "%#x(%pGg)": no blank
-        or (a[-1:] == "-" and _RELEASE_CUT.search(a) is not None)  # "3.12.10-005-" / "ts-armv7l"
-    ):
+        (soft_source or wide) and not (_FIELD_END.search(a) and _FIELD_HEAD.match(b))
+    ) or _inside_a_token(a, b):
         text = a + b
     else:
         text = f"{a} {b}"
