@@ -658,3 +658,28 @@ def test_a_comm_shaped_like_a_wrapped_fragment_starts_its_own_report(tmp_path):
         for a in analyze_file(str(path)).analyses
     ]
     assert got == [(3, 67, "labw", "labw"), (68, 132, "free:0kB", "labw")]
+
+
+def test_many_records_of_other_programs_inside_a_report_end_nothing(tmp_path):
+    """journalctl -o json of corpus 038 (synthetic container, real lines) with 300 records
+    of a busy service between two kernel records of the report. Each is an empty line;
+    more than 256 in a row were a run of blank lines, which ends a report: certain fell to
+    undetermined and a second report opened. In a journal they are read past."""
+    import json
+
+    from tests.test_ingest import journal_records
+
+    _lines, records = journal_records("038")
+    plain = tmp_path / "plain.json"
+    plain.write_text("".join(json.dumps(r) + "\n" for r in records))
+    other = {"_TRANSPORT": "stdout", "SYSLOG_IDENTIFIER": "app", "MESSAGE": "tick"}
+    busy = tmp_path / "busy.json"
+    mixed = [*records[:20], *([other] * 300), *records[20:]]
+    busy.write_text("".join(json.dumps(r) + "\n" for r in mixed))
+    want = [
+        (a.report.kind, a.verdict.code, a.verdict.confidence)
+        for a in analyze_file(str(plain)).analyses
+    ]
+    got = analyze_file(str(busy)).analyses
+    assert [(a.report.kind, a.verdict.code, a.verdict.confidence) for a in got] == want
+    assert got[0].report.last_line == analyze_file(str(plain)).analyses[0].report.last_line + 300

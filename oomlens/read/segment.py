@@ -832,16 +832,21 @@ def segment_stream(
     clock: Clock | None = None,
     chunks: Iterable[bytes | None] | None = None,
     physical: Callable[[int], int] | None = None,
+    journal: bool = False,
 ) -> Iterator[RawReport]:
     """Segment a plain-text byte stream with the marker prefilter.
 
     ``chunks`` (see :func:`iter_raw_lines`) reads a live input; a None chunk
-    says it has gone quiet, which ends every open report.
+    says it has gone quiet, which ends every open report. ``journal``: the stream
+    is journal records, one a line, where an empty line is another program's record
+    (``ingest._record_line``): read past, it is no part of any run of blank lines.
     """
     seg = Segmenter(source, clock)
     for lineno, raw in iter_raw_lines(stream, lambda: seg.idle, stats, chunks):
         if raw is None:
             yield from _numbered(seg.finish(), physical)
+            continue
+        if journal and not raw:
             continue
         for line in _decoded(raw, lineno, source):
             done = seg.feed(line)
