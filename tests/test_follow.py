@@ -256,3 +256,19 @@ def test_small_reads_find_the_same_reports(path: Path):
     assert by_7_bytes == whole
     ticked = _spans(x for line in data.splitlines(keepends=True) for x in (line, None))
     assert len(ticked) >= len(whole)  # a quiet tick after every line may only end reports
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_follow_on_a_named_pipe_reads_it_as_it_comes(tmp_path):
+    """`--follow FIFO` (hostile round 9): the follower seeks and reopens a file, which a
+    pipe cannot do ("not seekable"), and the report was lost. A named pipe is read like
+    stdin: as its data arrives, to its writer's end."""
+    fifo = tmp_path / "kmsg.fifo"
+    os.mkfifo(fifo)
+    proc = oomlens("--follow", str(fifo), "--format", "jsonl", stdin=subprocess.DEVNULL)
+    with open(fifo, "wb") as writer:  # blocks until oomlens opens the pipe
+        writer.write(sample("051").read_bytes())
+    assert proc.wait(timeout=WAIT) == 0
+    (got,) = [json.loads(x) for x in proc.stdout.read().splitlines() if x.strip()]
+    assert (got["id"], got["verdict"]["code"]) == (f"{fifo}:1", verdict_of("051"))
+    assert proc.stderr.read() == b""

@@ -283,6 +283,7 @@ def open_input(
     """
     mtime: float | None = None
     live = follow
+    regular = False  # a regular file: the only kind --follow reopens and seeks
     if path is None or path == "-":
         display, size, closer = "<stdin>", None, None
         raw: BinaryIO | None = getattr(sys.stdin, "buffer", None)
@@ -312,7 +313,9 @@ def open_input(
         closer = raw.close
     diags: list[Diagnostic] = []
     counter = _LineCounter()
-    if follow and path not in (None, "-"):
+    if follow and regular:
+        # a named pipe or a device is read as it comes, like stdin: there is no file to
+        # reopen or seek, and its end is the writer's
         followed = _Followed(display, raw)
         closer = followed.close
         chunks = followed.chunks(diags, counter)
