@@ -669,3 +669,56 @@ def test_node_pages_scanned_is_a_zone_field_without_a_unit_036(tmp_path):
     (a,) = analyze_file(str(path)).analyses
     assert [d.message for d in a.report.diagnostics] == []
     assert all(z.get("node_pages_scanned") == 0 for z in a.report.zones)
+
+
+# --- round 11: the trigger's mask, the constraint line, Mem-Info's free_cma ---------------
+
+
+def _mutated(name: str, old: str, new: str, tmp_path) -> str:
+    text = _sample_path(name).read_text()
+    assert old in text
+    path = tmp_path / f"{name.replace('/', '-')}-mut.log"
+    path.write_text(text.replace(old, new, 1))
+    return str(path)
+
+
+def test_a_mask_cut_before_its_names_is_no_mask_to_be_sure_of(tmp_path):
+    """lab/stranded-6.1 (highatomic-stranded, certain) with its trigger line cut to
+    "mode:0x1" (of "mode:0x10cc0(GFP_KERNEL|__GFP_NORETRY), ..."; synthetic). Since 4.5 a
+    mask is always followed by its %pGg names: 0x1 was read as the request and judged
+    fragmented, certain. Without its names the mask may be cut inside its digits."""
+    line = "mode:0x10cc0(GFP_KERNEL|__GFP_NORETRY), nodemask=(null),cpuset=/,mems_allowed=0"
+    path = _mutated("lab/stranded-6.1", line, "mode:0x1", tmp_path)
+    (a,) = analyze_file(path).analyses
+    assert a.verdict.confidence != "certain"
+    assert "gfp_mask" in a.verdict.missing
+
+
+def test_a_lost_or_cut_constraint_line_leaves_no_certain_verdict(tmp_path):
+    """lab/mempolicy-6.1 (constrained, likely): its oom-kill:constraint= line is the only
+    place a 6.1 OOM report says which nodes the task may use (show_free_areas() printed
+    only node 1). Dropped, the verdict was exhausted, certain; cut to
+    "CONSTRAINT_MEMORY_POLICY,nod", the constraint was not read and the same (synthetic
+    mutations)."""
+    text = _sample_path("lab/mempolicy-6.1").read_text()
+    line = next(x for x in text.splitlines() if "oom-kill:constraint=" in x)
+    dropped = tmp_path / "dropped.log"
+    dropped.write_text(text.replace(line + "\n", "", 1))
+    (a,) = analyze_file(str(dropped)).analyses
+    assert (a.verdict.confidence, "oom-kill line" in a.verdict.missing) == ("likely", True)
+    cut = line[: line.index("CONSTRAINT_MEMORY_POLICY,") + len("CONSTRAINT_MEMORY_POLICY,nod")]
+    path = tmp_path / "cut.log"
+    path.write_text(text.replace(line, cut, 1))
+    (a,) = analyze_file(str(path)).analyses
+    assert (a.verdict.code, a.verdict.confidence) == ("constrained", "likely")
+
+
+def test_free_cma_unknown_where_the_kernel_has_cma_148(tmp_path):
+    """extra/148 (cma-only, likely): its Normal zone line is cut before free_cma, which the
+    Mem-Info summary gives; with that summary line dropped too (synthetic), the zone's
+    CMA was counted 0 and the verdict became fragmented, certain. The buddy lines show
+    (C) chunks: this kernel has CMA, so the zone's is unknown."""
+    path = _mutated("148", "> >     [ 6676.674739]  free_cma:1982\n", "", tmp_path)
+    (a,) = analyze_file(path).analyses
+    assert a.verdict.confidence != "certain"
+    assert "zone free_cma" in a.verdict.missing

@@ -14,6 +14,7 @@ from oomlens.judge import verdict as V
 from oomlens.judge.decide import Decision, decide, no_highatomic, threshold_of
 from oomlens.judge.nodes import NodeSet, parse_nodes
 from oomlens.kernel.fixes import missing_fixes, with_fix
+from oomlens.kernel.gfp import parse_release
 from oomlens.kernel.profile import (
     Feature,
     KernelProfile,
@@ -124,6 +125,25 @@ def allowed_nodes(report: Report) -> NodeSet | None:
         if nodes is not None:
             return nodes
     return None
+
+
+def _nodes_unsaid(report: Report, state: AllocatorState) -> bool:
+    """A multi-node report of a kernel that says which nodes the task may use only on its
+    ``oom-kill:constraint=`` line (5.0+; the header prints no nodemask for an OOM), with
+    that line lost or cut: a mempolicy or cpuset may have kept it off the nodes that
+    pass, which no certain verdict may pass over."""
+    if report.kind != "oom" or report.constraint is not None or allowed_nodes(report) is not None:
+        return False
+    version = parse_release(report.release)
+    if version is None or version < (5, 0):
+        return False
+    if len({z.node for z in state.zones}) > 1:
+        return True
+    # show_free_areas() leaves out the nodes a constrained caller may not use: free
+    # pages in the summary that no printed zone holds are on such a node
+    total = next((v for k, v in report.meminfo if k == "free"), None)
+    printed = sum(z.free for z in state.zones)
+    return total is not None and total - printed > total // 100 + 256
 
 
 def eligible_zones(report: Report, state: AllocatorState, req: Request) -> bool:
@@ -574,6 +594,9 @@ def judge_report(report: Report, options: Options) -> Judgement:
     if report.implausible and verdict.confidence == "certain":
         # a number no kernel prints (parse.plausible): the line is not what a kernel wrote
         missing = tuple(dict.fromkeys((*verdict.missing, "numbers a kernel prints")))
+        verdict = replace(verdict, confidence="likely", missing=missing)
+    if _nodes_unsaid(report, state) and verdict.confidence == "certain":
+        missing = tuple(dict.fromkeys((*verdict.missing, "oom-kill line")))
         verdict = replace(verdict, confidence="likely", missing=missing)
     for part in ("zone free_cma", "zone state", "whole buddy lines"):
         # free CMA pages the model counts as 0 may be some zone's; a zone whose state

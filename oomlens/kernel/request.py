@@ -76,6 +76,11 @@ def decode_request(report: Report) -> Decoded:
         notes.append(f"gfp-layout-{layout}-not-{by_release}")
     if h.order is None:
         missing.append("order")
+    if h.gfp_mask and h.gfp_names is None and _names_printed(release):
+        # since 4.5 the header prints the mask's %pGg names after it: a mask without
+        # them was cut, maybe inside its digits ("mode:0x1" of "mode:0x10cc0")
+        missing.append("gfp_mask")
+        notes.append("gfp-mask-cut")
     if h.gfp_mask is None and not h.gfp_names:
         missing.append("gfp_mask")
         return Decoded(
@@ -127,3 +132,10 @@ def page_fault_oom(report: Report, request: Request | None) -> bool:
     """
     kind = report.kind or (report.header.kind if report.header else None)
     return kind == "oom" and request is not None and request.gfp_mask == 0 and request.order == 0
+
+
+def _names_printed(release: str | None) -> bool:
+    """The release prints %pGg names after every mask: 60e2793d440a ("mm, oom: print
+    symbolic gfp_flags in oom warning") and its warn_alloc twin (both v4.5)."""
+    version = gfp.parse_release(release)
+    return version is not None and version >= (4, 5)

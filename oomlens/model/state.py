@@ -210,7 +210,14 @@ def _cma_of_cut_lines(
     """
     total = next((v for k, v in report.meminfo if k == "free_cma"), None)
     cut = [i for i, z in enumerate(zones) if z.cma is None]
-    if not cut or total is None:
+    if not cut:
+        return zones
+    if total is None:
+        # no summary to take it from: where this kernel has CMA (another zone prints
+        # free_cma, or a buddy line shows (C) chunks) the cut zone's is unknown
+        letters = "".join(a.letters for z in zones for a in z.areas or ())
+        if len(cut) < len(zones) or "C" in letters:
+            missing.append("zone free_cma")
         return zones
     if total == 0 or len(zones) == 1:
         for i in cut:

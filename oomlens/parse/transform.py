@@ -506,6 +506,8 @@ class LineTransformer(Transformer[Token, list[Record]]):
                 pairs.append((key, value))
             elif pairs and key in ("global_oom",):
                 pairs.append((key, ""))
+            elif pairs and pairs[-1][0] == "constraint":
+                break  # "CONSTRAINT_MEMORY_POLICY,nod": the line was cut after it
             elif pairs and not key.startswith("oom_memcg"):
                 # a list value such as mems_allowed=0,2 continues past the comma
                 k, v = pairs[-1]

@@ -83,6 +83,8 @@ ASSUMPTION_WORDS = {
         "its watermark checks are an ordinary request's"
     ),
     "zone-order-from-names": "the zone order from the zone names",
+    "gfp-mask-cut": "the mask as far as it was printed: its names, which this release prints "
+    "after it, are missing (the line was cut, maybe inside the mask)",
     "gfp-names-mismatch": "the mask, where it and the printed flag names disagree",
 }
 
