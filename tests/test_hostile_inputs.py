@@ -722,3 +722,17 @@ def test_free_cma_unknown_where_the_kernel_has_cma_148(tmp_path):
     (a,) = analyze_file(path).analyses
     assert a.verdict.confidence != "certain"
     assert "zone free_cma" in a.verdict.missing
+
+
+def test_a_bpf_declared_memcg_oom_without_its_counters_is_no_limit_hit_029(tmp_path):
+    """corpus 029 (memcg-limit, likely): a BPF program declared the OOM
+    (CONSTRAINT_BPF_PSI_MEM) in a cgroup at 42240kB, far below its limit. With the
+    "memory: usage ..." line dropped (synthetic), nothing said otherwise and the verdict
+    became certain; a constraint other than the memcg's own says the limit was not the
+    trigger."""
+    text = sample("029").read_text()
+    line = next(x for x in text.splitlines() if "memory: usage" in x)
+    path = tmp_path / "029-no-usage.log"
+    path.write_text(text.replace(line + "\n", "", 1))
+    (a,) = analyze_file(str(path)).analyses
+    assert (a.verdict.code, a.verdict.confidence) == ("memcg-limit", "likely")

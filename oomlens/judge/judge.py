@@ -70,7 +70,14 @@ def is_memcg_oom(report: Report) -> bool:
 
 
 def _memcg_sure(report: Report) -> bool:
-    """The cgroup's own counters show it at its limit (or do not say otherwise)."""
+    """The cgroup's own counters show it at its limit (or do not say otherwise).
+
+    An OOM a BPF program declared (``CONSTRAINT_BPF_PSI_MEM``: corpus 029) kills in a
+    memcg below its limit: with its counters cut or lost, nothing shows the limit hit.
+    """
+    c = report.constraint
+    if c is not None and c.constraint not in (None, "CONSTRAINT_MEMCG", "CONSTRAINT_NONE"):
+        return False
     m = report.memcg
     if m is None:
         return True
