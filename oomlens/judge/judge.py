@@ -134,6 +134,13 @@ def allowed_nodes(report: Report) -> NodeSet | None:
     return None
 
 
+def _at_best_likely(v: V.Verdict, *missing: str) -> V.Verdict:
+    """``v`` naming ``missing`` too, a certain verdict lowered to likely."""
+    if missing:
+        v = replace(v, missing=tuple(dict.fromkeys((*v.missing, *missing))))
+    return replace(v, confidence="likely") if v.confidence == "certain" else v
+
+
 def _nodes_unsaid(report: Report, state: AllocatorState) -> bool:
     """A multi-node report of a kernel that says which nodes the task may use only on its
     ``oom-kill:constraint=`` line (5.0+; the header prints no nodemask for an OOM), with
@@ -595,24 +602,18 @@ def judge_report(report: Report, options: Options) -> Judgement:
     else:
         verdict = _verdict(report, state, req, profile, report.arch)
         if dec.missing:
-            verdict = replace(verdict, missing=tuple(dict.fromkeys(verdict.missing + dec.missing)))
-            if verdict.confidence == "certain":
-                verdict = replace(verdict, confidence="likely")
+            verdict = _at_best_likely(verdict, *dec.missing)
     if report.implausible and verdict.confidence == "certain":
         # a number no kernel prints (parse.plausible): the line is not what a kernel wrote
-        missing = tuple(dict.fromkeys((*verdict.missing, "numbers a kernel prints")))
-        verdict = replace(verdict, confidence="likely", missing=missing)
+        verdict = _at_best_likely(verdict, "numbers a kernel prints")
     if _nodes_unsaid(report, state) and verdict.confidence == "certain":
-        missing = tuple(dict.fromkeys((*verdict.missing, "oom-kill line")))
-        verdict = replace(verdict, confidence="likely", missing=missing)
+        verdict = _at_best_likely(verdict, "oom-kill line")
     for part in ("zone free_cma", "zone state", "whole buddy lines"):
         # free CMA pages the model counts as 0 may be some zone's; a zone whose state
         # the report lost may be the one that decides; a cut buddy line hides chunks and
         # its total: not certain
         if part in state.missing and verdict.code != V.UNDETERMINED:
-            verdict = replace(verdict, missing=tuple(dict.fromkeys((*verdict.missing, part))))
-            if verdict.confidence == "certain":
-                verdict = replace(verdict, confidence="likely")
+            verdict = _at_best_likely(verdict, part)
     if (
         dec.layout_guessed
         and verdict.confidence == "certain"
@@ -621,16 +622,14 @@ def judge_report(report: Report, options: Options) -> Judgement:
     ):
         # no release and a mask without any 4.4+ reclaim bit: read in the 2.6.31-4.3
         # layout, though a 4.4+ mask with neither reclaim bit fits it too (another request)
-        missing = tuple(dict.fromkeys((*verdict.missing, "gfp layout")))
-        verdict = replace(verdict, confidence="likely", missing=missing)
-    if "cma-from-meminfo" in state.assumptions and verdict.confidence == "certain":
-        verdict = replace(verdict, confidence="likely")  # a zone's CMA read off another line
+        verdict = _at_best_likely(verdict, "gfp layout")
+    if "cma-from-meminfo" in state.assumptions:
+        verdict = _at_best_likely(verdict)  # a zone's CMA read off another line
     if _no_watermarks(req):
         # __gfp_pfmemalloc_flags(): ALLOC_NO_WATERMARKS, no watermark at all; the model
         # checks the watermarks of an ordinary request, so the answer is at best likely
         notes += ("memalloc-no-watermarks",)
-        if verdict.confidence == "certain":
-            verdict = replace(verdict, confidence="likely")
+        verdict = _at_best_likely(verdict)
     task = "kswapd-pf-memalloc" if req is not None and req.pf_memalloc else "ordinary-task"
     assumptions = verdict.assumptions + notes + state.assumptions + (task,)
     verdict = replace(verdict, assumptions=tuple(dict.fromkeys(assumptions)))

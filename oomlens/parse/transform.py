@@ -50,7 +50,7 @@ from oomlens.parse.report import (
     TaskContext,
 )
 
-_KV = re.compile(r"([A-Za-z_][A-Za-z_()0-9]*):\s?(-?\d+)")
+_KV = re.compile(r"([A-Za-z_][A-Za-z_()0-9]*):\s?(-?\d+)([kK]B)?")  # key, value, unit
 _CHUNKS = re.compile(r"(\d+)\*(\d+)kB(?: ?\(([A-Z]+)\))?")
 _GFP = re.compile(r"0x([0-9a-fA-F]+)(?:\(([^)]*)\))?")
 _NODE = re.compile(r"Node (\d+) ")
@@ -88,10 +88,9 @@ _SWAP_KB = re.compile(r"(-?\d+)kB")
 
 def _kvs(token: str) -> list[tuple[str, int]]:
     """Every ``key:value`` field of a KVS run, units dropped (the line says which)."""
-    return [(k, int(v)) for k, v in _KV.findall(token)]
+    return [(k, int(v)) for k, v, _unit in _KV.findall(token)]
 
 
-_ZONE_KV = re.compile(r"([A-Za-z_][A-Za-z_()0-9]*):\s?(-?\d+)([kK]B)?")
 # show_free_areas() prints every zone field in kB but these ("pages_scanned:%lu" in 2.6-4.7,
 # "node_pages_scanned:%lu" in 4.8)
 _ZONE_UNITLESS = frozenset({"pages_scanned", "node_pages_scanned"})
@@ -101,7 +100,7 @@ def _zone_kvs(token: str) -> tuple[list[tuple[str, int]], str | None]:
     """A zone line's fields up to the first that lacks the kB the kernel prints after it
     (a line cut inside a number: "managed:159" of "managed:15908kB"), and that field."""
     out: list[tuple[str, int]] = []
-    for m in _ZONE_KV.finditer(token):
+    for m in _KV.finditer(token):
         key, value, unit = m.groups()
         if unit is None and key not in _ZONE_UNITLESS:
             return out, token[m.start() :]
