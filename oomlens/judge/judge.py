@@ -149,8 +149,10 @@ def _nodes_unsaid(report: Report, state: AllocatorState) -> bool:
     if report.kind != "oom" or report.constraint is not None or allowed_nodes(report) is not None:
         return False
     version = parse_release(report.release)
-    if version is None or version < (5, 0):
+    if version is not None and version < (5, 0):
         return False
+    if version is None and content_before(report, (5, 0)):
+        return False  # no release printed: the content must prove an older kernel
     if len({z.node for z in state.zones}) > 1:
         return True
     # show_free_areas() leaves out the nodes a constrained caller may not use: free
