@@ -42,6 +42,14 @@ def test_strip_prefix_matches_the_whole_regex_on_every_sample_line() -> None:
     assert differ == []
 
 
+def test_the_dmesg_t_shortcut_reads_the_date_as_the_clock() -> None:
+    line = "[Di Aug 12 03:54:03 2025] php-fpm invoked oom-killer: gfp_mask=0x1100cca"  # proxmox
+    assert strip_prefix(line) == (
+        "php-fpm invoked oom-killer: gfp_mask=0x1100cca",
+        Prefix(None, None, None, "[Di Aug 12 03:54:03 2025] ", None, "Di Aug 12 03:54:03 2025"),
+    )
+
+
 def test_the_dmesg_shortcut_reads_stamp_and_prefix() -> None:
     line = "[ 4226.393212] Node 0 DMA32 free:9852kB"  # corpus-style dmesg line
     assert strip_prefix(line) == (
@@ -59,6 +67,10 @@ def test_the_dmesg_shortcut_reads_stamp_and_prefix() -> None:
         "[   12.345678] <4>Mem-Info:",  # a console level after the stamp
         "[12345678901234.5] Mem-Info:",  # 14 digits: past what the shortcut reads
         "[   12.3456789] Mem-Info:",  # 7 decimals
+        "[Tue Aug 12 03:54:03 2025] [T42] Mem-Info:",  # dmesg -T, then a caller id
+        "[Tue Aug 12 03:54:03 2025] <4>Mem-Info:",  # dmesg -T, then a console level
+        "[Tue Aug 12 03:54:03 2025] c1 77    Mem-Info:",  # dmesg -T, then msm's column
+        "[Tue Aug 12 03:54:03 2025] [ 1234]  1000  1234 12 3 0 0 0 sshd",  # a task row
     ],
 )
 def test_what_the_dmesg_shortcut_leaves_to_the_regex(line: str) -> None:
@@ -110,6 +122,14 @@ _PIECES = st.sampled_from(
         "_BOOT_ID=",
         "Thu",
         "  ",
+        "Di Aug 12 03:54:03 2025]",  # dmesg -T (a German weekday), its "[" a piece of its own
+        "Tue",
+        " Aug",
+        " 12 03:54:03",
+        " 2025",
+        "]c0 0   ",
+        "<TASK>",
+        "<",
     ]
 )
 
@@ -128,11 +148,13 @@ def test_strip_prefix_matches_the_whole_regex_on_built_lines(
 
 @cache
 def _readers() -> tuple[object, object]:
-    """The line reader as built, and a copy that leaves no terminal out by first character."""
+    """The line reader as built, and a copy that tries every terminal in one scanner: none
+    left out by first character, none tried alone."""
     reader = line_start()
     assert reader is not None
     plain = copy.copy(reader)
     plain._by_first = {}
+    plain._other = (0, [])
     plain._scanners = {0: reader._scanner}
     return reader, plain
 
@@ -155,7 +177,7 @@ def test_first_character_filter_leaves_every_sample_line_read_alike() -> None:
 
 def test_the_filter_knows_a_task_row_starts_with_a_bracket() -> None:
     fast, _ = _readers()
-    left_out, _checks = fast._by_first["["]  # type: ignore[attr-defined]
+    left_out, _alone = fast._by_first["["]  # type: ignore[attr-defined]
     names = [t.name for i, t in enumerate(fast._scanner.terminals) if left_out >> i & 1]  # type: ignore[attr-defined]
     assert "TASK_ROW" not in names and "TASK_HEADER" not in names
     assert "KVS" in names and "ZONE_NAME" in names  # these start with a letter

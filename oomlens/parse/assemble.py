@@ -535,14 +535,19 @@ def _on_task_row(a: _Assembly, rec: TaskRowLine) -> None:
     if not m:
         return
     numeric = _numeric_columns(a.task_columns or DEFAULT_TASK_COLUMNS)
-    parts = m.group(2).split(None, len(numeric))
-    nums = parts[: len(numeric)]
-    digits = "".join(nums)
-    if digits.isascii() and digits.isdigit() and max(map(len, nums), default=0) < 20:
-        # unsigned ASCII digits, none long enough to pass 64 bits: bounded_int's int()
-        values = list(zip(numeric, map(int, nums), strict=False))
-    else:
-        values = []
+    rest = m.group(2)
+    parts = rest.split(None, len(numeric))
+    values: tuple[tuple[str, int], ...] | None = None
+    if rest.isascii() and "_" not in rest:
+        # The lexer passed the row (check_token): its digit runs are within 64 bits, so
+        # int() reads an ASCII column as bounded_int() would; "1_0" is the one form int()
+        # takes that bounded_int() does not.
+        try:
+            values = tuple(zip(numeric, map(int, parts[: len(numeric)]), strict=False))
+        except ValueError:
+            values = None
+    if values is None:
+        out = []
         for col, part in zip(numeric, parts, strict=False):
             value = bounded_int(part)
             if value is None:
@@ -550,13 +555,14 @@ def _on_task_row(a: _Assembly, rec: TaskRowLine) -> None:
                     Diagnostic(a.lineno(rec.line), f"task row column {col} is not a number")
                 )
                 return
-            values.append((col, value))
+            out.append((col, value))
+        values = tuple(out)
     pid = bounded_int(m.group(1))
     if pid is None:
         a.diagnostics.append(Diagnostic(a.lineno(rec.line), "task row pid is not a 64-bit number"))
         return
     name = parts[len(numeric)] if len(parts) > len(numeric) else ""
-    a.tasks.append(TaskRow(pid, name, tuple(values), line=a.lineno(rec.line)))
+    a.tasks.append(TaskRow(pid, name, values, a.lineno(rec.line)))
 
 
 @_on(KillLine)

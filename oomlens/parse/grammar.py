@@ -74,9 +74,6 @@ def parse_records(text: str) -> list[Record]:
     return cast("list[Record]", report_parser().parse(text))
 
 
-MAX_SCANNERS = 256  # line-start scanners built per process, each one regex compiled
-
-
 class LineStart:
     """The grammar's own reading of a line that is one terminal, outside the LALR loop.
 
@@ -91,24 +88,31 @@ class LineStart:
 
     def __init__(self, lexer: Any, rules: dict[str, Callable[[list[Token]], Any]]) -> None:
         self._lexer = lexer
-        self._scanner = lexer.scanner  # built now: lexer.callback exists from here on
+        self._scanner = full = lexer.scanner  # built now: lexer.callback exists from here on
         self._ignore = lexer.ignore_types
         self._rules = rules
+        terminals = full.terminals
+        self._index = {t.name: i for i, t in enumerate(terminals)}
         # A terminal that scans the line for a literal (``[^\n]*?invoked oom-killer:``)
-        # cannot match a line without it: such terminals are left out of the scanner
-        # for that line, the others kept in Lark's order (the same first match).
-        terminals = self._scanner.terminals
-        self._checks = [
-            (1 << i, lit) for i, t in enumerate(terminals) if (lit := _scan_literal(t)) is not None
+        # cannot match a line without it, and is dear to try on one: it is left out of
+        # the shared scanners and tried alone, on a line that holds its literal, when no
+        # terminal before it in Lark's order matched (the same first match).
+        self._alone = [
+            (i, lit, t) for i, t in enumerate(terminals) if (lit := _scan_literal(t)) is not None
         ]
-        self._scanners: dict[int, Any] = {0: self._scanner}
+        apart = sum(1 << i for i, _, _ in self._alone)
+        self._alone_scanners: dict[int, Any] = {}
+        self._scanners: dict[int, Any] = {}
         # Likewise a terminal cannot match a line whose first character it cannot start
-        # with: per ASCII character, the terminals left out and the literal checks left to
-        # make. A character an ignored terminal may start with keeps every terminal (the
+        # with: per ASCII character, the terminals left out and those tried alone left to
+        # try. A character an ignored terminal may start with keeps every terminal (the
         # match after the ignored one starts elsewhere), as does any character past ASCII.
-        self._by_first: dict[str, tuple[int, list[tuple[int, str]]]] = {}
+        # Scanners are keyed by first character, so a process compiles at most one per
+        # character however its lines mix literals.
+        self._other: tuple[int, list[tuple[int, str, Any]]] = (apart, self._alone)
+        self._by_first: dict[str, tuple[int, list[tuple[int, str, Any]]]] = {}
         firsts = [_first_ascii(t.pattern) for t in terminals]
-        if not self._scanner.g_regex_flags:
+        if not full.g_regex_flags:
             ignored = set().union(
                 *(
                     f or _ASCII
@@ -121,25 +125,39 @@ class LineStart:
                 for i, f in enumerate(firsts):
                     if f is not None and ch not in f:
                         out |= 1 << i
-                self._by_first[ch] = (out, [(b, lit) for b, lit in self._checks if not out & b])
+                alone = [a for a in self._alone if not out >> a[0] & 1]
+                self._by_first[ch] = (out | apart, alone)
 
-    def _scanner_for(self, line: str) -> Any:
-        """The line-start scanner less the terminals that cannot match ``line``: those whose
-        first character is not the line's, and the scanning ones whose literal it lacks."""
-        first = self._by_first.get(line[:1])
-        absent, checks = first if first is not None else (0, self._checks)
-        for bit, lit in checks:
-            if lit not in line:
-                absent |= bit
+    def _shared(self, absent: int) -> Any:
+        """The line-start scanner less the terminals in the ``absent`` bit mask."""
         scanner = self._scanners.get(absent)
         if scanner is None:
-            if len(self._scanners) >= MAX_SCANNERS:
-                return self._scanner  # a hostile log's every mix: the whole scanner, same match
             full = self._scanner
             kept = [t for i, t in enumerate(full.terminals) if not absent >> i & 1]
             scanner = type(full)(kept, full.g_regex_flags, full.re_, full.use_bytes)
             self._scanners[absent] = scanner
         return scanner
+
+    def _lone(self, index: int, terminal: Any) -> Any:
+        """The scanner of one terminal tried alone."""
+        scanner = self._alone_scanners.get(index)
+        if scanner is None:
+            full = self._scanner
+            scanner = type(full)([terminal], full.g_regex_flags, full.re_, full.use_bytes)
+            self._alone_scanners[index] = scanner
+        return scanner
+
+    def _earlier(self, res: Any, alone: list[tuple[int, str, Any]], text: Any, pos: int) -> Any:
+        """Lark's first terminal at ``pos``: a terminal tried alone that comes before the
+        shared scanner's match ``res`` in Lark's order and matches, else ``res``."""
+        limit = self._index[res[1]] if res is not None else len(self._index)
+        for i, _, terminal in alone:
+            if i > limit:
+                break
+            lone = self._lone(i, terminal).match(text, pos)
+            if lone is not None:
+                return lone
+        return res
 
     def read(self, text: Any, starts: Sequence[int], lines: list[str]) -> dict[int, Record]:
         """Records of the lines that are one terminal each, by 0-based line index.
@@ -149,16 +167,24 @@ class LineStart:
         offset of each line in it.
         """
         ignore, rules, callbacks = self._ignore, self._rules, self._lexer.callback
+        by_first, other, scanners = self._by_first, self._other, self._scanners
         out: dict[int, Record] = {}
         for i, (pos, line) in enumerate(zip(starts, lines, strict=True)):
             if not line:
                 continue
-            match = self._scanner_for(line).match
+            absent, alone = by_first.get(line[:1], other)
+            shared = scanners.get(absent) or self._shared(absent)
+            if alone:
+                alone = [a for a in alone if a[1] in line]
             end = pos + len(line)
-            res = match(text, pos)
+            res = shared.match(text, pos)
+            if alone:
+                res = self._earlier(res, alone, text, pos)
             while res is not None and res[1] in ignore:
                 pos += len(res[0])
-                res = match(text, pos) if pos < end else None
+                res = shared.match(text, pos) if pos < end else None
+                if alone and pos < end:
+                    res = self._earlier(res, alone, text, pos)
             if res is None or pos + len(res[0]) != end:
                 continue  # a blank line, or more than one terminal: the LALR loop's
             value, kind = res

@@ -185,7 +185,7 @@ class Totals:
     pagecache_pages: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskRow:
     """One row of the OOM task table; columns named by the table's header line."""
 

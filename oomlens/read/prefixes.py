@@ -121,10 +121,16 @@ def _seconds(text: str, per_second: float) -> float | None:
 
 # The commonest prefix, dmesg's "[   12.345678] " alone: the reading _PREFIX gives it (its
 # ``ts`` part, nothing before or after) when what follows opens no other prefix part:
-# no "[", "<" or digit (a caller id, a vendor clock, another pass), no msm "c0 0  "
+# no "[", digit or "<" before a digit (a caller id, a vendor clock, another pass), no msm "c0 0  "
 # column, and no syslog tag that would make the stamp journalctl's short-monotonic.
 _DMESG = re.compile(r"\[\s*(\d{1,13}\.\d{1,6})\](?=\s|\[|$)\s*")  # 13 digits: within _MAX_SECONDS
-_NOT_DMESG_ONLY = re.compile(r"[\[<0-9]|c\d")
+# "<" opens a prefix part only before a digit (a console level): "<TASK>" is message text.
+_NOT_DMESG_ONLY = re.compile(r"[\[0-9]|<\d|c\d")
+# dmesg -T's "[Tue Aug 12 03:54:03 2025] " alone: the reading _PREFIX gives it (its ``dmt``
+# part) under the same guard as the stamp's, less the syslog tag (no syslog form opens "[").
+_DMESG_T = re.compile(
+    rf"\[(?P<dmt>[^\W\d_]{{1,9}}\.?\s+{_MON}\s+\d{{1,2}}\s+\d{{1,2}}:\d{{2}}:\d{{2}}\s+\d{{4}})\]\s*"
+)
 # Syslog's "Jun 17 20:58:44 host kernel: ", maybe with dmesg's "[ 12.345678] " after it: the
 # reading _PREFIX gives it (its BSD alternative, then its ``ts`` part) when what follows
 # opens no other part: no "[", "<" or digit, no msm column, no journal boot id, no
@@ -159,6 +165,19 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
                 return body.rstrip(), Prefix(stamp, None, None, text[:pos], None, None, None)
         elif _NO_PREFIX_BRACKET.match(text) is not None:
             return text.rstrip(), NO_PREFIX
+        else:
+            m = _DMESG_T.match(text)
+            if m is not None:
+                pos = m.end()
+                rest = text[pos:]
+                if (
+                    _NOT_DMESG_ONLY.match(rest) is None
+                    or _NO_PREFIX_BRACKET.match(rest) is not None
+                ):
+                    body = rest.lstrip()
+                    pos += len(rest) - len(body)
+                    clock = m.group("dmt")
+                    return body.rstrip(), Prefix(None, None, None, text[:pos], None, clock, None)
     elif not first or (first < "\x80" and first not in _MAYBE):
         return text.rstrip(), NO_PREFIX
     else:

@@ -21,24 +21,11 @@ from oomlens.read import rejoin
 from oomlens.read.clock import Clock
 from oomlens.read.diagnostic import Diagnostic
 from oomlens.read.ingest import MAX_LINE, LogLine, decode_line
+from oomlens.read.markers import markers_in
 from oomlens.read.named import NAMED
 from oomlens.read.prefixes import strip_prefix
 from oomlens.read.records import STAMP_STEP
 
-# Byte strings at least one of which sits on the first lines of every report or
-# excerpt; a chunk without any of them is skipped without decoding a line.
-MARKERS = (
-    b"oom-kill",
-    b"failure",
-    b"vmalloc error",
-    b"error: size",  # "vmalloc error: size" with a wrap after "vmalloc"
-    b" free:",  # a zone line: an excerpt may keep nothing else
-    b"Mem-",
-    b"[]:",
-    b"illed process",
-    b"total_vm",
-    b"of limit",
-)
 CHUNK = 1 << 20
 FOREIGN_LINES = 64  # another task's report closes after this many lines not its own
 BACK_LINES = 128  # lines before a marker that may open the report: an excerpt's CPU line and
@@ -705,28 +692,6 @@ def _back(data: bytes, cut: int, n: int) -> int:
     return start
 
 
-class _Markers:
-    """Next position of each marker in one chunk, searched once per occurrence."""
-
-    def __init__(self, data: bytes, end: int) -> None:
-        self.data, self.end = data, end
-        self.next = {m: -2 for m in MARKERS}  # -2: not searched yet; -1: none left
-
-    def first(self, start: int) -> int:
-        best = -1
-        for m, at in self.next.items():
-            if at == -1:
-                continue
-            if at < start:
-                at = self.data.find(m, start, self.end)
-                self.next[m] = at
-                if at < 0:
-                    continue
-            if best < 0 or at < best:
-                best = at
-        return best
-
-
 # A marker line that can open a report: a trigger, or an excerpt's first lines.
 _TRIGGER_BYTES = re.compile((_TRIGGERS + r"|vmalloc: allocation failure").encode())
 _OPENS = re.compile(
@@ -746,7 +711,7 @@ def _scan(
     pos = 0
     seek = 0  # where the next marker is looked for: past the marker lines passed over
     force = -1  # lines up to here are read whatever idle() says (a wrapped trigger)
-    markers = _Markers(data, end)
+    markers = markers_in(data, end)
     while pos < end:
         if pos > force and idle():
             hit = markers.first(max(pos, seek))
