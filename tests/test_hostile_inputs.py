@@ -522,6 +522,32 @@ def test_fold_inside_a_number_in_a_log_with_no_prefixes_036(tmp_path):
     assert [d.message for d in a.report.diagnostics] == []
 
 
+def test_a_wrapped_piece_of_a_zone_line_cut_inside_a_number_196(tmp_path):
+    """extra/196's zone lines are hard-wrapped over four lines; its HighMem line's third
+    piece cut to "managed:1" (a lost tail, mutation on the real sample) was read as
+    managed 1 kB, and the verdict went lowmem-protected -> exhausted, certain. A piece
+    of a zone line cut inside a number ends the zone line there, as the line itself does."""
+    lines = sample("196").read_text().splitlines()
+    assert lines[84].startswith("managed:1191880kB mlocked:0kB")  # HighMem's third piece
+    lines[84] = "managed:1"
+    path = tmp_path / "cut.log"
+    path.write_text("\n".join(lines) + "\n")
+    (a,), (want,) = analyze_file(str(path)).analyses, analyze_file(str(sample("196"))).analyses
+    high = a.report.zones[-1]
+    assert (high.name, high.free_kb, high.present_kb, high.managed_kb) == (
+        "HighMem",
+        4756,
+        1191880,
+        None,  # not 1
+    )
+    assert high.free_cma_kb is None  # "free_cma:0kB" after the cut piece is not read
+    assert "HighMem zone line cut short after 12 fields" in [
+        d.message for d in a.report.diagnostics
+    ]
+    assert (a.verdict.code, a.verdict.confidence) == (want.verdict.code, "certain")
+    assert want.verdict.code == "lowmem-protected"
+
+
 def test_buddy_lines_all_cut_past_eleven_orders_are_cut_202(tmp_path):
     """extra/202 prints 17 orders; with every buddy line cut after its 12th (synthetic), no
     line was whole, 11 orders were assumed, and 12 looked like all of them: certain. With

@@ -177,6 +177,7 @@ class _Assembly:
         self.in_trace = True
         self.after_meminfo = False
         self.zone_open = False  # a zone line was read and its lowmem_reserve not yet
+        self.zone_cut = False  # the open zone line, or a piece of it, was cut short
 
     def lineno(self, rec_line: int) -> int:
         """The log's own line number of a record's report-relative line."""
@@ -419,7 +420,15 @@ def _on_counters(a: _Assembly, rec: CountersLine) -> None:
     if a.zone_open and a.zones:
         # the rest of a zone line that a mail client or syslog split off
         z = a.zones[-1]
-        a.zones[-1] = replace(z, fields=z.fields + rec.fields)
+        if a.zone_cut:
+            return  # past a cut piece, nothing of the zone line is the kernel's
+        a.zones[-1] = replace(z, fields=z.fields + rec.zone_fields)
+        if rec.zone_cut is not None:
+            a.zone_cut = True
+            n = len(a.zones[-1].fields)
+            a.diagnostics.append(
+                Diagnostic(a.lineno(rec.line), f"{z.name} zone line cut short after {n} fields")
+            )
         return
     if a.in_trace and not a.after_meminfo and a.trace:
         return  # a "key:value" register-ish line inside the stack dump
@@ -450,6 +459,7 @@ def _on_zone(a: _Assembly, rec: ZoneStatLine) -> None:
         )
     a.zones.append(zone)
     a.zone_open = True
+    a.zone_cut = rec.cut is not None
 
 
 @_on(LowmemLine)

@@ -93,6 +93,10 @@ class CountersLine:
 
     line: int
     fields: Fields
+    # Read as a zone line's tail, whose fields the kernel prints in kB: the fields up to
+    # the first without its unit, and that field on (a piece cut inside a number).
+    zone_fields: Fields = ()
+    zone_cut: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -361,8 +361,16 @@ class LineTransformer(Transformer[Token, list[Record]]):
 
     def counters(self, c: list[Token]) -> CountersLine:
         """A run of ``key:value`` counters (the Mem-Info summary is in pages)."""
-        fields: Fields = tuple(kv for t in c if t.type == "KVS" for kv in _kvs(t))
-        return CountersLine(_at(c[0]), fields)
+        kvs = [t for t in c if t.type == "KVS"]
+        fields: Fields = tuple(kv for t in kvs for kv in _kvs(t))
+        zone: list[tuple[str, int]] = []
+        cut: str | None = None
+        for tok in kvs:
+            read, cut = _zone_kvs(tok)
+            zone.extend(read)
+            if cut is not None:
+                break
+        return CountersLine(_at(c[0]), fields, tuple(zone), cut)
 
     def node_line(self, c: list[Token]) -> NodeStatLine:
         """``Node N active_anon:NkB ... all_unreclaimable? no [Balloon:NkB ...]``."""
