@@ -119,7 +119,7 @@ def parse_lines(texts: list[str]) -> tuple[list[Record], list[int]]:
         except Exception:  # noqa: BLE001
             got = parse_records("\x00" + text.lstrip("\x00") + "\n")
             broken.append(i)
-        records.extend(replace(r, line=i) for r in got)
+        records.extend(r._replace(line=i) for r in got)
     return records, sorted(set(broken))
 
 
@@ -520,11 +520,11 @@ def _on_swap(a: _Assembly, rec: SwapLine) -> None:
 @_on(PagesLine)
 def _on_pages(a: _Assembly, rec: PagesLine) -> None:
     if "swap cache" in rec.what:
-        a.swap = replace(a.swap, cache_pages=rec.count)
+        a.swap = replace(a.swap, cache_pages=rec.number)
     elif "pagecache" in rec.what:
-        a.pagecache = rec.count
+        a.pagecache = rec.number
     else:
-        a.totals.append((rec.what, rec.count))
+        a.totals.append((rec.what, rec.number))
 
 
 @_on(TaskHeaderLine)
