@@ -143,6 +143,7 @@ class RawReport:
     _group: bool = False  # a memory.oom.group notice: more kill lines follow
     _stall: bool = False  # a stall warning's or SysRq-m's span: read past, never a report
     _dropped: int = 0  # lines past MAX_REPORT_LINES, read past and not kept
+    _twins: int = 0  # second lines of pairs a doubling logger wrote, read past
     suppressed_before: int = (
         0  # messages a ratelimit notice just before the trigger says were dropped
     )
@@ -223,6 +224,12 @@ class Segmenter:
         self._soft = False  # this log soft-wraps with a trailing blank (format=flowed)
         self._width = 0  # columns of the last physical line, prefix included
         self._closed: list[RawReport] = []  # reports the line being fed closed
+        # A logger that writes every kernel line twice (rsyslog reading both the kernel
+        # and the journal): known by a trigger or section line stamped and printed twice
+        # in a row.
+        self._last: LogLine | None = None  # the last line fed, as fed
+        self._last_twin = False  # ... and it was the second of a pair, read past
+        self._doubled = False
 
     @property
     def idle(self) -> bool:
@@ -233,6 +240,8 @@ class Segmenter:
 
         A list, not a generator: one is made per line, the hot path of the scan.
         """
+        if self._twin(line):
+            return []
         width = len(line.prefix) + len(line.text)
         closed = self._closed
         if self._continues(line):
@@ -246,6 +255,38 @@ class Segmenter:
         done = closed[:]
         closed.clear()
         return done
+
+    def _twin(self, line: LogLine) -> bool:
+        """Whether ``line`` is the second of a pair a doubling logger wrote, to read past.
+
+        A log is doubled once a stamped trigger line, or a line the kernel prints once a
+        report (``_SECTION``), follows itself: the kernel never prints one twice in a row.
+        From then on the second line of every identical pair
+        is read past, counted on the report the first went to. A line printed four times
+        (a repeated trace frame, doubled) is read as two.
+        """
+        last, self._last = self._last, line
+        twin = (
+            last is not None
+            and not self._last_twin
+            and line.lineno == last.lineno + 1
+            and line.text == last.text
+            and line.prefix == last.prefix
+            and bool(line.text)
+        )
+        if twin and not self._doubled:
+            stamped = line.timestamp is not None or line.clock is not None
+            self._doubled = stamped and (
+                _is_trigger(line.text) or _section_key(line.text) is not None
+            )
+        self._last_twin = twin and self._doubled
+        if not self._last_twin:
+            return False
+        self._prev_end = line.lineno  # a wrapped piece after the pair still follows its line
+        rep = self.open.get(self.last_key) if self.last_key is not None else None
+        if rep is not None:
+            rep._twins += 1
+        return True
 
     def _note(self, line: LogLine) -> None:
         """Remember the line just placed, and where it went, for a wrapped piece to follow."""
@@ -613,6 +654,12 @@ def _line_notes(rep: RawReport) -> Iterator[Diagnostic]:
             yield Diagnostic(x.lineno, f"line is over {MAX_LINE} bytes; its first {MAX_LINE} read")
         if x.note:
             yield Diagnostic(x.lineno, x.note)
+    if rep._twins:
+        yield Diagnostic(
+            rep.lines[0].lineno,
+            f"every line is printed twice in a row (a logger writing the kernel log twice): "
+            f"{rep._twins} second copies read past",
+        )
     if rep._dropped:
         last = rep.lines[-1].lineno
         yield Diagnostic(
