@@ -94,9 +94,8 @@ def _analyses(inp: Input, options: Options, stats: ScanStats, clock: Clock) -> I
         stream = inp.stream
         read = getattr(stream, "read1", stream.read)
         chunks = live_chunks(read, CHUNK)
-    journal = inp.encoding.startswith("journal")
     for raw in segment_stream(
-        inp.stream, inp.path, stats, clock, chunks, inp.physical_line, journal=journal
+        inp.stream, inp.path, stats, clock, chunks, inp.physical_line, journal=inp.records
     ):
         yield analyze_report(parse_raw(raw), options)
 

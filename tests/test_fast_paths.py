@@ -71,6 +71,11 @@ def test_the_dmesg_shortcut_reads_stamp_and_prefix() -> None:
         "[Tue Aug 12 03:54:03 2025] <4>Mem-Info:",  # dmesg -T, then a console level
         "[Tue Aug 12 03:54:03 2025] c1 77    Mem-Info:",  # dmesg -T, then msm's column
         "[Tue Aug 12 03:54:03 2025] [ 1234]  1000  1234 12 3 0 0 0 sshd",  # a task row
+        "[    6.489951 <    0.000317>] Mem-Info:",  # dmesg -d
+        "[    6.489951 <    0.000317>] [<ffffffff8114ad2b>] foo+0x1/0x2",
+        "[Tue Aug 12 03:54:03 2025 <    0.000317>] Mem-Info:",  # dmesg -T -d
+        "[<    0.000317>] Mem-Info:",  # --time-format=delta
+        "[<    0.000317>] [<ffffffff8114ad2b>] foo+0x1/0x2",
     ],
 )
 def test_what_the_dmesg_shortcut_leaves_to_the_regex(line: str) -> None:
@@ -130,6 +135,9 @@ _PIECES = st.sampled_from(
         "]c0 0   ",
         "<TASK>",
         "<",
+        " <    0.000317>]",  # dmesg -d's delta
+        "[<    0.000317>]",  # dmesg --time-format=delta
+        "[<ffff>]",
     ]
 )
 

@@ -443,3 +443,42 @@ def test_a_4_14_arm64_dma_zone_is_no_isa_zone():
     assert a.report.arch == "arm64"
     v = a.verdict
     assert (v.code, v.unreserve_would_avoid, v.confidence) == ("lowmem-protected", False, "likely")
+
+
+def _retimed(path, form: str) -> str:
+    """A dmesg-stamped sample as util-linux prints it with ``dmesg -d`` ("[  6.489951 <
+    0.000317>] ", time and delta) or ``--time-format=delta`` ("[<    0.000317>] ")."""
+    import re
+
+    out, prev = [], None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"\[\s*(\d+\.\d{6})\] ?(.*)$", line)
+        if m is None:
+            out.append(line)
+            continue
+        ts = float(m.group(1))
+        delta, prev = (0.0 if prev is None else ts - prev), ts
+        head = f"[{m.group(1):>12} <{delta:12.6f}>]" if form == "d" else f"[<{delta:12.6f}>]"
+        out.append(f"{head} {m.group(2)}")
+    return "\n".join(out) + "\n"
+
+
+@pytest.mark.parametrize("form", ["d", "delta"])
+@pytest.mark.parametrize("name", ["stranded-6.12", "mempolicy-6.1", "memcg-7.3"])
+def test_dmesg_with_its_deltas_reads_as_dmesg(tmp_path, name, form):
+    """`dmesg -d` and `dmesg --time-format=delta` (synthetic: lab samples re-stamped as
+    util-linux prints them) read as the plain stamps do; the delta alone is no time. Before,
+    "[  6.489951 <  0.000317>]" was text and "[<" a trace frame: undetermined, cut short."""
+    src = SAMPLES / "lab" / f"{name}.log"
+    path = tmp_path / f"{name}-{form}.log"
+    path.write_text(_retimed(src, form))
+    want, got = analyze_file(str(src)).analyses, analyze_file(str(path)).analyses
+    assert [(a.report.first_line, a.report.last_line) for a in got] == [
+        (a.report.first_line, a.report.last_line) for a in want
+    ]
+    for a, w in zip(got, want, strict=True):
+        assert (a.verdict.code, a.verdict.confidence) == (w.verdict.code, w.verdict.confidence)
+        assert a.report.uptime_s == (w.report.uptime_s if form == "d" else None)
+        assert [d.message for d in a.report.diagnostics] == [
+            d.message for d in w.report.diagnostics
+        ]

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta, timezone
 from typing import BinaryIO, NamedTuple, Protocol
 
 from oomlens.read.diagnostic import Diagnostic
+from oomlens.read.dmesgjson import dmesg_json_lines, is_dmesg_json
 from oomlens.read.live import stopping
 from oomlens.read.mailbody import SoftBreaks, from_quoted_printable, looks_quoted_printable
 from oomlens.read.prefixes import Prefix, strip_prefix
@@ -103,7 +104,9 @@ class Input:
 
     path: str  # display path
     stream: BinaryIO  # plain text: decompressed, journal records one per line
-    encoding: str  # "plain" | "gzip" | "xz" | "zstd" | "journal-json" | "journal-export"
+    encoding: (
+        str  # "plain" | "gzip" | "xz" | "zstd" | "journal-json" | "journal-export" | "dmesg-json"
+    )
     size: int | None  # bytes on disk, None for stdin
     diagnostics: list[Diagnostic] = field(default_factory=list)  # appended while reading
     _closer: Callable[[], None] | None = field(default=None, repr=False)
@@ -112,6 +115,12 @@ class Input:
     # A decoded line's number in the file as stored, where decoding joined lines
     # (quoted-printable soft breaks); None when every line is the file's own.
     physical_line: Callable[[int], int] | None = None
+
+    @property
+    def records(self) -> bool:
+        """One kernel record a line, where an empty line stands for no kernel text (another
+        program's journal record, a ``dmesg --json`` line other than ``msg``)."""
+        return self.encoding.startswith("journal") or self.encoding == "dmesg-json"
 
     def close(self) -> None:
         """Close the underlying file (stdin is left open)."""
@@ -355,7 +364,12 @@ def open_input(
     first = reader.readline(MAX_LINE)
     journal = _journal_kind(first, lambda: reader.peek(1))
     stream: io.BufferedReader
-    if journal is None:
+    if journal is None and is_dmesg_json(first, lambda: reader.peek(1)):
+        encoding = "dmesg-json"
+        body = io.BufferedReader(_ChunkStream(_prepend(first, reader)), _CHUNK)
+        lines = dmesg_json_lines(body, lambda n, why: _diag(diags, n, why), MAX_LINE)
+        stream = io.BufferedReader(_ChunkStream(lines), _CHUNK)
+    elif journal is None:
         stream = io.BufferedReader(_ChunkStream(_prepend(first, reader)), _CHUNK)
     else:
         encoding = journal

@@ -49,6 +49,9 @@ _LINENO = (
     rf"|(?::|\.)?[ \t]+(?=\[\s*\d+\.\d+\]|<\d{{1,3}}>|{_MON}[ \t]+\d{{1,2}}[ \t]+\d|\d{{4}}-\d\d-\d\d))"
 )
 
+# dmesg -d's delta after the time: "[   12.345678 <    0.000317>] " (util-linux --show-delta).
+_DELTA = r"(?:\s+<\s*\d{1,13}\.\d{1,6}>)?"
+
 _PREFIX = re.compile(
     rf"""
     \s*(?:>\s*)*                                            # mail quotes, indentation
@@ -74,10 +77,11 @@ _PREFIX = re.compile(
        (?:,caller=(?P<kcaller>[TC]\d+))?(?:,[^;\s]*)?;)?
     (?:<\d{{1,3}}>(?=\S))?                                   # console level "<4>"
     (?:{_FACILITY}\s*:\s*{_LEVEL}\s*:\s*)?                  # dmesg -x "kern  :warn  : "
-    (?:(?:\[\s*|(?=\d+\.\d{{6}}\]))(?P<ts>\d+\.\d+)\](?=\s|\[|$)\s*  # dmesg "[   12.345678] " ("[" lost)
-      |\[?(?P<dmt>[^\W\d_]{{1,9}}\.?\s+{_MON}\s+\d{{1,2}}\s+\d{{1,2}}:\d{{2}}:\d{{2}}\s+\d{{4}})\]\s*  # -T
+    (?:(?:\[\s*|(?=\d+\.\d{{6}}\]))(?P<ts>\d+\.\d+){_DELTA}\](?=\s|\[|$)\s*  # dmesg "[   12.345678] " ("[" lost)
+      |\[?(?P<dmt>[^\W\d_]{{1,9}}\.?\s+{_MON}\s+\d{{1,2}}\s+\d{{1,2}}:\d{{2}}:\d{{2}}\s+\d{{4}}){_DELTA}\]\s*  # -T
       |\[{_MON}\s?\d{{1,2}}\s\d{{1,2}}:\d{{2}}\]\s*         # dmesg -H first line
       |\[\s*\+\d+\.\d+\]\s*                                 # dmesg -H delta
+      |\[<\s*\d+\.\d+>\]\s*                                  # dmesg --time-format=delta
     )?
     (?:\[\d\d-\d\d\s\d\d:\d\d:\d\d\.\d{{3,6}}\]\s*)?      # vendor wall clock "[03-19 10:05:52.172]"
     (?:\[\s*(?P<caller>T\d{{1,7}}|C\d{{1,4}})\]\s*)?        # printk caller id
@@ -123,13 +127,15 @@ def _seconds(text: str, per_second: float) -> float | None:
 # ``ts`` part, nothing before or after) when what follows opens no other prefix part:
 # no "[", digit or "<" before a digit (a caller id, a vendor clock, another pass), no msm "c0 0  "
 # column, and no syslog tag that would make the stamp journalctl's short-monotonic.
-_DMESG = re.compile(r"\[\s*(\d{1,13}\.\d{1,6})\](?=\s|\[|$)\s*")  # 13 digits: within _MAX_SECONDS
+_DMESG = re.compile(
+    rf"\[\s*(\d{{1,13}}\.\d{{1,6}}){_DELTA}\](?=\s|\[|$)\s*"
+)  # 13 digits: < _MAX_SECONDS
 # "<" opens a prefix part only before a digit (a console level): "<TASK>" is message text.
 _NOT_DMESG_ONLY = re.compile(r"[\[0-9]|<\d|c\d")
 # dmesg -T's "[Tue Aug 12 03:54:03 2025] " alone: the reading _PREFIX gives it (its ``dmt``
 # part) under the same guard as the stamp's, less the syslog tag (no syslog form opens "[").
 _DMESG_T = re.compile(
-    rf"\[(?P<dmt>[^\W\d_]{{1,9}}\.?\s+{_MON}\s+\d{{1,2}}\s+\d{{1,2}}:\d{{2}}:\d{{2}}\s+\d{{4}})\]\s*"
+    rf"\[(?P<dmt>[^\W\d_]{{1,9}}\.?\s+{_MON}\s+\d{{1,2}}\s+\d{{1,2}}:\d{{2}}:\d{{2}}\s+\d{{4}}){_DELTA}\]\s*"
 )
 # Syslog's "Jun 17 20:58:44 host kernel: ", maybe with dmesg's "[ 12.345678] " after it: the
 # reading _PREFIX gives it (its BSD alternative, then its ``ts`` part) when what follows
@@ -145,7 +151,7 @@ _NOT_SYSLOG_ONLY = re.compile(
 )
 # A trace frame "[<ffffffff8114ad2b>]" or a task row "[ 1234]": a bracket no prefix part opens,
 # at a line's start or after the prefix the shortcuts above read.
-_NO_PREFIX_BRACKET = re.compile(r"\[(?:<|\s*-?\d+\])")
+_NO_PREFIX_BRACKET = re.compile(r"\[(?:<(?!\s*\d+\.\d+>\])|\s*-?\d+\])")  # not "[<  0.000317>]"
 
 
 def strip_prefix(text: str) -> tuple[str, Prefix]:
