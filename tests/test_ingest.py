@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from oomlens.pipeline import analyze_file
 from oomlens.read.ingest import (
     MAX_LINE,
     Input,
@@ -602,6 +603,66 @@ def test_journal_json(tmp_path, name):
     assert [x.lineno for x in got] == list(range(1, len(lines) + 1))
     assert [(x.text, x.host, x.timestamp) for x in got] == [
         (x.text, x.host, x.timestamp) for x in lines
+    ]
+
+
+def _pretty(record: dict[str, object]) -> str:
+    """One record as ``journalctl -o json-pretty`` writes it: "{" and "}" alone, a field a
+    line, tab-indented, byte arrays over several lines."""
+    fields = []
+    for key, value in record.items():
+        if isinstance(value, list):
+            items = ",\n".join(f"\t\t{b}" for b in value)
+            fields.append(f'\t"{key}" : [\n{items}\n\t]')
+        else:
+            fields.append(f"\t{json.dumps(key)} : {json.dumps(value)}")
+    return "{\n" + ",\n".join(fields) + "\n}\n"
+
+
+def test_journal_json_pretty_and_json_seq(tmp_path):
+    """`journalctl -o json-pretty` (synthesised from real 038 lines, as journal_records()
+    does; a MESSAGE as byte values spread over lines) and `-o json-seq` (an RS before each
+    object) read as `-o json`, record by record."""
+    lines, records = journal_records("038")
+    records[0]["MESSAGE"] = list(lines[0].text.encode())
+    pretty = tmp_path / "pretty.json"
+    pretty.write_text("".join(_pretty(r) for r in records))
+    seq = tmp_path / "seq.json"
+    seq.write_text("".join("\x1e" + json.dumps(r) + "\n" for r in records))
+    plain = tmp_path / "plain.json"
+    plain.write_text("".join(json.dumps(r) + "\n" for r in records))
+    want_inp, want = read_all(plain)
+    for path, encoding in ((pretty, "journal-json-pretty"), (seq, "journal-json")):
+        inp, got = read_all(path)
+        assert inp.encoding == encoding and inp.diagnostics == []
+        assert [(x.lineno, x.text, x.host, x.timestamp) for x in got] == [
+            (x.lineno, x.text, x.host, x.timestamp) for x in want
+        ]
+    assert [x.text for x in want] == [x.text for x in lines]
+    (a,) = analyze_file(str(pretty)).analyses
+    (b,) = analyze_file(str(CORPUS / "038.log")).analyses
+    assert (a.verdict.code, a.verdict.confidence) == (b.verdict.code, b.verdict.confidence)
+
+
+def test_journal_json_pretty_record_over_the_bound_is_skipped(tmp_path, monkeypatch):
+    """Synthetic: a json-pretty record past MAX_RECORD (made small here) is skipped with a
+    diagnostic; the records after it are read."""
+    import oomlens.read.ingest as ingest
+
+    monkeypatch.setattr(ingest, "MAX_RECORD", 4096)
+    lines, records = journal_records("038")
+    records[1]["MESSAGE"] = "x" * 5000
+    path = tmp_path / "pretty.json"
+    path.write_text("".join(_pretty(r) for r in records[:4]))
+    inp, got = read_all(path)
+    assert [(x.lineno, x.text) for x in got] == [
+        (1, lines[0].text),
+        (2, ""),  # the skipped record's place, read past by the segmenter
+        (3, lines[2].text),
+        (4, lines[3].text),
+    ]
+    assert [(d.line, d.message) for d in inp.diagnostics] == [
+        (2, "journal record is over 4 KiB; skipped")
     ]
 
 

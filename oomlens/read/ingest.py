@@ -374,11 +374,12 @@ def open_input(
     else:
         encoding = journal
         body = io.BufferedReader(_ChunkStream(_prepend(first, reader)), _CHUNK)
-        records = (
-            _json_records(body, diags)
-            if journal == "journal-json"
-            else _export_records(body, diags)
-        )
+        if journal == "journal-json":
+            records = _json_records(body, diags)
+        elif journal == "journal-json-pretty":
+            records = _json_records(_PrettyObjects(body), diags)
+        else:
+            records = _export_records(body, diags)
         stream = io.BufferedReader(_ChunkStream(records), _CHUNK)
     physical = qp_lines.physical if qp_lines is not None else None
     return Input(
@@ -837,8 +838,12 @@ def _journal_kind(first: bytes, ahead: Callable[[], bytes] = bytes) -> str | Non
     is an export only if the next line is another field or the blank that ends the record:
     a log whose first line merely starts ``_BOOT_ID=`` is text.
     """
-    if first.lstrip()[:1] == b"{" and any(k in first for k in _JOURNAL_KEYS):
-        return "journal-json"
+    if first.lstrip(b" \t\x1e")[:1] == b"{" and any(k in first for k in _JOURNAL_KEYS):
+        return "journal-json"  # -o json, or -o json-seq (each object after an RS)
+    if first.strip() == b"{":
+        nxt = ahead()
+        if nxt.lstrip()[:1] == b'"' and any(k in nxt[:4096] for k in _JOURNAL_KEYS):
+            return "journal-json-pretty"
     m = _EXPORT_FIRST.match(first)
     if m is None:
         return None
@@ -936,7 +941,7 @@ def _json_value(value: object, depth: int = 0) -> list[bytes] | None:
     return None  # null (journalctl left out a field over 4096 bytes), or not a field
 
 
-def _skip_line(body: _Buffered) -> None:
+def _skip_line(body: _Buffered | _PrettyObjects) -> None:
     """Read past the rest of an over-long line without holding it."""
     while True:
         more = body.readline(_CHUNK)
@@ -944,7 +949,45 @@ def _skip_line(body: _Buffered) -> None:
             return
 
 
-def _json_records(body: _Buffered, diags: list[Diagnostic]) -> Iterator[bytes]:
+class _PrettyObjects:
+    """``journalctl -o json-pretty`` read as ``-o json``: each record's lines, from its "{"
+    to the "}" that closes it at a line's start, joined into one line.
+
+    A record over ``size`` bytes comes back cut, without its newline (as an over-long
+    ``-o json`` line does), and the next read gives the newline that ends it.
+    """
+
+    def __init__(self, body: _Buffered) -> None:
+        self._body = body
+        self._owed_end = False
+
+    def readline(self, size: int = -1) -> bytes:
+        """The next record as one line (``size``: the most kept of it)."""
+        if self._owed_end:
+            self._owed_end = False
+            return b"\n"
+        parts: list[bytes] = []
+        kept = 0
+        while True:
+            line = self._body.readline(MAX_RECORD + 1)
+            if not line:
+                break  # the input ends inside a record: what there is, as it stands
+            text = line.rstrip(b"\r\n")
+            if 0 <= size < kept:
+                pass  # over the bound: read on to the record's end without holding it
+            else:
+                parts.append(text)
+                kept += len(text) + 1
+            if text == b"}" and line.endswith(b"\n"):
+                break
+        joined = b" ".join(parts)
+        if 0 <= size < len(joined):
+            self._owed_end = True
+            return joined[: size + 1]
+        return joined + b"\n" if joined else b""
+
+
+def _json_records(body: _Buffered | _PrettyObjects, diags: list[Diagnostic]) -> Iterator[bytes]:
     """``journalctl -o json``: one object a line → one text line a record.
 
     A record over MAX_RECORD bytes, or nested deeper than a journal writes, is
@@ -961,13 +1004,15 @@ def _json_records(body: _Buffered, diags: list[Diagnostic]) -> Iterator[bytes]:
         if len(line) > MAX_RECORD and not line.endswith(b"\n"):
             _skip_line(body)
             _diag(diags, record, f"journal record is over {size_text(MAX_RECORD)}; skipped")
+            yield b"\n"  # an empty line in its place: later records keep their numbers
             continue
         try:
-            obj = json.loads(line)
+            obj = json.loads(line.lstrip(b"\x1e"))  # -o json-seq puts an RS before each
             if not isinstance(obj, dict):
                 raise ValueError("not a JSON object")
         except RecursionError:
             _diag(diags, record, "journal record nests lists deeper than a journal does; skipped")
+            yield b"\n"
             continue
         except ValueError as e:
             _diag(diags, record, f"journal record is not valid JSON: {e}")
