@@ -50,6 +50,12 @@ def test_the_dmesg_t_shortcut_reads_the_date_as_the_clock() -> None:
     )
 
 
+def test_journalctl_short_delta_reads_stamp_and_host() -> None:
+    line = "[    6.489634 <    0.000317>] lab kernel: Mem-Info:"  # journalctl -o short-delta
+    body, p = strip_prefix(line)
+    assert (body, p.timestamp, p.host) == ("Mem-Info:", 6.489634, "lab")
+
+
 def test_the_dmesg_shortcut_reads_stamp_and_prefix() -> None:
     line = "[ 4226.393212] Node 0 DMA32 free:9852kB"  # corpus-style dmesg line
     assert strip_prefix(line) == (
@@ -76,6 +82,7 @@ def test_the_dmesg_shortcut_reads_stamp_and_prefix() -> None:
         "[Tue Aug 12 03:54:03 2025 <    0.000317>] Mem-Info:",  # dmesg -T -d
         "[<    0.000317>] Mem-Info:",  # --time-format=delta
         "[<    0.000317>] [<ffffffff8114ad2b>] foo+0x1/0x2",
+        "[    6.489634 <    0.000317>] host kernel: Mem-Info:",  # journalctl -o short-delta
     ],
 )
 def test_what_the_dmesg_shortcut_leaves_to_the_regex(line: str) -> None:

@@ -64,7 +64,7 @@ _PREFIX = re.compile(
         |(?P<iso>{_ISO_DATE})\s+(?:(?P<ihost>\S+)\s+)?{_TAG}  # rsyslog, journalctl short-iso
         |(?P<full>[^\W\d_]{{3}}\s+\d{{4}}-\d{{2}}-\d{{2}}\s+\d{{2}}:\d{{2}}:\d{{2}}(?:\.\d{{1,9}})?
            \s+[A-Z]{{2,5}})\s+(?:(?P<fhost>\S+)\s+)?{_TAG}     # journalctl -o short-full
-        |\[\s*(?P<mts>\d+\.\d+)\]\s+(?:(?P<mhost>\S+)\s+)?{_TAG}  # journalctl -o short-monotonic
+        |\[\s*(?P<mts>\d+\.\d+){_DELTA}\]\s+(?:(?P<mhost>\S+)\s+)?{_TAG}  # short-monotonic, short-delta
         |(?P<unix>\d{{9,11}}\.\d{{1,9}})\s+(?:(?P<uhost>\S+)\s+)?{_TAG}  # journalctl short-unix
         |(?P<diso>\d{{4}}-\d{{2}}-\d{{2}}T\d{{2}}:\d{{2}}:\d{{2}},\d+[+-]\d{{2}}:?\d{{2}})  # dmesg iso
         |<\d{{1,3}}>1\s+(?:(?P<rts>{_ISO_DATE})|-)\s+(?P<rhost>\S+)\s+kernel\s+\S+\s+\S+
