@@ -88,7 +88,11 @@ def mutated_sample(draw: st.DrawFn) -> bytes:
         else:
             i = int(at * len(data))
             data = data[:i] + data[i:].replace(b"0", b"9" * draw(st.integers(2, 30)), 1)
-    packing = draw(st.sampled_from(["plain", "plain", "gzip", "xz", "zstd", "journal", "cutgzip"]))
+    packing = draw(
+        st.sampled_from(
+            ["plain", "plain", "gzip", "xz", "zstd", "journal", "cutgzip", "dmesg-json", "pretty"]
+        )
+    )
     if packing == "gzip":
         data = gzip.compress(data)
     elif packing == "xz":
@@ -107,6 +111,21 @@ def mutated_sample(draw: st.DrawFn) -> bytes:
             ).encode()
             for line in data.decode("utf-8", "replace").splitlines()
         )
+    elif packing == "dmesg-json":  # util-linux dmesg --json, its lines cut where they fall
+        body = b"".join(
+            b'      },{\n         "time": %s,\n         "msg": %s\n'
+            % (draw(st.sampled_from([b"12.345678", b'"x"', b"9" * 30])), json.dumps(line).encode())
+            for line in data.decode("utf-8", "replace").splitlines()
+        )
+        data = (b'{\n   "dmesg": [\n' + body)[: draw(st.integers(20, 1 << 20))]
+    elif packing == "pretty":  # journalctl -o json-pretty (or json-seq), cut where it falls
+        rs = draw(st.sampled_from([b"", b"\x1e"]))
+        data = b"".join(
+            (rs + json.dumps({"_TRANSPORT": "kernel", "MESSAGE": line}).encode() + b"\n")
+            if rs
+            else b'{\n\t"_TRANSPORT" : "kernel",\n\t"MESSAGE" : %s\n}\n' % json.dumps(line).encode()
+            for line in data.decode("utf-8", "replace").splitlines()
+        )[: draw(st.integers(0, 1 << 20))]
     return data
 
 

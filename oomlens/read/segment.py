@@ -261,9 +261,9 @@ class Segmenter:
 
         A log is doubled once a stamped trigger line, or a line the kernel prints once a
         report (``_SECTION``), follows itself: the kernel never prints one twice in a row.
-        From then on the second line of every identical pair
-        is read past, counted on the report the first went to. A line printed four times
-        (a repeated trace frame, doubled) is read as two.
+        From then on the second line of every identical pair is read past, counted on the
+        report the first went to. A line printed four times (a repeated trace frame,
+        doubled) is read as two.
         """
         last, self._last = self._last, line
         twin = (
