@@ -167,6 +167,7 @@ def _readers() -> tuple[object, object]:
     left out by first character, none tried alone."""
     reader = line_start()
     assert reader is not None
+    reader.tuned()
     plain = copy.copy(reader)
     plain._by_first = {}
     plain._other = (0, [])
@@ -190,6 +191,23 @@ def test_first_character_filter_leaves_every_sample_line_read_alike() -> None:
     for i in range(0, len(lines), 2000):
         chunk = lines[i : i + 2000]
         assert _read(fast, chunk) == _read(plain, chunk)
+
+
+def test_a_short_input_is_read_with_larks_one_scanner_a_long_one_tunes_it() -> None:
+    """The per-character scanners cost ~15 ms to compile: a log of a report or two is read
+    with Lark's own scanner; past TUNE_AFTER lines the reader builds them, reading alike."""
+    from oomlens.parse.grammar import TUNE_AFTER, _line_start, report_parser
+
+    reader = _line_start(report_parser())
+    assert reader is not None
+    lines = [t for t in _sample_lines() if "\x00" not in t]
+    first = _read(reader, lines[:500])
+    assert not reader._tuned and reader._scanners == {0: reader._scanner}
+    rest = _read(reader, lines[500 : TUNE_AFTER + 1000])
+    assert reader._tuned and reader._by_first
+    _, plain = _readers()
+    assert first == _read(plain, lines[:500])
+    assert rest == _read(plain, lines[500 : TUNE_AFTER + 1000])
 
 
 def test_the_filter_knows_a_task_row_starts_with_a_bracket() -> None:

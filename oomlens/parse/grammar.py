@@ -74,6 +74,11 @@ def parse_records(text: str) -> list[Record]:
     return cast("list[Record]", report_parser().parse(text))
 
 
+# Lines read with Lark's one scanner before the per-character scanners are built: those
+# take ~15 ms of regex compiling (16-30 of them) and save ~50 µs a report's lines.
+TUNE_AFTER = 2000
+
+
 class LineStart:
     """The grammar's own reading of a line that is one terminal, outside the LALR loop.
 
@@ -91,26 +96,39 @@ class LineStart:
         self._scanner = full = lexer.scanner  # built now: lexer.callback exists from here on
         self._ignore = lexer.ignore_types
         self._rules = rules
+        self._index = {t.name: i for i, t in enumerate(full.terminals)}
+        # Until TUNE_AFTER lines are read, Lark's own scanner reads every line: a log of
+        # a report or two is done before per-character scanners would repay compiling.
+        self._by_first: dict[str, tuple[int, list[tuple[int, str, Any]]]] = {}
+        self._other: tuple[int, list[tuple[int, str, Any]]] = (0, [])
+        self._scanners: dict[int, Any] = {0: full}
+        self._alone_scanners: dict[int, Any] = {}
+        self._lines_read = 0
+        self._tuned = False
+
+    def tuned(self) -> LineStart:
+        """This reader with its per-character scanners worked out (done after TUNE_AFTER
+        lines; at once here). Either way a line is read alike (tests/test_fast_paths.py)."""
+        if self._tuned:
+            return self
+        self._tuned = True
+        full = self._scanner
         terminals = full.terminals
-        self._index = {t.name: i for i, t in enumerate(terminals)}
         # A terminal that scans the line for a literal (``[^\n]*?invoked oom-killer:``)
         # cannot match a line without it, and is dear to try on one: it is left out of
         # the shared scanners and tried alone, on a line that holds its literal, when no
         # terminal before it in Lark's order matched (the same first match).
-        self._alone = [
+        alone = [
             (i, lit, t) for i, t in enumerate(terminals) if (lit := _scan_literal(t)) is not None
         ]
-        apart = sum(1 << i for i, _, _ in self._alone)
-        self._alone_scanners: dict[int, Any] = {}
-        self._scanners: dict[int, Any] = {}
+        apart = sum(1 << i for i, _, _ in alone)
         # Likewise a terminal cannot match a line whose first character it cannot start
         # with: per ASCII character, the terminals left out and those tried alone left to
         # try. A character an ignored terminal may start with keeps every terminal (the
         # match after the ignored one starts elsewhere), as does any character past ASCII.
         # Scanners are keyed by first character, so a process compiles at most one per
         # character however its lines mix literals.
-        self._other: tuple[int, list[tuple[int, str, Any]]] = (apart, self._alone)
-        self._by_first: dict[str, tuple[int, list[tuple[int, str, Any]]]] = {}
+        by_first: dict[str, tuple[int, list[tuple[int, str, Any]]]] = {}
         firsts = [_first_ascii(t.pattern) for t in terminals]
         if not full.g_regex_flags:
             ignored = set().union(
@@ -125,8 +143,10 @@ class LineStart:
                 for i, f in enumerate(firsts):
                     if f is not None and ch not in f:
                         out |= 1 << i
-                alone = [a for a in self._alone if not out >> a[0] & 1]
-                self._by_first[ch] = (out | apart, alone)
+                by_first[ch] = (out | apart, [a for a in alone if not out >> a[0] & 1])
+        self._scanners = {}
+        self._other, self._by_first = (apart, alone), by_first
+        return self
 
     def _shared(self, absent: int) -> Any:
         """The line-start scanner less the terminals in the ``absent`` bit mask."""
@@ -166,6 +186,10 @@ class LineStart:
         takes it (a ``TextSlice`` on Lark versions that have one); ``starts``: the
         offset of each line in it.
         """
+        if not self._tuned:
+            self._lines_read += len(lines)
+            if self._lines_read > TUNE_AFTER:
+                self.tuned()
         ignore, rules, callbacks = self._ignore, self._rules, self._lexer.callback
         by_first, other, scanners = self._by_first, self._other, self._scanners
         out: dict[int, Record] = {}
