@@ -83,6 +83,8 @@ def test_the_dmesg_shortcut_reads_stamp_and_prefix() -> None:
         "[<    0.000317>] Mem-Info:",  # --time-format=delta
         "[<    0.000317>] [<ffffffff8114ad2b>] foo+0x1/0x2",
         "[    6.489634 <    0.000317>] host kernel: Mem-Info:",  # journalctl -o short-delta
+        "Po led  6 14:25:01 2025] Mem-Info:",  # dmesg -T, "[" lost, a weekday not English
+        "Vi ian 10 03:54:03 2025] Mem-Info:",
     ],
 )
 def test_what_the_dmesg_shortcut_leaves_to_the_regex(line: str) -> None:
@@ -145,6 +147,8 @@ _PIECES = st.sampled_from(
         " <    0.000317>]",  # dmesg -d's delta
         "[<    0.000317>]",  # dmesg --time-format=delta
         "[<ffff>]",
+        "Po led  6 14:25:01 2025]",  # dmesg -T whose "[" was lost, a Czech Monday
+        "Vi",
     ]
 )
 

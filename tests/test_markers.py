@@ -46,7 +46,7 @@ def test_both_finders_give_every_marker_of_every_sample_alike() -> None:
     assert db is not None and scan_engine() == "hyperscan"
     for end in (len(data), len(data) // 3):  # the whole chunk, and a chunk cut mid-way
         found = _walk(FindMarkers(data, end), end)
-        assert _walk(ScanMarkers(data, end, db), end) == found
+        assert _walk(ScanMarkers(data, end, db, markers._scratch(db)), end) == found
         assert len(found) > 1000
 
 
@@ -56,8 +56,11 @@ def test_a_marker_that_straddles_the_chunk_end_is_not_found_by_either() -> None:
     end = len(data) - len(b"-kill:constraint")
     db = markers._database()
     assert FindMarkers(data, end).first(0) == -1
-    assert ScanMarkers(data, end, db).first(0) == -1
-    assert ScanMarkers(data, len(data), db).first(0) == markers.HYPERSCAN_FROM + 3
+    assert ScanMarkers(data, end, db, markers._scratch(db)).first(0) == -1
+    assert (
+        ScanMarkers(data, len(data), db, markers._scratch(db)).first(0)
+        == markers.HYPERSCAN_FROM + 3
+    )
 
 
 @pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: p.stem)
@@ -100,3 +103,30 @@ def test_a_small_chunk_keeps_find_and_oomlens_scan_find_keeps_it_for_all(monkeyp
     finally:
         monkeypatch.delenv("OOMLENS_SCAN")
         markers._database.cache_clear()
+
+
+def test_threads_scanning_at_once_each_have_their_scratch_space() -> None:
+    """hs_scan takes one scratch space per thread: threads that shared the database's one
+    raised ScratchInUseError (analyze_file from a thread pool, dask's threaded scheduler)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = _every_sample() * 2
+    want = _walk(FindMarkers(data, len(data)), len(data))
+
+    def walk(_: int) -> list[int]:
+        return _walk(markers_in(data, len(data)), len(data))
+
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(walk, range(8)))
+    assert got == [want] * 8
+
+
+def test_a_chunk_packed_with_markers_is_read_alike() -> None:
+    # synthetic: a log others can write into, a marker word every few bytes; each answer
+    # comes from a pass that stops at the first marker, not from listing every one
+    data = (b"[]: oom-kill failure x" * 50_000 + b"\n") * 2
+    end = len(data)
+    db = markers._database()
+    scan, find = ScanMarkers(data, end, db, markers._scratch(db)), FindMarkers(data, end)
+    starts = sorted({0, 1, 3, 4, 5, 700_001, end - 30, end - 2, end})
+    assert [scan.first(s) for s in starts] == [find.first(s) for s in starts]

@@ -184,7 +184,11 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
                     pos += len(rest) - len(body)
                     clock = m.group("dmt")
                     return body.rstrip(), Prefix(None, None, None, text[:pos], None, clock, None)
-    elif not first or (first < "\x80" and first not in _MAYBE):
+    elif not first or (
+        first < "\x80" and first not in _MAYBE and not (first.isupper() and "]" in text[:64])
+    ):
+        # (a capital outside the months may open a dmesg -T date that lost its "[":
+        # "Po led  6 14:25:01 2025] ", a Czech Monday)
         return text.rstrip(), NO_PREFIX
     else:
         m = _SYSLOG.match(text)
