@@ -146,12 +146,22 @@ _SYSLOG = re.compile(
     rf"(?:{_FACILITY}\.{_LEVEL}\s+)?{_TAG}\s*"
     r"(?:\[\s*(?P<ts>\d{1,13}\.\d{1,6})\](?=\s|\[|$)\s*)?"
 )
-_NOT_SYSLOG_ONLY = re.compile(
-    rf"[\[<0-9]|c\d|_BOOT_ID=|{_FACILITY}\s*:|[^\W\d_]{{1,9}}\.?\s+{_MON}\s+\d"
+_NOT_SYSLOG_ONLY = re.compile(  # "<" before no digit: "<ffffffff8015edc6>{...}", "<TASK>"
+    rf"[\[0-9]|<\d|c\d|_BOOT_ID=|{_FACILITY}\s*:|[^\W\d_]{{1,9}}\.?\s+{_MON}\s+\d"
 )
 # A trace frame "[<ffffffff8114ad2b>]" or a task row "[ 1234]": a bracket no prefix part opens,
 # at a line's start or after the prefix the shortcuts above read.
 _NO_PREFIX_BRACKET = re.compile(r"\[(?:<(?!\s*\d+\.\d+>\])|\s*-?\d+\])")  # not "[<  0.000317>]"
+
+
+def _alone(text: str, end: int, more: re.Pattern[str]) -> tuple[str, str] | None:
+    """(message, prefix) when a shortcut's prefix ends at ``end`` and what follows opens no
+    other prefix part: ``more`` finds none there, or it is a bracket no prefix opens."""
+    rest = text[end:]
+    if more.match(rest) is not None and _NO_PREFIX_BRACKET.match(rest) is None:
+        return None
+    body = rest.lstrip()
+    return body.rstrip(), text[: end + len(rest) - len(body)]
 
 
 def strip_prefix(text: str) -> tuple[str, Prefix]:
@@ -160,30 +170,15 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
     if first == "[":
         m = _DMESG.match(text)
         if m is not None:
-            pos = m.end()
-            rest = text[pos:]
-            if (
-                _NOT_DMESG_ONLY.match(rest) is None or _NO_PREFIX_BRACKET.match(rest) is not None
-            ) and "kernel" not in rest:
-                body = rest.lstrip()
-                pos += len(rest) - len(body)
-                stamp = float(m.group(1))
-                return body.rstrip(), Prefix(stamp, None, None, text[:pos], None, None, None)
+            got = _alone(text, m.end(), _NOT_DMESG_ONLY)
+            if got is not None and "kernel" not in got[0]:
+                return got[0], Prefix(float(m.group(1)), None, None, got[1], None, None, None)
         elif _NO_PREFIX_BRACKET.match(text) is not None:
             return text.rstrip(), NO_PREFIX
-        else:
-            m = _DMESG_T.match(text)
-            if m is not None:
-                pos = m.end()
-                rest = text[pos:]
-                if (
-                    _NOT_DMESG_ONLY.match(rest) is None
-                    or _NO_PREFIX_BRACKET.match(rest) is not None
-                ):
-                    body = rest.lstrip()
-                    pos += len(rest) - len(body)
-                    clock = m.group("dmt")
-                    return body.rstrip(), Prefix(None, None, None, text[:pos], None, clock, None)
+        elif (m := _DMESG_T.match(text)) is not None:
+            got = _alone(text, m.end(), _NOT_DMESG_ONLY)
+            if got is not None:
+                return got[0], Prefix(None, None, None, got[1], None, m.group("dmt"), None)
     elif not first or (
         first < "\x80" and first not in _MAYBE and not (first.isupper() and "]" in text[:64])
     ):
@@ -193,18 +188,11 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
     else:
         m = _SYSLOG.match(text)
         if m is not None:
-            pos = m.end()
-            rest = text[pos:]
-            if (
-                _NOT_SYSLOG_ONLY.match(rest) is None
-                or _NO_PREFIX_BRACKET.match(rest) is not None
-                or (rest[:1] == "<" and not rest[1:2].isdigit())  # "<ffffffff8015edc6>{...}"
-            ):
-                body = rest.lstrip()
-                pos += len(rest) - len(body)
+            got = _alone(text, m.end(), _NOT_SYSLOG_ONLY)
+            if got is not None:
                 ts = m.group("ts")
-                p = Prefix(float(ts) if ts else None, None, m.group("host"), text[:pos])
-                return body.rstrip(), p._replace(clock=m.group("bsd"))
+                stamp = float(ts) if ts else None
+                return got[0], Prefix(stamp, None, m.group("host"), got[1], None, m.group("bsd"))
     return strip_any_prefix(text)
 
 
