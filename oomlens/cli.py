@@ -6,8 +6,9 @@
 traceback (``OOMLENS_DEBUG=1`` re-raises).
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here, unlike the rest of the package: typer
+# reads the commands' annotations on every run, and as strings each is an eval
+# (typer.main.get_command: 8 ms as strings, 2 ms as objects).
 import contextlib
 import glob
 import io
