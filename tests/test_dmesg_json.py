@@ -154,3 +154,46 @@ def test_dmesg_json_through_a_real_pipe(tmp_path: Path) -> None:
         "certain",
     )
     assert row["uptime_s"] == 12.909418
+
+
+def test_a_msg_of_blanks_is_read_in_linear_time(tmp_path: Path) -> None:
+    """Round 13: a field regex with two blank runs around an optional comma backtracked
+    cubically, 3,000 blanks in one msg took 25 s (a 64 KiB line, days). Synthetic: one
+    record whose msg is 60,000 blanks, then corpus 035's trigger line."""
+    js = tmp_path / "blanks.json"
+    js.write_text(
+        '{\n   "dmesg": [\n      {\n         "time":     1.000000,\n'
+        f'         "msg": "{" " * 60_000}"\n      }},{{\n'
+        '         "time":     2.000000,\n'
+        '         "msg": "balloon invoked oom-killer: gfp_mask=0x24280ca(GFP_HIGHUSER_MOVABLE|'
+        '__GFP_ZERO), order=0, oom_score_adj=0"\n      }\n   ]\n}\n'
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "oomlens", "analyze", str(js), "--format", "jsonl"],
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    (row,) = [json.loads(x) for x in done.stdout.splitlines()]
+    assert (row["source"]["first_line"], row["uptime_s"]) == (8, 2.0)
+
+
+def test_text_after_the_document_or_instead_of_it_is_read_as_text(tmp_path: Path) -> None:
+    """Round 13: once a file opened as `dmesg --json`, every later line that was no field
+    became an empty line, so a plain log after the document, or a text log that merely
+    opens with `{` and `"dmesg": [`, lost its reports. Synthetic wrappers around corpus
+    025 as printed."""
+    plain = sample("025").read_text(encoding="utf-8")
+    (want,) = analyze_file(str(sample("025"))).analyses
+    doc, _ = _as_dmesg_json("[    1.000000] hello\n")
+    for name, text, shift in (
+        ("after.log", doc + plain, doc.count("\n")),
+        ("opens-like.log", '{\n"dmesg": [ pasted from a ticket\n' + plain, 2),
+    ):
+        path = tmp_path / name
+        path.write_text(text)
+        (a,) = analyze_file(str(path)).analyses
+        assert (a.verdict.code, a.verdict.confidence) == (want.verdict.code, "certain")
+        assert a.report.first_line == want.report.first_line + shift

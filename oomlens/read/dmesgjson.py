@@ -27,7 +27,10 @@ from collections.abc import Callable, Iterator
 from typing import Protocol
 
 _HEAD = re.compile(rb'\s*"dmesg"\s*:\s*\[')
-_FIELD = re.compile(rb'\s*[{},]*\s*"(time|caller|msg)"\s*:\s*(.*?)\s*,?\s*$', re.S)
+# The key of a field line; its value is the rest of the line, read by hand: one class under
+# one star, so a line of blanks costs linear time (no split of a run between two stars).
+_KEY = re.compile(rb'[\s{},]*"(time|caller|msg)"\s*:')
+_JSONISH = b'{}]",'  # what a line of dmesg's pretty document starts with, past blanks
 _TIME = re.compile(rb"\d{1,20}\.\d{1,9}")
 _CALLER = re.compile(rb'"([TC]\d{1,10})"')
 
@@ -50,6 +53,7 @@ def dmesg_json_lines(
     lineno = 0
     time: bytes | None = None
     caller: bytes | None = None
+    document = True  # inside the JSON document; past its closing "}", the rest is text
     while True:
         line = body.readline(max_line + 1)
         if not line:
@@ -58,14 +62,21 @@ def dmesg_json_lines(
         if len(line) > max_line and not line.endswith(b"\n"):
             while (more := body.readline(max_line + 1)) and not more.endswith(b"\n"):
                 pass  # the rest of an over-long line, read past without being held
-            line = line[:max_line]
-        m = _FIELD.match(line)
+            line = line[:max_line] + b"\n"
+        head = line.lstrip()[:1]
+        if not document or (head and head not in _JSONISH):
+            yield line  # text after the document, or a line no JSON document holds
+            continue
+        m = _KEY.match(line)
         if m is None:
-            if line.strip().startswith(b"}"):
+            if head == b"}":
                 time = caller = None  # the record ends: its time is no other's
+                document = line.rstrip() != b"}"  # unindented: the document's own end
             yield b"\n"
             continue
-        key, value = m.group(1), m.group(2)
+        key, value = m.group(1), line[m.end() :].strip()
+        if value.endswith(b","):
+            value = value[:-1].rstrip()  # the comma between fields (a string's own is quoted)
         if key == b"time":
             time = value if _TIME.fullmatch(value) else None
             if time is None:
