@@ -10,6 +10,7 @@ no release the report's own content bounds the era.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -356,7 +357,15 @@ def features_at(version: Version) -> frozenset[Feature]:
     return frozenset(c.feature for c in CHANGES if version >= c.version)
 
 
-_TRACES: list[set[Feature]] = []
+class _Traces(threading.local):
+    """The open traces of this thread, innermost last (threads judging at once each
+    trace their own replays: a shared stack mixed their reads)."""
+
+    def __init__(self) -> None:
+        self.stack: list[set[Feature]] = []
+
+
+_TRACES = _Traces()
 
 
 @contextmanager
@@ -367,13 +376,14 @@ def traced() -> Iterator[set[Feature]]:
     for every feature read gives the same replay, so it need not be replayed.
     """
     reads: set[Feature] = set()
-    _TRACES.append(reads)
+    stack = _TRACES.stack
+    stack.append(reads)
     try:
         yield reads
     finally:
-        _TRACES.pop()
-        if _TRACES:
-            _TRACES[-1].update(reads)
+        stack.pop()
+        if stack:
+            stack[-1].update(reads)
 
 
 def resolve(compute: Callable[[], T]) -> tuple[T, frozenset[Feature]]:
@@ -384,18 +394,20 @@ def resolve(compute: Callable[[], T]) -> tuple[T, frozenset[Feature]]:
     themselves would have been made.
     """
     reads: set[Feature] = set()
-    _TRACES.append(reads)
+    stack = _TRACES.stack
+    stack.append(reads)
     try:
         value = compute()
     finally:
-        _TRACES.pop()
+        stack.pop()
     return value, frozenset(reads)
 
 
 def record(reads: frozenset[Feature]) -> None:
     """Count ``reads`` (the features behind an answer from ``resolve``) as read here."""
-    if _TRACES:
-        _TRACES[-1].update(reads)
+    stack = _TRACES.stack
+    if stack:
+        stack[-1].update(reads)
 
 
 def _stable_level(change: Change, series: Version | None) -> int | None:
@@ -425,8 +437,9 @@ class KernelProfile:
         """True when the profile carries ``feat`` (a name that is no Feature raises ValueError)."""
         if not isinstance(feat, Feature):
             feat = Feature(feat)
-        if _TRACES:
-            _TRACES[-1].add(feat)
+        stack = _TRACES.stack
+        if stack:
+            stack[-1].add(feat)
         return feat in self.features
 
     def agrees(self, other: KernelProfile, on: frozenset[Feature] | set[Feature]) -> bool:
