@@ -522,6 +522,23 @@ def test_fold_inside_a_number_in_a_log_with_no_prefixes_036(tmp_path):
     assert [d.message for d in a.report.diagnostics] == []
 
 
+def test_a_release_older_than_what_its_report_prints_is_no_certain_kernel_018(tmp_path):
+    """Corpus 018 (Android 4.14.113) prints reserved_highatomic, which mainline prints from
+    5.5: a vendor tree's backport. Its release edited to 4.1.113 (mutation of the real
+    sample) named a kernel with no highatomic reserve though its buddy lines show (H)
+    blocks, and the verdict was exhausted, certain. The features between the release and
+    what the content shows may be in the kernel: each is swept as a variant."""
+    (orig,) = analyze_file(str(sample("018"))).analyses
+    assert (orig.verdict.code, orig.verdict.confidence) == ("highatomic-stranded", "certain")
+    assert orig.verdict.profile.endswith(", with reserved_highatomic field (5.5+)")
+    path = tmp_path / "018-4.1.log"
+    path.write_text(sample("018").read_text().replace("4.14.113", "4.1.113"))
+    (a,) = analyze_file(str(path)).analyses
+    assert a.verdict.confidence == "likely"
+    assert "kernel stable level" in a.verdict.missing
+    assert a.verdict.profile == "4.1.113 (from report), with reserved_highatomic field (5.5+)"
+
+
 def test_a_wrapped_piece_of_a_zone_line_cut_inside_a_number_196(tmp_path):
     """extra/196's zone lines are hard-wrapped over four lines; its HighMem line's third
     piece cut to "managed:1" (a lost tail, mutation on the real sample) was read as

@@ -664,6 +664,34 @@ def content_before(report: Report, version: Version) -> bool:
     return bool(highs) and min(highs) < version
 
 
+def _newer_content(profile: KernelProfile, clues: tuple[ContentClue, ...]) -> KernelProfile:
+    """A release whose report prints what only a later mainline prints (a vendor tree's
+    backports, or a release string edited): the features in between may be in it too.
+
+    The GFP layout is no witness here: it is read with the release's help.
+    """
+    lows = [c for c in clues if c.low and not c.name.startswith("GFP layout")]
+    if profile.series is None or not lows:
+        return profile
+    newest = max(lows, key=lambda c: c.low or (0, 0))
+    low = newest.low
+    if low is None or low <= profile.series:
+        return profile
+    between = frozenset(
+        c.feature
+        for c in CHANGES
+        if profile.series < c.version <= low and c.feature not in profile.features
+    )
+    if not between:
+        return profile
+    return replace(
+        profile,
+        uncertain=profile.uncertain | between,
+        clues=(*profile.clues, newest.name),
+        label=f"{profile.label}, with {newest.name} ({low[0]}.{low[1]}+)",
+    )
+
+
 def resolve_profile(
     report: Report, kernel: str | None, assume: tuple[str, ...], layout: str | None
 ) -> tuple[KernelProfile, tuple[str, ...]]:
@@ -674,6 +702,8 @@ def resolve_profile(
     if profile is None and report.release:
         build = report.context.build if report.context else None
         profile = profile_for_release(report.release, basis="report", build=build)
+        if profile is not None:
+            profile = _newer_content(profile, clues_from_report(report, layout))
     if profile is None:
         profile = profile_from_clues(clues_from_report(report, layout))
     return apply_assume(profile, assume)
