@@ -16,7 +16,9 @@ of its record, as plain ``dmesg`` prints them), every other line an empty one: t
 reader's line numbers stay the file's, and the segmenter reads past the empty lines
 as it reads past a journal's other records. A message with newlines is joined with
 the kernel's ``\\x0a``, which the reader splits again. The time is printed as
-written (no float round trip); ``caller`` is util-linux 2.40's.
+written (no float round trip); ``caller`` is util-linux 2.40's. Past the document's
+closing ``}``, and on a line no such document holds, the text is read as it stands
+(a log pasted after the JSON, or a text log that merely opens like it).
 """
 
 from __future__ import annotations
