@@ -539,6 +539,27 @@ def test_a_release_older_than_what_its_report_prints_is_no_certain_kernel_018(tm
     assert a.verdict.profile == "4.1.113 (from report), with reserved_highatomic field (5.5+)"
 
 
+def test_free_lists_past_what_the_zone_manages_are_no_kernels_178(tmp_path):
+    """extra/178 is a quoted-printable mail body; its DMA32 line's third piece cut after
+    "managed:1" with its soft break lost (mutation of the real sample) joins the next
+    piece's "kB bounce:..." as a terminal's wrap inside a number would: managed 1 kB, and
+    fragmented, certain became exhausted, certain. The buddy line's free lists (8,720 kB)
+    are pages the zone manages: a kernel cannot print more of them than managed."""
+    lines = sample("178").read_bytes().split(b"\n")
+    assert lines[80].endswith(b"managed:199276kB mlocked:0=")
+    lines[80] = lines[80][:58]
+    path = tmp_path / "cut.log"
+    path.write_bytes(b"\n".join(lines))
+    (a,) = analyze_file(str(path)).analyses
+    (want,) = analyze_file(str(sample("178"))).analyses
+    assert (want.verdict.code, want.verdict.confidence) == ("fragmented", "certain")
+    assert a.verdict.confidence == "likely"
+    assert "numbers a kernel prints" in a.verdict.missing
+    assert "DMA32 zone line: free lists of 8720kB, where managed is 1kB" in [
+        d.message for d in a.report.diagnostics
+    ]
+
+
 def test_a_wrapped_piece_of_a_zone_line_cut_inside_a_number_196(tmp_path):
     """extra/196's zone lines are hard-wrapped over four lines; its HighMem line's third
     piece cut to "managed:1" (a lost tail, mutation on the real sample) was read as

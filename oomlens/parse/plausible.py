@@ -44,6 +44,12 @@ def zone_problem(z: ZoneLine) -> str | None:
         return f"min {mn}kB, low {lo}kB, high {hi}kB, where the kernel has min <= low <= high"
     if managed is None:
         return None
+    buddy = z.buddy
+    if buddy is not None and buddy.whole and buddy.total_kb is not None:
+        # show_free_areas() counts the free lists under the zone lock: every page on them
+        # is one of the zone's managed pages (no vmstat drift, unlike the free: field)
+        if buddy.total_kb > managed:
+            return f"free lists of {buddy.total_kb}kB, where managed is {managed}kB"
     for name, value in (
         ("min", mn),
         ("reserved_highatomic", z.reserved_highatomic_kb),  # at most 1% of managed + a block
