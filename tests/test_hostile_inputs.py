@@ -539,6 +539,25 @@ def test_a_release_older_than_what_its_report_prints_is_no_certain_kernel_018(tm
     assert a.verdict.profile == "4.1.113 (from report), with reserved_highatomic field (5.5+)"
 
 
+def test_a_release_newer_than_what_its_report_prints_sweeps_the_changes_since_023(tmp_path):
+    """Corpus 023 (5.8-rc4) prints kernel_stack on its zone lines, which mainline stopped
+    printing after 5.8. Its release edited to 6.1.0 (mutation of the real sample): the
+    changes after 5.8 may be absent, so they are swept as variants, the nominal kernel
+    without them. Its verdict holds under every one: still exhausted, certain."""
+    from oomlens.judge.judge import judge_report
+    from oomlens.kernel.profile import Feature
+    from oomlens.options import Options
+
+    path = tmp_path / "023-6.1.log"
+    path.write_text(sample("023").read_text().replace("5.8.0-rc4-kvm+", "6.1.0"))
+    (a,) = analyze_file(str(path)).analyses
+    assert (a.verdict.code, a.verdict.confidence) == ("exhausted", "certain")
+    assert a.verdict.profile == "6.1 (from report), with kernel_stack on zone line (up to 5.8)"
+    profile = judge_report(a.report, Options()).profile
+    assert Feature.FAST_HIGHATOMIC not in profile.features  # f27ce0e14088, 5.9
+    assert Feature.FAST_HIGHATOMIC in profile.uncertain
+
+
 def test_free_lists_past_what_the_zone_manages_are_no_kernels_178(tmp_path):
     """extra/178 is a quoted-printable mail body; its DMA32 line's third piece cut after
     "managed:1" with its soft break lost (mutation of the real sample) joins the next

@@ -664,32 +664,53 @@ def content_before(report: Report, version: Version) -> bool:
     return bool(highs) and min(highs) < version
 
 
-def _newer_content(profile: KernelProfile, clues: tuple[ContentClue, ...]) -> KernelProfile:
-    """A release whose report prints what only a later mainline prints (a vendor tree's
-    backports, or a release string edited): the features in between may be in it too.
+def _content_era(profile: KernelProfile, clues: tuple[ContentClue, ...]) -> KernelProfile:
+    """A release its report's content disagrees with: a vendor tree's backports, or a
+    release string edited or pasted onto another report. The catalogued changes between
+    the release and what the content bounds may or may not be in the kernel.
 
-    The GFP layout is no witness here: it is read with the release's help.
+    Content a later mainline prints (corpus 018's Android 4.14 prints 5.5's
+    ``reserved_highatomic``) leaves the changes up to that release uncertain; content
+    an earlier mainline prints leaves the release's changes since then uncertain, and the
+    nominal kernel without them. The GFP layout is no witness: it is read with the
+    release's help.
     """
-    lows = [c for c in clues if c.low and not c.name.startswith("GFP layout")]
-    if profile.series is None or not lows:
+    if profile.series is None:
         return profile
-    newest = max(lows, key=lambda c: c.low or (0, 0))
-    low = newest.low
-    if low is None or low <= profile.series:
-        return profile
-    between = frozenset(
-        c.feature
-        for c in CHANGES
-        if profile.series < c.version <= low and c.feature not in profile.features
-    )
-    if not between:
-        return profile
-    return replace(
-        profile,
-        uncertain=profile.uncertain | between,
-        clues=(*profile.clues, newest.name),
-        label=f"{profile.label}, with {newest.name} ({low[0]}.{low[1]}+)",
-    )
+    series = profile.series
+    witnesses = [c for c in clues if not c.name.startswith("GFP layout")]
+    newer = [c for c in witnesses if c.low is not None and c.low > series]
+    older = [c for c in witnesses if c.high is not None and c.high < series]
+    if newer:
+        clue = max(newer, key=lambda c: c.low or series)
+        low = clue.low or series
+        maybe = frozenset(
+            c.feature
+            for c in CHANGES
+            if series < c.version <= low and c.feature not in profile.features
+        )
+        if maybe:
+            profile = replace(
+                profile,
+                uncertain=profile.uncertain | maybe,
+                clues=(*profile.clues, clue.name),
+                label=f"{profile.label}, with {clue.name} ({low[0]}.{low[1]}+)",
+            )
+    if older:
+        clue = min(older, key=lambda c: c.high or series)
+        high = clue.high or series
+        gone = frozenset(
+            c.feature for c in CHANGES if high < c.version and c.feature in profile.features
+        )
+        if gone:
+            profile = replace(
+                profile,
+                features=profile.features - gone,
+                uncertain=profile.uncertain | gone,
+                clues=(*profile.clues, clue.name),
+                label=f"{profile.label}, with {clue.name} (up to {high[0]}.{high[1]})",
+            )
+    return profile
 
 
 def resolve_profile(
@@ -703,7 +724,7 @@ def resolve_profile(
         build = report.context.build if report.context else None
         profile = profile_for_release(report.release, basis="report", build=build)
         if profile is not None:
-            profile = _newer_content(profile, clues_from_report(report, layout))
+            profile = _content_era(profile, clues_from_report(report, layout))
     if profile is None:
         profile = profile_from_clues(clues_from_report(report, layout))
     return apply_assume(profile, assume)
