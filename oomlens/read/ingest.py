@@ -104,9 +104,9 @@ class Input:
 
     path: str  # display path
     stream: BinaryIO  # plain text: decompressed, journal records one per line
-    encoding: (
-        str  # "plain" | "gzip" | "xz" | "zstd" | "journal-json" | "journal-export" | "dmesg-json"
-    )
+    # "plain" | "gzip" | "xz" | "zstd" (plus "+cr", "+quoted-printable"), "journal-json",
+    # "journal-json-pretty", "journal-export", "dmesg-json"
+    encoding: str
     size: int | None  # bytes on disk, None for stdin
     diagnostics: list[Diagnostic] = field(default_factory=list)  # appended while reading
     _closer: Callable[[], None] | None = field(default=None, repr=False)
@@ -363,17 +363,15 @@ def open_input(
     reader = io.BufferedReader(_ChunkStream(chunks), _CHUNK)
     first = reader.readline(MAX_LINE)
     journal = _journal_kind(first, lambda: reader.peek(1))
-    stream: io.BufferedReader
-    if journal is None and is_dmesg_json(first, lambda: reader.peek(1)):
+    dmesg_json = journal is None and is_dmesg_json(first, lambda: reader.peek(1))
+    body = io.BufferedReader(_ChunkStream(_prepend(first, reader)), _CHUNK)
+    stream = body
+    if dmesg_json:
         encoding = "dmesg-json"
-        body = io.BufferedReader(_ChunkStream(_prepend(first, reader)), _CHUNK)
         lines = dmesg_json_lines(body, lambda n, why: _diag(diags, n, why), MAX_LINE)
         stream = io.BufferedReader(_ChunkStream(lines), _CHUNK)
-    elif journal is None:
-        stream = io.BufferedReader(_ChunkStream(_prepend(first, reader)), _CHUNK)
-    else:
+    elif journal is not None:
         encoding = journal
-        body = io.BufferedReader(_ChunkStream(_prepend(first, reader)), _CHUNK)
         if journal == "journal-json":
             records = _json_records(body, diags)
         elif journal == "journal-json-pretty":
