@@ -28,7 +28,8 @@ import noise  # noqa: E402
 from oomlens.parse.assemble import parse_raw  # noqa: E402
 from oomlens.read.ingest import open_input  # noqa: E402
 from oomlens.read.markers import MARKERS  # noqa: E402
-from oomlens.read.segment import ScanStats, segment_stream  # noqa: E402
+from oomlens.read.prefilter import ScanStats  # noqa: E402
+from oomlens.read.segment import segment_stream  # noqa: E402
 
 TARGET_GREP = 3.0
 TARGET_RATE = 1000.0

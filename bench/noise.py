@@ -534,7 +534,7 @@ class Source:
 
 def report_sources() -> list[Source]:
     """Every corpus log and the seed, cut to the lines from the first report to the last."""
-    from oomlens.read.ingest import decode_line
+    from oomlens.read.logline import decode_line
     from oomlens.read.segment import segment_lines
 
     paths = sorted((ROOT / "samples" / "corpus").glob("*.log"))
@@ -637,7 +637,7 @@ def write_noisy(
 
 
 def _count(lines: list[bytes]) -> int:
-    from oomlens.read.ingest import decode_line
+    from oomlens.read.logline import decode_line
     from oomlens.read.segment import segment_lines
 
     decoded = [x for i, b in enumerate(lines, 1) for x in decode_line(b, i, "-")]

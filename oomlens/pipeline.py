@@ -19,7 +19,7 @@ from oomlens.read.diagnostic import Diagnostic
 if TYPE_CHECKING:
     from oomlens.read.clock import Clock
     from oomlens.read.ingest import Input
-    from oomlens.read.segment import ScanStats
+    from oomlens.read.prefilter import ScanStats
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,8 @@ def analyze_report(report: Report, options: Options) -> Analysis:
 def _analyses(inp: Input, options: Options, stats: ScanStats, clock: Clock) -> Iterator[Analysis]:
     """Segment, parse and judge an opened input, report by report."""
     from oomlens.parse.assemble import parse_raw
-    from oomlens.read.segment import CHUNK, segment_stream
+    from oomlens.read.prefilter import CHUNK
+    from oomlens.read.segment import segment_stream
 
     chunks = None
     if inp.live:  # read as data arrives; a quiet spell closes the open reports
@@ -111,7 +112,7 @@ def iter_analyses(
 ) -> Iterator[Analysis]:
     """Stream the analyses of one input, report by report (raises InputError if unreadable)."""
     from oomlens.read.ingest import open_input
-    from oomlens.read.segment import ScanStats
+    from oomlens.read.prefilter import ScanStats
 
     options = options or Options()
     inp = open_input(path, options.max_expanded)
@@ -141,7 +142,7 @@ class FileStream:
 
     def __iter__(self) -> Iterator[Analysis]:
         from oomlens.read.ingest import InputError, open_input
-        from oomlens.read.segment import ScanStats
+        from oomlens.read.prefilter import ScanStats
 
         try:
             inp = open_input(self.path, self.options.max_expanded, follow=self.follow)

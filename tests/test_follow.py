@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from oomlens.pipeline import analyze_file
-from oomlens.read.ingest import decode_line
+from oomlens.read.logline import decode_line
 from oomlens.read.segment import Segmenter, segment_stream
 from tests.corpus import ALL_FILES, ROOT, sample
 from tests.test_time_place import BOOT_ID, journal_records
@@ -150,8 +150,9 @@ def test_a_followed_file_rewritten_up_to_or_past_its_old_end_is_read_from_its_st
     longer, or cut to 004's size (synthetic: copytruncate and a burst of writes between two
     polls). The size alone says "appended" or "unchanged": the changed first bytes say
     rewritten, so the new file is read whole."""
+    from oomlens.read.chunks import LineCounter
     from oomlens.read.diagnostic import Diagnostic
-    from oomlens.read.ingest import FOLLOW_POLL, _Followed, _LineCounter
+    from oomlens.read.follow import FOLLOW_POLL, Followed
 
     path = tmp_path / "kern.log"
     old, new = sample("004").read_bytes(), sample("001").read_bytes()
@@ -161,7 +162,7 @@ def test_a_followed_file_rewritten_up_to_or_past_its_old_end_is_read_from_its_st
     path.write_bytes(old)
     diags: list[Diagnostic] = []
     with open(path, "rb") as f:
-        chunks = _Followed(str(path), f).chunks(diags, _LineCounter())
+        chunks = Followed(str(path), f).chunks(diags, LineCounter())
         assert next(chunks) == old
         got: list[bytes] = []
         reader = threading.Thread(target=lambda: got.append(next(chunks)), daemon=True)

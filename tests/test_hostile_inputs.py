@@ -22,7 +22,9 @@ import pytest
 
 from oomlens.options import Options
 from oomlens.pipeline import analyze_file
-from oomlens.read.ingest import MAX_EXPANDED, MAX_LINE, _decompress, _LineCounter
+from oomlens.read.chunks import LineCounter
+from oomlens.read.decompress import MAX_EXPANDED, decompress
+from oomlens.read.logline import MAX_LINE
 from oomlens.read.rejoin import MAX_RECORD as MAX_JOINED
 from tests.corpus import ROOT, sample
 
@@ -210,7 +212,7 @@ def zeros_zstd(size: int) -> bytes:
 
 def test_zstd_bomb_expands_a_block_at_a_time():
     bomb = zeros_zstd(256 << 20)  # ~8 KB of zstd
-    sizes = [len(out) for out in _decompress(iter([bomb]), "zstd", [], _LineCounter())]
+    sizes = [len(out) for out in decompress(iter([bomb]), "zstd", [], LineCounter())]
     assert sum(sizes) == 256 << 20
     assert max(sizes) <= 128 << 10  # one zstd block: never the whole bomb in one step
 

@@ -448,7 +448,7 @@ def test_a_comm_named_mem_info_after_a_wrapped_comm_head_opens_nothing(tmp_path)
 def test_a_nul_hole_is_no_rewrite_of_a_followed_file():
     """copytruncate under a writer without O_APPEND leaves NULs up to the writer's offset:
     the file was not rewritten, what follows the hole is read from where reading was."""
-    from oomlens.read.ingest import _rewritten
+    from oomlens.read.follow import _rewritten
 
     head = b"[    0.000000] Linux version 6.1.0 (debian-kernel@lists.debian.org)"
     assert not _rewritten(b"\x00" * len(head), head)

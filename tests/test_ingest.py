@@ -647,9 +647,9 @@ def test_journal_json_pretty_and_json_seq(tmp_path):
 def test_journal_json_pretty_record_over_the_bound_is_skipped(tmp_path, monkeypatch):
     """Synthetic: a json-pretty record past MAX_RECORD (made small here) is skipped with a
     diagnostic; the records after it are read."""
-    import oomlens.read.ingest as ingest
+    import oomlens.read.journal as journal
 
-    monkeypatch.setattr(ingest, "MAX_RECORD", 4096)
+    monkeypatch.setattr(journal, "MAX_RECORD", 4096)
     lines, records = journal_records("038")
     records[1]["MESSAGE"] = "x" * 5000
     path = tmp_path / "pretty.json"

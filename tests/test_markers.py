@@ -84,7 +84,7 @@ def test_segmenting_every_sample_at_once_is_alike_on_either_path(monkeypatch) ->
 
     with_hyperscan = spans()
     monkeypatch.setattr(markers, "markers_in", lambda d, e: FindMarkers(d, e))
-    monkeypatch.setattr("oomlens.read.segment.markers_in", lambda d, e: FindMarkers(d, e))
+    monkeypatch.setattr("oomlens.read.prefilter.markers_in", lambda d, e: FindMarkers(d, e))
     assert spans() == with_hyperscan
     assert len(with_hyperscan) > 250  # 261 reports and fragments in 198 files today
 

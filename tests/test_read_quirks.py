@@ -48,7 +48,7 @@ def test_a_record_after_a_programs_console_output_is_split_at_its_stamp():
     ],
 )
 def test_a_stamp_after_a_blank_splits_no_line_with_a_time_of_its_own(line: bytes):
-    from oomlens.read.ingest import decode_line
+    from oomlens.read.logline import decode_line
 
     assert len(decode_line(line, 1, "x")) == 1
 

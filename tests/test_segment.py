@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from oomlens.read.ingest import decode_line
+from oomlens.read.logline import decode_line
 from oomlens.read.segment import segment_lines, segment_stream
 from tests.corpus import ALL_FILES, sample
 

@@ -21,7 +21,7 @@ import pytest
 from oomlens.options import Options
 from oomlens.pipeline import Analysis, analyze_file
 from oomlens.read.clock import Clock, parse_boot_time, parse_utc_offset
-from oomlens.read.ingest import decode_line
+from oomlens.read.logline import decode_line
 from oomlens.read.prefixes import strip_prefix
 from oomlens.render.json import report_dict
 from tests.corpus import sample
@@ -544,7 +544,7 @@ def test_bad_time_options_are_one_line_usage_errors():
 
 def test_a_log_naming_many_hosts_is_remembered_within_bounds():
     # Synthetic: one line from each of 10,000 hosts (no sample names that many).
-    from oomlens.read.ingest import LogLine
+    from oomlens.read.logline import LogLine
     from oomlens.read.segment import HOSTS, Segmenter
 
     seg = Segmenter("many")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 
 from oomlens.parse.assemble import parse_raw, parse_text
-from oomlens.read.ingest import LogLine, decode_line
+from oomlens.read.logline import LogLine, decode_line
 from oomlens.read.segment import segment_lines, segment_stream
 from tests.corpus import reports, sample
 

@@ -140,7 +140,7 @@ def parse_raw(raw: RawReport) -> Report:
 
 def parse_text(text: str, source: str = "<text>") -> list[Report]:
     """Every report in a text (library convenience; the CLI streams instead)."""
-    from oomlens.read.ingest import LogLine, decode_line
+    from oomlens.read.logline import LogLine, decode_line
 
     lines: list[LogLine] = []
     for lineno, raw in enumerate(text.encode("utf-8", "surrogateescape").split(b"\n"), start=1):

@@ -33,6 +33,12 @@ MARKERS = (
     b"of limit",
 )
 
+# The trigger lines of every era (dump_header, warn_alloc, vmalloc, vmemmap), as regex
+# source shared by the segmenter's line matcher and the prefilter's marker lines.
+TRIGGERS = (
+    r"invoked oom-killer:|oom-killer: gfp_mask|page allocation failure[.:]"
+    r"|vmalloc error: size|vmalloc size \d+ allocation failure|vmemmap alloc failure:"
+)
 # A chunk this big or bigger is read by hyperscan when it is installed; smaller ones by find.
 HYPERSCAN_FROM = 1 << 18
 # OOMLENS_SCAN=find keeps the reference path for every chunk (the benchmark's other side).

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from oomlens.read.ingest import LogLine
+from oomlens.read.logline import LogLine
 
 # A line at least this wide before a break was cut by a terminal or pager at its
 # width (mail clients wrap near 72-78 columns, at a blank).
