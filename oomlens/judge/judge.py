@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from oomlens.judge import caller
 from oomlens.judge import verdict as V
 from oomlens.judge.decide import Decision, decide, no_highatomic, threshold_of
 from oomlens.judge.nodes import NodeSet, parse_nodes
@@ -228,6 +229,26 @@ def _no_watermarks(req: Request | None) -> bool:
     corpus' kswapd failures failing on the free lists whatever the watermarks.
     """
     return req is not None and req.has("MEMALLOC") and not req.has("NOMEMALLOC")
+
+
+def _caller_context(
+    report: Report, state: AllocatorState, req: Request, profile: KernelProfile, v: V.Verdict
+) -> V.Verdict:
+    """``v`` at best likely where the report shows a caller the ordinary-task replay does
+    not cover (oomlens.judge.caller): PF_MEMALLOC, a node-bound request, an RT thread."""
+    if caller.memalloc_possible(report, req):
+        rp = replay(state, req, profile, evidence=False)
+        if caller.memalloc_unsettled(v, rp, profile, state):
+            # under ALLOC_NO_WATERMARKS the lists failed: a highatomic chunk of the order,
+            # converted, would have served it, which the page count says it would not
+            if v.unreserve_would_avoid is False and caller.highatomic_serves(rp):
+                v = replace(v, unreserve_would_avoid=None)
+            v = _at_best_likely(v, "caller context (PF_MEMALLOC: no watermarks)")
+    if caller.node_unsaid(report, state, req):
+        v = _at_best_likely(v, "the node asked for (__GFP_THISNODE)")
+    if caller.realtime_caller(report):
+        v = _at_best_likely(v, "caller scheduling class (an irq thread is SCHED_FIFO)")
+    return v
 
 
 def _no_block_of_the_order(report: Report, req: Request | None) -> bool:
@@ -632,6 +653,8 @@ def judge_report(report: Report, options: Options) -> Judgement:
         # checks the watermarks of an ordinary request, so the answer is at best likely
         notes += ("memalloc-no-watermarks",)
         verdict = _at_best_likely(verdict)
+    elif req is not None and verdict.confidence != "unknown":
+        verdict = _caller_context(report, state, req, profile, verdict)
     task = "kswapd-pf-memalloc" if req is not None and req.pf_memalloc else "ordinary-task"
     assumptions = verdict.assumptions + notes + state.assumptions + (task,)
     verdict = replace(verdict, assumptions=tuple(dict.fromkeys(assumptions)))

@@ -45,13 +45,17 @@ def may_take_highatomic(
     """
     if not profile.has(Feature.HIGHATOMIC):
         return False
+    # Every path to H is in the buddy half of rmqueue: a request its pcp list takes
+    # (5.13-5.19 and 5.15.y: orders up to 3 too) never gets there (docs/kernel-rules.md §4.2).
+    if not reaches_buddy(order, migratetype, flags, profile, pageblock_order):
+        return False
     if profile.has(Feature.ALLOC_RESERVES):
         if order > 0 and flags.highatomic:  # rmqueue_buddy: ALLOC_HIGHATOMIC tries H first
             return True
-        late = flags.oom  # 6.3: ALLOC_OOM takes H after __rmqueue fails
         if profile.has(Feature.ORDER0_ATOMIC_HIGHATOMIC):
-            late = late or flags.non_block  # 281dd25c1a01 (6.12-rc6, 5.15.171, 6.1.116, 6.6.60)
-        return late and reaches_buddy(order, migratetype, flags, profile, pageblock_order)
+            # 281dd25c1a01 (6.12-rc6, 5.15.171, 6.1.116, 6.6.60)
+            return flags.oom or flags.non_block
+        return flags.oom  # 6.3: ALLOC_OOM takes H after __rmqueue fails
     # 0aaa29a56e4f (4.4) .. 6.2: buffered_rmqueue/rmqueue try H only for order > 0 && HARDER
     return order > 0 and flags.harder
 

@@ -1,0 +1,124 @@
+"""What a report shows of the caller beyond its mask, which the replay of an ordinary task
+(docs/kernel-rules.md §8.7) does not cover: each rule says when a certain verdict would
+pass over it."""
+
+from __future__ import annotations
+
+import re
+
+from oomlens.judge import verdict as V
+from oomlens.judge.nodes import parse_nodes
+from oomlens.kernel.profile import KernelProfile
+from oomlens.kernel.request import Request
+from oomlens.model.flags import AllocFlags
+from oomlens.model.freelist import freelist_result, usable_letters
+from oomlens.model.replay import Replay
+from oomlens.model.state import AllocatorState, ZoneState
+from oomlens.parse.report import Report
+
+# Frames a task runs under with PF_MEMALLOC set: kswapd() for the thread's life;
+# __perform_reclaim() (direct reclaim), __alloc_pages_direct_compact(), __node_reclaim()
+# and try_to_free_mem_cgroup_pages() around their work (memalloc_noreclaim_save() since
+# 4.12, current->flags |= PF_MEMALLOC before). The shrink_* frames are reached from these
+# (and from a few callers without it: a rule that only lowers confidence may include them).
+RECLAIM_FRAMES = frozenset(
+    {
+        "kswapd",
+        "balance_pgdat",
+        "__perform_reclaim",
+        "__alloc_pages_direct_reclaim",
+        "try_to_free_pages",
+        "do_try_to_free_pages",
+        "__alloc_pages_direct_compact",
+        "try_to_compact_pages",
+        "__node_reclaim",
+        "node_reclaim",
+        "zone_reclaim",
+        "__zone_reclaim",
+        "try_to_free_mem_cgroup_pages",
+        "shrink_node",
+        "shrink_zone",
+        "shrink_zones",
+        "shrink_lruvec",
+        "shrink_page_list",
+        "shrink_folio_list",
+        "shrink_inactive_list",
+    }
+)
+
+# irq_thread() (kernel/irq/manage.c) runs every threaded handler, "irq/<irq>-<name>", as
+# SCHED_FIFO: sched_set_fifo() since 5.9, sched_setscheduler_nocheck() before.
+_IRQ_THREAD = re.compile(r"irq/\d+-")
+
+
+def memalloc_possible(report: Report, req: Request) -> bool:
+    """The caller may have run with PF_MEMALLOC and the mask lacks ``__GFP_NOMEMALLOC``.
+
+    Then __gfp_pfmemalloc_flags() gives ALLOC_NO_WATERMARKS (in task context, and in a
+    softirq on such a task), and get_page_from_freelist() skips every watermark: the
+    failure was the free lists'. An OOM never comes from such a task: the slow path sends
+    it to nopage before direct reclaim ("Avoid recursion of direct reclaim").
+    """
+    if report.kind in ("oom", "memcg-oom") or req.has("NOMEMALLOC"):
+        return False
+    frames = {f.split(".")[0] for f in report.trace}
+    return req.pf_memalloc or not frames.isdisjoint(RECLAIM_FRAMES)
+
+
+def lists_alone_serve(rp: Replay, profile: KernelProfile, state: AllocatorState) -> bool:
+    """Some eligible zone surely holds a block of the order on a list rmqueue takes with
+    ALLOC_NO_WATERMARKS alone (no ALLOC_HARDER, no ALLOC_HIGHATOMIC: no H lists)."""
+    flags = AllocFlags(wmark="min", cma=rp.slow_flags.cma)
+    letters = usable_letters(rp.order, rp.migratetype, flags, profile, state.pageblock_order)
+    return any(freelist_result(c.zone, rp.order, letters) == "pass" for c in rp.zones)
+
+
+def highatomic_serves(rp: Replay) -> bool:
+    """Some eligible zone surely holds a highatomic chunk of the order or above: converted
+    to the request's type by unreserve_highatomic_pageblock(), it serves the request."""
+    return any(freelist_result(c.zone, rp.order, "H") == "pass" for c in rp.zones)
+
+
+def memalloc_unsettled(
+    v: V.Verdict, rp: Replay, profile: KernelProfile, st: AllocatorState
+) -> bool:
+    """A page-count verdict (exhausted, lowmem-protected) a PF_MEMALLOC caller's failure
+    may never have met: no eligible zone's free lists alone could have served it, so under
+    ALLOC_NO_WATERMARKS it failed all the same, on the lists. A zone whose lists could
+    have served it shows no-watermark allocation did not apply (an interrupt)."""
+    if v.code not in (V.EXHAUSTED, V.LOWMEM_PROTECTED):
+        return False  # a free-list cause: the lists failed under either flags
+    if lists_alone_serve(rp, profile, st):
+        return False
+    if v.code == V.EXHAUSTED:
+        # no chunk of the order on any list of any eligible zone: without watermarks it
+        # failed for the same want of pages, and no conversion could have helped
+        return not all(_empty_from(c.zone, rp.order) for c in rp.zones)
+    return True  # lowmem_reserve is a watermark term: without watermarks it held nothing back
+
+
+def _empty_from(zone: ZoneState, order: int) -> bool:
+    """The zone's whole buddy line holds no chunk of ``order`` or above, on any list."""
+    return zone.areas is not None and not any(a.order >= order and a.count for a in zone.areas)
+
+
+def node_unsaid(report: Report, state: AllocatorState, req: Request) -> bool:
+    """``__GFP_THISNODE`` with zones of more than one node printed and no single node named.
+
+    gfp_zonelist() gives ZONELIST_NOFALLBACK: only the asked node's zones are tried.
+    warn_alloc() prints the nodemask, ``(null)`` when none was passed, never the node.
+    """
+    if not req.has("THISNODE"):
+        return False
+    if len({z.node for z in state.zones if z.node is not None}) < 2:
+        return False
+    named = parse_nodes(report.header.nodemask) if report.header else None
+    return named is None or named.ranges[0][0] != named.ranges[-1][1]
+
+
+def realtime_caller(report: Report) -> bool:
+    """The caller is a threaded interrupt handler, SCHED_FIFO: gfp_to_alloc_flags() gives
+    an rt_task() ALLOC_HARDER (4.4-6.2) or ALLOC_MIN_RESERVE (6.3+), which the replay of
+    an ordinary task leaves out."""
+    comm = report.header.comm if report.header else None
+    return bool(comm and _IRQ_THREAD.match(comm))

@@ -1,0 +1,187 @@
+"""What a report shows of the caller beyond its mask (oomlens/judge/caller.py) and the
+per-CPU path of high-order requests (model/freelist.may_take_highatomic), on real reports.
+
+No sample shows these callers with a state the rule decides, so each test edits a real
+report the way another moment, request or kernel of the same machine prints it; each edit
+is written out (hostile round 24, F1-F4). kB / 4 = pages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from oomlens.pipeline import analyze_file
+from tests.corpus import sample
+
+
+def edited(tmp_path: Path, name: str, *swaps: tuple[str, str]) -> Path:
+    """Sample ``name`` with each ``(old, new)`` made once; every ``old`` must be there."""
+    text = sample(name).read_text()
+    for old, new in swaps:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path = tmp_path / f"{name}-edited.log"
+    path.write_text(text)
+    return path
+
+
+def first(path: Path) -> tuple:
+    a = analyze_file(str(path)).analyses[0]
+    v = a.verdict
+    return v.code, v.unreserve_would_avoid, v.confidence, v.missing
+
+
+# F1: PF_MEMALLOC. kswapd0 in task context (018's trace: zs_malloc ... shrink_node, kswapd)
+# allocates with ALLOC_NO_WATERMARKS (__gfp_pfmemalloc_flags()): no watermark decides.
+
+_018_BELOW_MIN = (
+    (" free:3510 free_pcp:553", " free:1510 free_pcp:553"),
+    ("Normal free:14040kB min:7440kB", "Normal free:6040kB min:7440kB"),
+    (
+        "Normal: 860*4kB (H) 453*8kB (H) 180*16kB (H) 26*32kB (H) 34*64kB (H) 6*128kB (H) "
+        "2*256kB (H) 0*512kB 0*1024kB 0*2048kB 0*4096kB = 14232kB",
+        "Normal: 410*4kB (H) 203*8kB (H) 80*16kB (H) 16*32kB (H) 10*64kB (H) 2*128kB (H) "
+        "0*256kB 0*512kB 0*1024kB 0*2048kB 0*4096kB = 5952kB",
+    ),
+)
+
+
+def test_kswapd_below_min_with_only_highatomic_chunks_is_no_certain_exhausted(tmp_path):
+    """018 drained below min (1510 free pages, Normal 6040kB < min 7440kB, the all-(H) line
+    scaled to 5952kB): the page count fails for an ordinary task (exhausted), but kswapd's
+    own allocation skips every watermark, and then failed on the lists, all H: one
+    converted block serves it. The report cannot say which: likely, the answer open."""
+    code, would, confidence, missing = first(edited(tmp_path, "018", *_018_BELOW_MIN))
+    assert (code, would, confidence) == ("exhausted", None, "likely")
+    assert "caller context (PF_MEMALLOC: no watermarks)" in missing
+
+
+def test_a_direct_reclaimer_is_pf_memalloc_by_its_frames(tmp_path):
+    """The same state, the caller an ordinary task in direct reclaim: its trace runs through
+    try_to_free_pages() (__perform_reclaim() sets PF_MEMALLOC), so the same holds."""
+    swaps = (
+        *_018_BELOW_MIN,
+        ("kswapd0: page allocation failure", "Binder:1021_3: page allocation failure"),
+        ("Comm: kswapd0", "Comm: Binder:1021_3"),
+        (" kswapd+", " try_to_free_pages+"),
+    )
+    code, would, confidence, missing = first(edited(tmp_path, "018", *swaps))
+    assert (code, would, confidence) == ("exhausted", None, "likely")
+    assert "caller context (PF_MEMALLOC: no watermarks)" in missing
+
+
+def test_kswapd_with_no_chunk_at_all_stays_certain_extra_131():
+    """extra/131 (6.9 ppc32 kswapd0, GFP_KERNEL order 0, its trace through balance_pgdat):
+    DMA's buddy line is all zeros, so without watermarks it fails the same way and no
+    conversion could help: exhausted, false, certain, as keyed."""
+    assert first(sample("131"))[:3] == ("exhausted", False, "certain")
+
+
+# F2: __GFP_THISNODE. gfp_zonelist() gives ZONELIST_NOFALLBACK: one node's zones.
+
+_SECOND_NODE = (
+    (
+        "init: page allocation failure: order:3, mode:0x10cc0(GFP_KERNEL|__GFP_NORETRY), "
+        "nodemask=(null),cpuset=/,mems_allowed=0",
+        "init: page allocation failure: order:3, mode:0x10cc0(GFP_KERNEL|__GFP_NORETRY), "
+        "nodemask=(null),cpuset=/,mems_allowed=0-1",
+    ),
+    (" free:91551 free_pcp:218", " free:93151 free_pcp:230"),
+    (
+        "[   14.103220] lowmem_reserve[]: 0 0 0 0 0\n",
+        "[   14.103220] lowmem_reserve[]: 0 0 0 0 0\n"
+        "[   14.103230] Node 1 Normal free:6400kB boost:0kB min:8192kB low:10240kB "
+        "high:12288kB reserved_highatomic:0KB active_anon:40kB inactive_anon:1024kB "
+        "active_file:0kB inactive_file:0kB unevictable:0kB writepending:0kB present:524288kB "
+        "managed:507904kB mlocked:0kB bounce:0kB free_pcp:48kB local_pcp:48kB free_cma:0kB\n"
+        "[   14.103240] lowmem_reserve[]: 0 0 0 0 0\n",
+    ),
+    (
+        "[   14.103959] Node 0 hugepages_total",
+        "[   14.103700] Node 1 Normal: 1200*4kB (UME) 200*8kB (UM) 0*16kB 0*32kB 0*64kB "
+        "0*128kB 0*256kB 0*512kB 0*1024kB 0*2048kB 0*4096kB = 6400kB\n"
+        "[   14.103959] Node 0 hugepages_total",
+    ),
+)
+
+
+def test_a_node_bound_request_with_two_nodes_printed_is_no_certain(tmp_path):
+    """lab stranded-6.1 (order 3, its only block of the order an (H) 2048kB chunk in DMA32)
+    with a second node printed: Node 1 Normal, 1600 free pages under min 2048, no H. Any
+    node may serve the request: stranded, certain. With __GFP_THISNODE (0x200000) only
+    the asked node's zones count, and the report does not say which: node 1 alone would
+    be exhausted, false. Likely."""
+    both = first(edited(tmp_path, "stranded-6.1", *_SECOND_NODE))
+    assert both[:3] == ("highatomic-stranded", True, "certain")
+    bound = (
+        _SECOND_NODE[0][0],
+        _SECOND_NODE[0][1].replace(
+            "0x10cc0(GFP_KERNEL|__GFP_NORETRY)", "0x210cc0(GFP_KERNEL|__GFP_NORETRY|__GFP_THISNODE)"
+        ),
+    )
+    code, would, confidence, missing = first(
+        edited(tmp_path, "stranded-6.1", bound, *_SECOND_NODE[1:])
+    )
+    assert (code, would, confidence) == ("highatomic-stranded", True, "likely")
+    assert "the node asked for (__GFP_THISNODE)" in missing
+
+
+# F3: an irq thread is SCHED_FIFO (irq_thread()): rt_task() gets ALLOC_HARDER on 4.4-6.2
+
+
+def test_an_irq_thread_caller_is_no_ordinary_task(tmp_path):
+    """lab stranded-6.1 (highatomic-stranded, certain) with its caller a threaded handler:
+    an RT caller escapes the highatomic deduction and cuts min, which the replay of an
+    ordinary task leaves out: likely."""
+    code, would, confidence, missing = first(
+        edited(
+            tmp_path,
+            "stranded-6.1",
+            ("] init: page allocation", "] irq/45-i2c_hid: page allocation"),
+        )
+    )
+    assert (code, would, confidence) == ("highatomic-stranded", True, "likely")
+    assert "caller scheduling class (an irq thread is SCHED_FIFO)" in missing
+    assert first(sample("stranded-6.1"))[:3] == ("highatomic-stranded", True, "certain")
+
+
+# F4: 5.13-5.19 and 5.15.y: orders up to 3 go to rmqueue_pcplist() and "goto out", whatever
+# it returns; its refill, rmqueue_bulk() -> __rmqueue(), never takes MIGRATE_HIGHATOMIC.
+
+_140_ORDER_2 = (
+    (
+        "order:0, mode:0x40a20(GFP_ATOMIC|__GFP_COMP)",
+        "order:2, mode:0x40a20(GFP_ATOMIC|__GFP_COMP)",
+    ),
+    ("free:5120 free_pcp:5520", "free:20345 free_pcp:5520"),
+    (
+        "Node 0 Normal free:26176kB min:78420kB low:92700kB high:106980kB",
+        "Node 0 Normal free:72000kB min:14232kB low:28512kB high:42792kB",
+    ),
+    (
+        "Node 0 Normal: 3310*4kB (MH) 31*8kB (H) 18*16kB (H) 70*32kB (H) 23*64kB (H) "
+        "15*128kB (H) 0*256kB 0*512kB 0*1024kB 0*2048kB 0*4096kB = 19408kB",
+        "Node 0 Normal: 12000*4kB (UMEH) 2000*8kB (UMEH) 200*16kB (H) 100*32kB (H) 20*64kB (H) "
+        "5*128kB (H) 0*256kB 0*512kB 0*1024kB 0*2048kB 0*4096kB = 72320kB",
+    ),
+)
+
+
+def test_an_order_2_atomic_request_on_5_13_never_reaches_the_highatomic_lists(tmp_path):
+    """extra/140 (5.13.8 napi/eth0, GFP_ATOMIC|__GFP_COMP) asking order 2 with Normal at
+    18000 free pages, min 3558 cut by ALLOC_HIGH|ALLOC_HARDER to 1335: the watermark passes,
+    and on 4.4-6.2 rmqueue() would take the (H) 16kB chunks. On 5.13 the request is the
+    pcp list's, whose refill never takes H, and no U/M/E block of order 2 is left; DMA32
+    and DMA fail their lowmem_reserve. One converted block serves it."""
+    assert first(edited(tmp_path, "140", *_140_ORDER_2))[:3] == (
+        "highatomic-stranded",
+        True,
+        "certain",
+    )
+
+
+def test_5_15_keeps_the_5_13_pcp_path_after_its_alloc_flags_backports(tmp_path):
+    """The same on 5.15.180, which carries 6.3's alloc flags (5.15.171) but not 6.0's pcp
+    miss falling through to rmqueue_buddy()."""
+    swaps = (*_140_ORDER_2, ("5.13.8 #1", "5.15.180 #1"))
+    assert first(edited(tmp_path, "140", *swaps))[:3] == ("highatomic-stranded", True, "certain")
