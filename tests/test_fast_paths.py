@@ -202,7 +202,7 @@ def test_a_short_input_is_read_with_larks_one_scanner_a_long_one_tunes_it() -> N
     with Lark's own scanner; past TUNE_AFTER lines the reader builds them, reading alike."""
     from oomlens.parse.grammar import TUNE_AFTER, _line_start, report_parser
 
-    reader = _line_start(report_parser())
+    reader = _line_start(report_parser(), install=False)
     assert reader is not None
     lines = [t for t in _sample_lines() if "\x00" not in t]
     first = _read(reader, lines[:500])
@@ -245,6 +245,81 @@ def test_parse_lines_unchanged_by_the_filter_on_a_report() -> None:
     assert broken == []
     assert _read(fast, texts) == _read(plain, texts)
     assert len(records) == len([t for t in texts if t])
+
+
+# --- the LALR loop's lexers at a line's start use LineStart.match -------------------------
+
+
+@cache
+def _parsers() -> tuple[object, object]:
+    """The report parser as built (its line-start lexers' ``match`` is LineStart's, tuned),
+    and one built from the same grammar without it."""
+    from lark import Lark
+
+    from oomlens.parse.grammar import NUMERIC_TERMINALS, grammar_path, report_parser
+    from oomlens.parse.numbers import check_token
+    from oomlens.parse.transform import LineTransformer
+
+    reader = line_start()
+    assert reader is not None
+    reader.tuned()
+    hooked = report_parser()
+    plain = Lark(
+        grammar_path().read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
+        transformer=LineTransformer(),
+        maybe_placeholders=False,
+        lexer_callbacks=dict.fromkeys(NUMERIC_TERMINALS, check_token),
+    )
+    return hooked, plain
+
+
+def _parsed(parser: object, text: str) -> object:
+    """The records with their kinds, or the error the parse stopped at."""
+    try:
+        records = parser.parse(text)  # type: ignore[attr-defined]
+    except Exception as err:  # noqa: BLE001 - both must stop alike
+        return (type(err).__name__, getattr(err, "line", None), getattr(err, "column", None))
+    return [(type(r).__name__, r) for r in records]
+
+
+def test_the_line_start_lexers_match_with_line_start() -> None:
+    hooked, _ = _parsers()
+    lexers = hooked.parser.lexer.lexers.values()  # type: ignore[attr-defined]
+    reader = line_start()
+    assert sum(1 for lx in {id(x): x for x in lexers}.values() if "match" in vars(lx)) >= 2
+    assert all(vars(lx)["match"] == reader.match for lx in lexers if "match" in vars(lx))  # type: ignore[union-attr]
+
+
+def test_the_lalr_loop_reads_every_sample_alike_with_line_start_match() -> None:
+    """Every sample line through the LALR loop, 500 at a time: the same records (or the
+    same stop) with the tuned line-start match as with Lark's one scanner."""
+    hooked, plain = _parsers()
+    lines = [strip_prefix(t)[0] for t in _sample_lines() if "\x00" not in t]
+    read = 0
+    for i in range(0, len(lines), 500):
+        chunk = lines[i : i + 500]
+        want = _parsed(plain, "\n".join(chunk) + "\n")
+        if isinstance(want, tuple):  # a line the grammar stops at: then line by line
+            for line in chunk:
+                assert _parsed(hooked, line + "\n") == _parsed(plain, line + "\n")
+            continue
+        assert _parsed(hooked, "\n".join(chunk) + "\n") == want
+        read += len(want)
+    assert read > 10_000
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.characters(max_codepoint=0x7F, blacklist_characters="\n\r\x00"),
+    st.sampled_from(_sample_lines()[:4000]),
+)
+def test_the_lalr_loop_reads_any_ascii_head_alike(head: str, line: str) -> None:
+    """Synthetic: a sample line behind any ASCII character, one by one."""
+    hooked, plain = _parsers()
+    text = head + line + "\n"
+    assert _parsed(hooked, text) == _parsed(plain, text)
 
 
 # --- number_problem: a cheaper first test ------------------------------------------------
