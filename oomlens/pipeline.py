@@ -63,13 +63,16 @@ class FileResult:
     assumptions: tuple[str, ...] = ()  # what the log did not say about time, taken as said
 
 
-def analyze_report(report: Report, options: Options) -> Analysis:
-    """Model, replay and judge one parsed report; a model failure leaves verdict None."""
+def analyze_report(report: Report, options: Options, victim: bool = False) -> Analysis:
+    """Model, replay and judge one parsed report; a model failure leaves verdict None.
+
+    ``victim``: an earlier OOM of the same log killed this report's task.
+    """
     from oomlens.facts import build_facts
     from oomlens.judge.judge import judge_report
 
     try:
-        j = judge_report(report, options)
+        j = judge_report(report, options, victim)
     except Exception as err:  # noqa: BLE001 - one report's model failure must not lose the file
         note = Diagnostic(
             report.first_line, f"model could not judge this report: {type(err).__name__}: {err}"
@@ -84,6 +87,7 @@ def analyze_report(report: Report, options: Options) -> Analysis:
 
 def _analyses(inp: Input, options: Options, stats: ScanStats, clock: Clock) -> Iterator[Analysis]:
     """Segment, parse and judge an opened input, report by report."""
+    from oomlens.judge.caller import Victims
     from oomlens.parse.assemble import parse_raw
     from oomlens.read.prefilter import CHUNK
     from oomlens.read.segment import segment_stream
@@ -95,10 +99,12 @@ def _analyses(inp: Input, options: Options, stats: ScanStats, clock: Clock) -> I
         stream = inp.stream
         read = getattr(stream, "read1", stream.read)
         chunks = live_chunks(read, CHUNK)
+    victims = Victims()
     for raw in segment_stream(
         inp.stream, inp.path, stats, clock, chunks, inp.physical_line, journal=inp.records
     ):
-        yield analyze_report(parse_raw(raw), options)
+        report = parse_raw(raw)
+        yield analyze_report(report, options, victims.seen(report))
 
 
 def _clock(inp: Input, options: Options) -> Clock:

@@ -185,3 +185,68 @@ def test_5_15_keeps_the_5_13_pcp_path_after_its_alloc_flags_backports(tmp_path):
     miss falling through to rmqueue_buddy()."""
     swaps = (*_140_ORDER_2, ("5.13.8 #1", "5.15.180 #1"))
     assert first(edited(tmp_path, "140", *swaps))[:3] == ("highatomic-stranded", True, "certain")
+
+
+# Round 25: reports built in the kernel's format (tests/data/synthetic/README.md)
+
+SYNTHETIC = Path(__file__).resolve().parent / "data" / "synthetic"
+
+
+def verdicts(name: str) -> list[tuple]:
+    out = []
+    for a in analyze_file(str(SYNTHETIC / name)).analyses:
+        v = a.verdict
+        out.append((a.report.first_line, v.code, v.unreserve_would_avoid, v.confidence, v.missing))
+    return out
+
+
+def test_a_long_term_pin_on_5_10_may_lack_alloc_cma():
+    """An order-0 GFP_HIGHUSER_MOVABLE OOM under __gup_longterm_locked() on 5.10.2: with
+    ALLOC_CMA, DMA32's 15000 free pages less the 8192-page reserve fail min 12253 and pass
+    it released (exhausted, would true); memalloc_nocma_save() withholds ALLOC_CMA, so the
+    4000 free CMA pages are unusable too and the release does not help (false). Likely,
+    the answer open."""
+    ((_, code, would, confidence, missing),) = verdicts("C1_nocma_pin_5.10.log")
+    assert (code, would, confidence) == ("exhausted", None, "likely")
+    assert "ALLOC_CMA (a long-term pin under memalloc_nocma_save(), 5.9-5.11)" in missing
+
+
+def test_an_oom_victims_own_failure_is_no_ordinary_tasks():
+    """fio (pid 2034240) is killed by the first report; 30 ms later its own order-0
+    allocation fails. As an ordinary task DMA32's 8000 pages fail min 12253 (exhausted,
+    false); the victim's ALLOC_OOM halves min to 6127 and drops the deduction, so it failed
+    on the free lists, all (H): unreserving would have served it. Likely, answer open."""
+    first_oom, victim = verdicts("V1_oom_victim_alloc_5.10.log")
+    assert first_oom[0] == 1 and "the caller is an OOM victim (ALLOC_OOM)" not in first_oom[4]
+    assert victim[:4] == (57, "exhausted", None, "likely")
+    assert "the caller is an OOM victim (ALLOC_OOM)" in victim[4]
+
+
+def test_before_5_8_the_lowmem_reserve_index_is_the_allocating_nodes():
+    """Node 0 holds DMA and DMA32, node 1 DMA32 and Normal. On 5.7 a caller on node 0 uses
+    lowmem_reserve[1] (0 pages in Node 1 DMA32: highatomic-stranded), one on node 1
+    lowmem_reserve[2] (1024 pages: exhausted); the report prints the CPU, not its node."""
+    ((_, code, would, confidence, missing),) = verdicts("L1_numa_classzone_5.7.log")
+    assert (code, would, confidence) == ("highatomic-stranded", True, "likely")
+    assert "the allocating CPU's node (the lowmem_reserve index before 5.8)" in missing
+    # 5.8 (3334a45eb9e2) indexes by the request's highest zone: settled
+    assert verdicts("L1b_numa_classzone_5.8.log")[0][1:4] == ("exhausted", False, "certain")
+
+
+def test_i386_without_pae_has_1024_page_blocks():
+    """hugepages_size=4096kB: two-level paging, pageblock order 10. The counter (not
+    printed) may then reach 4096, where the page count fails and the code is fragmented:
+    likely. Printed at 4096, the same report is fragmented, certain."""
+    ((_, code, would, confidence, missing),) = verdicts("P1_i386_nonpae_pb10_4.19.log")
+    assert (code, would, confidence) == ("highatomic-stranded", True, "likely")
+    assert "reserved_highatomic" in missing
+    assert verdicts("P1w_i386_nonpae_nr4096_4.19.log")[0][1:4] == ("fragmented", True, "certain")
+
+
+def test_extra_103_is_i386_with_order_10_blocks_read_off_its_hugepages_line():
+    """extra/103 (5.18-rc2-next i386 QEMU: exc_page_fault, x86 at either width, and
+    do_fast_syscall_32; hugepages_size=4096kB): arch i386, pageblock order 10 read, not
+    assumed; its verdict as keyed."""
+    (a,) = analyze_file(str(sample("103"))).analyses
+    assert a.report.arch == "i386" and a.report.hugepage_kb == (4096,)
+    assert not any(x.startswith("pageblock-order") for x in a.verdict.assumptions)

@@ -42,6 +42,23 @@ def test_strip_prefix_matches_the_whole_regex_on_every_sample_line() -> None:
     assert differ == []
 
 
+def test_strip_prefix_reads_an_indented_sample_line_as_the_whole_regex() -> None:
+    """Synthetic indentation (a report pasted indented) before every sample line."""
+    for line in _sample_lines():
+        for lead in ("    ", "\t", " \u00a0 "):
+            assert strip_prefix(lead + line) == strip_any_prefix(lead + line)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.text(alphabet=" \t\x0b\x0c\x1c\x1d\x1e\x1f\u00a0\u2003\u3000>", min_size=1, max_size=6),
+    st.sampled_from(_sample_lines()),
+)
+def test_strip_prefix_reads_any_blank_lead_as_the_whole_regex(lead: str, line: str) -> None:
+    """Synthetic: any run of blanks and mail quotes before a sample line."""
+    assert strip_prefix(lead + line) == strip_any_prefix(lead + line)
+
+
 def test_the_dmesg_t_shortcut_reads_the_date_as_the_clock() -> None:
     line = "[Di Aug 12 03:54:03 2025] php-fpm invoked oom-killer: gfp_mask=0x1100cca"  # proxmox
     assert strip_prefix(line) == (

@@ -89,13 +89,13 @@ def test_each_report_is_written_before_the_next_is_judged(monkeypatch):
     alive: list[weakref.ref] = []
     judge = pipeline.analyze_report
 
-    def judged(report, options):
+    def judged(report, options, victim=False):
         gc.collect()
         # of the analyses already written only the last may still be referenced (by the
         # loop that wrote it): nothing accumulates
         held = sum(r() is not None for r in alive)
         events.append(f"judge (held: {'<=1' if held <= 1 else held})")
-        return judge(report, options)
+        return judge(report, options, victim)
 
     write = JsonlWriter.one
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 
 from oomlens.judge import verdict as V
-from oomlens.judge.nodes import parse_nodes
-from oomlens.kernel.profile import KernelProfile
+from oomlens.judge.nodes import NodeSet, parse_nodes
+from oomlens.kernel.gfp import parse_release
+from oomlens.kernel.profile import Feature, KernelProfile
 from oomlens.kernel.request import Request
 from oomlens.model.flags import AllocFlags
 from oomlens.model.freelist import freelist_result, usable_letters
-from oomlens.model.replay import Replay
+from oomlens.model.replay import Replay, eligible, highest_index
 from oomlens.model.state import AllocatorState, ZoneState
 from oomlens.parse.report import Report
 
@@ -50,6 +51,24 @@ RECLAIM_FRAMES = frozenset(
 # SCHED_FIFO: sched_set_fifo() since 5.9, sched_setscheduler_nocheck() before.
 _IRQ_THREAD = re.compile(r"irq/\d+-")
 
+# A long-term pin (FOLL_LONGTERM): __gup_longterm_locked() runs it under
+# memalloc_nocma_save() (5.2-5.11; memalloc_pin_save() from 5.12).
+_PIN_FRAMES = frozenset(
+    {
+        "__gup_longterm_locked",
+        "__gup_longterm_unlocked",
+        "check_and_migrate_cma_pages",
+        "pin_user_pages",
+        "pin_user_pages_fast",
+        "pin_user_pages_fast_only",
+        "pin_user_pages_remote",
+        "pin_user_pages_unlocked",
+    }
+)
+
+# The codes that name the page count (a watermark term) as the cause.
+PAGE_COUNT_CODES = (V.EXHAUSTED, V.LOWMEM_PROTECTED)
+
 
 def memalloc_possible(report: Report, req: Request) -> bool:
     """The caller may have run with PF_MEMALLOC and the mask lacks ``__GFP_NOMEMALLOC``.
@@ -86,7 +105,7 @@ def memalloc_unsettled(
     may never have met: no eligible zone's free lists alone could have served it, so under
     ALLOC_NO_WATERMARKS it failed all the same, on the lists. A zone whose lists could
     have served it shows no-watermark allocation did not apply (an interrupt)."""
-    if v.code not in (V.EXHAUSTED, V.LOWMEM_PROTECTED):
+    if v.code not in PAGE_COUNT_CODES:
         return False  # a free-list cause: the lists failed under either flags
     if lists_alone_serve(rp, profile, st):
         return False
@@ -122,3 +141,69 @@ def realtime_caller(report: Report) -> bool:
     an ordinary task leaves out."""
     comm = report.header.comm if report.header else None
     return bool(comm and _IRQ_THREAD.match(comm))
+
+
+def nocma_pin(report: Report, req: Request) -> bool:
+    """A Movable request under a long-term pin, on a kernel that may be 5.9-5.11.
+
+    8510e69c8efe (5.9) has current_alloc_flags() withhold ALLOC_CMA under
+    memalloc_nocma_save() while the mask, and so the report, keeps ``__GFP_MOVABLE``;
+    5.12's memalloc_pin_save() clears the flag in the mask itself.
+    """
+    if req.migratetype != "Movable":
+        return False
+    version = parse_release(report.release)
+    if version is not None and not (5, 9) <= version[:2] < (5, 12):
+        return False
+    return not {f.split(".")[0] for f in report.trace}.isdisjoint(_PIN_FRAMES)
+
+
+def classzone_unsaid(
+    state: AllocatorState, req: Request, profile: KernelProfile, allowed: NodeSet | None
+) -> bool:
+    """Before 5.8 the lowmem_reserve index is the preferred zone's: the first eligible zone
+    of the allocating CPU's node's zonelist (ac_classzone_idx(); 3334a45eb9e2 (5.8) takes
+    the request's highest zone). The report prints the CPU, not its node: with nodes whose
+    highest eligible zones differ, the index is unsaid."""
+    if profile.has(Feature.HIGHEST_ZONEIDX):
+        return False
+    top = highest_index(state, req.highest_zone)
+    tops: dict[int, int] = {}
+    for z in eligible(state, top, allowed):
+        if z.node is not None and z.index is not None:
+            tops[z.node] = max(tops.get(z.node, -1), z.index)
+    return len(set(tops.values())) > 1
+
+
+class Victims:
+    """The tasks an OOM kill chose so far in one log, by host, for the current boot: a
+    later failure of one of them is an OOM victim's (tsk_is_oom_victim()), which allocates
+    with ALLOC_OOM (4.15+, cd04ae1e2dc8; TIF_MEMDIE's ALLOC_NO_WATERMARKS before)."""
+
+    def __init__(self) -> None:
+        self._pids: dict[str | None, set[int]] = {}
+        self._boot: dict[str | None, tuple[str | None, float | None]] = {}
+
+    def _current(self, report: Report) -> set[int]:
+        host = report.host
+        pids = self._pids.setdefault(host, set())
+        boot, up = self._boot.get(host, (None, None))
+        if (report.boot_id and report.boot_id != boot) or (
+            report.uptime_s is not None and up is not None and report.uptime_s < up - 1.0
+        ):
+            pids.clear()  # another boot: its pids are other tasks
+        self._boot[host] = (
+            report.boot_id or boot,
+            report.uptime_s if report.uptime_s is not None else up,
+        )
+        return pids
+
+    def seen(self, report: Report) -> bool:
+        """Whether this report's task was killed by an earlier OOM of the same boot; then
+        note this report's own victim."""
+        pids = self._current(report)
+        pid = report.context.pid if report.context else None
+        victim = pid is not None and pid in pids and report.kind not in ("oom", "memcg-oom")
+        if report.killed is not None:
+            pids.add(report.killed.pid)
+        return victim

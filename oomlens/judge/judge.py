@@ -232,11 +232,17 @@ def _no_watermarks(req: Request | None) -> bool:
 
 
 def _caller_context(
-    report: Report, state: AllocatorState, req: Request, profile: KernelProfile, v: V.Verdict
+    report: Report,
+    state: AllocatorState,
+    req: Request,
+    profile: KernelProfile,
+    v: V.Verdict,
+    victim: bool,
 ) -> V.Verdict:
     """``v`` at best likely where the report shows a caller the ordinary-task replay does
-    not cover (oomlens.judge.caller): PF_MEMALLOC, a node-bound request, an RT thread."""
-    if caller.memalloc_possible(report, req):
+    not cover (oomlens.judge.caller): PF_MEMALLOC, a node-bound request, an RT thread, the
+    lowmem_reserve index of an unsaid node, a pin without ALLOC_CMA, an OOM victim."""
+    if v.code in caller.PAGE_COUNT_CODES and caller.memalloc_possible(report, req):
         rp = replay(state, req, profile, evidence=False)
         if caller.memalloc_unsettled(v, rp, profile, state):
             # under ALLOC_NO_WATERMARKS the lists failed: a highatomic chunk of the order,
@@ -248,7 +254,34 @@ def _caller_context(
         v = _at_best_likely(v, "the node asked for (__GFP_THISNODE)")
     if caller.realtime_caller(report):
         v = _at_best_likely(v, "caller scheduling class (an irq thread is SCHED_FIFO)")
+    if caller.classzone_unsaid(state, req, profile, allowed_nodes(report)):
+        v = _at_best_likely(v, "the allocating CPU's node (the lowmem_reserve index before 5.8)")
+    if caller.nocma_pin(report, req):
+        nocma = replace(req, cma_allowed=False)
+        v = _agreed(
+            v,
+            _verdict(report, state, nocma, profile, report.arch, fixes=False),
+            "ALLOC_CMA (a long-term pin under memalloc_nocma_save(), 5.9-5.11)",
+        )
+    if victim:
+        # no highatomic deduction and half the min (4.15+), no watermark at all before:
+        # a page-count failure of an ordinary task may be a free-list one of the victim
+        if v.unreserve_would_avoid is False and caller.highatomic_serves(
+            replay(state, req, profile, evidence=False)
+        ):
+            v = replace(v, unreserve_would_avoid=None)
+        v = _at_best_likely(v, "the caller is an OOM victim (ALLOC_OOM)")
     return v
+
+
+def _agreed(v: V.Verdict, other: V.Verdict, what: str) -> V.Verdict:
+    """``v``, certain only if ``other`` (the verdict where ``what`` goes the other way) is
+    the same and certain; an unreserve answer they give differently is left open."""
+    if (other.code, other.unreserve_would_avoid) == (v.code, v.unreserve_would_avoid):
+        return v if other.confidence == "certain" else _at_best_likely(v, what)
+    if other.unreserve_would_avoid != v.unreserve_would_avoid:
+        v = replace(v, unreserve_would_avoid=None)
+    return _at_best_likely(v, what)
 
 
 def _no_block_of_the_order(report: Report, req: Request | None) -> bool:
@@ -589,8 +622,11 @@ def analyze(report: Report, options: Options) -> tuple[Request | None, V.Verdict
     return j.request, j.verdict
 
 
-def judge_report(report: Report, options: Options) -> Judgement:
-    """The verdict of one report, with the allocator state and kernel profile behind it."""
+def judge_report(report: Report, options: Options, victim: bool = False) -> Judgement:
+    """The verdict of one report, with the allocator state and kernel profile behind it.
+
+    ``victim``: an earlier OOM of the same log killed this report's task (caller.Victims).
+    """
     dec = decode_request(report)
     profile, unknown = resolve_profile(report, options.kernel, options.assume, dec.layout)
     notes = dec.notes + tuple(f"unknown-feature-{u}" for u in unknown)
@@ -654,7 +690,7 @@ def judge_report(report: Report, options: Options) -> Judgement:
         notes += ("memalloc-no-watermarks",)
         verdict = _at_best_likely(verdict)
     elif req is not None and verdict.confidence != "unknown":
-        verdict = _caller_context(report, state, req, profile, verdict)
+        verdict = _caller_context(report, state, req, profile, verdict, victim)
     task = "kswapd-pf-memalloc" if req is not None and req.pf_memalloc else "ordinary-task"
     assumptions = verdict.assumptions + notes + state.assumptions + (task,)
     verdict = replace(verdict, assumptions=tuple(dict.fromkeys(assumptions)))

@@ -23,6 +23,9 @@ class Request:
     # The caller runs with PF_MEMALLOC: kswapd ("kswapd<node>"), set for its whole life
     # by kswapd(). The slow path sends such a task to nopage before direct reclaim.
     pf_memalloc: bool = False
+    # ALLOC_CMA for a Movable request; withheld by current_alloc_flags() under
+    # memalloc_nocma_save() on 5.9-5.11 while the printed mask keeps __GFP_MOVABLE
+    cma_allowed: bool = True
 
     def has(self, flag: str) -> bool:
         """True when ``__GFP_<flag>`` (or the full name) is set."""

@@ -27,21 +27,26 @@ def reclaims_directly(request: Request) -> bool:
     return can_direct_reclaim(request) and not request.pf_memalloc
 
 
+def alloc_cma(request: Request) -> bool:
+    """ALLOC_CMA: a Movable request's (current_alloc_flags() / gfp_to_alloc_cma())."""
+    return request.migratetype == "Movable" and request.cma_allowed
+
+
 def fastpath_flags(request: Request) -> AllocFlags:
     """__alloc_pages' first get_page_from_freelist: ALLOC_WMARK_LOW, no reserve cuts."""
-    return AllocFlags(wmark="low", cma=request.migratetype == "Movable")
+    return AllocFlags(wmark="low", cma=alloc_cma(request))
 
 
 def may_oom_flags(request: Request) -> AllocFlags:
     """__alloc_pages_may_oom's last attempt: ALLOC_WMARK_HIGH|ALLOC_CPUSET."""
-    return AllocFlags(wmark="high", cma=request.migratetype == "Movable")
+    return AllocFlags(wmark="high", cma=alloc_cma(request))
 
 
 def gfp_to_alloc_flags(request: Request, order: int, profile: KernelProfile) -> AllocFlags:
     """gfp_to_alloc_flags() for an ordinary task, per era (docs/kernel-rules.md §3.2)."""
     high = request.has("HIGH")
     nomemalloc = request.has("NOMEMALLOC")
-    cma = request.migratetype == "Movable"
+    cma = alloc_cma(request)
     if profile.has(Feature.ALLOC_RESERVES):
         # 1ebbb21811b7 (6.3; 5.15.171, 6.1.116): keyed on the absence of DIRECT_RECLAIM
         non_block = not can_direct_reclaim(request) and not nomemalloc

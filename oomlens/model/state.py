@@ -22,6 +22,7 @@ _64BIT = frozenset({"x86_64", "arm64", "ppc64", "ppc64le", "s390x", "riscv64", "
 _32BIT = ("i386", "i686", "x86", "arm", "mips", "ppc", "powerpc")
 # pageblock_order = HUGETLB_PAGE_ORDER by base page size (docs/kernel-rules.md §1.3).
 _PAGEBLOCK_ORDER = {4: 9, 16: 11, 64: 13}
+_X86_32 = ("i386", "i686", "x86")
 
 
 @dataclass(frozen=True)
@@ -249,10 +250,16 @@ def build_state(
     alternatives: tuple[int, ...] = ()
     if pageblock_order is None:
         pageblock_order = min(_PAGEBLOCK_ORDER.get(page_kb, nr_orders - 1), nr_orders - 1)
-        assumptions.append(f"pageblock-order-{pageblock_order}")
-        settled = (report.arch or "").startswith(("x86", "i386", "i686")) or (
-            report.arch == "arm64" and page_kb == 4
-        )
+        settled = report.arch == "x86_64" or (report.arch == "arm64" and page_kb == 4)
+        if report.arch in _X86_32 and page_kb == 4:
+            # HUGETLB_PAGE_ORDER is PMD_SHIFT - PAGE_SHIFT: 2 MiB pages with PAE, 4 MiB
+            # (order 10) with two-level paging; the hugepages lines print which
+            if 4096 in report.hugepage_kb:
+                pageblock_order, settled = min(10, nr_orders - 1), True
+            elif 2048 in report.hugepage_kb:
+                settled = True
+        if not (settled and report.arch in _X86_32):  # else read off the hugepages lines
+            assumptions.append(f"pageblock-order-{pageblock_order}")
         if not settled and pageblock_order != nr_orders - 1:
             alternatives = (nr_orders - 1,)
     entries = next((len(z.lowmem_reserve) for z in report.zones if z.lowmem_reserve), None)

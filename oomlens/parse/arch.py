@@ -57,6 +57,13 @@ _ARCH_FRAMES = (
     (("ret_fast_syscall", "__irq_svc", "__dabt_usr", "ret_from_fork_thumb"), "arm"),
     (("tlb_do_page_fault_1", "tlb_do_page_fault_0", "handle_syscall"), "loongarch64"),
 )
+# The fault and fork paths x86 has at either width (exc_page_fault since 5.8,
+# ret_from_fork_asm since 6.7), the 64-bit syscall entry, and the 32-bit entries.
+_X86_EITHER = frozenset({"asm_exc_page_fault", "exc_page_fault", "ret_from_fork_asm"})
+_X86_64_ENTRY = frozenset({"entry_SYSCALL_64", "entry_SYSCALL_64_after_hwframe", "do_syscall_64"})
+_I386_ENTRY = frozenset(
+    {"do_fast_syscall_32", "entry_SYSENTER_32", "sysenter_past_esp", "entry_INT80_32"}
+)
 _X86_VIRT = (
     "QEMU Standard PC",
     "Bochs",
@@ -80,6 +87,11 @@ def infer_arch(ctx: TaskContext, trace: Sequence[str], lines: Sequence[str]) -> 
         if needle in release:
             return arch
     names = set(trace)
+    if names.intersection(_X86_EITHER) and not names.intersection(_X86_64_ENTRY):
+        # x86 of either width: 32-bit when a 32-bit entry or a HighMem zone says so
+        zones = {t.split(" free:")[0].split()[-1] for t in lines[:120] if " free:" in t}
+        if names.intersection(_I386_ENTRY) or "HighMem" in zones:
+            return "i386"
     for frames, arch in _ARCH_FRAMES:
         if names.intersection(frames):
             return arch

@@ -178,6 +178,7 @@ class _Assembly:
         self.after_meminfo = False
         self.zone_open = False  # a zone line was read and its lowmem_reserve not yet
         self.zone_cut = False  # the open zone line, or a piece of it, was cut short
+        self.hugepage_kb: list[int] = []  # hugepages_size= of each hugepages line
 
     def lineno(self, rec_line: int) -> int:
         """The log's own line number of a record's report-relative line."""
@@ -260,6 +261,7 @@ def assemble(raw: RawReport, records: list[Record], broken: list[int]) -> Report
         boot_id=raw.boot_id,
         suppressed_before=raw.suppressed_before,
         implausible=implausible,
+        hugepage_kb=tuple(dict.fromkeys(a.hugepage_kb)),
     )
 
 
@@ -596,6 +598,13 @@ def _on_kill(a: _Assembly, rec: KillLine) -> None:
 def _on_text(a: _Assembly, rec: TextLine) -> None:
     if rec.kind == "oom_group":
         a.oom_group = True
+    elif rec.kind == "hugepages":
+        size = _HUGEPAGE_SIZE.search(rec.text)
+        if size is not None:
+            a.hugepage_kb.append(int(size.group(1)))
+
+
+_HUGEPAGE_SIZE = re.compile(r"hugepages_size=(\d{1,12})kB")
 
 
 @_on(ConstraintLine)

@@ -291,6 +291,7 @@ class Report:
     suppressed_before: int = 0  # messages the kernel's ratelimit dropped just before this report
     memcg_protection: MemcgProtection | None = None  # 6.18+, in every report
     implausible: tuple[str, ...] = ()  # fields holding a number no kernel prints (plausible)
+    hugepage_kb: tuple[int, ...] = ()  # each hstate's hugepages_size= (the huge page sizes)
 
     @property
     def id(self) -> str:

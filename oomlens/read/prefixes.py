@@ -167,6 +167,18 @@ def _alone(text: str, end: int, more: re.Pattern[str]) -> tuple[str, str] | None
 def strip_prefix(text: str) -> tuple[str, Prefix]:
     """Split ``text`` into the kernel message (stripped) and the :class:`Prefix` before it."""
     first = text[:1]
+    if first.isspace():
+        # an indented line ("    [  739.193652]  <TASK>", a pasted report): _PREFIX takes the
+        # blanks with its first \s* and reads what follows as from a line's start (every
+        # other part opens with no blank), so the shortcuts read it too
+        rest = text.lstrip()
+        if rest and rest[0] != ">":
+            body, p = strip_prefix(rest)
+            lead = text[: len(text) - len(rest)]
+            return body, Prefix(prefix=lead) if p is NO_PREFIX else p._replace(
+                prefix=lead + p.prefix
+            )
+        return strip_any_prefix(text)
     if first == "[":
         m = _DMESG.match(text)
         if m is not None:
