@@ -271,24 +271,13 @@ def test_parse_lines_unchanged_by_the_filter_on_a_report() -> None:
 def _parsers() -> tuple[object, object]:
     """The report parser as built (its line-start lexers' ``match`` is LineStart's, tuned),
     and one built from the same grammar without it."""
-    from lark import Lark
-
-    from oomlens.parse.grammar import NUMERIC_TERMINALS, grammar_path, report_parser
-    from oomlens.parse.numbers import check_token
-    from oomlens.parse.transform import LineTransformer
+    from oomlens.parse.grammar import new_report_parser, report_parser
 
     reader = line_start()
     assert reader is not None
     reader.tuned()
     hooked = report_parser()
-    plain = Lark(
-        grammar_path().read_text(encoding="utf-8"),
-        parser="lalr",
-        lexer="contextual",
-        transformer=LineTransformer(),
-        maybe_placeholders=False,
-        lexer_callbacks=dict.fromkeys(NUMERIC_TERMINALS, check_token),
-    )
+    plain = new_report_parser()
     return hooked, plain
 
 

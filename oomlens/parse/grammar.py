@@ -50,7 +50,12 @@ NUMERIC_TERMINALS = (
 
 @cache
 def report_parser() -> Lark:
-    """Build the report parser once per process, transformer applied inline."""
+    """The process's one report parser (its line-start lexers take ``LineStart.match``)."""
+    return new_report_parser(_cache_file())
+
+
+def new_report_parser(cache: str | bool = False) -> Lark:
+    """A report parser over grammars/report.lark, transformer applied inline."""
     from oomlens.parse.numbers import check_token
     from oomlens.parse.transform import LineTransformer
 
@@ -61,7 +66,7 @@ def report_parser() -> Lark:
         transformer=LineTransformer(),
         maybe_placeholders=False,
         lexer_callbacks=dict.fromkeys(NUMERIC_TERMINALS, check_token),
-        cache=_cache_file(),
+        cache=cache,
     )
 
 

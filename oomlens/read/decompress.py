@@ -4,7 +4,7 @@ every output step and the whole expansion bounded (README "Limits")."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Protocol
+from typing import Any, Protocol
 
 from oomlens.read.chunks import LineCounter, diagnose, size_text
 from oomlens.read.diagnostic import Diagnostic
@@ -41,7 +41,21 @@ class _Decoder(Protocol):
     def unused(self) -> bytes: ...
 
 
-class _Inflate:
+class _Stdlib:
+    """What zlib's and lzma's decompressor objects say alike: the end, and what follows it."""
+
+    _d: Any
+
+    @property
+    def eof(self) -> bool:
+        return bool(self._d.eof)
+
+    @property
+    def unused(self) -> bytes:
+        return bytes(self._d.unused_data)
+
+
+class _Inflate(_Stdlib):
     """One gzip member, zlib-backed, with bounded output per step."""
 
     def __init__(self) -> None:
@@ -60,16 +74,8 @@ class _Inflate:
             if d.eof or (not data and not out):
                 return
 
-    @property
-    def eof(self) -> bool:
-        return self._d.eof
 
-    @property
-    def unused(self) -> bytes:
-        return self._d.unused_data
-
-
-class _Unxz:
+class _Unxz(_Stdlib):
     """One xz stream, lzma-backed, with bounded output per step and bounded memory."""
 
     def __init__(self) -> None:
@@ -87,14 +93,6 @@ class _Unxz:
             out = d.decompress(b"", _OUT_CHUNK)
             if out:
                 yield out
-
-    @property
-    def eof(self) -> bool:
-        return self._d.eof
-
-    @property
-    def unused(self) -> bytes:
-        return self._d.unused_data
 
 
 class _Unzstd:
