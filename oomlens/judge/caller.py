@@ -14,6 +14,7 @@ from oomlens.kernel.request import Request
 from oomlens.model.flags import AllocFlags
 from oomlens.model.freelist import freelist_result, usable_letters
 from oomlens.model.replay import Replay, eligible, highest_index
+from oomlens.model.slowpath import oom_allowed
 from oomlens.model.state import AllocatorState, ZoneState
 from oomlens.parse.report import Report
 
@@ -207,3 +208,19 @@ class Victims:
         if report.killed is not None:
             pids.add(report.killed.pid)
         return victim
+
+
+def oom_killer_failure(report: Report, req: Request, state: AllocatorState) -> bool:
+    """An allocation failure of a request the slow path would have sent to the OOM killer.
+
+    __alloc_pages_slowpath() gives such a request (reclaim-capable, order <= 3, a zone
+    from Normal up, no NORETRY, RETRY_MAYFAIL or THISNODE, __GFP_FS) up only as an OOM
+    victim ("Avoid allocations with no watermarks from looping endlessly"), a task that
+    dumps core, or with the OOM killer disabled (suspend): every one of its other
+    attempts retries. The victim, the usual one, may be another thread of the killed
+    process, or killed before the log began.
+    """
+    if report.kind != "alloc-failure" or req.pf_memalloc or req.order is None:
+        return False
+    top = highest_index(state, req.highest_zone)
+    return oom_allowed(req, req.order, top, state.zone_index("Normal")) is True

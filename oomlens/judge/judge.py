@@ -26,6 +26,7 @@ from oomlens.kernel.profile import (
 from oomlens.kernel.request import Request, decode_request, page_fault_oom
 from oomlens.model.evidence import replay_evidence
 from oomlens.model.replay import Replay, Scenario, highest_index, replay
+from oomlens.model.slowpath import gfp_to_alloc_flags
 from oomlens.model.state import ZONE_ORDER, AllocatorState, build_state
 from oomlens.model.tri import Tri
 from oomlens.options import Options
@@ -121,18 +122,48 @@ def not_a_shortage(report: Report, state: AllocatorState) -> bool:
 
 
 def allowed_nodes(report: Report) -> NodeSet | None:
-    """The nodes the request may use: nodemask, else mems_allowed (header or oom-kill line)."""
+    """The nodes the report names: nodemask, else mems_allowed (header or oom-kill line)."""
+    return policy_nodes(report) or cpuset_nodes(report)
+
+
+def policy_nodes(report: Report) -> NodeSet | None:
+    """The request's nodemask (a mempolicy's), as the oom-kill line or the header prints it."""
     h, c = report.header, report.constraint
-    for text in (
-        (c.get("nodemask") if c else None),
-        h.nodemask if h else None,
-        (c.get("mems_allowed") if c else None),
-        h.mems_allowed if h else None,
-    ):
+    for text in ((c.get("nodemask") if c else None), h.nodemask if h else None):
         nodes = parse_nodes(text)
         if nodes is not None:
             return nodes
     return None
+
+
+def cpuset_nodes(report: Report) -> NodeSet | None:
+    """The task's cpuset mems_allowed, as the oom-kill line or the header prints it."""
+    h, c = report.header, report.constraint
+    for text in ((c.get("mems_allowed") if c else None), h.mems_allowed if h else None):
+        nodes = parse_nodes(text)
+        if nodes is not None:
+            return nodes
+    return None
+
+
+def _bound_nodes(
+    report: Report, req: Request, profile: KernelProfile
+) -> tuple[NodeSet | None, NodeSet | None]:
+    """(the nodes the slow path keeps the request to, a cpuset that may or may not).
+
+    get_page_from_freelist() checks a cpuset only with ALLOC_CPUSET, which
+    gfp_to_alloc_flags() drops for GFP_ATOMIC (ALLOC_MIN_RESERVE from 6.3), the
+    nodemask with it. __cpuset_zone_allowed() holds a request to mems_allowed only with
+    __GFP_HARDWALL (the fast path adds it; __alloc_pages() restores the caller's mask and
+    nodemask for the slow path); any other passes on the nearest hardwall ancestor's
+    nodes, which no report prints (under cgroup v2 the top cpuset's: every node).
+    """
+    if not gfp_to_alloc_flags(req, req.order or 0, profile).cpuset:
+        return None, None
+    mask, mems = policy_nodes(report), cpuset_nodes(report)
+    if mask is not None:
+        return mask, None
+    return (mems, None) if req.has("HARDWALL") else (None, mems)
 
 
 def _at_best_likely(v: V.Verdict, *missing: str) -> V.Verdict:
@@ -241,7 +272,27 @@ def _caller_context(
 ) -> V.Verdict:
     """``v`` at best likely where the report shows a caller the ordinary-task replay does
     not cover (oomlens.judge.caller): PF_MEMALLOC, a node-bound request, an RT thread, the
-    lowmem_reserve index of an unsaid node, a pin without ALLOC_CMA, an OOM victim."""
+    lowmem_reserve index of an unsaid node, a pin without ALLOC_CMA, an OOM victim.
+
+    The catalogued fixes were worked out for an ordinary task: where a rule applies, none
+    is said to have avoided it.
+    """
+    before = v
+    v = _caller_rules(report, state, req, profile, v, victim)
+    if v != before and any(f.would_avoid for f in v.fixes):
+        v = replace(v, fixes=tuple(replace(f, would_avoid=False) for f in v.fixes))
+    return v
+
+
+def _caller_rules(
+    report: Report,
+    state: AllocatorState,
+    req: Request,
+    profile: KernelProfile,
+    v: V.Verdict,
+    victim: bool,
+) -> V.Verdict:
+    """The rules of :func:`_caller_context`, each lowering ``v`` where it applies."""
     if v.code in caller.PAGE_COUNT_CODES and caller.memalloc_possible(report, req):
         rp = replay(state, req, profile, evidence=False)
         if caller.memalloc_unsettled(v, rp, profile, state):
@@ -254,7 +305,12 @@ def _caller_context(
         v = _at_best_likely(v, "the node asked for (__GFP_THISNODE)")
     if caller.realtime_caller(report):
         v = _at_best_likely(v, "caller scheduling class (an irq thread is SCHED_FIFO)")
-    if caller.classzone_unsaid(state, req, profile, allowed_nodes(report)):
+    bound, loose = _bound_nodes(report, req, profile)
+    if loose is not None and _filtered_out(report, state, req, profile, loose):
+        if v.unreserve_would_avoid is False:
+            v = replace(v, unreserve_would_avoid=None)
+        v = _at_best_likely(v, "zones of nodes the report filtered out")
+    if caller.classzone_unsaid(state, req, profile, bound):
         v = _at_best_likely(v, "the allocating CPU's node (the lowmem_reserve index before 5.8)")
     if caller.nocma_pin(report, req):
         nocma = replace(req, cma_allowed=False)
@@ -263,15 +319,36 @@ def _caller_context(
             _verdict(report, state, nocma, profile, report.arch, fixes=False),
             "ALLOC_CMA (a long-term pin under memalloc_nocma_save(), 5.9-5.11)",
         )
-    if victim:
-        # no highatomic deduction and half the min (4.15+), no watermark at all before:
-        # a page-count failure of an ordinary task may be a free-list one of the victim
+    if victim and profile.has(Feature.ALLOC_OOM) and not req.has("NOMEMALLOC"):
+        # no highatomic deduction and half the min: judged both ways
+        alt = _verdict(
+            report, state, replace(req, oom_victim=True), profile, report.arch, fixes=False
+        )
+        v = _agreed(v, alt, "the caller may be an OOM victim (ALLOC_OOM)")
+    elif victim:
+        # before 4.15 TIF_MEMDIE's ALLOC_NO_WATERMARKS: a page-count failure of an
+        # ordinary task may be a free-list one of the victim's
         if v.unreserve_would_avoid is False and caller.highatomic_serves(
             replay(state, req, profile, evidence=False)
         ):
             v = replace(v, unreserve_would_avoid=None)
-        v = _at_best_likely(v, "the caller is an OOM victim (ALLOC_OOM)")
+        v = _at_best_likely(v, "the caller may be an OOM victim (no watermarks)")
     return v
+
+
+def _filtered_out(
+    report: Report, state: AllocatorState, req: Request, profile: KernelProfile, mems: NodeSet
+) -> bool:
+    """Free memory on nodes a request not held to its cpuset could use, which show_mem()
+    left out: it prints only the cpuset's nodes (SHOW_MEM_FILTER_NODES, an OOM's always).
+    Known by Mem-Info's global free: past the printed zones' by what would matter."""
+    if not all(z.node in mems for z in state.zones if z.node is not None):
+        return False  # other nodes are printed: nothing was filtered
+    total = next((v for k, v in report.meminfo if k == "free"), None)
+    if total is None or not state.zones:
+        return False
+    rp = replay(state, req, profile, evidence=False)
+    return bool(rp.zones) and total - sum(z.free for z in state.zones) >= threshold_of(rp)
 
 
 def _agreed(v: V.Verdict, other: V.Verdict, what: str) -> V.Verdict:
@@ -363,13 +440,20 @@ def _judge_nodes(
 ) -> _Judged:
     """The decision under one profile, with the node constraint worked in."""
     nodes = {z.node for z in state.zones if z.node is not None}
-    allowed = allowed_nodes(report)
+    allowed, loose = _bound_nodes(report, req, profile)
     narrow = allowed if allowed is not None and not allowed.covers(nodes) else None
     d = decide(state, req, profile, narrow, arch)
     c = _constrained(report, state, req, profile, d, narrow)
-    if c is None and narrow is None and len(nodes) > 1 and d.code == V.UNDETERMINED:
+    if loose is not None and not loose.covers(nodes):
+        # the cpuset's own nodes, or its hardwall ancestor's: certain only if both agree
+        dl = decide(state, req, profile, loose, arch)
+        if (dl.code, dl.would.value) != (d.code, d.would.value) or not dl.sure:
+            c = Tri(False, False) if c is None else Tri(c.value, False)
+    keeps = gfp_to_alloc_flags(req, req.order or 0, profile).cpuset
+    if c is None and narrow is None and len(nodes) > 1 and d.code == V.UNDETERMINED and keeps:
         # every printed node allowed, yet some fail while others serve it by more than can
-        # move: something the report does not print (a mempolicy) kept it on the failing ones
+        # move: something the report does not print (a mempolicy) kept it on the failing
+        # ones; never a request without ALLOC_CPUSET, for which the slow path drops both
         failing = frozenset(
             n
             for n in nodes
@@ -689,7 +773,14 @@ def judge_report(report: Report, options: Options, victim: bool = False) -> Judg
         # checks the watermarks of an ordinary request, so the answer is at best likely
         notes += ("memalloc-no-watermarks",)
         verdict = _at_best_likely(verdict)
-    elif req is not None and verdict.confidence != "unknown":
+    elif (
+        req is not None
+        and req.order is not None
+        and req.order >= 0
+        and verdict.code not in (V.UNDETERMINED, V.NOT_A_SHORTAGE, V.MEMCG_LIMIT)
+    ):
+        # a verdict about the zones: what the report shows of the caller may move it
+        victim = victim or caller.oom_killer_failure(report, req, state)
         verdict = _caller_context(report, state, req, profile, verdict, victim)
     task = "kswapd-pf-memalloc" if req is not None and req.pf_memalloc else "ordinary-task"
     assumptions = verdict.assumptions + notes + state.assumptions + (task,)

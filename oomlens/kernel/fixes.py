@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from oomlens.kernel.profile import Feature, KernelProfile, change
+from oomlens.kernel.profile import Change, Feature, KernelProfile, change
 
 
 @dataclass(frozen=True)
@@ -26,9 +26,30 @@ class FixSpec:
     needs: tuple[Feature, ...] = ()
 
     def record(self, would_avoid: bool) -> Fix:
-        """The Verdict's Fix for this entry."""
+        """The Verdict's Fix for this entry. One that would have avoided the failure lists
+        only the stable releases whose series carry what it needs too: the avoidance was
+        worked out with them (281dd25c1a01 in 5.15.171 reaches no request 5.15's pcp
+        lists keep from rmqueue_buddy, which 6.0 opened)."""
         f = change(self.feature)
-        return Fix(f.title, f.commit, f.release, f.stable, would_avoid)
+        stable = f.stable
+        if would_avoid:
+            stable = tuple(r for r in stable if all(_carries(r, change(n)) for n in self.needs))
+        return Fix(f.title, f.commit, f.release, stable, would_avoid)
+
+
+def _carries(stable: str, need: Change) -> bool:
+    """Whether a stable release (``"5.15.171"``, ``"4.9.y"``) holds ``need``: its series is
+    the mainline release of it or later, or ``need`` went to that series by then."""
+    series = tuple(int(x) for x in stable.split(".")[:2])
+    if series >= need.version[:2]:
+        return True
+    for r in need.stable:
+        if tuple(int(x) for x in r.split(".")[:2]) == series:
+            mine, theirs = stable.split(".")[2:3], r.split(".")[2:3]
+            if not mine or not theirs or not mine[0].isdigit() or not theirs[0].isdigit():
+                return True  # "4.9.y": the series carries it, patch level unknown
+            return int(mine[0]) >= int(theirs[0])
+    return False
 
 
 CATALOGUE: tuple[FixSpec, ...] = (

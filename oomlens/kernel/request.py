@@ -26,6 +26,8 @@ class Request:
     # ALLOC_CMA for a Movable request; withheld by current_alloc_flags() under
     # memalloc_nocma_save() on 5.9-5.11 while the printed mask keeps __GFP_MOVABLE
     cma_allowed: bool = True
+    # The caller is an OOM victim: __gfp_pfmemalloc_flags() replaces its flags with ALLOC_OOM
+    oom_victim: bool = False
 
     def has(self, flag: str) -> bool:
         """True when ``__GFP_<flag>`` (or the full name) is set."""
