@@ -307,3 +307,48 @@ def test_no_fix_is_said_to_avoid_what_the_callers_reading_leaves_open():
     (a,) = analyze_file(str(SYNTHETIC / "C1_nocma_pin_5.10.log")).analyses
     assert a.verdict.unreserve_would_avoid is None
     assert a.verdict.fixes and not any(f.would_avoid for f in a.verdict.fixes)
+
+
+# Round 27
+
+
+def test_a_nofs_failure_is_an_oom_victims_too():
+    """GFP_NOFS order 0 (5.10.2): out_of_memory() pretends progress without __GFP_FS, so
+    the slow path retries; only a victim (or a core dump, a disabled OOM killer) prints
+    this failure. Judged as one too: exhausted for an ordinary task, stranded for the
+    victim. Likely, answer open."""
+    ((_, code, would, confidence, missing),) = verdicts("N1_victim_nofs_5.10.log")
+    assert (code, would, confidence) == ("exhausted", None, "likely")
+    assert "the caller may be an OOM victim (ALLOC_OOM)" in missing
+
+
+def test_a_pf_memalloc_failure_is_no_victims():
+    """extra/106's chrome failure (6.19, GFP_NOFS|__GFP_NOMEMALLOC inside direct reclaim):
+    a PF_MEMALLOC task goes to nopage before reclaim, victim or not; its verdict as keyed."""
+    a = analyze_file(str(sample("106"))).analyses[0]
+    assert (a.verdict.code, a.verdict.unreserve_would_avoid) == ("lowmem-protected", False)
+    assert not any("OOM victim" in m for m in a.verdict.missing)
+
+
+def test_an_order_past_11_with_no_buddy_line_read_is_no_certain_not_a_shortage():
+    """arm64 16K pages keep orders 0-11: an order:11 failure line (a kernel refuses an order
+    past its largest with a WARN, no failure line) with its buddy lines cut is a request."""
+    ((_, code, _, confidence, _),) = verdicts("O2_16k_order11_cut_6.8.log")
+    assert code != "not-a-shortage" and confidence != "certain"
+
+
+def test_arm64_without_hugepages_lines_sweeps_pageblock_order_10():
+    """No hugepages lines (an Android kernel without CONFIG_HUGETLB_PAGE): pageblock order
+    is MAX_ORDER-1 = 10, where the counter may reach 4096 and the code be fragmented."""
+    ((_, code, would, confidence, missing),) = verdicts("P2_android_arm64_nohugetlb_pb10_4.19.log")
+    assert (code, would, confidence) == ("highatomic-stranded", True, "likely")
+    assert "reserved_highatomic" in missing
+
+
+def test_a_2_6_oom_that_names_no_nodes_is_no_certain_extra_202():
+    """extra/202 (2.6.26 ia64, two nodes): no cpuset line, no oom-kill line; a task bound
+    to node 3 would read exhausted. lowmem-protected, likely (keyed so)."""
+    a = analyze_file(str(sample("202"))).analyses[0]
+    v = a.verdict
+    assert (v.code, v.unreserve_would_avoid, v.confidence) == ("lowmem-protected", False, "likely")
+    assert "cpuset or oom-kill line" in v.missing

@@ -14,7 +14,7 @@ from oomlens.kernel.request import Request
 from oomlens.model.flags import AllocFlags
 from oomlens.model.freelist import freelist_result, usable_letters
 from oomlens.model.replay import Replay, eligible, highest_index
-from oomlens.model.slowpath import oom_allowed
+from oomlens.model.slowpath import reaches_oom
 from oomlens.model.state import AllocatorState, ZoneState
 from oomlens.parse.report import Report
 
@@ -81,6 +81,11 @@ def memalloc_possible(report: Report, req: Request) -> bool:
     """
     if report.kind in ("oom", "memcg-oom") or req.has("NOMEMALLOC"):
         return False
+    return pf_memalloc_shown(report, req)
+
+
+def pf_memalloc_shown(report: Report, req: Request) -> bool:
+    """kswapd by name, or a trace through reclaim or direct compaction: PF_MEMALLOC."""
     frames = {f.split(".")[0] for f in report.trace}
     return req.pf_memalloc or not frames.isdisjoint(RECLAIM_FRAMES)
 
@@ -214,13 +219,13 @@ def oom_killer_failure(report: Report, req: Request, state: AllocatorState) -> b
     """An allocation failure of a request the slow path would have sent to the OOM killer.
 
     __alloc_pages_slowpath() gives such a request (reclaim-capable, order <= 3, a zone
-    from Normal up, no NORETRY, RETRY_MAYFAIL or THISNODE, __GFP_FS) up only as an OOM
-    victim ("Avoid allocations with no watermarks from looping endlessly"), a task that
+    from Normal up, no NORETRY, RETRY_MAYFAIL or THISNODE; without __GFP_FS it retries
+    where out_of_memory() pretends progress) up only as an OOM victim ("Avoid allocations with no watermarks from looping endlessly"), a task that
     dumps core, or with the OOM killer disabled (suspend): every one of its other
     attempts retries. The victim, the usual one, may be another thread of the killed
     process, or killed before the log began.
     """
-    if report.kind != "alloc-failure" or req.pf_memalloc or req.order is None:
-        return False
+    if report.kind != "alloc-failure" or req.order is None or pf_memalloc_shown(report, req):
+        return False  # a PF_MEMALLOC task goes to nopage before reclaim, victim or not
     top = highest_index(state, req.highest_zone)
-    return oom_allowed(req, req.order, top, state.zone_index("Normal")) is True
+    return reaches_oom(req, req.order, top, state.zone_index("Normal")) is True

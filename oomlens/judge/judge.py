@@ -102,8 +102,13 @@ def not_a_shortage(report: Report, state: AllocatorState) -> bool:
     h = report.header
     if h is None:
         return False
-    if h.order is not None and (h.order < 0 or (state.zones and h.order >= state.nr_orders)):
+    if h.order is not None and h.order < 0:
         return True
+    if h.order is not None and state.zones and h.order >= state.nr_orders:
+        # past the allocator's largest order, if a whole buddy line says which: with none
+        # read, 11 is assumed, and a kernel with more (arm64 16K/64K pages) prints the
+        # failure of an order it has (one past its largest it refuses with a WARN instead)
+        return "nr-orders-11" not in state.assumptions
     if h.kind == "vmalloc":
         detail = (h.detail or "").lower()
         if "failed to allocate pages" in detail or "allocated" in detail:
@@ -174,17 +179,15 @@ def _at_best_likely(v: V.Verdict, *missing: str) -> V.Verdict:
 
 
 def _nodes_unsaid(report: Report, state: AllocatorState) -> bool:
-    """A multi-node report of a kernel that says which nodes the task may use only on its
-    ``oom-kill:constraint=`` line (5.0+; the header prints no nodemask for an OOM), with
-    that line lost or cut: a mempolicy or cpuset may have kept it off the nodes that
-    pass, which no certain verdict may pass over."""
+    """A multi-node OOM report that does not say which nodes the task may use: the
+    ``oom-kill:constraint=`` line (5.0+; the header prints no nodemask for an OOM) or the
+    cpuset line (before) lost or never printed: a mempolicy or cpuset may have kept it off
+    the nodes that pass, which no certain verdict may pass over."""
     if report.kind != "oom" or report.constraint is not None or allowed_nodes(report) is not None:
         return False
-    version = parse_release(report.release)
-    if version is not None and version < (5, 0):
-        return False
-    if version is None and content_before(report, (5, 0)):
-        return False  # no release printed: the content must prove an older kernel
+    # Before 5.0 the header's cpuset line names them (mems_allowed); a kernel that prints
+    # neither it nor a constraint line (2.6's before cpuset_print_task_mems_allowed())
+    # leaves them unsaid alike.
     if len({z.node for z in state.zones}) > 1:
         return True
     # show_free_areas() leaves out the nodes a constrained caller may not use: free
@@ -325,7 +328,8 @@ def _caller_rules(
             report, state, replace(req, oom_victim=True), profile, report.arch, fixes=False
         )
         v = _agreed(v, alt, "the caller may be an OOM victim (ALLOC_OOM)")
-    elif victim:
+    elif victim and not req.has("NOMEMALLOC"):
+        # (a __GFP_NOMEMALLOC victim allocates with its own flags and gives up on them)
         # before 4.15 TIF_MEMDIE's ALLOC_NO_WATERMARKS: a page-count failure of an
         # ordinary task may be a free-list one of the victim's
         if v.unreserve_would_avoid is False and caller.highatomic_serves(
@@ -750,7 +754,9 @@ def judge_report(report: Report, options: Options, victim: bool = False) -> Judg
         # a number no kernel prints (parse.plausible): the line is not what a kernel wrote
         verdict = _at_best_likely(verdict, "numbers a kernel prints")
     if _nodes_unsaid(report, state) and verdict.confidence == "certain":
-        verdict = _at_best_likely(verdict, "oom-kill line")
+        version = parse_release(report.release)
+        newer = version is not None and version >= (5, 0)
+        verdict = _at_best_likely(verdict, "oom-kill line" if newer else "cpuset or oom-kill line")
     for part in ("zone free_cma", "zone state", "whole buddy lines"):
         # free CMA pages the model counts as 0 may be some zone's; a zone whose state
         # the report lost may be the one that decides; a cut buddy line hides chunks and

@@ -90,12 +90,20 @@ def oom_allowed(
     request: Request, order: int, highest_index: int | None, normal_index: int | None
 ) -> bool | None:
     """Whether __alloc_pages_may_oom() would call out_of_memory() (docs/kernel-rules.md §7.3)."""
+    reaches = reaches_oom(request, order, highest_index, normal_index)
+    return reaches and request.has("FS")  # out_of_memory() pretends progress for !__GFP_FS
+
+
+def reaches_oom(
+    request: Request, order: int, highest_index: int | None, normal_index: int | None
+) -> bool | None:
+    """Whether the slow path gets to __alloc_pages_may_oom()'s call for this request: one
+    that does is never given up but by an OOM victim, a core dump or a disabled OOM killer
+    (without __GFP_FS, out_of_memory() pretends progress and the slow path retries)."""
     if not reclaims_directly(request) or request.has("NORETRY"):
         return False
     if order > COSTLY_ORDER or request.has("THISNODE") or request.has("RETRY_MAYFAIL"):
         return False
     if highest_index is None or normal_index is None:
         return None
-    if highest_index < normal_index:
-        return False  # "does not needlessly kill tasks for lowmem"
-    return request.has("FS")  # out_of_memory() pretends progress for !__GFP_FS
+    return highest_index >= normal_index  # "does not needlessly kill tasks for lowmem"

@@ -250,7 +250,11 @@ def build_state(
     alternatives: tuple[int, ...] = ()
     if pageblock_order is None:
         pageblock_order = min(_PAGEBLOCK_ORDER.get(page_kb, nr_orders - 1), nr_orders - 1)
-        settled = report.arch == "x86_64" or (report.arch == "arm64" and page_kb == 4)
+        # arm64 4K: 2 MiB huge pages (order 9) with CONFIG_HUGETLB_PAGE, else MAX_ORDER-1;
+        # show_mem() prints the hugepages lines only with it (Android kernels lack it)
+        settled = report.arch == "x86_64" or (
+            report.arch == "arm64" and page_kb == 4 and 2048 in report.hugepage_kb
+        )
         if report.arch in _X86_32 and page_kb == 4:
             # HUGETLB_PAGE_ORDER is PMD_SHIFT - PAGE_SHIFT: 2 MiB pages with PAE, 4 MiB
             # (order 10) with two-level paging; the hugepages lines print which
