@@ -27,9 +27,12 @@ def reclaims_directly(request: Request) -> bool:
     return can_direct_reclaim(request) and not request.pf_memalloc
 
 
+_FAST = {cma: AllocFlags(wmark="low", cma=cma) for cma in (False, True)}
+
+
 def fastpath_flags(request: Request) -> AllocFlags:
     """__alloc_pages' first get_page_from_freelist: ALLOC_WMARK_LOW, no reserve cuts."""
-    return AllocFlags(wmark="low", cma=request.migratetype == "Movable")
+    return _FAST[request.migratetype == "Movable"]
 
 
 def may_oom_flags(request: Request) -> AllocFlags:
