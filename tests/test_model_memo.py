@@ -3,11 +3,11 @@
 The replay shares a zone's reserve bounds and its unreserved copy between the
 replays of one state, by the answers to the features they read; works a test out
 once where the worst, best and nominal points are one point; keeps the page-count
-margins when releasing the reserve deducts nothing (``model.replay.MEMO``). The
-request, the release's profile and its variants are worked out once per header and
-release. Every sample's verdict, evidence included, must be the same with each of
-these switched off, under its own kernel and under kernels whose variants and fixes
-differ.
+margins when releasing the reserve deducts nothing; asks each profile rule once
+per era (``model.replay.MEMO``). The request, the release's profile, its variants
+and fixed kernels are worked out once per header, release and fix. Every sample's
+verdict, evidence included, must be the same with each of these switched off,
+under its own kernel and under kernels whose variants and fixes differ.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pytest
 
 from oomlens.kernel import profile as profiles
 from oomlens.kernel import request as requests
+from oomlens.kernel.fixes import CATALOGUE, with_fix
 from oomlens.options import Options
 from oomlens.pipeline import analyze_file
 from tests.corpus import samples_where
@@ -62,4 +63,10 @@ def test_requests_and_profiles_worked_out_once_are_fresh_ones():
                     if got_p is not None:
                         assert got_p.variants() == got_p._variants()
                         seen += len(got_p.variants()) > 1
+                        for spec in CATALOGUE:
+                            fresh = got_p.with_features((spec.feature, *spec.needs))
+                            assert with_fix(got_p, spec) == fresh
     assert seen  # some release allows more than one kernel
+    for version in {c.version for c in profiles.CHANGES} | {(2, 6), (9, 9)}:
+        fresh = frozenset(c.feature for c in profiles.CHANGES if version >= c.version)
+        assert profiles.features_at(version) == fresh == profiles.features_at(version)

@@ -352,9 +352,17 @@ def feature_state(feat: Change, rel: Release) -> str:
     return _stable_state(feat, rel)
 
 
+_AT: dict[Version, frozenset[Feature]] = {}
+
+
 def features_at(version: Version) -> frozenset[Feature]:
     """Features of the mainline release ``version`` (final, not -rc)."""
-    return frozenset(c.feature for c in CHANGES if version >= c.version)
+    out = _AT.get(version)
+    if out is None:
+        if len(_AT) >= 4096:
+            _AT.clear()
+        out = _AT[version] = frozenset(c.feature for c in CHANGES if version >= c.version)
+    return out
 
 
 class _Traces(threading.local):

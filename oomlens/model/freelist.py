@@ -167,6 +167,8 @@ def highatomic_chunks(zone: ZoneState) -> tuple[tuple[int, int, int], ...]:
         return ()
     out = []
     for a in zone.areas:
+        if not a.count or "H" not in a.letters:
+            continue  # no H chunk, pinned or not
         lo, hi = chunk_bounds(a, "H", _pinned(zone, a.order))
         if hi:
             out.append((a.order, lo, hi))

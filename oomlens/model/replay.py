@@ -130,6 +130,20 @@ def eligible(
     return tuple(sorted(out, key=lambda z: (node_order.index(z.node), -(z.index or 0))))
 
 
+def _eligible(
+    state: AllocatorState, top: int | None, nodes: Container[int] | None
+) -> tuple[ZoneState, ...]:
+    """``eligible()`` once per state, top zone and node set."""
+    key = ("eligible", top, nodes)
+    try:
+        hit = cast("tuple[ZoneState, ...] | None", state.memo.get(key))
+    except TypeError:  # a node set that does not hash
+        return eligible(state, top, nodes)
+    if hit is None or not MEMO:
+        hit = state.memo[key] = eligible(state, top, nodes)
+    return hit
+
+
 def unreserved(zone: ZoneState, migratetype: str) -> ZoneState:
     """The zone after unreserve_highatomic_pageblock() released every H block.
 
@@ -202,17 +216,25 @@ def _from_result(result: str, nominal: bool = True) -> Tri:
     return Tri(result == "pass")
 
 
-@dataclass(frozen=True)
 class _Ctx:
-    state: AllocatorState
-    profile: KernelProfile
-    order: int
-    migratetype: str
-    flags: AllocFlags
-    era: Era = field(init=False, repr=False, compare=False)  # the rules of profile for flags
+    """One replay's request against one state under one profile."""
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "era", era_of(self.flags, self.profile))
+    __slots__ = ("state", "profile", "order", "migratetype", "flags", "era")
+
+    def __init__(
+        self,
+        state: AllocatorState,
+        profile: KernelProfile,
+        order: int,
+        migratetype: str,
+        flags: AllocFlags,
+    ) -> None:
+        self.state = state
+        self.profile = profile
+        self.order = order
+        self.migratetype = migratetype
+        self.flags = flags
+        self.era: Era = era_of(flags, profile)  # the rules of profile for flags
 
 
 def _negative_bug(profile: KernelProfile) -> bool:
@@ -270,15 +292,23 @@ def _count(
         margins = _margins(ctx, zone, pts, released)
     worst, best, nominal = margins
     tri = Tri.of(worst > 0, best > 0, nominal > 0)
-    if not tri.value and _boost_unknown(ctx, zone):
+    era = ctx.era
+    if not tri.value and (
+        era.boost_unknown(ctx.order, zone) if MEMO else _boost_unknown(ctx, zone)
+    ):
         tri = Tri(False, False)  # the unboosted retry could pass by a boost not printed
-    if tri.surely and ctx.order == 0 and _negative_bug(ctx.profile) and not released:
+    if (
+        tri.surely
+        and ctx.order == 0
+        and (era.negative_bug() if MEMO else _negative_bug(ctx.profile))
+        and not released
+    ):
         # v5.9-5.18 pass a negative value, so the test is not monotone in the reserve:
         # also try the counter that leaves exactly nothing usable.
         w, b = pts.worst, pts.best
         nr = min(max(b.free, b.nr_reserved), w.nr_reserved)
         mid = Point(b.free, nr, min(max(b.free, b.nr_free_ha), w.nr_free_ha))
-        if ctx.era.page_count_margin(zone, ctx.order, zone.min, pts.reserve[0], mid) <= 0:
+        if era.page_count_margin(zone, ctx.order, zone.min, pts.reserve[0], mid) <= 0:
             tri = Tri(tri.value, False)
     return tri, margins
 
@@ -370,9 +400,11 @@ def check_zone(
     b = _bounds(ctx, zone, pb)
     r = _reserve(zone, classzone, drop_lowmem)
     pts = _points(zone, b, r, r[0] if r is not None else UNBOUNDED)
-    letters = usable_letters(
-        ctx.order, ctx.migratetype, ctx.flags, ctx.profile, ctx.state.pageblock_order
-    )
+    pbo = ctx.state.pageblock_order
+    if MEMO:
+        letters = ctx.era.usable_letters(ctx.order, ctx.migratetype, ctx.profile, pbo)
+    else:
+        letters = usable_letters(ctx.order, ctx.migratetype, ctx.flags, ctx.profile, pbo)
     count, margins = _count(ctx, zone, pts)
     # with no counter deducted, releasing the reserve leaves the margins as they are
     kept = margins if MEMO and not _deducted(ctx, pts) else None
@@ -626,7 +658,7 @@ def replay(
         fast_flags = replace(fast_flags, cma=True)
     ctx = _Ctx(state, profile, order, mt, flags)
     top = highest_index(state, request.highest_zone)
-    zones = eligible(state, top, nodes)
+    zones = _eligible(state, top, nodes)
     if scenario.unreserve:
         zones = tuple(_unreserved(state, z, mt) for z in zones)
     if top is None:
