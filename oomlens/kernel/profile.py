@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from enum import Enum
+from functools import cached_property
 from typing import TypeVar
 
 from oomlens.parse.report import Report
@@ -66,8 +67,9 @@ class Change:
     vendor: bool = False  # commonly carried by vendor (Android/msm) trees ahead of mainline
     verified: bool = True  # commit id and release checked against period sources
 
-    @property
+    @cached_property
     def version(self) -> Version:
+        """``release`` as a (major, minor) tuple, parsed once."""
         major, minor = self.release.split(".")
         return int(major), int(minor)
 

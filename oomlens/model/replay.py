@@ -193,6 +193,9 @@ def _points(zone: ZoneState, b: ReserveBounds, r: Interval | None, nominal_r: in
         and nf_lo == nf_hi == b.nr_free_nominal
         and r_lo == r_hi == nominal_r
     )
+    if exact:
+        pt = Point(lo, nr_hi, nf_hi)
+        return Points(pt, pt, pt, (r_hi, r_lo, nominal_r), exact)
     return Points(
         Point(lo, nr_hi, nf_hi),
         Point(hi, nr_lo, nf_lo),
