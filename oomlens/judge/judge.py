@@ -562,12 +562,17 @@ def _fixes(
     reads |= read
     if served:
         return tuple(spec.record(False) for spec in missing_fixes(profile))
+    # a fix that changes no feature an earlier kernel's replays read cannot change their
+    # outcome: the kernel as it was (it did not serve), or another fixed kernel
+    runs: list[tuple[KernelProfile, set[Feature], bool]] = [(profile, reads, False)]
     out = []
     for spec in missing_fixes(profile):
         fixed = with_fix(profile, spec)
-        # a fix that changes no feature the replay read cannot change its outcome
-        same = REUSE and fixed.agrees(profile, reads)
-        changed = not same and _kernel_serves(state, req, fixed)
+        changed = next((s for q, r, s in runs if REUSE and fixed.agrees(q, r)), None)
+        if changed is None:
+            with traced() as fixed_reads:
+                changed = _kernel_serves(state, req, fixed)
+            runs.append((fixed, fixed_reads, changed))
         out.append(spec.record(changed))
     return tuple(out)
 

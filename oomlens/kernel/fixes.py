@@ -75,6 +75,16 @@ def missing_fixes(profile: KernelProfile) -> tuple[FixSpec, ...]:
     return tuple(s for s in CATALOGUE if not profile.has(s.feature))
 
 
+# Fixed profiles made once per profile and fix (reports of one kernel ask the same ones).
+_FIXED: dict[tuple[KernelProfile, FixSpec], KernelProfile] = {}
+
+
 def with_fix(profile: KernelProfile, spec: FixSpec) -> KernelProfile:
     """The profile with the fix (and what it needs) applied."""
-    return profile.with_features((spec.feature, *spec.needs))
+    key = (profile, spec)
+    out = _FIXED.get(key)
+    if out is None:
+        if len(_FIXED) >= 4096:
+            _FIXED.clear()
+        out = _FIXED[key] = profile.with_features((spec.feature, *spec.needs))
+    return out

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from enum import Enum
+from functools import cached_property
 from typing import TypeVar
 
 from oomlens.parse.report import Report
@@ -66,8 +67,9 @@ class Change:
     vendor: bool = False  # commonly carried by vendor (Android/msm) trees ahead of mainline
     verified: bool = True  # commit id and release checked against period sources
 
-    @property
+    @cached_property
     def version(self) -> Version:
+        """``release`` as a (major, minor) tuple, parsed once."""
         major, minor = self.release.split(".")
         return int(major), int(minor)
 
@@ -352,9 +354,17 @@ def feature_state(feat: Change, rel: Release) -> str:
     return _stable_state(feat, rel)
 
 
+_AT: dict[Version, frozenset[Feature]] = {}
+
+
 def features_at(version: Version) -> frozenset[Feature]:
     """Features of the mainline release ``version`` (final, not -rc)."""
-    return frozenset(c.feature for c in CHANGES if version >= c.version)
+    out = _AT.get(version)
+    if out is None:
+        if len(_AT) >= 4096:
+            _AT.clear()
+        out = _AT[version] = frozenset(c.feature for c in CHANGES if version >= c.version)
+    return out
 
 
 class _Traces(threading.local):
@@ -419,6 +429,13 @@ def _stable_level(change: Change, series: Version | None) -> int | None:
     return None
 
 
+# Profiles and their variants worked out once per release string and profile (reports of
+# one kernel share them); a fleet of kernels stays bounded.
+_MEMO_LIMIT = 4096
+_RELEASES: dict[tuple[str, str, str | None], KernelProfile | None] = {}
+_VARIANTS: dict[KernelProfile, tuple[KernelProfile, ...]] = {}
+
+
 @dataclass(frozen=True)
 class KernelProfile:
     """Which allocator rules to replay with, and how sure we are of them."""
@@ -464,6 +481,14 @@ class KernelProfile:
         """
         if not self.uncertain:
             return (self,)
+        out = _VARIANTS.get(self)
+        if out is None:
+            if len(_VARIANTS) >= _MEMO_LIMIT:
+                _VARIANTS.clear()
+            out = _VARIANTS[self] = self._variants()
+        return out
+
+    def _variants(self) -> tuple[KernelProfile, ...]:
         sets: list[frozenset[Feature]] = []
         if self.basis == "content":
             versions = sorted({BY_FEATURE[f].version for f in self.uncertain})
@@ -523,6 +548,16 @@ def profile_for_release(
     text: str, basis: str = "report", build: str | None = None
 ) -> KernelProfile | None:
     """The profile of a named release; None when the string is not a release."""
+    key = (text, basis, build)
+    if key in _RELEASES:
+        return _RELEASES[key]
+    if len(_RELEASES) >= _MEMO_LIMIT:
+        _RELEASES.clear()
+    out = _RELEASES[key] = _profile_for_release(text, basis, build)
+    return out
+
+
+def _profile_for_release(text: str, basis: str, build: str | None) -> KernelProfile | None:
     rel = parse_release(text)
     if rel is None:
         return None

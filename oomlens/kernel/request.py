@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from oomlens.kernel import gfp
-from oomlens.parse.report import Report
+from oomlens.parse.report import Header, Report
 
 
 @dataclass(frozen=True)
@@ -55,14 +55,30 @@ class Decoded:
     layout_guessed: bool = False
 
 
+# Requests decoded once per header, release and arch (reports of one kernel repeat them);
+# bounded for a fleet.
+_DECODED: dict[tuple, Decoded] = {}
+
+
 def decode_request(report: Report) -> Decoded:
     """Request from the header; printed names pick the layout, the release only when absent."""
     h = report.header
     if h is None:
         return Decoded(None, None, (), ("gfp_mask", "order"))
+    kswapd = bool(h.comm and _KSWAPD.fullmatch(h.comm))
+    key = (h.gfp_mask, h.gfp_names, h.order, kswapd, report.release, report.arch)
+    out = _DECODED.get(key)
+    if out is None:
+        if len(_DECODED) >= 4096:
+            _DECODED.clear()
+        out = _DECODED[key] = _decode(h, kswapd, report.release, report.arch)
+    return out
+
+
+def _decode(h: Header, kswapd: bool, release: str | None, arch: str | None) -> Decoded:
+    """decode_request() of a header, its caller's kswapd-ness, the release and the arch."""
     missing = []
     notes = []
-    release = report.release
     by_release = gfp.layout_for_release(release)
     layout = None
     guessed = False
@@ -117,11 +133,10 @@ def decode_request(report: Report) -> Decoded:
     if "__GFP_WAIT" in flags and "__GFP_DIRECT_RECLAIM" not in flags:
         flags = flags + ("__GFP_DIRECT_RECLAIM",)  # pre-4.4 __GFP_WAIT means direct reclaim
     zone = dec.highest_zone
-    if zone == "HighMem" and report.arch in _NO_HIGHMEM:
+    if zone == "HighMem" and arch in _NO_HIGHMEM:
         zone = "Normal"  # 64-bit kernels have no ZONE_HIGHMEM: GFP_ZONE_TABLE gives Normal
-    if zone == "DMA32" and report.arch in _NO_DMA32:
+    if zone == "DMA32" and arch in _NO_DMA32:
         zone = "Normal"  # no CONFIG_ZONE_DMA32: OPT_ZONE_DMA32 is ZONE_NORMAL
-    kswapd = bool(h.comm and _KSWAPD.fullmatch(h.comm))
     req = Request(
         dec.mask, flags, h.gfp_names or dec.text, h.order, dec.migratetype, zone, layout, kswapd
     )

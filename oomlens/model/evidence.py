@@ -20,8 +20,7 @@ from oomlens.model.state import Interval
 from oomlens.model.tri import Tri
 from oomlens.model.watermark import (
     Point,
-    _shortcut_margin,
-    count_margin,
+    era_of,
     reserves_privileged,
     unusable_free,
     watermark_letters,
@@ -99,6 +98,9 @@ def _found(c: ZoneCheck, order: int, letters: str) -> tuple[int, ...]:
 def _at_points(c: ZoneCheck, margin: Callable[[Point, int], int]) -> Tri:
     """A page-count test (passes when ``margin`` > 0) at the worst, best and nominal points."""
     pts = c.points
+    if pts.exact:  # one point: worked out once
+        n = margin(pts.nominal, pts.reserve[2]) > 0
+        return Tri.of(n, n, n)
     w, b, n = (
         margin(pt, r) > 0
         for pt, r in zip((pts.worst, pts.best, pts.nominal), pts.reserve, strict=True)
@@ -124,13 +126,14 @@ def decision_steps(rp: Replay, c: ZoneCheck, profile: KernelProfile) -> tuple[St
     true on its own, and only when it does not does __zone_watermark_ok count pages.
     """
     z, flags = c.zone, rp.slow_flags
+    era = era_of(flags, profile)
     out: list[Step] = []
     left, right = _terms(rp, c, profile, c.min_effective)
     if rp.order == 0 and profile.has(Feature.WATERMARK_FAST):
         short_left = [t for t in left if t.name in ("free", "cma")]
         if profile.has(Feature.FAST_HIGHATOMIC):
             short_left = list(left)
-        short = _at_points(c, lambda pt, r: _shortcut_margin(z, z.min, r, flags, profile, pt) or 0)
+        short = _at_points(c, lambda pt, r: era.shortcut_margin(z, z.min, r, pt) or 0)
         out.append(
             Step(
                 "order-0 shortcut",
@@ -140,7 +143,7 @@ def decision_steps(rp: Replay, c: ZoneCheck, profile: KernelProfile) -> tuple[St
                 note="negative-passes" if _negative(rp, c, profile) else "",
             )
         )
-    count = _at_points(c, lambda pt, r: count_margin(z, rp.order, z.min, r, flags, profile, pt))
+    count = _at_points(c, lambda pt, r: era.count_margin(z, rp.order, z.min, r, pt, None))
     out.append(Step("page count", count.result, left, right))
     atomic = flags.high if profile.has(Feature.ALLOC_RESERVES) else flags.harder
     if (
@@ -152,7 +155,7 @@ def decision_steps(rp: Replay, c: ZoneCheck, profile: KernelProfile) -> tuple[St
     ):
         # f80b08fc4453 (v5.9): an atomic order-0 request that fails retries at min - boost
         unboosted = z.min - z.boost
-        retry = _at_points(c, lambda pt, r: count_margin(z, 0, unboosted, r, flags, profile, pt))
+        retry = _at_points(c, lambda pt, r: era.count_margin(z, 0, unboosted, r, pt, None))
         mark = c.min_effective - (z.min - unboosted)
         out.append(Step("unboosted min", retry.result, left, (Term("min", (mark, mark)), right[1])))
     if rp.order > 0 and c.count.value:

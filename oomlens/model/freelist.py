@@ -86,7 +86,8 @@ def freelist_result(zone: ZoneState, order: int, letters: str) -> str:
         # Before 3.8 no letters are printed; before 4.4 every type falls back to every
         # other and to MIGRATE_RESERVE, so only CMA pages can be out of reach.
         return "pass" if "R" in letters and not zone.cma else "depends"
-    if any(set(a.letters) & set(letters) for a in nonempty):
+    want = set(letters)
+    if any(not want.isdisjoint(a.letters) for a in nonempty):
         return "pass"
     if all(a.letters for a in nonempty):
         return "fail"
@@ -151,9 +152,12 @@ def type_pages_split(
     if zone.areas is None:
         return 0, 0, zone.free_bounds[1]
     lo = nom = hi = 0
+    want = set(letters)
     for a in zone.areas:
         if a.order < min_order or (max_order is not None and a.order > max_order):
             continue
+        if not a.count or want.isdisjoint(a.letters):
+            continue  # no chunk, or none of its letters wanted: (0, 0, 0), pinned or not
         c_lo, c_nom, c_hi = chunk_split(a, letters, _pinned(zone, a.order))
         lo += c_lo << a.order
         nom += c_nom << a.order
@@ -167,6 +171,8 @@ def highatomic_chunks(zone: ZoneState) -> tuple[tuple[int, int, int], ...]:
         return ()
     out = []
     for a in zone.areas:
+        if not a.count or "H" not in a.letters:
+            continue  # no H chunk, pinned or not
         lo, hi = chunk_bounds(a, "H", _pinned(zone, a.order))
         if hi:
             out.append((a.order, lo, hi))

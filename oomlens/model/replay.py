@@ -30,6 +30,10 @@ from oomlens.model.tri import NO, Tri, any_of
 from oomlens.model.watermark import Era, Point, era_of
 
 MAX_ROUNDS = 100_000
+# Work out an answer once per state and per answers to the features it read (exact; the
+# equivalence test switches it off and compares every sample's verdict and evidence).
+MEMO = True
+_Resolved = tuple[ReserveBounds, frozenset[Feature], frozenset[Feature]]
 _UNSHOWN = Tri(False, False)  # a check a counterfactual replay does not make
 # gfp_zone() falls back to ZONE_NORMAL when a zone is not configured (GFP_ZONE_TABLE).
 _UNCONFIGURED = {"HighMem": "Normal", "DMA32": "Normal", "DMA": "Normal"}
@@ -55,6 +59,8 @@ class Points:
     best: Point
     nominal: Point
     reserve: tuple[int, int, int]  # lowmem_reserve at worst, best, nominal
+    # the three are one point (every bound printed exactly): each test is worked out once
+    exact: bool = field(default=False, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,20 @@ def eligible(
     return tuple(sorted(out, key=lambda z: (node_order.index(z.node), -(z.index or 0))))
 
 
+def _eligible(
+    state: AllocatorState, top: int | None, nodes: Container[int] | None
+) -> tuple[ZoneState, ...]:
+    """``eligible()`` once per state, top zone and node set."""
+    key = ("eligible", top, nodes)
+    try:
+        hit = cast("tuple[ZoneState, ...] | None", state.memo.get(key))
+    except TypeError:  # a node set that does not hash
+        return eligible(state, top, nodes)
+    if hit is None or not MEMO:
+        hit = state.memo[key] = eligible(state, top, nodes)
+    return hit
+
+
 def unreserved(zone: ZoneState, migratetype: str) -> ZoneState:
     """The zone after unreserve_highatomic_pageblock() released every H block.
 
@@ -152,14 +172,36 @@ def unreserved(zone: ZoneState, migratetype: str) -> ZoneState:
     )
 
 
+def _unreserved(state: AllocatorState, zone: ZoneState, migratetype: str) -> ZoneState:
+    """``unreserved()`` once per zone of a state, so its replays share the zone's answers."""
+    key = ("unreserved", id(zone), migratetype)
+    held = cast("tuple[ZoneState, ZoneState] | None", state.memo.get(key))
+    if MEMO and held is not None and held[0] is zone:
+        return held[1]
+    out = unreserved(zone, migratetype)
+    state.memo[key] = (zone, out)  # the zone itself: its id is never reused while held
+    return out
+
+
 def _points(zone: ZoneState, b: ReserveBounds, r: Interval | None, nominal_r: int) -> Points:
     lo, hi = zone.free_bounds
     r_lo, r_hi = r if r is not None else (0, UNBOUNDED)
+    (nr_lo, nr_hi), (nf_lo, nf_hi) = b.nr, b.nr_free
+    exact = MEMO and (
+        lo == hi == zone.free
+        and nr_lo == nr_hi == b.nr_nominal
+        and nf_lo == nf_hi == b.nr_free_nominal
+        and r_lo == r_hi == nominal_r
+    )
+    if exact:
+        pt = Point(lo, nr_hi, nf_hi)
+        return Points(pt, pt, pt, (r_hi, r_lo, nominal_r), exact)
     return Points(
-        Point(lo, b.nr[1], b.nr_free[1]),
-        Point(hi, b.nr[0], b.nr_free[0]),
+        Point(lo, nr_hi, nf_hi),
+        Point(hi, nr_lo, nf_lo),
         Point(zone.free, b.nr_nominal, b.nr_free_nominal),
         (r_hi, r_lo, nominal_r),
+        exact,
     )
 
 
@@ -177,17 +219,25 @@ def _from_result(result: str, nominal: bool = True) -> Tri:
     return Tri(result == "pass")
 
 
-@dataclass(frozen=True)
 class _Ctx:
-    state: AllocatorState
-    profile: KernelProfile
-    order: int
-    migratetype: str
-    flags: AllocFlags
-    era: Era = field(init=False, repr=False, compare=False)  # the rules of profile for flags
+    """One replay's request against one state under one profile."""
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "era", era_of(self.flags, self.profile))
+    __slots__ = ("state", "profile", "order", "migratetype", "flags", "era")
+
+    def __init__(
+        self,
+        state: AllocatorState,
+        profile: KernelProfile,
+        order: int,
+        migratetype: str,
+        flags: AllocFlags,
+    ) -> None:
+        self.state = state
+        self.profile = profile
+        self.order = order
+        self.migratetype = migratetype
+        self.flags = flags
+        self.era: Era = era_of(flags, profile)  # the rules of profile for flags
 
 
 def _negative_bug(profile: KernelProfile) -> bool:
@@ -207,38 +257,76 @@ def _boost_unknown(ctx: _Ctx, zone: ZoneState) -> bool:
     )
 
 
-def _count(ctx: _Ctx, zone: ZoneState, pts: Points, released: bool = False) -> tuple[Tri, int]:
-    """The slow path's page-count test at the three points, and the nominal margin."""
-
-    era = ctx.era
+def _margins(ctx: _Ctx, zone: ZoneState, pts: Points, released: bool) -> tuple[int, int, int]:
+    """The slow path's page-count margins at the worst, best and nominal points."""
+    era, order = ctx.era, ctx.order
 
     def at(pt: Point, r: int) -> int:
         if released:
             pt = Point(pt.free, 0, 0)
-        return era.page_count_margin(zone, ctx.order, zone.min, r, pt)
+        return era.page_count_margin(zone, order, zone.min, r, pt)
 
-    worst, best = at(pts.worst, pts.reserve[0]), at(pts.best, pts.reserve[1])
-    nominal = at(pts.nominal, pts.reserve[2])
+    worst = at(pts.worst, pts.reserve[0])
+    if pts.exact:
+        return worst, worst, worst
+    return worst, at(pts.best, pts.reserve[1]), at(pts.nominal, pts.reserve[2])
+
+
+def _deducted(ctx: _Ctx, pts: Points) -> bool:
+    """Whether the page count deducts a highatomic counter that is not 0 at some point:
+    without one, the count with the reserve released is the count itself."""
+    return ctx.era.deduct is not None and any(
+        pt.nr_reserved or pt.nr_free_ha for pt in (pts.worst, pts.best, pts.nominal)
+    )
+
+
+def _count(
+    ctx: _Ctx,
+    zone: ZoneState,
+    pts: Points,
+    released: bool = False,
+    margins: tuple[int, int, int] | None = None,
+) -> tuple[Tri, tuple[int, int, int]]:
+    """The slow path's page-count test at the three points, and its margins there.
+
+    ``margins``: those of this very test when the caller already has them.
+    """
+    if margins is None:
+        margins = _margins(ctx, zone, pts, released)
+    worst, best, nominal = margins
     tri = Tri.of(worst > 0, best > 0, nominal > 0)
-    if not tri.value and _boost_unknown(ctx, zone):
+    era = ctx.era
+    if not tri.value and (
+        era.boost_unknown(ctx.order, zone) if MEMO else _boost_unknown(ctx, zone)
+    ):
         tri = Tri(False, False)  # the unboosted retry could pass by a boost not printed
-    if tri.surely and ctx.order == 0 and _negative_bug(ctx.profile) and not released:
+    if (
+        tri.surely
+        and ctx.order == 0
+        and (era.negative_bug() if MEMO else _negative_bug(ctx.profile))
+        and not released
+    ):
         # v5.9-5.18 pass a negative value, so the test is not monotone in the reserve:
         # also try the counter that leaves exactly nothing usable.
         w, b = pts.worst, pts.best
         nr = min(max(b.free, b.nr_reserved), w.nr_reserved)
         mid = Point(b.free, nr, min(max(b.free, b.nr_free_ha), w.nr_free_ha))
-        if at(mid, pts.reserve[0]) <= 0:
+        if era.page_count_margin(zone, ctx.order, zone.min, pts.reserve[0], mid) <= 0:
             tri = Tri(tri.value, False)
-    return tri, nominal
+    return tri, margins
 
 
 def _area(ctx: _Ctx, zone: ZoneState, pts: Points) -> Tri:
     """The free-area half at the three points (the pre-4.4 walk depends on free pages)."""
     era = ctx.era
-    results = [
-        era.free_area_ok(zone, ctx.order, zone.min, pt) for pt in (pts.worst, pts.best, pts.nominal)
-    ]
+    if MEMO and (ctx.order == 0 or not era.walk or pts.exact):
+        # order 0 passes; since 97a16fc82a7c (v4.4) the half reads the lists, not free pages
+        results = [era.free_area_ok(zone, ctx.order, zone.min, pts.nominal)] * 3
+    else:
+        results = [
+            era.free_area_ok(zone, ctx.order, zone.min, pt)
+            for pt in (pts.worst, pts.best, pts.nominal)
+        ]
     if "depends" in results:
         return Tri.unknown(results[2] != "fail")
     return Tri.of(results[0] == "pass", results[1] == "pass", results[2] == "pass")
@@ -246,12 +334,15 @@ def _area(ctx: _Ctx, zone: ZoneState, pts: Points) -> Tri:
 
 def _wm(ctx: _Ctx, zone: ZoneState, pts: Points, flags: AllocFlags, mark: int, fast: bool) -> Tri:
     """zone_watermark_fast (or __zone_watermark_ok) at the three points, for evidence."""
-    era = era_of(flags, ctx.profile)
+    era = ctx.era if flags is ctx.flags else era_of(flags, ctx.profile)
     fn = era.zone_watermark_fast if fast else era.zone_watermark_ok
-    out = [
-        fn(zone, ctx.order, mark, r, pt)
-        for pt, r in zip((pts.worst, pts.best, pts.nominal), pts.reserve, strict=True)
-    ]
+    if pts.exact:
+        out = [fn(zone, ctx.order, mark, pts.reserve[2], pts.nominal)] * 3
+    else:
+        out = [
+            fn(zone, ctx.order, mark, r, pt)
+            for pt, r in zip((pts.worst, pts.best, pts.nominal), pts.reserve, strict=True)
+        ]
     if "depends" in out:
         return Tri.unknown(out[2] != "fail")
     return Tri.of(out[0] == "pass", out[1] == "pass", out[2] == "pass")
@@ -262,25 +353,39 @@ def _retry(ctx: _Ctx, zone: ZoneState, pts: Points) -> Tri:
     if zone.reclaimable is None:
         return Tri.unknown(True)
     era = ctx.era
-    out = [
-        era.zone_watermark_ok(zone, ctx.order, zone.min, r, pt, pt.free + zone.reclaimable)
-        for pt, r in zip((pts.worst, pts.best, pts.nominal), pts.reserve, strict=True)
-    ]
+    if pts.exact:
+        pt = pts.nominal
+        ok = era.zone_watermark_ok(
+            zone, ctx.order, zone.min, pts.reserve[2], pt, pt.free + zone.reclaimable
+        )
+        out = [ok] * 3
+    else:
+        out = [
+            era.zone_watermark_ok(zone, ctx.order, zone.min, r, pt, pt.free + zone.reclaimable)
+            for pt, r in zip((pts.worst, pts.best, pts.nominal), pts.reserve, strict=True)
+        ]
     if "depends" in out:
         return Tri.unknown(out[2] != "fail")
     return Tri.of(out[0] == "pass", out[1] == "pass", out[2] == "pass")
 
 
 def _bounds(ctx: _Ctx, zone: ZoneState, pb: int) -> ReserveBounds:
-    """reserve_bounds() once per zone and feature set of a state, its reads recorded each use."""
-    memo, key = ctx.state.memo, ("reserve", id(zone), pb, ctx.profile.features)
-    hit = cast("tuple[ZoneState, ReserveBounds, frozenset[Feature]] | None", memo.get(key))
-    if hit is not None and hit[0] is zone:
-        record(hit[2])
-        return hit[1]
+    """reserve_bounds() once per zone of a state and answers to the features it read (any
+    profile answering alike gets the same bounds), its reads recorded each use."""
+    memo, key = ctx.state.memo, ("reserve", id(zone), pb)
+    feats = ctx.profile.features
+    held = cast("tuple[ZoneState, list[_Resolved]] | None", memo.get(key))
+    if held is None or held[0] is not zone:
+        held = (zone, [])  # the zone itself: its id is never reused while held
+        memo[key] = held
+    if MEMO:
+        for value, reads, present in held[1]:
+            if reads & feats == present:
+                record(reads)
+                return value
     value, reads = resolve(lambda: reserve_bounds(zone, pb, ctx.profile))
     record(reads)
-    memo[key] = (zone, value, reads)  # the zone itself: its id is never reused while held
+    held[1].append((value, reads, reads & feats))
     return value
 
 
@@ -298,11 +403,15 @@ def check_zone(
     b = _bounds(ctx, zone, pb)
     r = _reserve(zone, classzone, drop_lowmem)
     pts = _points(zone, b, r, r[0] if r is not None else UNBOUNDED)
-    letters = usable_letters(
-        ctx.order, ctx.migratetype, ctx.flags, ctx.profile, ctx.state.pageblock_order
-    )
-    count, margin = _count(ctx, zone, pts)
-    released, _ = _count(ctx, zone, pts, released=True)
+    pbo = ctx.state.pageblock_order
+    if MEMO:
+        letters = ctx.era.usable_letters(ctx.order, ctx.migratetype, ctx.profile, pbo)
+    else:
+        letters = usable_letters(ctx.order, ctx.migratetype, ctx.flags, ctx.profile, pbo)
+    count, margins = _count(ctx, zone, pts)
+    # with no counter deducted, releasing the reserve leaves the margins as they are
+    kept = margins if MEMO and not _deducted(ctx, pts) else None
+    released, _ = _count(ctx, zone, pts, released=True, margins=kept)
     area = _area(ctx, zone, pts)
     fl = _from_result(freelist_result(zone, ctx.order, letters))
     return ZoneCheck(
@@ -320,7 +429,7 @@ def check_zone(
         success=count & area & fl,
         full=_wm(ctx, zone, pts, ctx.flags, zone.min, fast=False) if evidence else _UNSHOWN,
         retry=_retry(ctx, zone, pts) if retries else None,
-        margin=margin,
+        margin=margins[2],
     )
 
 
@@ -482,7 +591,7 @@ def _unforced_helps(ctx: _Ctx, checks: tuple[ZoneCheck, ...]) -> bool:
     for c in checks:
         if c.bounds.nr[1] <= pb:
             continue
-        z = unreserved(c.zone, ctx.migratetype)
+        z = _unreserved(ctx.state, c.zone, ctx.migratetype)
         after = check_zone(ctx, z, None, False, ctx.flags, retries=False, evidence=False)
         ok = _zone_ok(ctx, after, after.points.best, False, -1)
         if ok:
@@ -552,9 +661,9 @@ def replay(
         fast_flags = replace(fast_flags, cma=True)
     ctx = _Ctx(state, profile, order, mt, flags)
     top = highest_index(state, request.highest_zone)
-    zones = eligible(state, top, nodes)
+    zones = _eligible(state, top, nodes)
     if scenario.unreserve:
-        zones = tuple(unreserved(z, mt) for z in zones)
+        zones = tuple(_unreserved(state, z, mt) for z in zones)
     if top is None:
         missing.append("highest zone")
     # 3334a45eb9e2 (v5.8): lowmem_reserve[highest_zoneidx]; before, the preferred zone's index

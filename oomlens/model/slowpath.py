@@ -32,9 +32,12 @@ def alloc_cma(request: Request) -> bool:
     return request.migratetype == "Movable" and request.cma_allowed
 
 
+_FAST = {cma: AllocFlags(wmark="low", cma=cma) for cma in (False, True)}
+
+
 def fastpath_flags(request: Request) -> AllocFlags:
     """__alloc_pages' first get_page_from_freelist: ALLOC_WMARK_LOW, no reserve cuts."""
-    return AllocFlags(wmark="low", cma=alloc_cma(request))
+    return _FAST[alloc_cma(request)]
 
 
 def may_oom_flags(request: Request) -> AllocFlags:

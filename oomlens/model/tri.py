@@ -25,28 +25,28 @@ class Tri:
     def of(worst: bool, best: bool, nominal: bool) -> Tri:
         """From the two ends of a monotone check and its nominal value."""
         if worst == best:
-            return Tri(worst, True)
-        return Tri(nominal, False)
+            return _TRI[worst, True]
+        return _TRI[nominal, False]
 
     @staticmethod
     def unknown(nominal: bool) -> Tri:
         """A check the report cannot settle at any point."""
-        return Tri(nominal, False)
+        return _TRI[nominal, False]
 
     def __and__(self, other: Tri) -> Tri:
         value = self.value and other.value
         sure = (self.sure and other.sure) or (self.sure and not self.value)
         sure = sure or (other.sure and not other.value)
-        return Tri(value, sure)
+        return _TRI[value, sure]
 
     def __or__(self, other: Tri) -> Tri:
         value = self.value or other.value
         sure = (self.sure and other.sure) or (self.sure and self.value)
         sure = sure or (other.sure and other.value)
-        return Tri(value, sure)
+        return _TRI[value, sure]
 
     def __invert__(self) -> Tri:
-        return Tri(not self.value, self.sure)
+        return _TRI[not self.value, self.sure]
 
     @property
     def result(self) -> str:
@@ -68,6 +68,8 @@ class Tri:
 
 YES = Tri(True)
 NO = Tri(False)
+# The four Tris, made once: the operations above hand these out rather than build new ones.
+_TRI = {(v, s): Tri(v, s) for v in (False, True) for s in (False, True)}
 
 
 def any_of(items: list[Tri] | tuple[Tri, ...]) -> Tri:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from oomlens.kernel.profile import Feature, KernelProfile, record, resolve
 from oomlens.model.flags import AllocFlags
-from oomlens.model.freelist import freelist_result
+from oomlens.model.freelist import freelist_result, usable_letters
 from oomlens.model.state import ZoneState
 
 
@@ -235,12 +235,16 @@ class Era:
         "unboost",
         "walk",
         "letters",
+        "negative",
+        "_usable",
         "_reads_min",
         "_reads_count",
         "_reads_count0",
         "_reads_short",
         "_reads_walk",
         "_reads_unboost",
+        "_reads_atomic",
+        "_reads_negative",
     )
 
     def __init__(self, flags: AllocFlags, profile: KernelProfile) -> None:
@@ -249,10 +253,18 @@ class Era:
         self.deduct, deduct = resolve(lambda: highatomic_deduction(flags, profile))
         self.shortcut, shortcut = resolve(lambda: shortcut_rule(profile))
         self.atomic, atomic = resolve(lambda: _atomic(flags, profile))
+        self._reads_atomic = atomic
         self.unboost, self._reads_unboost = resolve(lambda: _unboosted_retry(profile))
         # since 97a16fc82a7c (v4.4) the free-area half looks for a block; before, the walk
         self.walk, walk = resolve(lambda: not profile.has(Feature.ORDER0_WATERMARK))
         self.letters, letters = resolve(lambda: watermark_letters(flags, profile))
+        # f27ce0e14088 (v5.9) .. 9282012fc0aa (v5.19): the shortcut passes a negative count
+        self.negative, self._reads_negative = resolve(
+            lambda: (
+                profile.has(Feature.FAST_HIGHATOMIC) and not profile.has(Feature.FAST_NEGATIVE_FIX)
+            )
+        )
+        self._usable: dict[tuple[int, str, int], tuple[str, frozenset[Feature]]] = {}
         # what each test reads, whatever the numbers
         self._reads_count = self._reads_min | deduct
         # the 5.9+ shortcut deducts the reserve as the page count does
@@ -263,7 +275,9 @@ class Era:
         self._reads_walk = walk | (self._reads_min if self.walk else letters)
 
     def _min(self, mark: int) -> int:
-        return cut(mark, self.cuts)
+        for d in self.cuts:  # cut(), inlined: the tests below run it at every point
+            mark -= mark // d
+        return mark
 
     def _unusable(self, order: int, pt: Point, cma: int) -> int:
         out = (1 << order) - 1
@@ -313,6 +327,37 @@ class Era:
             if fp <= m:
                 return "fail"
         return "pass"
+
+    def usable_letters(
+        self, order: int, migratetype: str, profile: KernelProfile, pageblock_order: int
+    ) -> str:
+        """freelist.usable_letters() with these flags, once per order, type and pageblock order.
+
+        ``profile``: any profile with this era's features (they answer alike).
+        """
+        key = (order, migratetype, pageblock_order)
+        hit = self._usable.get(key)
+        if hit is None:
+            hit = resolve(
+                lambda: usable_letters(order, migratetype, self.flags, profile, pageblock_order)
+            )
+            self._usable[key] = hit
+        record(hit[1])
+        return hit[0]
+
+    def negative_bug(self) -> bool:
+        """v5.9-5.18: zone_watermark_fast's shortcut passes a negative usable count."""
+        record(self._reads_negative)
+        return self.negative
+
+    def boost_unknown(self, order: int, zone: ZoneState) -> bool:
+        """An atomic order-0 request retries at the unboosted min (f80b08fc4453, v5.9), but
+        the report (before a6ea8b5b9f1c, v5.16) does not print the boost (1c30844d2dfe, v5.0)."""
+        record(self._reads_atomic)
+        if order == 0 and self.atomic and zone.boost is None:
+            record(self._reads_unboost)
+            return self.unboost
+        return False
 
     def min(self, mark: int) -> int:
         """effective_min() of ``mark``."""
