@@ -427,8 +427,15 @@ def _constrained(
         wide = replay(state, req, profile, evidence=False)
         inside = {id(c.zone) for c in d.replay.zones}
         opened = [c for c in wide.zones if id(c.zone) not in inside]
-        room = sum(max(0, c.zone.free - c.zone.min) for c in opened)
-        return ~d.replay.outcome & wide.outcome & Tri(room >= t, wide.outcome.sure)
+        # the room the other nodes hold, at both ends of their free bounds
+        lo, hi, room = (
+            sum(max(0, pick(c.zone) - c.zone.min) for c in opened)
+            for pick in (lambda z: z.free_bounds[0], lambda z: z.free_bounds[1], lambda z: z.free)
+        )
+        enough = Tri.of(lo >= t, hi >= t, room >= t)
+        return (
+            ~d.replay.outcome & wide.outcome & Tri(enough.value, enough.sure and wide.outcome.sure)
+        )
     line = report.constraint.constraint if report.constraint else None
     if line in ("CONSTRAINT_CPUSET", "CONSTRAINT_MEMORY_POLICY"):
         total = next((v for k, v in report.meminfo if k == "free"), None)
