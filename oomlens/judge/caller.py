@@ -5,15 +5,18 @@ pass over it."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import replace
 
 from oomlens.judge import verdict as V
-from oomlens.judge.nodes import NodeSet, parse_nodes
+from oomlens.judge.decide import threshold_of
+from oomlens.judge.nodes import NodeSet, bound_nodes, parse_nodes
 from oomlens.kernel.gfp import parse_release
 from oomlens.kernel.profile import Feature, KernelProfile
 from oomlens.kernel.request import Request
 from oomlens.model.flags import AllocFlags
 from oomlens.model.freelist import freelist_result, usable_letters
-from oomlens.model.replay import Replay, eligible, highest_index
+from oomlens.model.replay import Replay, eligible, highest_index, replay
 from oomlens.model.slowpath import reaches_oom
 from oomlens.model.state import AllocatorState, ZoneState
 from oomlens.parse.report import Report
@@ -229,3 +232,104 @@ def oom_killer_failure(report: Report, req: Request, state: AllocatorState) -> b
         return False  # a PF_MEMALLOC task goes to nopage before reclaim, victim or not
     top = highest_index(state, req.highest_zone)
     return reaches_oom(req, req.order, top, state.zone_index("Normal")) is True
+
+
+def caller_context(
+    report: Report,
+    state: AllocatorState,
+    req: Request,
+    profile: KernelProfile,
+    v: V.Verdict,
+    victim: bool,
+    judge_as: Callable[[Request], V.Verdict],
+) -> V.Verdict:
+    """``v`` at best likely where the report shows a caller the ordinary-task replay does
+    not cover: PF_MEMALLOC, a node-bound request, an RT thread, the
+    lowmem_reserve index of an unsaid node, a pin without ALLOC_CMA, an OOM victim.
+
+    The catalogued fixes were worked out for an ordinary task: where a rule applies, none
+    is said to have avoided it.
+    """
+    before = v
+    v = _caller_rules(report, state, req, profile, v, victim, judge_as)
+    if v != before and any(f.would_avoid for f in v.fixes):
+        v = replace(v, fixes=tuple(replace(f, would_avoid=False) for f in v.fixes))
+    return v
+
+
+def _caller_rules(
+    report: Report,
+    state: AllocatorState,
+    req: Request,
+    profile: KernelProfile,
+    v: V.Verdict,
+    victim: bool,
+    judge_as: Callable[[Request], V.Verdict],
+) -> V.Verdict:
+    """The rules of :func:`caller_context`, each lowering ``v`` where it applies;
+    ``judge_as``: the verdict of the report for another reading of the request."""
+    if v.code in PAGE_COUNT_CODES and memalloc_possible(report, req):
+        rp = replay(state, req, profile, evidence=False)
+        if memalloc_unsettled(v, rp, profile, state):
+            # under ALLOC_NO_WATERMARKS the lists failed: a highatomic chunk of the order,
+            # converted, would have served it, which the page count says it would not
+            if v.unreserve_would_avoid is False and highatomic_serves(rp):
+                v = replace(v, unreserve_would_avoid=None)
+            v = V.at_best_likely(v, "caller context (PF_MEMALLOC: no watermarks)")
+    if node_unsaid(report, state, req):
+        v = V.at_best_likely(v, "the node asked for (__GFP_THISNODE)")
+    if realtime_caller(report):
+        v = V.at_best_likely(v, "caller scheduling class (an irq thread is SCHED_FIFO)")
+    bound, loose = bound_nodes(report, req, profile)
+    if loose is not None and _filtered_out(report, state, req, profile, loose):
+        if v.unreserve_would_avoid is False:
+            v = replace(v, unreserve_would_avoid=None)
+        v = V.at_best_likely(v, "zones of nodes the report filtered out")
+    if classzone_unsaid(state, req, profile, bound):
+        v = V.at_best_likely(v, "the allocating CPU's node (the lowmem_reserve index before 5.8)")
+    if nocma_pin(report, req):
+        nocma = replace(req, cma_allowed=False)
+        v = _agreed(
+            v,
+            judge_as(nocma),
+            "ALLOC_CMA (a long-term pin under memalloc_nocma_save(), 5.9-5.11)",
+        )
+    if victim and profile.has(Feature.ALLOC_OOM) and not req.has("NOMEMALLOC"):
+        # no highatomic deduction and half the min: judged both ways
+        alt = judge_as(replace(req, oom_victim=True))
+        v = _agreed(v, alt, "the caller may be an OOM victim (ALLOC_OOM)")
+    elif victim and not req.has("NOMEMALLOC"):
+        # (a __GFP_NOMEMALLOC victim allocates with its own flags and gives up on them)
+        # before 4.15 TIF_MEMDIE's ALLOC_NO_WATERMARKS: a page-count failure of an
+        # ordinary task may be a free-list one of the victim's
+        if v.unreserve_would_avoid is False and highatomic_serves(
+            replay(state, req, profile, evidence=False)
+        ):
+            v = replace(v, unreserve_would_avoid=None)
+        v = V.at_best_likely(v, "the caller may be an OOM victim (no watermarks)")
+    return v
+
+
+def _filtered_out(
+    report: Report, state: AllocatorState, req: Request, profile: KernelProfile, mems: NodeSet
+) -> bool:
+    """Free memory on nodes a request not held to its cpuset could use, which show_mem()
+    left out: it prints only the cpuset's nodes (SHOW_MEM_FILTER_NODES, an OOM's always).
+    Known by Mem-Info's global free: past the printed zones' by what would matter."""
+    if not all(z.node in mems for z in state.zones if z.node is not None):
+        return False  # other nodes are printed: nothing was filtered
+    total = next((v for k, v in report.meminfo if k == "free"), None)
+    if total is None or not state.zones:
+        return False
+    rp = replay(state, req, profile, evidence=False)
+    return bool(rp.zones) and total - sum(z.free for z in state.zones) >= threshold_of(rp)
+
+
+def _agreed(v: V.Verdict, other: V.Verdict, what: str) -> V.Verdict:
+    """``v``, certain only if ``other`` (the verdict where ``what`` goes the other way) is
+    the same and certain; an unreserve answer they give differently is left open."""
+    if (other.code, other.unreserve_would_avoid) == (v.code, v.unreserve_would_avoid):
+        return v if other.confidence == "certain" else V.at_best_likely(v, what)
+    if other.unreserve_would_avoid != v.unreserve_would_avoid:
+        v = replace(v, unreserve_would_avoid=None)
+    return V.at_best_likely(v, what)

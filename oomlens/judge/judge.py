@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from oomlens.judge import caller
 from oomlens.judge import verdict as V
 from oomlens.judge.decide import Decision, decide, no_highatomic, threshold_of
-from oomlens.judge.nodes import NodeSet, parse_nodes
+from oomlens.judge.nodes import NodeSet, allowed_nodes, bound_nodes
 from oomlens.kernel.fixes import missing_fixes, with_fix
 from oomlens.kernel.gfp import parse_release
 from oomlens.kernel.profile import (
@@ -126,58 +126,6 @@ def not_a_shortage(report: Report, state: AllocatorState) -> bool:
     return False
 
 
-def allowed_nodes(report: Report) -> NodeSet | None:
-    """The nodes the report names: nodemask, else mems_allowed (header or oom-kill line)."""
-    return policy_nodes(report) or cpuset_nodes(report)
-
-
-def policy_nodes(report: Report) -> NodeSet | None:
-    """The request's nodemask (a mempolicy's), as the oom-kill line or the header prints it."""
-    h, c = report.header, report.constraint
-    for text in ((c.get("nodemask") if c else None), h.nodemask if h else None):
-        nodes = parse_nodes(text)
-        if nodes is not None:
-            return nodes
-    return None
-
-
-def cpuset_nodes(report: Report) -> NodeSet | None:
-    """The task's cpuset mems_allowed, as the oom-kill line or the header prints it."""
-    h, c = report.header, report.constraint
-    for text in ((c.get("mems_allowed") if c else None), h.mems_allowed if h else None):
-        nodes = parse_nodes(text)
-        if nodes is not None:
-            return nodes
-    return None
-
-
-def _bound_nodes(
-    report: Report, req: Request, profile: KernelProfile
-) -> tuple[NodeSet | None, NodeSet | None]:
-    """(the nodes the slow path keeps the request to, a cpuset that may or may not).
-
-    get_page_from_freelist() checks a cpuset only with ALLOC_CPUSET, which
-    gfp_to_alloc_flags() drops for GFP_ATOMIC (ALLOC_MIN_RESERVE from 6.3), the
-    nodemask with it. __cpuset_zone_allowed() holds a request to mems_allowed only with
-    __GFP_HARDWALL (the fast path adds it; __alloc_pages() restores the caller's mask and
-    nodemask for the slow path); any other passes on the nearest hardwall ancestor's
-    nodes, which no report prints (under cgroup v2 the top cpuset's: every node).
-    """
-    if not gfp_to_alloc_flags(req, req.order or 0, profile).cpuset:
-        return None, None
-    mask, mems = policy_nodes(report), cpuset_nodes(report)
-    if mask is not None:
-        return mask, None
-    return (mems, None) if req.has("HARDWALL") else (None, mems)
-
-
-def _at_best_likely(v: V.Verdict, *missing: str) -> V.Verdict:
-    """``v`` naming ``missing`` too, a certain verdict lowered to likely."""
-    if missing:
-        v = replace(v, missing=tuple(dict.fromkeys((*v.missing, *missing))))
-    return replace(v, confidence="likely") if v.confidence == "certain" else v
-
-
 def _nodes_unsaid(report: Report, state: AllocatorState) -> bool:
     """A multi-node OOM report that does not say which nodes the task may use: the
     ``oom-kill:constraint=`` line (5.0+; the header prints no nodemask for an OOM) or the
@@ -259,110 +207,10 @@ def _undetermined(profile: KernelProfile, missing: tuple[str, ...]) -> V.Verdict
 def _no_watermarks(req: Request | None) -> bool:
     """__gfp_pfmemalloc_flags(): __GFP_MEMALLOC allocates with ALLOC_NO_WATERMARKS.
 
-    A PF_MEMALLOC task (kswapd) does too; its reports are judged as they stand, the
-    corpus' kswapd failures failing on the free lists whatever the watermarks.
+    A PF_MEMALLOC task (kswapd, a reclaimer) does too: caller.memalloc_unsettled() says
+    where that moves a page-count verdict.
     """
     return req is not None and req.has("MEMALLOC") and not req.has("NOMEMALLOC")
-
-
-def _caller_context(
-    report: Report,
-    state: AllocatorState,
-    req: Request,
-    profile: KernelProfile,
-    v: V.Verdict,
-    victim: bool,
-) -> V.Verdict:
-    """``v`` at best likely where the report shows a caller the ordinary-task replay does
-    not cover (oomlens.judge.caller): PF_MEMALLOC, a node-bound request, an RT thread, the
-    lowmem_reserve index of an unsaid node, a pin without ALLOC_CMA, an OOM victim.
-
-    The catalogued fixes were worked out for an ordinary task: where a rule applies, none
-    is said to have avoided it.
-    """
-    before = v
-    v = _caller_rules(report, state, req, profile, v, victim)
-    if v != before and any(f.would_avoid for f in v.fixes):
-        v = replace(v, fixes=tuple(replace(f, would_avoid=False) for f in v.fixes))
-    return v
-
-
-def _caller_rules(
-    report: Report,
-    state: AllocatorState,
-    req: Request,
-    profile: KernelProfile,
-    v: V.Verdict,
-    victim: bool,
-) -> V.Verdict:
-    """The rules of :func:`_caller_context`, each lowering ``v`` where it applies."""
-    if v.code in caller.PAGE_COUNT_CODES and caller.memalloc_possible(report, req):
-        rp = replay(state, req, profile, evidence=False)
-        if caller.memalloc_unsettled(v, rp, profile, state):
-            # under ALLOC_NO_WATERMARKS the lists failed: a highatomic chunk of the order,
-            # converted, would have served it, which the page count says it would not
-            if v.unreserve_would_avoid is False and caller.highatomic_serves(rp):
-                v = replace(v, unreserve_would_avoid=None)
-            v = _at_best_likely(v, "caller context (PF_MEMALLOC: no watermarks)")
-    if caller.node_unsaid(report, state, req):
-        v = _at_best_likely(v, "the node asked for (__GFP_THISNODE)")
-    if caller.realtime_caller(report):
-        v = _at_best_likely(v, "caller scheduling class (an irq thread is SCHED_FIFO)")
-    bound, loose = _bound_nodes(report, req, profile)
-    if loose is not None and _filtered_out(report, state, req, profile, loose):
-        if v.unreserve_would_avoid is False:
-            v = replace(v, unreserve_would_avoid=None)
-        v = _at_best_likely(v, "zones of nodes the report filtered out")
-    if caller.classzone_unsaid(state, req, profile, bound):
-        v = _at_best_likely(v, "the allocating CPU's node (the lowmem_reserve index before 5.8)")
-    if caller.nocma_pin(report, req):
-        nocma = replace(req, cma_allowed=False)
-        v = _agreed(
-            v,
-            _verdict(report, state, nocma, profile, report.arch, fixes=False),
-            "ALLOC_CMA (a long-term pin under memalloc_nocma_save(), 5.9-5.11)",
-        )
-    if victim and profile.has(Feature.ALLOC_OOM) and not req.has("NOMEMALLOC"):
-        # no highatomic deduction and half the min: judged both ways
-        alt = _verdict(
-            report, state, replace(req, oom_victim=True), profile, report.arch, fixes=False
-        )
-        v = _agreed(v, alt, "the caller may be an OOM victim (ALLOC_OOM)")
-    elif victim and not req.has("NOMEMALLOC"):
-        # (a __GFP_NOMEMALLOC victim allocates with its own flags and gives up on them)
-        # before 4.15 TIF_MEMDIE's ALLOC_NO_WATERMARKS: a page-count failure of an
-        # ordinary task may be a free-list one of the victim's
-        if v.unreserve_would_avoid is False and caller.highatomic_serves(
-            replay(state, req, profile, evidence=False)
-        ):
-            v = replace(v, unreserve_would_avoid=None)
-        v = _at_best_likely(v, "the caller may be an OOM victim (no watermarks)")
-    return v
-
-
-def _filtered_out(
-    report: Report, state: AllocatorState, req: Request, profile: KernelProfile, mems: NodeSet
-) -> bool:
-    """Free memory on nodes a request not held to its cpuset could use, which show_mem()
-    left out: it prints only the cpuset's nodes (SHOW_MEM_FILTER_NODES, an OOM's always).
-    Known by Mem-Info's global free: past the printed zones' by what would matter."""
-    if not all(z.node in mems for z in state.zones if z.node is not None):
-        return False  # other nodes are printed: nothing was filtered
-    total = next((v for k, v in report.meminfo if k == "free"), None)
-    if total is None or not state.zones:
-        return False
-    rp = replay(state, req, profile, evidence=False)
-    return bool(rp.zones) and total - sum(z.free for z in state.zones) >= threshold_of(rp)
-
-
-def _agreed(v: V.Verdict, other: V.Verdict, what: str) -> V.Verdict:
-    """``v``, certain only if ``other`` (the verdict where ``what`` goes the other way) is
-    the same and certain; an unreserve answer they give differently is left open."""
-    if (other.code, other.unreserve_would_avoid) == (v.code, v.unreserve_would_avoid):
-        return v if other.confidence == "certain" else _at_best_likely(v, what)
-    if other.unreserve_would_avoid != v.unreserve_would_avoid:
-        v = replace(v, unreserve_would_avoid=None)
-    return _at_best_likely(v, what)
 
 
 def _no_block_of_the_order(report: Report, req: Request | None) -> bool:
@@ -451,7 +299,7 @@ def _judge_nodes(
 ) -> _Judged:
     """The decision under one profile, with the node constraint worked in."""
     nodes = {z.node for z in state.zones if z.node is not None}
-    allowed, loose = _bound_nodes(report, req, profile)
+    allowed, loose = bound_nodes(report, req, profile)
     narrow = allowed if allowed is not None and not allowed.covers(nodes) else None
     d = decide(state, req, profile, narrow, arch)
     c = _constrained(report, state, req, profile, d, narrow)
@@ -761,20 +609,20 @@ def judge_report(report: Report, options: Options, victim: bool = False) -> Judg
     else:
         verdict = _verdict(report, state, req, profile, report.arch)
         if dec.missing:
-            verdict = _at_best_likely(verdict, *dec.missing)
+            verdict = V.at_best_likely(verdict, *dec.missing)
     if report.implausible and verdict.confidence == "certain":
         # a number no kernel prints (parse.plausible): the line is not what a kernel wrote
-        verdict = _at_best_likely(verdict, "numbers a kernel prints")
+        verdict = V.at_best_likely(verdict, "numbers a kernel prints")
     if _nodes_unsaid(report, state) and verdict.confidence == "certain":
         version = parse_release(report.release)
         newer = version is not None and version >= (5, 0)
-        verdict = _at_best_likely(verdict, "oom-kill line" if newer else "cpuset or oom-kill line")
+        verdict = V.at_best_likely(verdict, "oom-kill line" if newer else "cpuset or oom-kill line")
     for part in ("zone free_cma", "zone state", "whole buddy lines"):
         # free CMA pages the model counts as 0 may be some zone's; a zone whose state
         # the report lost may be the one that decides; a cut buddy line hides chunks and
         # its total: not certain
         if part in state.missing and verdict.code != V.UNDETERMINED:
-            verdict = _at_best_likely(verdict, part)
+            verdict = V.at_best_likely(verdict, part)
     if (
         dec.layout_guessed
         and verdict.confidence == "certain"
@@ -783,14 +631,14 @@ def judge_report(report: Report, options: Options, victim: bool = False) -> Judg
     ):
         # no release and a mask without any 4.4+ reclaim bit: read in the 2.6.31-4.3
         # layout, though a 4.4+ mask with neither reclaim bit fits it too (another request)
-        verdict = _at_best_likely(verdict, "gfp layout")
+        verdict = V.at_best_likely(verdict, "gfp layout")
     if "cma-from-meminfo" in state.assumptions:
-        verdict = _at_best_likely(verdict)  # a zone's CMA read off another line
+        verdict = V.at_best_likely(verdict)  # a zone's CMA read off another line
     if _no_watermarks(req):
         # __gfp_pfmemalloc_flags(): ALLOC_NO_WATERMARKS, no watermark at all; the model
         # checks the watermarks of an ordinary request, so the answer is at best likely
         notes += ("memalloc-no-watermarks",)
-        verdict = _at_best_likely(verdict)
+        verdict = V.at_best_likely(verdict)
     elif (
         req is not None
         and req.order is not None
@@ -799,7 +647,11 @@ def judge_report(report: Report, options: Options, victim: bool = False) -> Judg
     ):
         # a verdict about the zones: what the report shows of the caller may move it
         victim = victim or caller.oom_killer_failure(report, req, state)
-        verdict = _caller_context(report, state, req, profile, verdict, victim)
+
+        def judge_as(other: Request) -> V.Verdict:
+            return _verdict(report, state, other, profile, report.arch, fixes=False)
+
+        verdict = caller.caller_context(report, state, req, profile, verdict, victim, judge_as)
     task = "kswapd-pf-memalloc" if req is not None and req.pf_memalloc else "ordinary-task"
     assumptions = verdict.assumptions + notes + state.assumptions + (task,)
     verdict = replace(verdict, assumptions=tuple(dict.fromkeys(assumptions)))

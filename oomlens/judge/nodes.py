@@ -1,4 +1,5 @@
-"""Node lists as the kernel prints them (``%*pbl``: ``0-3,5``), kept as ranges, never expanded.
+"""Node lists as the kernel prints them (``%*pbl``: ``0-3,5``), kept as ranges, never expanded,
+and which of a report's lists hold a request to its nodes.
 
 A hostile or corrupt ``mems_allowed=0-300000000`` costs two integers here, not
 a set of three hundred million.
@@ -8,6 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from oomlens.model.slowpath import gfp_to_alloc_flags
+
+if TYPE_CHECKING:
+    from oomlens.kernel.profile import KernelProfile
+    from oomlens.kernel.request import Request
+    from oomlens.parse.report import Report
 
 MAX_RANGES = 1024  # MAX_NUMNODES is at most 1 << 10 on every architecture
 _LIST = re.compile(r"\d{1,9}(?:-\d{1,9})?(?:,\d{1,9}(?:-\d{1,9})?)*")
@@ -42,3 +51,48 @@ def parse_nodes(text: str | None) -> NodeSet | None:
             return None
         ranges.append((a, b))
     return NodeSet(tuple(ranges))
+
+
+def allowed_nodes(report: Report) -> NodeSet | None:
+    """The nodes the report names: nodemask, else mems_allowed (header or oom-kill line)."""
+    return policy_nodes(report) or cpuset_nodes(report)
+
+
+def policy_nodes(report: Report) -> NodeSet | None:
+    """The request's nodemask (a mempolicy's), as the oom-kill line or the header prints it."""
+    h, c = report.header, report.constraint
+    for text in ((c.get("nodemask") if c else None), h.nodemask if h else None):
+        nodes = parse_nodes(text)
+        if nodes is not None:
+            return nodes
+    return None
+
+
+def cpuset_nodes(report: Report) -> NodeSet | None:
+    """The task's cpuset mems_allowed, as the oom-kill line or the header prints it."""
+    h, c = report.header, report.constraint
+    for text in ((c.get("mems_allowed") if c else None), h.mems_allowed if h else None):
+        nodes = parse_nodes(text)
+        if nodes is not None:
+            return nodes
+    return None
+
+
+def bound_nodes(
+    report: Report, req: Request, profile: KernelProfile
+) -> tuple[NodeSet | None, NodeSet | None]:
+    """(the nodes the slow path keeps the request to, a cpuset that may or may not).
+
+    get_page_from_freelist() checks a cpuset only with ALLOC_CPUSET, which
+    gfp_to_alloc_flags() drops for GFP_ATOMIC (ALLOC_MIN_RESERVE from 6.3), the
+    nodemask with it. __cpuset_zone_allowed() holds a request to mems_allowed only with
+    __GFP_HARDWALL (the fast path adds it; __alloc_pages() restores the caller's mask and
+    nodemask for the slow path); any other passes on the nearest hardwall ancestor's
+    nodes, which no report prints (under cgroup v2 the top cpuset's: every node).
+    """
+    if not gfp_to_alloc_flags(req, req.order or 0, profile).cpuset:
+        return None, None
+    mask, mems = policy_nodes(report), cpuset_nodes(report)
+    if mask is not None:
+        return mask, None
+    return (mems, None) if req.has("HARDWALL") else (None, mems)

@@ -6,7 +6,7 @@ model never builds sentences.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from oomlens.kernel.fixes import Fix
 from oomlens.model.evidence import Evidence
@@ -79,3 +79,10 @@ class Verdict:
     missing: tuple[str, ...] = ()
     assumptions: tuple[str, ...] = field(default=())
     profile: str | None = None  # which kernel rules were applied, e.g. "4.8 (from report)"
+
+
+def at_best_likely(v: Verdict, *missing: str) -> Verdict:
+    """``v`` naming ``missing`` too, a certain verdict lowered to likely."""
+    if missing:
+        v = replace(v, missing=tuple(dict.fromkeys((*v.missing, *missing))))
+    return replace(v, confidence="likely") if v.confidence == "certain" else v
