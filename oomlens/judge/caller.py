@@ -244,30 +244,14 @@ def caller_context(
     judge_as: Callable[[Request], V.Verdict],
 ) -> V.Verdict:
     """``v`` at best likely where the report shows a caller the ordinary-task replay does
-    not cover: PF_MEMALLOC, a node-bound request, an RT thread, the
-    lowmem_reserve index of an unsaid node, a pin without ALLOC_CMA, an OOM victim.
+    not cover: PF_MEMALLOC, a node-bound request, an RT thread, the lowmem_reserve index
+    of an unsaid node, a pin without ALLOC_CMA, an OOM victim. ``judge_as``: the verdict of
+    the report for another reading of the request.
 
     The catalogued fixes were worked out for an ordinary task: where a rule applies, none
     is said to have avoided it.
     """
     before = v
-    v = _caller_rules(report, state, req, profile, v, victim, judge_as)
-    if v != before and any(f.would_avoid for f in v.fixes):
-        v = replace(v, fixes=tuple(replace(f, would_avoid=False) for f in v.fixes))
-    return v
-
-
-def _caller_rules(
-    report: Report,
-    state: AllocatorState,
-    req: Request,
-    profile: KernelProfile,
-    v: V.Verdict,
-    victim: bool,
-    judge_as: Callable[[Request], V.Verdict],
-) -> V.Verdict:
-    """The rules of :func:`caller_context`, each lowering ``v`` where it applies;
-    ``judge_as``: the verdict of the report for another reading of the request."""
     if v.code in PAGE_COUNT_CODES and memalloc_possible(report, req):
         rp = replay(state, req, profile, evidence=False)
         if memalloc_unsettled(v, rp, profile, state):
@@ -307,6 +291,8 @@ def _caller_rules(
         ):
             v = replace(v, unreserve_would_avoid=None)
         v = V.at_best_likely(v, "the caller may be an OOM victim (no watermarks)")
+    if v != before and any(f.would_avoid for f in v.fixes):
+        v = replace(v, fixes=tuple(replace(f, would_avoid=False) for f in v.fixes))
     return v
 
 

@@ -60,18 +60,18 @@ def allowed_nodes(report: Report) -> NodeSet | None:
 
 def policy_nodes(report: Report) -> NodeSet | None:
     """The request's nodemask (a mempolicy's), as the oom-kill line or the header prints it."""
-    h, c = report.header, report.constraint
-    for text in ((c.get("nodemask") if c else None), h.nodemask if h else None):
-        nodes = parse_nodes(text)
-        if nodes is not None:
-            return nodes
-    return None
+    return _printed(report, "nodemask")
 
 
 def cpuset_nodes(report: Report) -> NodeSet | None:
     """The task's cpuset mems_allowed, as the oom-kill line or the header prints it."""
+    return _printed(report, "mems_allowed")
+
+
+def _printed(report: Report, key: str) -> NodeSet | None:
+    """The node list ``key`` names on the oom-kill line, else in the header."""
     h, c = report.header, report.constraint
-    for text in ((c.get("mems_allowed") if c else None), h.mems_allowed if h else None):
+    for text in ((c.get(key) if c else None), getattr(h, key) if h else None):
         nodes = parse_nodes(text)
         if nodes is not None:
             return nodes
