@@ -87,7 +87,7 @@ def analyze_report(report: Report, options: Options, victim: bool = False) -> An
 
 def _analyses(inp: Input, options: Options, stats: ScanStats, clock: Clock) -> Iterator[Analysis]:
     """Segment, parse and judge an opened input, report by report."""
-    from oomlens.judge.caller import Victims
+    from oomlens.judge.caller import Victims, interleaved_after
     from oomlens.parse.assemble import parse_raw
     from oomlens.read.prefilter import CHUNK
     from oomlens.read.segment import segment_stream
@@ -100,11 +100,21 @@ def _analyses(inp: Input, options: Options, stats: ScanStats, clock: Clock) -> I
         read = getattr(stream, "read1", stream.read)
         chunks = live_chunks(read, CHUNK)
     victims = Victims()
+    held: Report | None = None  # a whole input's report waits for the next one (interleaved)
     for raw in segment_stream(
         inp.stream, inp.path, stats, clock, chunks, inp.physical_line, journal=inp.records
     ):
         report = parse_raw(raw)
-        yield analyze_report(report, options, victims.seen(report))
+        if held is not None:
+            if interleaved_after(held, report):
+                held = replace(held, interleaved=True)
+            yield analyze_report(held, options, victims.seen(held))
+        held = report
+        if inp.live:  # a live input's report is judged as it closes
+            yield analyze_report(held, options, victims.seen(held))
+            held = None
+    if held is not None:
+        yield analyze_report(held, options, victims.seen(held))
 
 
 def _clock(inp: Input, options: Options) -> Clock:

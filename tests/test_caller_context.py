@@ -352,3 +352,17 @@ def test_a_2_6_oom_that_names_no_nodes_is_no_certain_extra_202():
     v = a.verdict
     assert (v.code, v.unreserve_would_avoid, v.confidence) == ("lowmem-protected", False, "likely")
     assert "cpuset or oom-kill line" in v.missing
+
+
+def test_a_buddy_line_of_an_interleaved_report_leaves_the_verdict_likely():
+    """Two Mem-Info blocks interleaved line by line (an OOM's dump_header() and a
+    warn_alloc() run under different locks): another report's DMA32 buddy line lands just
+    before init's own, which the reader then splits off as a fragment. On the foreign line
+    the report reads highatomic-stranded; on its own (40 free order-3 chunks) the printed
+    state would have served it. Either line may be the report's: likely."""
+    reports = verdicts("D5_late_foreign_buddy_line_6.1.log")
+    init = next(r for r in reports if r[0] == 40)
+    assert init[1:4] == ("highatomic-stranded", True, "likely")
+    assert "its own buddy line (another report's interleaved)" in init[4]
+    ((_, code, _, confidence, missing), _fragment) = verdicts("D3_interleaved_foreign_first.log")
+    assert confidence == "likely" and "its own buddy line (another report's interleaved)" in missing

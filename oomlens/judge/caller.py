@@ -319,3 +319,23 @@ def _agreed(v: V.Verdict, other: V.Verdict, what: str) -> V.Verdict:
     if other.unreserve_would_avoid != v.unreserve_would_avoid:
         v = replace(v, unreserve_would_avoid=None)
     return V.at_best_likely(v, what)
+
+
+# A buddy line's head: "Node 0 DMA32: " (the zone, maybe its node).
+_BUDDY_HEAD = re.compile(r"(?:Node (\d+) )?(DMA32|DMA|Normal|HighMem|Movable|Device): ")
+
+
+def interleaved_after(report: Report, after: Report) -> bool:
+    """``after``, the fragment that follows ``report`` in the log, opens with a buddy line of
+    a zone ``report`` holds one of: two reports' Mem-Info blocks interleaved line by line
+    (dump_header() and warn_alloc() print under different locks), and either buddy line
+    may be the other report's."""
+    if after.header is not None or not after.lines or after.first_line > report.last_line + 8:
+        return False
+    m = _BUDDY_HEAD.match(after.lines[0])
+    if m is None:
+        return False
+    node = int(m.group(1)) if m.group(1) else None
+    return any(
+        z.name == m.group(2) and z.node == node and z.buddy is not None for z in report.zones
+    )

@@ -610,6 +610,8 @@ def judge_report(report: Report, options: Options, victim: bool = False) -> Judg
         verdict = _verdict(report, state, req, profile, report.arch)
         if dec.missing:
             verdict = V.at_best_likely(verdict, *dec.missing)
+    if report.interleaved and verdict.code != V.UNDETERMINED:
+        verdict = V.at_best_likely(verdict, "its own buddy line (another report's interleaved)")
     if report.implausible and verdict.confidence == "certain":
         # a number no kernel prints (parse.plausible): the line is not what a kernel wrote
         verdict = V.at_best_likely(verdict, "numbers a kernel prints")

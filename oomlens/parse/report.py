@@ -292,6 +292,9 @@ class Report:
     memcg_protection: MemcgProtection | None = None  # 6.18+, in every report
     implausible: tuple[str, ...] = ()  # fields holding a number no kernel prints (plausible)
     hugepage_kb: tuple[int, ...] = ()  # each hstate's hugepages_size= (the huge page sizes)
+    # A fragment right after it opens with a buddy line of a zone it holds one of: two
+    # reports' Mem-Info blocks interleaved, and either line may be the other report's
+    interleaved: bool = False
 
     @property
     def id(self) -> str:
