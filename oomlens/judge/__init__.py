@@ -1,0 +1,1 @@
+"""Judge: the replays of a report → Verdict (code, unreserve answer, confidence, fixes)."""

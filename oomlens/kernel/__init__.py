@@ -1,0 +1,1 @@
+"""Kernel: what a release means (features and their commits), GFP masks by era, the request."""

@@ -1,0 +1,1 @@
+"""Read: input bytes (files, stdin, compressed, journal, mail bodies) → LogLine → RawReport."""
