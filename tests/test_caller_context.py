@@ -366,3 +366,31 @@ def test_a_buddy_line_of_an_interleaved_report_leaves_the_verdict_likely():
     assert "its own buddy line (another report's interleaved)" in init[4]
     ((_, code, _, confidence, missing), _fragment) = verdicts("D3_interleaved_foreign_first.log")
     assert confidence == "likely" and "its own buddy line (another report's interleaved)" in missing
+
+
+# Round 28
+
+
+def test_a_vendor_kernel_that_may_unreserve_before_oom_is_no_certain_stranding():
+    """SLE15-SP6 6.4.0-150600 carries ac3f3b0a5551 (SUSE's patches.suse/): a kernel that
+    unreserves before it OOMs printed (H) blocks that were most likely reserved again after
+    the decision. The release allows it (a vendor's backport), so the stranded verdict is
+    likely and the fix is not said to have avoided it."""
+    ((_, code, would, confidence, missing),) = verdicts("F1_sle15sp6_stranded_oom.log")
+    assert (code, would, confidence) == ("highatomic-stranded", True, "likely")
+    assert "kernel stable level" in missing
+    (a,) = analyze_file(str(SYNTHETIC / "F1_sle15sp6_stranded_oom.log")).analyses
+    fix = next(f for f in a.verdict.fixes if f.commit.startswith("ac3f3b0a5551"))
+    assert fix.would_avoid is False
+
+
+def test_an_android_5_10_oom_that_a_backport_may_have_unreserved_extra_167():
+    """extra/167 (5.10.168-android12 binder OOM, only (H) blocks of order 3): as keyed,
+    highatomic-stranded, true, likely: an Android tree may carry ac3f3b0a5551."""
+    a = next(x for x in analyze_file(str(sample("167"))).analyses if x.report.first_line == 5)
+    v = a.verdict
+    assert (v.code, v.unreserve_would_avoid, v.confidence) == (
+        "highatomic-stranded",
+        True,
+        "likely",
+    )

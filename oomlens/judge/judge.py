@@ -14,11 +14,12 @@ from oomlens.judge import caller
 from oomlens.judge import verdict as V
 from oomlens.judge.decide import Decision, decide, no_highatomic, threshold_of
 from oomlens.judge.nodes import NodeSet, allowed_nodes, bound_nodes
-from oomlens.kernel.fixes import missing_fixes, with_fix
+from oomlens.kernel.fixes import CATALOGUE, missing_fixes, with_fix
 from oomlens.kernel.gfp import parse_release
 from oomlens.kernel.profile import (
     Feature,
     KernelProfile,
+    change,
     content_before,
     resolve_profile,
     traced,
@@ -500,10 +501,14 @@ def _verdict_unshown(
             missing += ("kernel stable level",)
     factors = _factors(nominal, code, report)
     conf = "certain" if sure else "likely"
-    if code == V.HIGHATOMIC_STRANDED and any(f.code == V.RESERVE_REMADE for f in factors):
-        # This kernel unreserves before it OOMs: the (H) blocks it printed were most
-        # likely reserved again after the decision.
+    if code == V.HIGHATOMIC_STRANDED and any(
+        any(f.code == V.RESERVE_REMADE for f in _factors(j, code, report)) for j in judged
+    ):
+        # This kernel, or one its release allows (a vendor's backport), unreserves before it
+        # OOMs: the (H) blocks it printed were most likely reserved again after the decision.
         conf = "likely"
+        if not any(f.code == V.RESERVE_REMADE for f in factors):
+            missing += ("kernel stable level",)
     span = d.rounds if would and d.rounds and None not in d.rounds else None
     v = V.Verdict(
         code=code,
@@ -512,11 +517,26 @@ def _verdict_unshown(
         unreserve_rounds=span,  # type: ignore[arg-type]
         kernel_could_unreserve=d.replay.kernel_could_unreserve,
         factors=factors,
-        fixes=_fixes(state, req, nominal.profile, d.replay, nominal_reads) if fixes else (),
+        fixes=_carried_dropped(
+            _fixes(state, req, nominal.profile, d.replay, nominal_reads) if fixes else (), judged
+        ),
         missing=tuple(dict.fromkeys(missing)),
         profile=profile.label,
     )
     return v, d.replay, nominal.profile
+
+
+def _carried_dropped(fixes: tuple, judged: list[_Judged]) -> tuple:
+    """No fix is said to have avoided it that a kernel the release allows may carry (a
+    vendor's backport, an unknown stable level): the claim would be of that kernel too."""
+    carried = {
+        change(s.feature).commit
+        for s in CATALOGUE
+        if any(j.profile.has(s.feature) for j in judged[1:])
+    }
+    return tuple(
+        replace(f, would_avoid=False) if f.would_avoid and f.commit in carried else f for f in fixes
+    )
 
 
 def _judge_candidates(
