@@ -322,6 +322,8 @@ def _agreed(v: V.Verdict, other: V.Verdict, what: str) -> V.Verdict:
 
 
 # A buddy line's head: "Node 0 DMA32: " (the zone, maybe its node).
+# Lines between a report's end and a fragment that may still hold its interleaved line.
+INTERLEAVE_GAP = 8
 _BUDDY_HEAD = re.compile(r"(?:Node (\d+) )?(DMA32|DMA|Normal|HighMem|Movable|Device): ")
 
 
@@ -330,7 +332,9 @@ def interleaved_after(report: Report, after: Report) -> bool:
     a zone ``report`` holds one of: two reports' Mem-Info blocks interleaved line by line
     (dump_header() and warn_alloc() print under different locks), and either buddy line
     may be the other report's."""
-    if after.header is not None or not after.lines or after.first_line > report.last_line + 8:
+    if after.header is not None or not after.lines:
+        return False
+    if after.first_line > report.last_line + INTERLEAVE_GAP:
         return False
     m = _BUDDY_HEAD.match(after.lines[0])
     if m is None:

@@ -14,7 +14,7 @@ from oomlens.judge import caller
 from oomlens.judge import verdict as V
 from oomlens.judge.decide import Decision, decide, no_highatomic, threshold_of
 from oomlens.judge.nodes import NodeSet, allowed_nodes, bound_nodes
-from oomlens.kernel.fixes import CATALOGUE, missing_fixes, with_fix
+from oomlens.kernel.fixes import CATALOGUE, Fix, missing_fixes, with_fix
 from oomlens.kernel.gfp import parse_release
 from oomlens.kernel.profile import (
     Feature,
@@ -526,7 +526,7 @@ def _verdict_unshown(
     return v, d.replay, nominal.profile
 
 
-def _carried_dropped(fixes: tuple, judged: list[_Judged]) -> tuple:
+def _carried_dropped(fixes: tuple[Fix, ...], judged: list[_Judged]) -> tuple[Fix, ...]:
     """No fix is said to have avoided it that a kernel the release allows may carry (a
     vendor's backport, an unknown stable level): the claim would be of that kernel too."""
     carried = {
