@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from oomlens.judge.verdict import Verdict
 from oomlens.kernel.profile import Feature, KernelProfile
-from oomlens.kernel.request import Request, page_fault_oom
+from oomlens.kernel.request import Request, manual_oom, page_fault_oom
 from oomlens.model.evidence import Evidence
 from oomlens.model.freelist import chunk_bounds, type_pages
 from oomlens.model.reserve import UNBOUNDED
@@ -110,7 +110,7 @@ class Facts:
     pageblock_order: int
     profile: KernelProfile
     highatomic: bool | None  # every kernel the profile allows has the reserve; None: some
-    manual: bool  # order=-1: sysrq-f or /proc/sysrq-trigger, a person asked for the OOM
+    manual: bool  # sysrq-f or /proc/sysrq-trigger (order=-1, or moom_callback before 4.3)
     direct_reclaim: bool | None  # the request may reclaim (and compact) for itself
     highest_zone: str | None  # gfp_zone() of the mask
     ram_kb: int | None = None
@@ -351,7 +351,7 @@ def build_facts(
         pageblock_order=state.pageblock_order,
         profile=profile,
         highatomic=highatomic,
-        manual=header is not None and header.order == -1,
+        manual=manual_oom(report),
         direct_reclaim=None
         if request is None or request.migratetype is None
         else reclaims_directly(request),

@@ -93,6 +93,8 @@ def run_batch(
     ``date``) writes Hive-partitioned Parquet datasets.
     """
     start = time.perf_counter()
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [os.fspath(paths)]  # one path, not the characters of one
     fmt, notices = _choose_format(fmt)  # notices are returned for the caller to show
     jobs = _jobs(jobs)
     _check(engine, fmt, partition_by, incident_window)
@@ -183,6 +185,8 @@ def analyze_paths(
     """
     if frames not in ("pandas", "dask"):
         raise BatchError(f"unknown frames {frames!r}: use 'pandas' or 'dask'")
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [os.fspath(paths)]  # one path, not the characters of one
     _check(engine, "parquet", (), incident_window)
     if engine == "dask":
         from oomlens.fleet.cluster import dask_frames

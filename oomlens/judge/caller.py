@@ -89,7 +89,7 @@ def memalloc_possible(report: Report, req: Request) -> bool:
 
 def pf_memalloc_shown(report: Report, req: Request) -> bool:
     """kswapd by name, or a trace through reclaim or direct compaction: PF_MEMALLOC."""
-    frames = {f.split(".")[0] for f in report.trace}
+    frames = report.functions
     return req.pf_memalloc or not frames.isdisjoint(RECLAIM_FRAMES)
 
 
@@ -164,7 +164,7 @@ def nocma_pin(report: Report, req: Request) -> bool:
     version = parse_release(report.release)
     if version is not None and not (5, 9) <= version[:2] < (5, 12):
         return False
-    return not {f.split(".")[0] for f in report.trace}.isdisjoint(_PIN_FRAMES)
+    return not report.functions.isdisjoint(_PIN_FRAMES)
 
 
 def classzone_unsaid(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from oomlens.judge import caller
 from oomlens.judge import verdict as V
 from oomlens.judge.decide import Decision, decide, no_highatomic, threshold_of
-from oomlens.judge.nodes import NodeSet, allowed_nodes, bound_nodes
+from oomlens.judge.nodes import NodeSet, allowed_nodes, bound_nodes, policy_nodes
 from oomlens.kernel.fixes import CATALOGUE, Fix, missing_fixes, with_fix
 from oomlens.kernel.gfp import parse_release
 from oomlens.kernel.profile import (
@@ -24,10 +24,10 @@ from oomlens.kernel.profile import (
     resolve_profile,
     traced,
 )
-from oomlens.kernel.request import Request, decode_request, page_fault_oom
+from oomlens.kernel.request import Request, decode_request, manual_oom, page_fault_oom
 from oomlens.model.evidence import replay_evidence
 from oomlens.model.replay import Replay, Scenario, highest_index, replay
-from oomlens.model.slowpath import gfp_to_alloc_flags
+from oomlens.model.slowpath import keeps_nodemask, reclaims_directly
 from oomlens.model.state import ZONE_ORDER, AllocatorState, build_state
 from oomlens.model.tri import Tri
 from oomlens.options import Options
@@ -69,7 +69,7 @@ def is_memcg_oom(report: Report) -> bool:
         return True
     if report.memcg is not None and report.memcg.limit_of not in (None, "/"):
         return True
-    return "mem_cgroup_out_of_memory" in report.trace
+    return "mem_cgroup_out_of_memory" in report.functions
 
 
 def _memcg_sure(report: Report) -> bool:
@@ -93,7 +93,7 @@ def _memcg_sure(report: Report) -> bool:
 def not_a_shortage(report: Report, state: AllocatorState) -> bool:
     """A failure that no free page would have prevented.
 
-    A manual OOM (sysrq-f, ``order=-1``); an order above the allocator's largest;
+    A manual OOM (sysrq-f: ``order=-1``, or moom_callback() in the trace before 4.3); an order above the allocator's largest;
     vmalloc's vm_struct or address-space failures, including ``vmalloc:
     allocation failure: N bytes`` from __vmalloc_node_range's fail label
     (v3.2-5.17), printed before any page was requested. ``vmalloc: allocation
@@ -103,7 +103,7 @@ def not_a_shortage(report: Report, state: AllocatorState) -> bool:
     h = report.header
     if h is None:
         return False
-    if h.order is not None and h.order < 0:
+    if h.order is not None and h.order < 0 or manual_oom(report):
         return True
     if h.order is not None and state.zones and h.order >= state.nr_orders:
         # past the allocator's largest order, if a whole buddy line says which: with none
@@ -251,6 +251,8 @@ class _Judged:
     decision: Decision
     profile: KernelProfile
     constrained: Tri | None = None
+    unsaid: tuple[str, ...] = ()  # what the node reading leaves open, for ``missing``
+    would_open: bool = False  # a node reading the report allows answers unreserving otherwise
 
 
 def _constrained(
@@ -309,7 +311,12 @@ def _judge_nodes(
         dl = decide(state, req, profile, loose, arch)
         if (dl.code, dl.would.value) != (d.code, d.would.value) or not dl.sure:
             c = Tri(False, False) if c is None else Tri(c.value, False)
-    keeps = gfp_to_alloc_flags(req, req.order or 0, profile).cpuset
+    unsaid: tuple[str, ...] = ()
+    if c is None and narrow is None and allowed is not None:
+        c = _filtered_nodes(report, state, req, d, arch)
+        if c is not None:
+            unsaid = ("zones of nodes the report filtered out",)
+    keeps = keeps_nodemask(req, req.order or 0, profile)
     if c is None and narrow is None and len(nodes) > 1 and d.code == V.UNDETERMINED and keeps:
         # every printed node allowed, yet some fail while others serve it by more than can
         # move: something the report does not print (a mempolicy) kept it on the failing
@@ -323,7 +330,84 @@ def _judge_nodes(
             d = decide(state, req, profile, failing, arch)
             if d.code != V.UNDETERMINED:
                 c = Tri.unknown(True)
-    return _Judged(d, profile, c)
+    would_open = False
+    if c is None and narrow is None:
+        other = _mempolicy_unsaid(report, state, req, profile, d)
+        if other is not None:
+            c, unsaid = Tri(False, False), ("the task's mempolicy (no nodemask printed)",)
+            would_open = other.would.value != d.would.value
+    return _Judged(d, profile, c, unsaid, would_open)
+
+
+# Architectures without ZONE_HIGHMEM: a request up to Normal may use every zone type bar
+# Movable (which kernelcore=/movablecore= alone make).
+_NO_HIGHMEM = frozenset({"x86_64", "arm64", "ppc64", "loongarch64", "s390x", "riscv64"})
+
+
+def _filtered_nodes(
+    report: Report, state: AllocatorState, req: Request, d: Decision, arch: str | None
+) -> Tri | None:
+    """A request held to its nodes, whose print shows only those: free memory the global
+    counter holds past the printed zones is on nodes it could not use.
+
+    show_mem() skips the nodes outside the cpuset or nodemask (SHOW_MEM_FILTER_NODES):
+    dump_header() always, warn_alloc_show_mem() for a reclaim-capable request of a task
+    that is no OOM victim and not PF_MEMALLOC; Mem-Info's ``free:`` is global. Since
+    show_free_areas() took max_zone_idx it also skips zones above the request's, so only
+    a request that may use every zone type reads the gap as other nodes (constrained,
+    likely); for another the gap leaves the verdict likely.
+    """
+    if not d.replay.zones:
+        return None
+    line = report.constraint
+    if line is not None and line.constraint == "CONSTRAINT_NONE":
+        return None  # constrained_alloc() found nothing held it: every node was printed
+    h = report.header
+    cpuset = (line.get("cpuset") if line else None) or (h.cpuset if h else None)
+    if policy_nodes(report) is None and cpuset == "/":
+        return None  # the top cpuset holds every memory node: nothing was filtered out
+    if report.kind != "oom" and (
+        not reclaims_directly(req) or caller.pf_memalloc_shown(report, req) or req.oom_victim
+    ):
+        return None  # warn_alloc printed every node: none was left out
+    total = next((v for k, v in report.meminfo if k == "free"), None)
+    if total is None:
+        return None
+    elsewhere = total - sum(z.free for z in state.zones)
+    if elsewhere < threshold_of(d.replay):
+        return None
+    top = req.highest_zone in ("HighMem", "Movable") or (
+        req.highest_zone == "Normal"
+        and arch in _NO_HIGHMEM
+        and not any(z.name == "HighMem" for z in state.zones)
+    )
+    return Tri.unknown(top)
+
+
+def _mempolicy_unsaid(
+    report: Report, state: AllocatorState, req: Request, profile: KernelProfile, d: Decision
+) -> Decision | None:
+    """A multi-node report that prints no nodemask, judged on every printed node, where a
+    mempolicy bound to one of them gives another verdict.
+
+    The header has printed the request's nodemask since "oom: print nodemask in the oom
+    report" (v4.9) and warn_alloc() since v4.10; before, and on a header cut short, an
+    MPOL_BIND task's nodes are unsaid (the cpuset line is the cpuset's, not the policy's).
+    Returns the first one-node decision that differs.
+    """
+    h = report.header
+    if h is None or h.nodemask is not None or report.constraint is not None:
+        return None
+    nodes = sorted({z.node for z in state.zones if z.node is not None})
+    if len(nodes) < 2:
+        return None
+    if not keeps_nodemask(req, req.order or 0, profile):
+        return None  # since 4.19 the slow path ignores the policy of such a caller
+    for n in nodes:
+        one = decide(state, req, profile, frozenset({n}), None)
+        if (one.code, one.would.value) != (d.code, d.would.value):
+            return one
+    return None
 
 
 def _code(j: _Judged) -> tuple[str, bool]:
@@ -485,7 +569,7 @@ def _verdict_unshown(
     nominal_reads = next(reads for q, reads, j in runs_of_first if j is nominal)
     code, sure = _code(nominal)
     d = nominal.decision
-    would = d.would.value
+    would = None if any(j.would_open for j in judged) else d.would.value
     answers = {(_code(j)[0], j.decision.would.value) for j in judged}
     sure = sure and all(_code(j)[1] for j in judged) and len(answers) == 1
     missing = tuple(d.missing)
@@ -496,7 +580,7 @@ def _verdict_unshown(
         v = replace(undecided, kernel_could_unreserve=d.replay.kernel_could_unreserve)
         return v, d.replay, nominal.profile
     if not sure:
-        missing += _deciders(d.replay)
+        missing += tuple(m for j in judged for m in j.unsaid) + _deciders(d.replay)
         if len(answers) > 1:
             missing += ("kernel stable level",)
     factors = _factors(nominal, code, report)
@@ -510,6 +594,9 @@ def _verdict_unshown(
         if not any(f.code == V.RESERVE_REMADE for f in factors):
             missing += ("kernel stable level",)
     span = d.rounds if would and d.rounds and None not in d.rounds else None
+    found = _fixes(state, req, nominal.profile, d.replay, nominal_reads) if fixes else ()
+    if would is None:
+        found = tuple(replace(f, would_avoid=False) for f in found)  # a reading says otherwise
     v = V.Verdict(
         code=code,
         unreserve_would_avoid=would,
@@ -517,9 +604,7 @@ def _verdict_unshown(
         unreserve_rounds=span,  # type: ignore[arg-type]
         kernel_could_unreserve=d.replay.kernel_could_unreserve,
         factors=factors,
-        fixes=_carried_dropped(
-            _fixes(state, req, nominal.profile, d.replay, nominal_reads) if fixes else (), judged
-        ),
+        fixes=_carried_dropped(found, judged),
         missing=tuple(dict.fromkeys(missing)),
         profile=profile.label,
     )
@@ -635,7 +720,7 @@ def judge_report(report: Report, options: Options, victim: bool = False) -> Judg
     if report.implausible and verdict.confidence == "certain":
         # a number no kernel prints (parse.plausible): the line is not what a kernel wrote
         verdict = V.at_best_likely(verdict, "numbers a kernel prints")
-    if _nodes_unsaid(report, state) and verdict.confidence == "certain":
+    if _nodes_unsaid(report, state) and verdict.code != V.UNDETERMINED:
         version = parse_release(report.release)
         newer = version is not None and version >= (5, 0)
         verdict = V.at_best_likely(verdict, "oom-kill line" if newer else "cpuset or oom-kill line")

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from oomlens.model.slowpath import gfp_to_alloc_flags
+from oomlens.model.slowpath import gfp_to_alloc_flags, keeps_nodemask
 
 if TYPE_CHECKING:
     from oomlens.kernel.profile import KernelProfile
@@ -89,10 +89,14 @@ def bound_nodes(
     __GFP_HARDWALL (the fast path adds it; __alloc_pages() restores the caller's mask and
     nodemask for the slow path); any other passes on the nearest hardwall ancestor's
     nodes, which no report prints (under cgroup v2 the top cpuset's: every node).
+    A mempolicy's nodemask held GFP_ATOMIC too until 4.19.
     """
+    mask = policy_nodes(report)
     if not gfp_to_alloc_flags(req, req.order or 0, profile).cpuset:
-        return None, None
-    mask, mems = policy_nodes(report), cpuset_nodes(report)
+        # the cpuset no longer binds; a printed mempolicy nodemask still may (before 4.19)
+        keeps = mask is not None and keeps_nodemask(req, req.order or 0, profile)
+        return (mask, None) if keeps else (None, None)
+    mems = cpuset_nodes(report)
     if mask is not None:
         return mask, None
     return (mems, None) if req.has("HARDWALL") else (None, mems)

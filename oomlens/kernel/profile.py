@@ -27,7 +27,9 @@ T = TypeVar("T")
 class Feature(str, Enum):
     """A page-allocator behaviour that changed upstream; the value is its --assume name."""
 
+    WALK_COUNTS_CMA = "walk-counts-cma"
     HIGHATOMIC = "highatomic"
+    RESERVES_IGNORE_POLICY = "reserves-ignore-policy"
     ORDER0_WATERMARK = "order0-watermark"
     WATERMARK_FAST = "watermark-fast"
     SHOULD_RECLAIM_RETRY = "should-reclaim-retry"
@@ -75,6 +77,15 @@ class Change:
 
 
 CHANGES: tuple[Change, ...] = (
+    # 3.7-3.10 took NR_FREE_CMA_PAGES off free_pages before the order walk too, so
+    # each order's free areas (which hold CMA pages) were taken off twice.
+    Change(
+        Feature.WALK_COUNTS_CMA,
+        "026b08147923",
+        "mm/page_alloc.c: fix watermark check in __zone_watermark_ok()",
+        "3.11",
+        "__zone_watermark_ok",
+    ),
     Change(
         Feature.HIGHATOMIC,
         "0aaa29a56e4f",
@@ -143,6 +154,17 @@ CHANGES: tuple[Change, ...] = (
         "mm, oom: do not rely on TIF_MEMDIE for memory reserves access",
         "4.15",
         "__zone_watermark_ok",
+    ),
+    # Until it, the slow path's "ignore mempolicies" branch reset only the zonelist
+    # iterator: ac->nodemask (the policy's) still held GFP_ATOMIC and reserve callers.
+    # Asked for 4.14.y in 2018-11 (the answer not found): that series may carry it.
+    Change(
+        Feature.RESERVES_IGNORE_POLICY,
+        "d6a24df00638",
+        "mm, page_alloc: actually ignore mempolicies for high priority allocations",
+        "4.19",
+        "__alloc_pages_slowpath",
+        stable=("4.14.y",),
     ),
     Change(
         Feature.WATERMARK_BOOST,
@@ -257,17 +279,16 @@ CHANGES: tuple[Change, ...] = (
         "__zone_watermark_unusable_free",
         rc=7,
     ),
-    # Thadeu Lima de Souza Cascardo, posted 2025-08; in 6.12.54 and Debian's 6.1.19x
-    # (the lab saw both kernels reserve nothing for GFP_NOWAIT). Commit id and mainline
-    # release not checked.
+    # Thadeu Lima de Souza Cascardo, posted 2025-08, merged for 6.18-rc1; the stable
+    # announcements of 2025-10-19 list it in 6.17.4, 6.12.54, 6.6.113 and 5.15.195 (and
+    # 6.1.157); 5.10.246 does not carry it (5.10 has no ALLOC_HIGHATOMIC to gate).
     Change(
         Feature.HIGHATOMIC_NEEDS_HIGH,
-        "",
+        "6a204d4b14c9",
         "mm/page_alloc: only set ALLOC_HIGHATOMIC for __GPF_HIGH allocations",
-        "6.17",
+        "6.18",
         "gfp_to_alloc_flags",
-        stable=("6.12.54", "6.1.157"),
-        verified=False,
+        stable=("6.17.4", "6.12.54", "6.6.113", "6.1.157", "5.15.195"),
     ),
 )
 

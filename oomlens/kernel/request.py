@@ -154,6 +154,25 @@ def page_fault_oom(report: Report, request: Request | None) -> bool:
     return kind == "oom" and request is not None and request.gfp_mask == 0 and request.order == 0
 
 
+# SysRq-f's handler: out_of_memory() called from the keyboard or /proc/sysrq-trigger work.
+MANUAL_OOM_FRAMES = frozenset({"moom_callback", "sysrq_handle_moom"})
+
+
+def manual_oom(report: Report) -> bool:
+    """An OOM a person asked for (SysRq-f, ``echo f > /proc/sysrq-trigger``): no allocation failed.
+
+    Since "mm, oom: pass an oom order of -1 when triggered by sysrq" (in v4.3) the
+    header says ``order=-1``; before that moom_callback() passed GFP_KERNEL, order 0,
+    and only its frames in the trace tell it from a real order-0 OOM.
+    """
+    h = report.header
+    if h is None or (report.kind or h.kind) != "oom":
+        return False
+    if h.order is not None and h.order < 0:
+        return True
+    return not MANUAL_OOM_FRAMES.isdisjoint(report.functions)
+
+
 def _names_printed(release: str | None) -> bool:
     """The release prints %pGg names after every mask: 60e2793d440a ("mm, oom: print
     symbolic gfp_flags in oom warning") and its warn_alloc twin (both v4.5)."""

@@ -78,6 +78,18 @@ def gfp_to_alloc_flags(request: Request, order: int, profile: KernelProfile) -> 
     return AllocFlags(high=high, harder=harder, cpuset=not atomic, cma=cma)
 
 
+def keeps_nodemask(request: Request, order: int, profile: KernelProfile) -> bool:
+    """Whether __alloc_pages_slowpath() keeps ``ac->nodemask`` (a mempolicy's) for the request.
+
+    Since d6a24df00638 ("mm, page_alloc: actually ignore mempolicies for high priority
+    allocations") (in v4.19), it is dropped with ALLOC_CPUSET (GFP_ATOMIC, OOM victims);
+    before that, only the zonelist iterator was reset and the nodemask held every caller.
+    """
+    if gfp_to_alloc_flags(request, order, profile).cpuset:
+        return True
+    return not profile.has(Feature.RESERVES_IGNORE_POLICY)
+
+
 def reaches_retry(request: Request, order: int, profile: KernelProfile) -> bool:
     """Whether the slow path gets to should_reclaim_retry() (docs/kernel-rules.md §7.1)."""
     if not profile.has(Feature.SHOULD_RECLAIM_RETRY) or not reclaims_directly(request):

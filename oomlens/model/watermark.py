@@ -234,6 +234,7 @@ class Era:
         "atomic",
         "unboost",
         "walk",
+        "walk_cma",
         "letters",
         "negative",
         "_usable",
@@ -257,6 +258,11 @@ class Era:
         self.unboost, self._reads_unboost = resolve(lambda: _unboosted_retry(profile))
         # since 97a16fc82a7c (v4.4) the free-area half looks for a block; before, the walk
         self.walk, walk = resolve(lambda: not profile.has(Feature.ORDER0_WATERMARK))
+        # 3.7-3.10 walk the orders from free less CMA; since 026b08147923 (v3.11) only
+        # the page count leaves CMA out, the walk starts from free (its areas hold CMA)
+        self.walk_cma, walk_cma = resolve(
+            lambda: self.walk and not self.flags.cma and not profile.has(Feature.WALK_COUNTS_CMA)
+        )
         self.letters, letters = resolve(lambda: watermark_letters(flags, profile))
         # f27ce0e14088 (v5.9) .. 9282012fc0aa (v5.19): the shortcut passes a negative count
         self.negative, self._reads_negative = resolve(
@@ -272,7 +278,7 @@ class Era:
             deduct if self.shortcut in ("fixed", "negative") else shortcut
         )
         self._reads_count0 = self._reads_count | self._reads_short | atomic
-        self._reads_walk = walk | (self._reads_min if self.walk else letters)
+        self._reads_walk = walk | (self._reads_min | walk_cma if self.walk else letters)
 
     def _min(self, mark: int) -> int:
         for d in self.cuts:  # cut(), inlined: the tests below run it at every point
@@ -318,7 +324,8 @@ class Era:
             return "depends"
         m = self._min(mark)
         fp = (pt.free if free is None else free) - ((1 << order) - 1)
-        fp -= 0 if self.flags.cma else (zone.cma or 0)
+        if self.walk_cma:
+            fp -= zone.cma or 0
         for area in zone.areas:
             if area.order >= order:
                 break

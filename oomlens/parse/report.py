@@ -303,3 +303,9 @@ class Report:
     @property
     def release(self) -> str | None:
         return self.context.release if self.context else None
+
+    @property
+    def functions(self) -> frozenset[str]:
+        """The trace's functions by their C names: without ppc64 ELFv1's leading dot
+        (``.moom_callback``) or GCC's clone suffixes (``dump_header.isra.0``)."""
+        return frozenset(f.lstrip(".").split(".")[0] for f in self.trace)

@@ -32,7 +32,7 @@ CODE_CLAUSES = {
     "undetermined": "the report lacks what the decision needs",
 }
 MANUAL_CLAUSE = (
-    "the OOM killer was invoked by hand (order=-1: sysrq-f, or echo f > "
+    "the OOM killer was invoked by hand (sysrq-f, or echo f > "
     "/proc/sysrq-trigger); no allocation failed"
 )
 

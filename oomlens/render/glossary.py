@@ -79,7 +79,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry(
         "not-a-shortage",
         "verdict",
-        "The failure was not for want of free pages: a manual OOM kill (order=-1), vmalloc "
+        "The failure was not for want of free pages: a manual OOM kill (order=-1, or moom_callback() in the trace before 4.3), vmalloc "
         "address space, a zero-size request or an order above the allocator's largest.",
         "moom_callback(), drivers/tty/sysrq.c (order -1); __vmalloc_node_range(), mm/vmalloc.c; "
         "the order check in __alloc_pages(), mm/page_alloc.c.",

@@ -1,0 +1,237 @@
+"""Watermark rules by era and the nodes a request may use, on real reports (hostile rounds
+29 and 30).
+
+No sample shows these cases with a state the rule decides, so each test edits a real
+report the way another kernel, moment or task of the same machine prints it (each edit
+written out), or reads a synthetic report of ``tests/data/synthetic/`` built in the
+kernel's format (its README says from what). kB / 4 = pages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from oomlens.fleet.batch import run_batch
+from oomlens.kernel.profile import Feature, profile_for_release
+from oomlens.pipeline import analyze_file
+from tests.corpus import sample
+from tests.test_caller_context import edited, first, verdicts
+
+# Round 29 F1: 6a204d4b14c9 ("only set ALLOC_HIGHATOMIC for __GPF_HIGH allocations") is
+# mainline 6.18, and 6.17.4, 6.12.54, 6.6.113, 6.1.157 and 5.15.195 in stable.
+
+_NOWAIT = (
+    (
+        "order:3, mode:0x10cc0(GFP_KERNEL|__GFP_NORETRY)",
+        "order:{order}, mode:0x800(GFP_NOWAIT)",
+    ),
+    ("6.12.118+deb13-amd64 #1  Debian 6.12.118-1", "{release} #1 SMP PREEMPT_DYNAMIC"),
+    ("[   12.911632]  ? __alloc_pages_direct_compact+0x1ac/0x1d0\n", ""),  # NOWAIT never compacts
+)
+
+
+def _nowait(tmp_path: Path, release: str, order: int) -> tuple:
+    """lab stranded-6.12 (DMA32: its only free block of order >= 3 is one 2048kB (H)) asked
+    by GFP_NOWAIT at ``order`` on ``release``."""
+    swaps = tuple((old, new.format(order=order, release=release)) for old, new in _NOWAIT)
+    return first(edited(tmp_path, "stranded-6.12", *swaps))
+
+
+def test_the_nowait_gate_is_in_the_releases_that_carry_it():
+    gate = Feature.HIGHATOMIC_NEEDS_HIGH
+    has = {
+        r: gate in profile_for_release(r).features
+        for r in (
+            "6.17.3",
+            "6.17.4",
+            "6.18",
+            "6.6.112",
+            "6.6.113",
+            "5.15.194",
+            "5.15.195",
+            "5.10.246",
+        )
+    }
+    assert has == {
+        "6.17.3": False, "6.17.4": True, "6.18": True, "6.6.112": False,
+        "6.6.113": True, "5.15.194": False, "5.15.195": True, "5.10.246": False,
+    }  # fmt: skip
+
+
+def test_nowait_order3_on_6_17_2_still_takes_the_highatomic_block(tmp_path):
+    """6.17.2 lacks the gate: GFP_NOWAIT order 3 gets ALLOC_HIGHATOMIC, the free-area half
+    counts DMA32's H block and rmqueue_buddy() takes it; the printed state passes by that
+    one block, which can move: the nearest failing state, likely, never highatomic-stranded."""
+    code, would, confidence, missing = _nowait(tmp_path, "6.17.2", 3)
+    assert (code, would, confidence) == ("fragmented", False, "likely")
+    assert "decision-time state" in missing
+
+
+def test_nowait_order3_on_6_17_4_is_stranded(tmp_path):
+    """6.17.4 carries the gate: no ALLOC_HIGHATOMIC, DMA32's lists hold no U/M/E block of
+    order >= 3, and unreserving the H block serves it."""
+    assert _nowait(tmp_path, "6.17.4", 3)[:3] == ("highatomic-stranded", True, "certain")
+
+
+def test_nowait_order4_on_fixed_6_6_and_5_15_stable(tmp_path):
+    """Order 4, past 5.15's per-CPU lists: 6.6.115 and 5.15.196 carry the gate (stranded),
+    6.6.112 and 5.15.194 do not (the H block serves it: nearest failing state)."""
+    got = {r: _nowait(tmp_path, r, 4)[:3] for r in ("6.6.115", "5.15.196", "6.6.112", "5.15.194")}
+    assert got == {
+        "6.6.115": ("highatomic-stranded", True, "certain"),
+        "5.15.196": ("highatomic-stranded", True, "certain"),
+        "6.6.112": ("fragmented", False, "likely"),
+        "5.15.194": ("fragmented", False, "likely"),
+    }
+
+
+# Round 29 F2: from 026b08147923 (v3.11) the pre-4.4 order walk starts from free pages
+# with the CMA pages in them; 3.7-3.10 took them off before the walk too.
+
+
+def test_extra_148_walk_keeps_the_cma_pages():
+    """extra/148 (3.12 armv7, GFP_ATOMIC order 1, Normal free 3286, CMA 1982): the page
+    count is 3286 - 1 - 1982 = 1303 > min 501 cut to 189; the walk then takes order 0's
+    2584 pages off 3285, not off 1303: 701 > 189 >> 1 = 94, so it passes, and the request
+    fails on the free lists (no U/E/M/R order-1 chunk): cma-only, as keyed."""
+    a = analyze_file(str(sample("148"))).analyses[0]
+    assert a.verdict.code == "cma-only"
+    full = [e for e in a.verdict.evidence if e.zone == "Normal" and e.steps]
+    steps = {s.test: s.result for s in full[0].steps}
+    assert steps == {"page count": "pass", "per-order walk": "pass", "freelist": "fail"}
+
+
+def test_a_free_unmovable_order1_chunk_on_3_12_serves_it(tmp_path):
+    """The same moment with one unmovable order-1 chunk among the 217 (``(UC)``, as 3.12
+    prints a list holding both): count and walk pass and the chunk serves the request, so
+    the printed state is no failure: undetermined, not cma-only certain."""
+    path = edited(tmp_path, "148", ("217*8kB (C)", "217*8kB (UC)"))
+    assert first(path)[:3] == ("undetermined", False, "unknown")
+
+
+def test_3_12_clean_print_is_no_cma_only():
+    """W2: the same 3.12 report unquoted, zone line whole (synthetic)."""
+    assert verdicts("W2_pre44_walk_cma_3.12_clean.log")[0][1:4] == (
+        "undetermined",
+        False,
+        "unknown",
+    )
+
+
+def test_before_3_11_the_walk_took_cma_off_too():
+    """The era switch itself: 3.10 lacks it, 3.11 has it."""
+    assert Feature.WALK_COUNTS_CMA not in profile_for_release("3.10.0").features
+    assert Feature.WALK_COUNTS_CMA in profile_for_release("3.11.2").features
+
+
+# Round 30 F1: a request held to its nodes whose print hides the others (SHOW_MEM_FILTER_NODES)
+
+
+def test_cpuset_bound_oom_with_free_memory_the_print_filtered_out(tmp_path):
+    """extra/124 (4.16, GFP_HIGHUSER_MOVABLE, exhausted certain as printed) run in a cpuset
+    ``/build`` with mems 0 on a two-node box: dump_header() prints node 0 alone, while
+    Mem-Info's global free says 537144 pages, 524288 more than the printed zones. The
+    cpuset kept it off them: constrained, likely (the other node's zones are not printed)."""
+    path = edited(
+        tmp_path,
+        "124",
+        ("anaconda cpuset=/ mems_allowed=0", "anaconda cpuset=/build mems_allowed=0"),
+        ("free:12856 free_pcp:235", "free:537144 free_pcp:235"),
+    )
+    code, would, confidence, missing = first(path)
+    assert (code, would, confidence) == ("constrained", False, "likely")
+    assert "zones of nodes the report filtered out" in missing
+
+
+def test_the_top_cpuset_filters_nothing_extra_124():
+    """extra/124 as printed: cpuset ``/`` holds every node, nothing was left out: as keyed."""
+    assert first(sample("124"))[:3] == ("exhausted", False, "certain")
+
+
+def test_mempolicy_bound_failure_with_free_memory_filtered_out(tmp_path):
+    """extra/151 (5.10, order-6 GFP_KERNEL|__GFP_COMP, fragmented certain as printed) under
+    ``numactl --membind=0`` on two nodes: warn_alloc() prints nodemask=0 and, for this
+    reclaim-capable request, node 0 alone; global free 584967 pages is 524288 past the
+    printed zones: constrained, likely."""
+    path = edited(
+        tmp_path,
+        "151",
+        ("nodemask=(null),cpuset=/,mems_allowed=0", "nodemask=0,cpuset=/,mems_allowed=0-1"),
+        ("free:60679 free_pcp:0", "free:584967 free_pcp:0"),
+    )
+    code, would, confidence, missing = first(path)
+    assert (code, would, confidence) == ("constrained", False, "likely")
+    assert "zones of nodes the report filtered out" in missing
+
+
+# Round 30 F2: no nodemask printed (OOM < 4.9, warn_alloc < 4.10): a mempolicy is unsaid
+
+
+def test_unprinted_mempolicy_on_4_8_two_nodes():
+    """G (synthetic, 4.8 format): node 0 fails on its page count, node 1's Normal holds only
+    (H) chunks. Judged on both nodes it is highatomic-stranded; an MPOL_BIND to node 0, which
+    a 4.8 OOM never prints, makes it exhausted with nothing to unreserve. Likely, the
+    unreserve answer open."""
+    ((_, code, would, confidence, missing),) = verdicts("G_unprinted_mpol_bind_4.8.log")
+    assert (code, would, confidence) == ("highatomic-stranded", None, "likely")
+    assert "the task's mempolicy (no nodemask printed)" in missing
+
+
+# Round 30 F3: before d6a24df00638 (v4.19) GFP_ATOMIC kept the mempolicy's nodemask
+
+
+def test_atomic_request_keeps_its_printed_nodemask_before_4_19():
+    """H (synthetic, 4.14 warn_alloc): GFP_ATOMIC, ``nodemask=0``, node 1 all (H). 4.14's slow
+    path resets only the zonelist iterator: node 1 is never tried nor unreserved, so
+    exhausted, false; 4.14.y may carry the fix (a backport was asked): likely."""
+    ((_, code, would, confidence, missing),) = verdicts("H_atomic_mpol_nodemask_4.14.log")
+    assert (code, would, confidence) == ("exhausted", False, "likely")
+    assert "kernel stable level" in missing
+
+
+# Round 30 F4: SysRq-f before 4.3 passes GFP_KERNEL, order 0
+
+
+def _sysrq_008(tmp_path: Path) -> Path:
+    """corpus 008 (ppc64 2.6.37-era) as SysRq-f prints it: header of moom_callback()'s
+    GFP_KERNEL order-0 call from a kworker, the trace through moom_callback."""
+    text = sample("008").read_text()
+    start = text.index("[c000000001c63340] [c00000000012ecb8]")
+    end = text.index("syscall_exit+0x0/0x40\n") + len("syscall_exit+0x0/0x40\n")
+    trace = (
+        "[c000000001c63340] [c0000000003b1a2c] .moom_callback+0x2c/0x44\n"
+        "[c000000001c633c0] [c0000000000a2b40] .process_one_work+0x1b0/0x4a4\n"
+        "[c000000001c63470] [c0000000000a3188] .worker_thread+0x1d4/0x31c\n"
+        "[c000000001c63530] [c0000000000aa3f4] .kthread+0xb4/0xc0\n"
+    )
+    text = text[:start] + trace + text[end:]
+    text = text.replace("pidof invoked oom-killer: gfp_mask=0x840d0,", "kworker/0:1 invoked "
+                        "oom-killer: gfp_mask=0xd0,", 1).replace("pidof cpuset=", "kworker/0:1 cpuset=", 1)  # fmt: skip
+    path = tmp_path / "008-sysrq.log"
+    path.write_text(text)
+    return path
+
+
+def test_sysrq_f_before_4_3_is_no_shortage(tmp_path):
+    """Nothing failed: not-a-shortage, certain, and the facts say a person asked for it
+    (the ppc64 frame ``.moom_callback`` read by its C name)."""
+    a = analyze_file(str(_sysrq_008(tmp_path))).analyses[0]
+    assert (a.verdict.code, a.verdict.confidence) == ("not-a-shortage", "certain")
+    assert "moom_callback" in a.report.functions
+    assert a.facts.manual
+
+
+def test_corpus_008_as_printed_stays_a_shortage():
+    """The real pidof OOM of 008 has no moom_callback frame: exhausted, as keyed."""
+    assert first(sample("008"))[0] == "exhausted"
+
+
+# A library caller's one path is one path (run_batch("dir") once walked "/", "t", "m", ...)
+
+
+def test_run_batch_takes_one_path_as_a_string(tmp_path):
+    fleet = tmp_path / "fleet"
+    fleet.mkdir()
+    (fleet / "a.log").write_bytes(sample("001").read_bytes())
+    result = run_batch(str(fleet), str(tmp_path / "out"), fmt="csv", jobs=1)
+    assert result.files == 1
