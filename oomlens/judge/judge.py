@@ -252,7 +252,7 @@ class _Judged:
     profile: KernelProfile
     constrained: Tri | None = None
     unsaid: tuple[str, ...] = ()  # what the node reading leaves open, for ``missing``
-    would_open: bool = False  # a node reading the report allows answers unreserving otherwise
+    every_node: bool = False  # judged on every printed node, no node reading applied
 
 
 def _constrained(
@@ -330,13 +330,7 @@ def _judge_nodes(
             d = decide(state, req, profile, failing, arch)
             if d.code != V.UNDETERMINED:
                 c = Tri.unknown(True)
-    would_open = False
-    if c is None and narrow is None:
-        other = _mempolicy_unsaid(report, state, req, profile, d)
-        if other is not None:
-            c, unsaid = Tri(False, False), ("the task's mempolicy (no nodemask printed)",)
-            would_open = other.would.value != d.would.value
-    return _Judged(d, profile, c, unsaid, would_open)
+    return _Judged(d, profile, c, unsaid, narrow is None and c is None)
 
 
 # Architectures without ZONE_HIGHMEM: a request up to Normal may use every zone type bar
@@ -569,7 +563,15 @@ def _verdict_unshown(
     nominal_reads = next(reads for q, reads, j in runs_of_first if j is nominal)
     code, sure = _code(nominal)
     d = nominal.decision
-    would = None if any(j.would_open for j in judged) else d.would.value
+    would: bool | None = d.would.value
+    policy = None
+    if nominal.every_node and code != V.UNDETERMINED:
+        # asked of the nominal kernel once: the variants' node reading is alike
+        policy = _mempolicy_unsaid(report, state, req, nominal.profile, d)
+    if policy is not None:
+        sure = False
+        if policy.would.value != would:
+            would = None
     answers = {(_code(j)[0], j.decision.would.value) for j in judged}
     sure = sure and all(_code(j)[1] for j in judged) and len(answers) == 1
     missing = tuple(d.missing)
@@ -579,6 +581,8 @@ def _verdict_unshown(
             undecided = replace(undecided, unreserve_would_avoid=False)
         v = replace(undecided, kernel_could_unreserve=d.replay.kernel_could_unreserve)
         return v, d.replay, nominal.profile
+    if policy is not None:
+        missing += ("the task's mempolicy (no nodemask printed)",)
     if not sure:
         missing += tuple(m for j in judged for m in j.unsaid) + _deciders(d.replay)
         if len(answers) > 1:
