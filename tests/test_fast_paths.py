@@ -8,6 +8,7 @@ is about (synthetic: no real report holds every mix of prefix parts).
 from __future__ import annotations
 
 import copy
+import re
 from functools import cache
 
 import pytest
@@ -491,3 +492,113 @@ def test_strip_prefix_matches_the_whole_regex_on_built_syslog_lines(
     """Synthetic: every mix of a BSD syslog header's parts and what may follow it."""
     line = f"{lead}{month}{sep}{day} {clock}{host}{tag}{gap}{tail}"
     assert strip_prefix(line) == strip_any_prefix(line)
+
+
+# --- strip_prefix: a console level before the stamp, a caller id or context after it ----
+
+
+def test_strip_prefix_reads_every_sample_line_after_a_stamp_form_as_the_whole_regex() -> None:
+    """Synthetic: each sample line after each form the dmesg shortcut reads in one pass."""
+    leads = (
+        "<4>",
+        "<6>[  12.345678] ",
+        "[  12.345678][ T123] ",
+        "[  12.345678] [C1] ",
+        "[  12.345678] [3:  kswapd0:  77] ",
+        "<4>[ 6207.637280]  [3:  Binder:9343_3:22875] ",
+    )
+    differ = [
+        lead + t
+        for t in _sample_lines()
+        for lead in leads
+        if strip_prefix(lead + t) != strip_any_prefix(lead + t)
+    ]
+    assert differ == []
+
+
+_AROUND_THE_STAMP = st.sampled_from(
+    [
+        "<4>",
+        "<12>",
+        "<",
+        "4>",
+        "[   12.345678]",
+        "[12.345678]",
+        " <    0.000317>]",
+        "[ T1]",
+        "[C12]",
+        "[T12345678]",
+        "[3: kernel:12]",  # a context whose comm reads as short-monotonic's host and tag
+        "[3:  Binder:9343_3:22875]",
+        "[0:",
+        " comm:12]",
+        "[ 1234]",
+        "[<ffff>]",
+        "[03-19 10:05:52.189]",
+        " ",
+        "  ",
+        "\t",
+        "kernel:",
+        " kernel: ",
+        "kernel[1]:",
+        "[kernel]",
+        "host",
+        "c0 0   ",
+        "c1",
+        "]",
+        ":",
+        "[",
+        "12",
+        ".",
+        "x",
+        "<TASK>",
+        "Mem-Info:",
+    ]
+)
+
+
+@settings(max_examples=4000, deadline=None)
+@given(
+    st.sampled_from(["", "<4>", "[   12.345678]", "<4>[ 12.345678]", "[ 1.000000] "]),
+    st.lists(_AROUND_THE_STAMP, min_size=0, max_size=8),
+)
+def test_strip_prefix_matches_the_whole_regex_around_a_stamp(lead: str, pieces: list[str]) -> None:
+    """Synthetic: console levels, stamps, caller ids, contexts and tags in any order."""
+    line = lead + "".join(pieces)
+    assert strip_prefix(line) == strip_any_prefix(line)
+
+
+# --- Segmenter: content lines, the whole-line patterns tried only with their literal ----
+
+
+def _one_content_regex() -> re.Pattern[str]:
+    """``_CONTENT`` with the whole-line patterns back among its alternatives, searched."""
+    from oomlens.read.segment import _CONTENT, _CPUSET_LINE, _FRAME_LINE
+
+    assert _CONTENT.pattern.startswith("^(?:") and _CONTENT.pattern.endswith(")")
+    return re.compile(f"{_CONTENT.pattern[:-1]}|{_CPUSET_LINE.pattern}|{_FRAME_LINE.pattern})")
+
+
+def test_content_reads_every_sample_line_as_one_regex() -> None:
+    from oomlens.read.segment import _content
+
+    whole = _one_content_regex()
+    texts = [t for line in _sample_lines() for t in (line, strip_prefix(line)[0])]
+    assert [t for t in texts if _content(t) != bool(whole.search(t))] == []
+
+
+@settings(max_examples=4000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["cpuset=", "+0x", "1f", "/0x", "a", ".", "_", " ", "\n", "kB", ":", "9", "Node 0 "]
+        ),
+        max_size=10,
+    )
+)
+def test_content_reads_built_lines_as_one_regex(pieces: list[str]) -> None:
+    """Synthetic: the literals the whole-line patterns need, before or after a newline."""
+    from oomlens.read.segment import _content
+
+    text = "".join(pieces)
+    assert _content(text) == bool(_one_content_regex().search(text))

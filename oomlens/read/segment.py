@@ -65,8 +65,11 @@ _CONTENT = re.compile(
     r"|\w+ per-cpu:|(?:cpu|CPU) +\d+:? |Free pages:|Active:|(?:Free|Total) swap|\d+ (?:pages|total|reserved)"
     r"|Swap cache|hugepages_|Tasks state|\[\s*(?:pid|-?\d+)\s*\]|Unreclaimable slab|Name +Used|oom-kill:"
     r"|oom_reaper:|Out of [Mm]emory|Memory cgroup|Task in |[\w+]+: usage \d|[a-z_]+ \d+$"
-    r"|[\w-]+ +\d+KB +\d+KB|Killed process|.*cpuset=|.*[\w.]\+0x[0-9a-f]+/0x|[\w.]+ \(\S+\.[chS]:\d)"
+    r"|[\w-]+ +\d+KB +\d+KB|Killed process|[\w.]+ \(\S+\.[chS]:\d)"
 )
+# ... and those that read a whole line: a cpuset line, a trace frame "func+0x1/0x2" (_content).
+_CPUSET_LINE = re.compile(r".*cpuset=")
+_FRAME_LINE = re.compile(r".*[\w.]\+0x[0-9a-f]+/0x")
 _LETTERS = re.compile(r"\([A-Z]+\)")  # a buddy chunk's migratetype letters, "(UME)"
 # The kill line ("Out of memory: Killed process 1 (x)", 2.6's "Killed process 1 (x)") and the
 # reaper's; never a task-table row whose name is "Killed process".
@@ -167,6 +170,16 @@ def _is_trigger(text: str) -> bool:
         ("oom-killer" in text or "failure" in text or "vmalloc error" in text)
         and _TRIGGER.search(text) is not None
         and NAMED.match(text) is None
+    )
+
+
+def _content(text: str) -> bool:
+    """A line that belongs inside a report: ``_CONTENT``, or one of the two patterns that
+    read a whole line, each tried only when the literal it needs is there."""
+    return (
+        _CONTENT.match(text) is not None
+        or ("+0x" in text and _FRAME_LINE.match(text) is not None)
+        or ("cpuset=" in text and _CPUSET_LINE.match(text) is not None)
     )
 
 
@@ -401,7 +414,7 @@ class Segmenter:
             if len(rep._pending) > MAX_BLANK_RUN:
                 closed.extend(self._close(key))
             return
-        if _CONTENT.search(text):
+        if _content(text):
             section = _section_key(text) if text[:1] in _SECTION_HEADS else None
             if section is not None:
                 if section in rep._sections:
