@@ -553,6 +553,13 @@ _AROUND_THE_STAMP = st.sampled_from(
         "x",
         "<TASK>",
         "Mem-Info:",
+        "12,34,56,-;",  # a /dev/kmsg record, which a digit after the stamp may open
+        "1 Time(s): ",
+        "7 ",
+        "2024-01-02T03:04:05",
+        "12.345678]",
+        "4月",
+        "Jun 17 20:58:44 h kernel: ",
     ]
 )
 
@@ -602,3 +609,121 @@ def test_content_reads_built_lines_as_one_regex(pieces: list[str]) -> None:
 
     text = "".join(pieces)
     assert _content(text) == bool(_one_content_regex().search(text))
+
+
+# --- strip_prefix: a word no prefix part starts with ------------------------------------
+
+
+def _no_part_read(text: str) -> bool:
+    from oomlens.read.prefixes import _PREFIX, _SYSLOG
+
+    m = _PREFIX.match(text)
+    return m is not None and m.end() == 0 and _SYSLOG.match(text) is None
+
+
+def test_a_word_no_prefix_part_starts_with_opens_no_sample_line() -> None:
+    from oomlens.read.prefixes import _opens_no_part
+
+    texts = [t for line in _sample_lines() for t in (line, line.lstrip(), strip_prefix(line)[0])]
+    assert [t for t in texts if _opens_no_part(t) and not _no_part_read(t)] == []
+
+
+@settings(max_examples=5000, deadline=None)
+@given(
+    st.sampled_from(
+        [
+            "Jun",
+            "June",
+            "jun",
+            "févr",
+            "Di",
+            "Po",
+            "Thu",
+            "kernel",
+            "kern",
+            "local",
+            "authpriv",
+            "user",
+            "Mem",
+            "active",
+            "x",
+            "ÄÖ",
+            "ª",
+            "Ⅻ",
+            "²",
+            "lowmem",
+            "DMA",
+            "Node",
+            "slab",
+        ]
+    ),
+    st.sampled_from(
+        [
+            "",
+            ":",
+            "_",
+            "-",
+            ".",
+            "[",
+            "]",
+            " ",
+            "\t",
+            "\xa0",
+            "\u2028",
+            "0",
+            "7",
+            "9",
+            "٣",
+            "²",
+            "(",
+            "=",
+            "/",
+            "…",
+            "<",
+            ">",
+            ",",
+            "'",
+            "+",
+        ]
+    ),
+    st.sampled_from(["", ":warn: ", " : info : ", ":err:", " 17 20:58:44 "]),
+    st.lists(_PIECES, max_size=6),
+)
+def test_a_word_no_prefix_part_starts_with_opens_no_built_line(
+    word: str, after: str, level: str, pieces: list[str]
+) -> None:
+    """Synthetic: a word, any character after it, a facility's level or a date's rest, and
+    prefix pieces after that."""
+    from oomlens.read.prefixes import _opens_no_part
+
+    text = word + after + level + "".join(pieces)
+    assert not _opens_no_part(text) or _no_part_read(text)
+    assert strip_prefix(text) == strip_any_prefix(text)
+
+
+# --- records: a stamp looked for from its "[", the character before it looked back at ----
+
+
+@pytest.mark.parametrize("blank", [r"\S", r"\s"])
+def test_a_stamp_found_from_its_bracket_is_the_one_the_look_behind_finds(blank: str) -> None:
+    from oomlens.read.records import _AFTER_BRACKET, _stamp_after
+
+    fast, plain = _stamp_after(blank), re.compile(rf"(?<={blank})\[{_AFTER_BRACKET}")
+    lines = _sample_lines()
+    texts = [*lines, *(a + b for a, b in zip(lines, lines[1:], strict=False))]  # and glued pairs
+
+    def spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+        return [m.span() for m in pattern.finditer(text)]
+
+    assert [t for t in texts if spans(fast, t) != spans(plain, t)] == []
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(["[", "]", " ", "\t", "x", "1", "12.345678", "[ T1]", "\xa0"])))
+def test_a_stamp_found_from_its_bracket_on_built_lines(pieces: list[str]) -> None:
+    from oomlens.read.records import _AFTER_BRACKET, _GLUED, _LATE
+
+    text = "".join(pieces)
+    for fast, blank in ((_GLUED, r"\S"), (_LATE, r"\s")):
+        plain = re.compile(rf"(?<={blank})\[{_AFTER_BRACKET}")
+        assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)]

@@ -161,6 +161,40 @@ _NOT_SYSLOG_ONLY = re.compile(  # "<" before no digit: "<ffffffff8015edc6>{...}"
 _NO_PREFIX_BRACKET = re.compile(r"\[(?:<(?!\s*\d+\.\d+>\])|\s*-?\d+\])")  # not "[<  0.000317>]"
 
 
+_SYSLOG_TAG = re.compile(_TAG)
+_WORD = re.compile(r"[^\W\d_]*")  # the letters a month, a weekday, a tag or a facility is made of
+_FACILITY_NAME = re.compile(_FACILITY)
+
+
+def _opens_no_part(text: str) -> bool:
+    """Does ``text`` open with a word no prefix part starts with? Those that start with letters
+    need after them a blank or a "." (a month, a weekday), "kernel:"'s ":" or "kernel[1]"'s
+    "[", a facility's ":" (dmesg -x), "local0"'s digit; a "_", "-", "(" or "=" opens none."""
+    word = _WORD.match(text)
+    end = word.end() if word else 0
+    if end == 0:
+        return False
+    after = text[end : end + 1]
+    if after == ":":
+        return text[:end] != "kernel" and _FACILITY_NAME.fullmatch(text, 0, end) is None
+    return not after or (after not in ".[" and not after.isspace() and not after.isdigit())
+
+
+_DIGITS = frozenset("0123456789")
+
+
+def _passes_over(text: str, end: int) -> bool:
+    """Does ``_PREFIX``'s next pass read nothing at ``end``? After the parts _DMESG reads, a
+    digit continues no part of their pass: it only opens another (``_AGAIN``)."""
+    m = _PREFIX.match(text, end)
+    return m is not None and m.end() == end
+
+
+def _tagged(text: str) -> bool:
+    """Does ``text`` hold a syslog tag ("kernel:", "kernel[1]:", "[kernel]")?"""
+    return "kernel" in text and _SYSLOG_TAG.search(text) is not None
+
+
 def _alone(text: str, end: int, more: re.Pattern[str]) -> tuple[str, str] | None:
     """(message, prefix) when a shortcut's prefix ends at ``end`` and what follows opens no
     other prefix part: ``more`` finds none there, or it is a bracket no prefix opens."""
@@ -187,15 +221,14 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
     if first == "[" or first == "<":
         m = _DMESG.match(text)
         if m is not None:
-            got = _alone(text, m.end(), _NOT_DMESG_ONLY)
-            caller, pid = m.group("caller", "pid")
-            if (
-                got is not None
-                and "kernel" not in got[0]
-                and (pid is None or "kernel" not in got[1])
-            ):
+            end = m.end()
+            got = _alone(text, end, _NOT_DMESG_ONLY)
+            if got is None and text[end : end + 1] in _DIGITS and _passes_over(text, end):
+                got = text[end:].rstrip(), text[:end]
+            seconds, caller, pid = m.groups()
+            if got is not None and not _tagged(got[0]) and (pid is None or not _tagged(got[1])):
                 caller = caller or (pid and "T" + pid)
-                return got[0], _prefix((float(m["ts"]), caller, None, got[1], None, None, None))
+                return got[0], _prefix((float(seconds), caller, None, got[1], None, None, None))
         elif first == "<":
             return strip_any_prefix(text)  # no syslog form opens "<" but RFC 5424's
         elif _NO_PREFIX_BRACKET.match(text) is not None:
@@ -209,6 +242,8 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
     ):
         # (a capital outside the months may open a dmesg -T date that lost its "[":
         # "Po led  6 14:25:01 2025] ", a Czech Monday)
+        return text.rstrip(), NO_PREFIX
+    elif _opens_no_part(text):
         return text.rstrip(), NO_PREFIX
     else:
         m = _SYSLOG.match(text)

@@ -272,9 +272,9 @@ class Segmenter:
         last, self._last = self._last, line
         twin = (
             last is not None
+            and line.text == last.text
             and not self._last_twin
             and line.lineno == last.lineno + 1
-            and line.text == last.text
             and line.prefix == last.prefix
             and bool(line.text)
         )
@@ -298,42 +298,41 @@ class Segmenter:
         if not line.text and not rejoin.stamped(line):
             self._prev = None  # a blank line ends every record
             return
-        self._prev, self._prev_at = line, ("none", self.last_key)
         key = self.last_key
         rep = self.open.get(key) if key is not None else None  # where _route gave the line
+        where = "none"
         if rep is not None:
             if rep.lines and rep.lines[-1] is line:
-                self._prev_at = ("line", self.last_key)
+                where = "line"
             elif rep._pending and rep._pending[-1] is line:
-                self._prev_at = ("pending", self.last_key)
+                where = "pending"
+        self._prev, self._prev_at = line, (where, key)
 
     def _route(self, line: LogLine, closed: list[RawReport]) -> None:
         """Place one whole line: open, extend or close a report (into ``closed``), or pass it by.
 
         Not a generator: a line costs no generator of its own, the hot path of the scan.
         """
-        text = line.text
+        _, _, text, ts, caller, host, prefix, _, _, _, clock, boot_id, _ = line
         prev = self.last_key
-        caller = line.caller
-        if caller is None and not line.prefix and line.timestamp is None and prev is not None:
+        if caller is None and not prefix and ts is None and prev is not None:
             caller = prev[2]  # a bare wrapped line continues the task that printed last
         if (
             prev is not None
-            and line.host is None
-            and line.boot_id is None
-            and line.timestamp is None
-            and line.clock is None
+            and host is None
+            and boot_id is None
+            and ts is None
+            and clock is None
             and not _is_banner(text)
         ):
             key = (prev[0], prev[1], caller)  # a line that says nowhere: where the last was
         else:
-            host, ts = line.host, line.timestamp
             state = self._hosts.get(host)
             boot: object | None
             if (  # _boot()'s commonest answer: the printk clock goes on in the same boot
                 state is not None
                 and ts is not None
-                and line.boot_id is None
+                and boot_id is None
                 and type(state.boot) is int
                 and state.last_ts is not None
                 and ts >= state.last_ts - BOOT_STEP
@@ -698,7 +697,8 @@ def segment_stream(
     (``journal._record_line``): read past, it is no part of any run of blank lines.
     """
     seg = Segmenter(source, clock)
-    for lineno, raw in iter_raw_lines(stream, lambda: seg.idle, stats, chunks):
+    reports = seg.open  # idle: none open (Segmenter.idle, without a property call per line)
+    for lineno, raw in iter_raw_lines(stream, lambda: not reports, stats, chunks):
         if raw is None:
             yield from _numbered(seg.finish(), physical)
             continue
