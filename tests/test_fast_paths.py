@@ -727,3 +727,33 @@ def test_a_stamp_found_from_its_bracket_on_built_lines(pieces: list[str]) -> Non
     for fast, blank in ((_GLUED, r"\S"), (_LATE, r"\s")):
         plain = re.compile(rf"(?<={blank})\[{_AFTER_BRACKET}")
         assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+# --- Segmenter: patterns tried only on lines whose first character may open them ----------
+
+
+def test_splat_and_wrapped_piece_heads_cover_every_first_ascii_character() -> None:
+    from types import SimpleNamespace
+
+    from oomlens.parse.grammar import _first_ascii
+    from oomlens.read.rejoin import CONT_HEAD, CONT_HEADS
+    from oomlens.read.segment import _SPLAT, _SPLAT_HEADS
+
+    for pattern, heads in ((_SPLAT, _SPLAT_HEADS), (CONT_HEAD, CONT_HEADS)):
+        first = _first_ascii(SimpleNamespace(flags=(), to_regexp=lambda p=pattern: p.pattern))
+        assert first is not None and first <= heads
+
+
+def test_a_wrapped_piece_is_told_alike_on_every_sample_line() -> None:
+    """``_fragment`` with and without its first-character test, on sample lines and pairs."""
+    from oomlens.read import rejoin
+    from oomlens.read.segment import Segmenter
+
+    lines = [strip_prefix(t)[0] for t in _sample_lines()]
+    pairs = list(zip(lines[1:], lines, strict=False))
+    fast = [Segmenter._fragment(t, p) for t, p in pairs]
+    heads, rejoin.CONT_HEADS = rejoin.CONT_HEADS, frozenset(map(chr, range(128)))
+    try:
+        assert [Segmenter._fragment(t, p) for t, p in pairs] == fast
+    finally:
+        rejoin.CONT_HEADS = heads

@@ -161,6 +161,7 @@ _SECTION = re.compile(
 
 
 _SECTION_HEADS = frozenset("MNDH[To")  # the first characters _SECTION's lines start with
+_SPLAT_HEADS = frozenset("-BIOUg")  # the first ASCII characters _SPLAT's lines start with
 
 
 def _is_trigger(text: str) -> bool:
@@ -384,7 +385,12 @@ class Segmenter:
             if text.startswith("---[ end trace") or rep._splat > MAX_SPLAT_LINES:
                 rep._splat = 0
             return
-        if _SPLAT.match(text) and not NAMED.match(text):
+        first = text[:1]
+        if (
+            (first in _SPLAT_HEADS or first >= "\x80")
+            and _SPLAT.match(text)
+            and not NAMED.match(text)
+        ):
             if rep._closing or not rep._sections:
                 closed.extend(self._close(key))  # the report is over (or never began its dump)
             else:
@@ -472,7 +478,10 @@ class Segmenter:
         that starts with a comm (a trigger, the old cpuset line) is a line of its own,
         whatever the comm looks like ("free:0kB invoked oom-killer: ...").
         """
-        if text.startswith("(") and _LETTERS.match(text) and not prev.endswith("kB"):
+        first = text[:1]
+        if first < "\x80" and first not in rejoin.CONT_HEADS:
+            return False  # no CONT_HEAD
+        if first == "(" and _LETTERS.match(text) and not prev.endswith("kB"):
             return False
         return (
             bool(rejoin.CONT_HEAD.match(text))
