@@ -470,6 +470,11 @@ _TAILS = st.sampled_from(
         "<٣>x",
         "<²>x",
         "[ 12:  x:12] y",
+        "[kmem_getpages+30/201] x",  # a 2.6 trace frame: no prefix part opens it
+        "Killed process 5928 (apache2)",  # reads like a dmesg -T date that lost its "["
+        "[  pid  ]   uid  tgid",
+        "0000000000000000 ffff88001c9f7978",
+        "12.345678] x",
     ]
 )
 
@@ -560,6 +565,9 @@ _AROUND_THE_STAMP = st.sampled_from(
         "12.345678]",
         "4月",
         "Jun 17 20:58:44 h kernel: ",
+        "[kmem_getpages+30/201]",
+        "Killed process 5928 (x)",
+        "[  pid  ]",
     ]
 )
 

@@ -180,12 +180,11 @@ def _opens_no_part(text: str) -> bool:
     return not after or (after not in ".[" and not after.isspace() and not after.isdigit())
 
 
-_DIGITS = frozenset("0123456789")
-
-
 def _passes_over(text: str, end: int) -> bool:
-    """Does ``_PREFIX``'s next pass read nothing at ``end``? After the parts _DMESG reads, a
-    digit continues no part of their pass: it only opens another (``_AGAIN``)."""
+    """Does a pass of ``_PREFIX`` read nothing at ``end``, where a shortcut's reading of the
+    first pass ends? Then no part of it reads on there, and no next pass (``_AGAIN``) does:
+    the shortcut's reading is whole, whatever its guard (a cheap test that turns away more:
+    a message of numbers, "[kmem_getpages+30/201]", "Killed process 1 (x)") said."""
     m = _PREFIX.match(text, end)
     return m is not None and m.end() == end
 
@@ -223,7 +222,7 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
         if m is not None:
             end = m.end()
             got = _alone(text, end, _NOT_DMESG_ONLY)
-            if got is None and text[end : end + 1] in _DIGITS and _passes_over(text, end):
+            if got is None and _passes_over(text, end):
                 got = text[end:].rstrip(), text[:end]
             seconds, caller, pid = m.groups()
             if got is not None and not _tagged(got[0]) and (pid is None or not _tagged(got[1])):
@@ -234,7 +233,10 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
         elif _NO_PREFIX_BRACKET.match(text) is not None:
             return text.rstrip(), NO_PREFIX
         elif (m := _DMESG_T.match(text)) is not None:
-            got = _alone(text, m.end(), _NOT_DMESG_ONLY)
+            end = m.end()
+            got = _alone(text, end, _NOT_DMESG_ONLY)
+            if got is None and _passes_over(text, end):
+                got = text[end:].rstrip(), text[:end]
             if got is not None:
                 return got[0], _prefix((None, None, None, got[1], None, m.group("dmt"), None))
     elif not first or (
@@ -248,7 +250,10 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
     else:
         m = _SYSLOG.match(text)
         if m is not None:
-            got = _alone(text, m.end(), _NOT_SYSLOG_ONLY)
+            end = m.end()
+            got = _alone(text, end, _NOT_SYSLOG_ONLY)
+            if got is None and _passes_over(text, end):
+                got = text[end:].rstrip(), text[:end]
             if got is not None:
                 ts = m.group("ts")
                 stamp = float(ts) if ts else None
