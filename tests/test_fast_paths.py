@@ -8,6 +8,7 @@ is about (synthetic: no real report holds every mix of prefix parts).
 from __future__ import annotations
 
 import copy
+import re
 from functools import cache
 
 import pytest
@@ -469,6 +470,11 @@ _TAILS = st.sampled_from(
         "<٣>x",
         "<²>x",
         "[ 12:  x:12] y",
+        "[kmem_getpages+30/201] x",  # a 2.6 trace frame: no prefix part opens it
+        "Killed process 5928 (apache2)",  # reads like a dmesg -T date that lost its "["
+        "[  pid  ]   uid  tgid",
+        "0000000000000000 ffff88001c9f7978",
+        "12.345678] x",
     ]
 )
 
@@ -491,3 +497,271 @@ def test_strip_prefix_matches_the_whole_regex_on_built_syslog_lines(
     """Synthetic: every mix of a BSD syslog header's parts and what may follow it."""
     line = f"{lead}{month}{sep}{day} {clock}{host}{tag}{gap}{tail}"
     assert strip_prefix(line) == strip_any_prefix(line)
+
+
+# --- strip_prefix: a console level before the stamp, a caller id or context after it ----
+
+
+def test_strip_prefix_reads_every_sample_line_after_a_stamp_form_as_the_whole_regex() -> None:
+    """Synthetic: each sample line after each form the dmesg shortcut reads in one pass."""
+    leads = (
+        "<4>",
+        "<6>[  12.345678] ",
+        "[  12.345678][ T123] ",
+        "[  12.345678] [C1] ",
+        "[  12.345678] [3:  kswapd0:  77] ",
+        "<4>[ 6207.637280]  [3:  Binder:9343_3:22875] ",
+    )
+    differ = [
+        lead + t
+        for t in _sample_lines()
+        for lead in leads
+        if strip_prefix(lead + t) != strip_any_prefix(lead + t)
+    ]
+    assert differ == []
+
+
+_AROUND_THE_STAMP = st.sampled_from(
+    [
+        "<4>",
+        "<12>",
+        "<",
+        "4>",
+        "[   12.345678]",
+        "[12.345678]",
+        " <    0.000317>]",
+        "[ T1]",
+        "[C12]",
+        "[T12345678]",
+        "[3: kernel:12]",  # a context whose comm reads as short-monotonic's host and tag
+        "[3:  Binder:9343_3:22875]",
+        "[0:",
+        " comm:12]",
+        "[ 1234]",
+        "[<ffff>]",
+        "[03-19 10:05:52.189]",
+        " ",
+        "  ",
+        "\t",
+        "kernel:",
+        " kernel: ",
+        "kernel[1]:",
+        "[kernel]",
+        "host",
+        "c0 0   ",
+        "c1",
+        "]",
+        ":",
+        "[",
+        "12",
+        ".",
+        "x",
+        "<TASK>",
+        "Mem-Info:",
+        "12,34,56,-;",  # a /dev/kmsg record, which a digit after the stamp may open
+        "1 Time(s): ",
+        "7 ",
+        "2024-01-02T03:04:05",
+        "12.345678]",
+        "4月",
+        "Jun 17 20:58:44 h kernel: ",
+        "[kmem_getpages+30/201]",
+        "Killed process 5928 (x)",
+        "[  pid  ]",
+    ]
+)
+
+
+@settings(max_examples=4000, deadline=None)
+@given(
+    st.sampled_from(["", "<4>", "[   12.345678]", "<4>[ 12.345678]", "[ 1.000000] "]),
+    st.lists(_AROUND_THE_STAMP, min_size=0, max_size=8),
+)
+def test_strip_prefix_matches_the_whole_regex_around_a_stamp(lead: str, pieces: list[str]) -> None:
+    """Synthetic: console levels, stamps, caller ids, contexts and tags in any order."""
+    line = lead + "".join(pieces)
+    assert strip_prefix(line) == strip_any_prefix(line)
+
+
+# --- Segmenter: content lines, the whole-line patterns tried only with their literal ----
+
+
+def _one_content_regex() -> re.Pattern[str]:
+    """``_CONTENT`` with the whole-line patterns back among its alternatives, searched."""
+    from oomlens.read.segment import _CONTENT, _CPUSET_LINE, _FRAME_LINE
+
+    assert _CONTENT.pattern.startswith("^(?:") and _CONTENT.pattern.endswith(")")
+    return re.compile(f"{_CONTENT.pattern[:-1]}|{_CPUSET_LINE.pattern}|{_FRAME_LINE.pattern})")
+
+
+def test_content_reads_every_sample_line_as_one_regex() -> None:
+    from oomlens.read.segment import _content
+
+    whole = _one_content_regex()
+    texts = [t for line in _sample_lines() for t in (line, strip_prefix(line)[0])]
+    assert [t for t in texts if _content(t) != bool(whole.search(t))] == []
+
+
+@settings(max_examples=4000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["cpuset=", "+0x", "1f", "/0x", "a", ".", "_", " ", "\n", "kB", ":", "9", "Node 0 "]
+        ),
+        max_size=10,
+    )
+)
+def test_content_reads_built_lines_as_one_regex(pieces: list[str]) -> None:
+    """Synthetic: the literals the whole-line patterns need, before or after a newline."""
+    from oomlens.read.segment import _content
+
+    text = "".join(pieces)
+    assert _content(text) == bool(_one_content_regex().search(text))
+
+
+# --- strip_prefix: a word no prefix part starts with ------------------------------------
+
+
+def _no_part_read(text: str) -> bool:
+    from oomlens.read.prefixes import _PREFIX, _SYSLOG
+
+    m = _PREFIX.match(text)
+    return m is not None and m.end() == 0 and _SYSLOG.match(text) is None
+
+
+def test_a_word_no_prefix_part_starts_with_opens_no_sample_line() -> None:
+    from oomlens.read.prefixes import _opens_no_part
+
+    texts = [t for line in _sample_lines() for t in (line, line.lstrip(), strip_prefix(line)[0])]
+    assert [t for t in texts if _opens_no_part(t) and not _no_part_read(t)] == []
+
+
+@settings(max_examples=5000, deadline=None)
+@given(
+    st.sampled_from(
+        [
+            "Jun",
+            "June",
+            "jun",
+            "févr",
+            "Di",
+            "Po",
+            "Thu",
+            "kernel",
+            "kern",
+            "local",
+            "authpriv",
+            "user",
+            "Mem",
+            "active",
+            "x",
+            "ÄÖ",
+            "ª",
+            "Ⅻ",
+            "²",
+            "lowmem",
+            "DMA",
+            "Node",
+            "slab",
+        ]
+    ),
+    st.sampled_from(
+        [
+            "",
+            ":",
+            "_",
+            "-",
+            ".",
+            "[",
+            "]",
+            " ",
+            "\t",
+            "\xa0",
+            "\u2028",
+            "0",
+            "7",
+            "9",
+            "٣",
+            "²",
+            "(",
+            "=",
+            "/",
+            "…",
+            "<",
+            ">",
+            ",",
+            "'",
+            "+",
+        ]
+    ),
+    st.sampled_from(["", ":warn: ", " : info : ", ":err:", " 17 20:58:44 "]),
+    st.lists(_PIECES, max_size=6),
+)
+def test_a_word_no_prefix_part_starts_with_opens_no_built_line(
+    word: str, after: str, level: str, pieces: list[str]
+) -> None:
+    """Synthetic: a word, any character after it, a facility's level or a date's rest, and
+    prefix pieces after that."""
+    from oomlens.read.prefixes import _opens_no_part
+
+    text = word + after + level + "".join(pieces)
+    assert not _opens_no_part(text) or _no_part_read(text)
+    assert strip_prefix(text) == strip_any_prefix(text)
+
+
+# --- records: a stamp looked for from its "[", the character before it looked back at ----
+
+
+@pytest.mark.parametrize("blank", [r"\S", r"\s"])
+def test_a_stamp_found_from_its_bracket_is_the_one_the_look_behind_finds(blank: str) -> None:
+    from oomlens.read.records import _AFTER_BRACKET, _stamp_after
+
+    fast, plain = _stamp_after(blank), re.compile(rf"(?<={blank})\[{_AFTER_BRACKET}")
+    lines = _sample_lines()
+    texts = [*lines, *(a + b for a, b in zip(lines, lines[1:], strict=False))]  # and glued pairs
+
+    def spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+        return [m.span() for m in pattern.finditer(text)]
+
+    assert [t for t in texts if spans(fast, t) != spans(plain, t)] == []
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(["[", "]", " ", "\t", "x", "1", "12.345678", "[ T1]", "\xa0"])))
+def test_a_stamp_found_from_its_bracket_on_built_lines(pieces: list[str]) -> None:
+    from oomlens.read.records import _AFTER_BRACKET, _GLUED, _LATE
+
+    text = "".join(pieces)
+    for fast, blank in ((_GLUED, r"\S"), (_LATE, r"\s")):
+        plain = re.compile(rf"(?<={blank})\[{_AFTER_BRACKET}")
+        assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+# --- Segmenter: patterns tried only on lines whose first character may open them ----------
+
+
+def test_splat_and_wrapped_piece_heads_cover_every_first_ascii_character() -> None:
+    from types import SimpleNamespace
+
+    from oomlens.parse.grammar import _first_ascii
+    from oomlens.read.rejoin import CONT_HEAD, CONT_HEADS
+    from oomlens.read.segment import _SPLAT, _SPLAT_HEADS
+
+    for pattern, heads in ((_SPLAT, _SPLAT_HEADS), (CONT_HEAD, CONT_HEADS)):
+        first = _first_ascii(SimpleNamespace(flags=(), to_regexp=lambda p=pattern: p.pattern))
+        assert first is not None and first <= heads
+
+
+def test_a_wrapped_piece_is_told_alike_on_every_sample_line() -> None:
+    """``_fragment`` with and without its first-character test, on sample lines and pairs."""
+    from oomlens.read import rejoin
+    from oomlens.read.segment import Segmenter
+
+    lines = [strip_prefix(t)[0] for t in _sample_lines()]
+    pairs = list(zip(lines[1:], lines, strict=False))
+    fast = [Segmenter._fragment(t, p) for t, p in pairs]
+    heads, rejoin.CONT_HEADS = rejoin.CONT_HEADS, frozenset(map(chr, range(128)))
+    try:
+        assert [Segmenter._fragment(t, p) for t, p in pairs] == fast
+    finally:
+        rejoin.CONT_HEADS = heads

@@ -13,6 +13,7 @@ an Android ``[cpu: comm:pid]`` context is a prefix: trace frames ``[<addr>]``,
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import NamedTuple
 
 
@@ -32,6 +33,7 @@ class Prefix(NamedTuple):
 
 
 NO_PREFIX = Prefix()
+_prefix = partial(tuple.__new__, Prefix)  # Prefix from a tuple of all its fields, at C speed
 
 # A month as locales print it: "Feb", "June", "jun", "févr.", zh_CN "4月".
 _MON = r"(?:[^\W\d_]{3,9}\.?|\d{1,2}月)"
@@ -51,6 +53,10 @@ _LINENO = (
 
 # dmesg -d's delta after the time: "[   12.345678 <    0.000317>] " (util-linux --show-delta).
 _DELTA = r"(?:\s+<\s*\d{1,13}\.\d{1,6}>)?"
+# Parts that follow the time, shared by _PREFIX and its shortcut (_DMESG).
+_CONSOLE_LEVEL = r"(?:<\d{1,3}>(?=\S))?"  # "<4>"
+_CALLER_ID = r"(?:\[\s*(?P<caller>T\d{1,7}|C\d{1,4})\]\s*)?"  # printk caller id "[ T123]"
+_ANDROID = r"(?:\[\s*\d{1,4}:.{0,24}?:\s*(?P<pid>\d{1,7})\]\s*)?"  # "[cpu: comm:pid]", any comm
 
 _PREFIX = re.compile(
     rf"""
@@ -75,7 +81,7 @@ _PREFIX = re.compile(
     (?:_BOOT_ID=(?P<boot>[0-9a-f]{{32}})\s+)?               # journal record (ingest writes it)
     (?:\d{{1,3}},\d+,(?P<usec>\d+),[^;,\s]*                 # /dev/kmsg: level,seq,usec,flags
        (?:,caller=(?P<kcaller>[TC]\d+))?(?:,[^;\s]*)?;)?
-    (?:<\d{{1,3}}>(?=\S))?                                   # console level "<4>"
+    {_CONSOLE_LEVEL}                                        # console level "<4>"
     (?:{_FACILITY}\s*:\s*{_LEVEL}\s*:\s*)?                  # dmesg -x "kern  :warn  : "
     (?:(?:\[\s*|(?=\d+\.\d{{6}}\]))(?P<ts>\d+\.\d+){_DELTA}\](?=\s|\[|$)\s*  # dmesg "[   12.345678] " ("[" lost)
       |\[?(?P<dmt>[^\W\d_]{{1,9}}\.?\s+{_MON}\s+\d{{1,2}}\s+\d{{1,2}}:\d{{2}}:\d{{2}}\s+\d{{4}}){_DELTA}\]\s*  # -T
@@ -84,8 +90,8 @@ _PREFIX = re.compile(
       |\[<\s*\d+\.\d+>\]\s*                                  # dmesg --time-format=delta
     )?
     (?:\[\d\d-\d\d\s\d\d:\d\d:\d\d\.\d{{3,6}}\]\s*)?      # vendor wall clock "[03-19 10:05:52.172]"
-    (?:\[\s*(?P<caller>T\d{{1,7}}|C\d{{1,4}})\]\s*)?        # printk caller id
-    (?:\[\s*\d{{1,4}}:.{{0,24}}?:\s*(?P<pid>\d{{1,7}})\]\s*)?  # Android "[cpu: comm:pid]", any comm
+    {_CALLER_ID}                                            # printk caller id
+    {_ANDROID}                                              # Android context
     (?:(?<=\]\s)c\d{{1,3}}[ \t]+\d{{1,7}}[ \t]{{2,}})?          # msm "[ts] c0 0      "
     """,
     re.VERBOSE,
@@ -123,12 +129,13 @@ def _seconds(text: str, per_second: float) -> float | None:
     return value if value <= _MAX_SECONDS else None
 
 
-# The commonest prefix, dmesg's "[   12.345678] " alone: the reading _PREFIX gives it (its
-# ``ts`` part, nothing before or after) when what follows opens no other prefix part:
-# no "[", digit or "<" before a digit (a caller id, a vendor clock, another pass), no msm "c0 0  "
-# column, and no syslog tag that would make the stamp journalctl's short-monotonic.
+# The commonest prefix, dmesg's "[   12.345678] ", maybe with a console level before it and
+# a caller id or an Android context after: the reading _PREFIX gives it (those parts of one
+# pass, nothing else) when what follows opens no other prefix part: no "[", digit or "<"
+# before a digit (a vendor clock, another pass), no msm "c0 0  " column, and no syslog tag
+# that would make the stamp journalctl's short-monotonic (its host may be a context's "[3:").
 _DMESG = re.compile(
-    rf"\[\s*(\d{{1,13}}\.\d{{1,6}}){_DELTA}\](?=\s|\[|$)\s*"
+    rf"{_CONSOLE_LEVEL}\[\s*(?P<ts>\d{{1,13}}\.\d{{1,6}}){_DELTA}\](?=\s|\[|$)\s*{_CALLER_ID}{_ANDROID}"
 )  # 13 digits: < _MAX_SECONDS
 # "<" opens a prefix part only before a digit (a console level): "<TASK>" is message text.
 _NOT_DMESG_ONLY = re.compile(r"[\[0-9]|<\d|c\d")
@@ -154,6 +161,39 @@ _NOT_SYSLOG_ONLY = re.compile(  # "<" before no digit: "<ffffffff8015edc6>{...}"
 _NO_PREFIX_BRACKET = re.compile(r"\[(?:<(?!\s*\d+\.\d+>\])|\s*-?\d+\])")  # not "[<  0.000317>]"
 
 
+_SYSLOG_TAG = re.compile(_TAG)
+_WORD = re.compile(r"[^\W\d_]*")  # the letters a month, a weekday, a tag or a facility is made of
+_FACILITY_NAME = re.compile(_FACILITY)
+
+
+def _opens_no_part(text: str) -> bool:
+    """Does ``text`` open with a word no prefix part starts with? Those that start with letters
+    need after them a blank or a "." (a month, a weekday), "kernel:"'s ":" or "kernel[1]"'s
+    "[", a facility's ":" (dmesg -x), "local0"'s digit; a "_", "-", "(" or "=" opens none."""
+    word = _WORD.match(text)
+    end = word.end() if word else 0
+    if end == 0:
+        return False
+    after = text[end : end + 1]
+    if after == ":":
+        return text[:end] != "kernel" and _FACILITY_NAME.fullmatch(text, 0, end) is None
+    return not after or (after not in ".[" and not after.isspace() and not after.isdigit())
+
+
+def _passes_over(text: str, end: int) -> bool:
+    """Does a pass of ``_PREFIX`` read nothing at ``end``, where a shortcut's reading of the
+    first pass ends? Then no part of it reads on there, and no next pass (``_AGAIN``) does:
+    the shortcut's reading is whole, whatever its guard (a cheap test that turns away more:
+    a message of numbers, "[kmem_getpages+30/201]", "Killed process 1 (x)") said."""
+    m = _PREFIX.match(text, end)
+    return m is not None and m.end() == end
+
+
+def _tagged(text: str) -> bool:
+    """Does ``text`` hold a syslog tag ("kernel:", "kernel[1]:", "[kernel]")?"""
+    return "kernel" in text and _SYSLOG_TAG.search(text) is not None
+
+
 def _alone(text: str, end: int, more: re.Pattern[str]) -> tuple[str, str] | None:
     """(message, prefix) when a shortcut's prefix ends at ``end`` and what follows opens no
     other prefix part: ``more`` finds none there, or it is a bracket no prefix opens."""
@@ -173,38 +213,53 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
         # other part opens with no blank), so the shortcuts read it too
         rest = text.lstrip()
         if rest and rest[0] != ">":
-            body, p = strip_prefix(rest)
+            body, (stamp, caller, host, prefix, note, clock, boot) = strip_prefix(rest)
             lead = text[: len(text) - len(rest)]
-            return body, Prefix(prefix=lead) if p is NO_PREFIX else p._replace(
-                prefix=lead + p.prefix
-            )
+            return body, _prefix((stamp, caller, host, lead + prefix, note, clock, boot))
         return strip_any_prefix(text)
-    if first == "[":
+    if first == "[" or first == "<":
         m = _DMESG.match(text)
         if m is not None:
-            got = _alone(text, m.end(), _NOT_DMESG_ONLY)
-            if got is not None and "kernel" not in got[0]:
-                return got[0], Prefix(float(m.group(1)), None, None, got[1], None, None, None)
+            end = m.end()
+            got = _alone(text, end, _NOT_DMESG_ONLY)
+            if got is None and _passes_over(text, end):
+                got = text[end:].rstrip(), text[:end]
+            seconds, caller, pid = m.groups()
+            if got is not None and not _tagged(got[0]) and (pid is None or not _tagged(got[1])):
+                caller = caller or (pid and "T" + pid)
+                return got[0], _prefix((float(seconds), caller, None, got[1], None, None, None))
+        elif first == "<":
+            return strip_any_prefix(text)  # no syslog form opens "<" but RFC 5424's
         elif _NO_PREFIX_BRACKET.match(text) is not None:
             return text.rstrip(), NO_PREFIX
         elif (m := _DMESG_T.match(text)) is not None:
-            got = _alone(text, m.end(), _NOT_DMESG_ONLY)
+            end = m.end()
+            got = _alone(text, end, _NOT_DMESG_ONLY)
+            if got is None and _passes_over(text, end):
+                got = text[end:].rstrip(), text[:end]
             if got is not None:
-                return got[0], Prefix(None, None, None, got[1], None, m.group("dmt"), None)
+                return got[0], _prefix((None, None, None, got[1], None, m.group("dmt"), None))
     elif not first or (
         first < "\x80" and first not in _MAYBE and not (first.isupper() and "]" in text[:64])
     ):
         # (a capital outside the months may open a dmesg -T date that lost its "[":
         # "Po led  6 14:25:01 2025] ", a Czech Monday)
         return text.rstrip(), NO_PREFIX
+    elif _opens_no_part(text):
+        return text.rstrip(), NO_PREFIX
     else:
         m = _SYSLOG.match(text)
         if m is not None:
-            got = _alone(text, m.end(), _NOT_SYSLOG_ONLY)
+            end = m.end()
+            got = _alone(text, end, _NOT_SYSLOG_ONLY)
+            if got is None and _passes_over(text, end):
+                got = text[end:].rstrip(), text[:end]
             if got is not None:
                 ts = m.group("ts")
                 stamp = float(ts) if ts else None
-                return got[0], Prefix(stamp, None, m.group("host"), got[1], None, m.group("bsd"))
+                return got[0], _prefix(
+                    (stamp, None, m.group("host"), got[1], None, m.group("bsd"), None)
+                )
     return strip_any_prefix(text)
 
 
@@ -251,4 +306,4 @@ def strip_any_prefix(text: str) -> tuple[str, Prefix]:
     pos += len(rest) - len(body)
     if pos == 0:
         return body.rstrip(), NO_PREFIX
-    return body.rstrip(), Prefix(ts, caller, host, text[:pos], note, clock, boot)
+    return body.rstrip(), _prefix((ts, caller, host, text[:pos], note, clock, boot))

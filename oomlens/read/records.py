@@ -53,11 +53,18 @@ STAMP_STEP = 1.0
 
 # A printk stamp ("[ 659.105948]", maybe with its caller id) glued to the end of another
 # record: two records fused on one line where a copy lost the newline between them.
-_STAMP = re.compile(r"\[\s*\d{1,10}\.\d{6}\](?:\[\s*[TC]\d{1,7}\])?")
+_AFTER_BRACKET = r"\s*\d{1,10}\.\d{6}\](?:\[\s*[TC]\d{1,7}\])?"  # the stamp past its "["
+_STAMP = re.compile(r"\[" + _AFTER_BRACKET)
+
+
+def _stamp_after(blank: str) -> re.Pattern[str]:
+    """``_STAMP`` where the character before it is of the class ``blank``: its "[" is matched
+    first and looked back from, so that a search skips from "[" to "[" at C speed."""
+    return re.compile(rf"\[(?<={blank}\[){_AFTER_BRACKET}")
 
 
 # A stamp glued to the character before it: what every fused record has (a cheap test first).
-_GLUED = re.compile(r"(?<=\S)" + _STAMP.pattern)
+_GLUED = _stamp_after(r"\S")
 
 
 def _glued_cuts(text: str) -> list[int]:
@@ -156,7 +163,7 @@ def _escaped_lines(text: str) -> bool:
 
 # A stamp after a blank: where a kernel record starts in a line of another program's
 # console output ("Creating journal (262144 blocks): [   34.739137] mkfs.ext4 invoked").
-_LATE = re.compile(r"(?<=\s)" + _STAMP.pattern)
+_LATE = _stamp_after(r"\s")
 
 
 def late_start(text: str) -> int:

@@ -32,7 +32,8 @@ _SNIP = re.compile(
 _FOREIGN_SYSLOG = re.compile(r"[A-Z][a-z]{2,8}\.? +\d{1,2} +\d{1,2}:\d\d:\d\d ")
 # A kernel release broken at one of its dashes ("... Tainted: P O 3.12.10-005-").
 _RELEASE_CUT = re.compile(r"\d+\.\d+(?:\.\d+)?[-\w.+]*-$")
-# A fragment that cannot start a kernel line of its own.
+# A fragment that cannot start a kernel line of its own, and the ASCII characters it starts with.
+CONT_HEADS = frozenset("()0123456789=BK_abcdefghijklmnopqrstuvwxyz")
 CONT_HEAD = re.compile(
     r"^(?:\d+\*\d+kB|= ?\d+kB|\d+[kK]B(?:\s|$)|[kK]?B(?:[\s,=]|$)|\([A-Z]+\)|[a-z_()]+:\s?-?\d+[kK]B|order=|gfp_mask="
     r"|oom_score_adj=|nodemask=|\((?:__)?GFP_[A-Z_|]*[|)]|mode:0x[0-9a-f]+\(|all_unreclaimable\? "

@@ -65,8 +65,11 @@ _CONTENT = re.compile(
     r"|\w+ per-cpu:|(?:cpu|CPU) +\d+:? |Free pages:|Active:|(?:Free|Total) swap|\d+ (?:pages|total|reserved)"
     r"|Swap cache|hugepages_|Tasks state|\[\s*(?:pid|-?\d+)\s*\]|Unreclaimable slab|Name +Used|oom-kill:"
     r"|oom_reaper:|Out of [Mm]emory|Memory cgroup|Task in |[\w+]+: usage \d|[a-z_]+ \d+$"
-    r"|[\w-]+ +\d+KB +\d+KB|Killed process|.*cpuset=|.*[\w.]\+0x[0-9a-f]+/0x|[\w.]+ \(\S+\.[chS]:\d)"
+    r"|[\w-]+ +\d+KB +\d+KB|Killed process|[\w.]+ \(\S+\.[chS]:\d)"
 )
+# ... and those that read a whole line: a cpuset line, a trace frame "func+0x1/0x2" (_content).
+_CPUSET_LINE = re.compile(r".*cpuset=")
+_FRAME_LINE = re.compile(r".*[\w.]\+0x[0-9a-f]+/0x")
 _LETTERS = re.compile(r"\([A-Z]+\)")  # a buddy chunk's migratetype letters, "(UME)"
 # The kill line ("Out of memory: Killed process 1 (x)", 2.6's "Killed process 1 (x)") and the
 # reaper's; never a task-table row whose name is "Killed process".
@@ -158,6 +161,7 @@ _SECTION = re.compile(
 
 
 _SECTION_HEADS = frozenset("MNDH[To")  # the first characters _SECTION's lines start with
+_SPLAT_HEADS = frozenset("-BIOUg")  # the first ASCII characters _SPLAT's lines start with
 
 
 def _is_trigger(text: str) -> bool:
@@ -167,6 +171,16 @@ def _is_trigger(text: str) -> bool:
         ("oom-killer" in text or "failure" in text or "vmalloc error" in text)
         and _TRIGGER.search(text) is not None
         and NAMED.match(text) is None
+    )
+
+
+def _content(text: str) -> bool:
+    """A line that belongs inside a report: ``_CONTENT``, or one of the two patterns that
+    read a whole line, each tried only when the literal it needs is there."""
+    return (
+        _CONTENT.match(text) is not None
+        or ("+0x" in text and _FRAME_LINE.match(text) is not None)
+        or ("cpuset=" in text and _CPUSET_LINE.match(text) is not None)
     )
 
 
@@ -259,9 +273,9 @@ class Segmenter:
         last, self._last = self._last, line
         twin = (
             last is not None
+            and line.text == last.text
             and not self._last_twin
             and line.lineno == last.lineno + 1
-            and line.text == last.text
             and line.prefix == last.prefix
             and bool(line.text)
         )
@@ -285,42 +299,41 @@ class Segmenter:
         if not line.text and not rejoin.stamped(line):
             self._prev = None  # a blank line ends every record
             return
-        self._prev, self._prev_at = line, ("none", self.last_key)
         key = self.last_key
         rep = self.open.get(key) if key is not None else None  # where _route gave the line
+        where = "none"
         if rep is not None:
             if rep.lines and rep.lines[-1] is line:
-                self._prev_at = ("line", self.last_key)
+                where = "line"
             elif rep._pending and rep._pending[-1] is line:
-                self._prev_at = ("pending", self.last_key)
+                where = "pending"
+        self._prev, self._prev_at = line, (where, key)
 
     def _route(self, line: LogLine, closed: list[RawReport]) -> None:
         """Place one whole line: open, extend or close a report (into ``closed``), or pass it by.
 
         Not a generator: a line costs no generator of its own, the hot path of the scan.
         """
-        text = line.text
+        _, _, text, ts, caller, host, prefix, _, _, _, clock, boot_id, _ = line
         prev = self.last_key
-        caller = line.caller
-        if caller is None and not line.prefix and line.timestamp is None and prev is not None:
+        if caller is None and not prefix and ts is None and prev is not None:
             caller = prev[2]  # a bare wrapped line continues the task that printed last
         if (
             prev is not None
-            and line.host is None
-            and line.boot_id is None
-            and line.timestamp is None
-            and line.clock is None
+            and host is None
+            and boot_id is None
+            and ts is None
+            and clock is None
             and not _is_banner(text)
         ):
             key = (prev[0], prev[1], caller)  # a line that says nowhere: where the last was
         else:
-            host, ts = line.host, line.timestamp
             state = self._hosts.get(host)
             boot: object | None
             if (  # _boot()'s commonest answer: the printk clock goes on in the same boot
                 state is not None
                 and ts is not None
-                and line.boot_id is None
+                and boot_id is None
                 and type(state.boot) is int
                 and state.last_ts is not None
                 and ts >= state.last_ts - BOOT_STEP
@@ -372,7 +385,12 @@ class Segmenter:
             if text.startswith("---[ end trace") or rep._splat > MAX_SPLAT_LINES:
                 rep._splat = 0
             return
-        if _SPLAT.match(text) and not NAMED.match(text):
+        first = text[:1]
+        if (
+            (first in _SPLAT_HEADS or first >= "\x80")
+            and _SPLAT.match(text)
+            and not NAMED.match(text)
+        ):
             if rep._closing or not rep._sections:
                 closed.extend(self._close(key))  # the report is over (or never began its dump)
             else:
@@ -401,7 +419,7 @@ class Segmenter:
             if len(rep._pending) > MAX_BLANK_RUN:
                 closed.extend(self._close(key))
             return
-        if _CONTENT.search(text):
+        if _content(text):
             section = _section_key(text) if text[:1] in _SECTION_HEADS else None
             if section is not None:
                 if section in rep._sections:
@@ -460,7 +478,10 @@ class Segmenter:
         that starts with a comm (a trigger, the old cpuset line) is a line of its own,
         whatever the comm looks like ("free:0kB invoked oom-killer: ...").
         """
-        if text.startswith("(") and _LETTERS.match(text) and not prev.endswith("kB"):
+        first = text[:1]
+        if first < "\x80" and first not in rejoin.CONT_HEADS:
+            return False  # no CONT_HEAD
+        if first == "(" and _LETTERS.match(text) and not prev.endswith("kB"):
             return False
         return (
             bool(rejoin.CONT_HEAD.match(text))
@@ -685,7 +706,8 @@ def segment_stream(
     (``journal._record_line``): read past, it is no part of any run of blank lines.
     """
     seg = Segmenter(source, clock)
-    for lineno, raw in iter_raw_lines(stream, lambda: seg.idle, stats, chunks):
+    reports = seg.open  # idle: none open (Segmenter.idle, without a property call per line)
+    for lineno, raw in iter_raw_lines(stream, lambda: not reports, stats, chunks):
         if raw is None:
             yield from _numbered(seg.finish(), physical)
             continue
