@@ -139,7 +139,8 @@ def _table_row(c) -> str:
         n for n, on in (("vendor trees", c.vendor), ("unverified", not c.verified)) if on
     )
     return (
-        f"| `{c.feature.value}` | {c.commit or '—'} | {c.title} | {c.release}{rc} | "
+        f"| `{c.feature.value}` | {c.commit or '—'} | {c.title.replace('|', chr(92) + '|')} | "
+        f"{c.release}{rc} | "
         f"{', '.join(c.stable) or '—'} | `{c.function}` | {note} |"
     )
 

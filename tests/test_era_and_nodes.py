@@ -235,3 +235,134 @@ def test_run_batch_takes_one_path_as_a_string(tmp_path):
     (fleet / "a.log").write_bytes(sample("001").read_bytes())
     result = run_batch(str(fleet), str(tmp_path / "out"), fmt="csv", jobs=1)
     assert result.files == 1
+
+
+# Round 31: when the kernel itself unreserves, and what that says of the printed (H) blocks
+
+_MAYFAIL = ("mode:0x10cc0(GFP_KERNEL|__GFP_NORETRY)", "mode:0x4cc0(GFP_KERNEL|__GFP_RETRY_MAYFAIL)")
+
+
+def _judged(path: Path, line: int | None = None):
+    for a in analyze_file(str(path)).analyses:
+        if line is None or a.report.first_line == line:
+            return a
+    raise AssertionError(f"no report at line {line}")
+
+
+def test_a_failure_past_should_reclaim_retry_on_6_12_had_its_reserve_remade(tmp_path):
+    """lab stranded-6.12 asked with __GFP_RETRY_MAYFAIL instead of __GFP_NORETRY (order 3):
+    the request reaches should_reclaim_retry(), which on 6.12 (ac3f3b0a5551) unreserves with
+    force before every give-up, so it fails only once no free H chunk is left: the printed
+    2048kB (H) block was reserved again after the decision. Stranded, but likely."""
+    a = _judged(edited(tmp_path, "stranded-6.12", _MAYFAIL))
+    v = a.verdict
+    assert (v.code, v.unreserve_would_avoid, v.confidence) == (
+        "highatomic-stranded",
+        True,
+        "likely",
+    )
+    assert v.kernel_could_unreserve is True
+    assert "reserve-remade" in {f.code for f in v.factors}
+
+
+def test_a_costly_noio_request_never_reaches_the_retry_on_6_12(tmp_path):
+    """The same with GFP_NOIO|__GFP_RETRY_MAYFAIL|__GFP_COMP order 4: since 803de9000f33
+    (6.9) a costly request without __GFP_IO goes to nopage before should_reclaim_retry(),
+    and direct reclaim's unforced unreserve keeps DMA32's one reserved block (512 pages =
+    one pageblock): the kernel could not unreserve, the block is stranded, certain."""
+    swap = (
+        "order:3, mode:0x10cc0(GFP_KERNEL|__GFP_NORETRY)",
+        "order:4, mode:0x44c00(GFP_NOIO|__GFP_RETRY_MAYFAIL|__GFP_COMP)",
+    )
+    v = _judged(edited(tmp_path, "stranded-6.12", swap)).verdict
+    assert (v.code, v.unreserve_would_avoid, v.confidence) == (
+        "highatomic-stranded",
+        True,
+        "certain",
+    )
+    assert v.kernel_could_unreserve is False
+
+
+def test_before_4_12_the_forced_unreserve_needs_free_pages_alone_corpus_035():
+    """035 (4.8): until ede377137378 (4.12) should_reclaim_retry()'s 16th loop counts free
+    pages alone, and DMA32's free 4851 less its >= 5120 reserved fails min 1407: 4.10's
+    04c8716f7b00 never reaches its forced unreserve here. ac3f3b0a5551 unreserves at the
+    failing test itself: only it would have avoided this."""
+    v = _judged(sample("035")).verdict
+    avoided = {f.commit for f in v.fixes if f.would_avoid}
+    assert "ac3f3b0a5551" in avoided
+    assert not avoided & {"04c8716f7b00", "29fac03bef72"}
+
+
+def test_extra_145_4_10_could_unreserve_is_open():
+    """extra/145's OOM at line 12 (Fedora 4.10.0): at the 16th loop DMA32 passes at the best
+    point and fails at the worst: whether 4.10 unreserved is open (it was said true)."""
+    assert _judged(sample("145"), 12).verdict.kernel_could_unreserve is None
+
+
+def test_a_reclaim_frame_marks_pf_memalloc_extra_106():
+    """extra/106's chrome fails inside direct reclaim (shrink_node, do_try_to_free_pages,
+    try_to_free_pages frames): PF_MEMALLOC sends the slow path to nopage before it reclaims,
+    so it never unreserves (it was said it would)."""
+    v = _judged(sample("106"), 1).verdict
+    assert v.kernel_could_unreserve is False
+    assert "pf-memalloc" in v.assumptions
+
+
+def test_a_stale_frame_is_no_caller_lab_stranded_6_12():
+    """lab stranded-6.12 prints ``? __alloc_pages_direct_compact``: a stale address from the
+    compaction the slow path already returned from, not a frame the warning runs in."""
+    a = _judged(sample("stranded-6.12"))
+    assert "__alloc_pages_direct_compact" in a.report.trace
+    assert "__alloc_pages_direct_compact" not in a.report.functions
+    assert "ordinary-task" in a.verdict.assumptions
+
+
+def test_a_kswapd_excerpt_never_unreserves_corpus_033():
+    """033's second report (kswapd0, no header: judged as its likely requests) is kswapd's:
+    it never reclaims directly, so the kernel could not unreserve for it."""
+    assert _judged(sample("033"), 2).verdict.kernel_could_unreserve is False
+
+
+# Round 32: zone sets and pageblocks by architecture
+
+
+def test_a_riscv64_zone_set_has_no_dma():
+    """riscv64 builds ZONE_DMA32 but no ZONE_DMA: four lowmem_reserve entries with Movable
+    and Device are DMA32, Normal, Movable, Device. DMA32's line ``0 2031 6127 6127`` says so
+    too: its own entry (index 0) is 0, and Normal's is 2031 (the phantom-DMA reading put
+    DMA32 at index 1, where its line holds 2031)."""
+    from oomlens.model.state import zone_types
+
+    line = {"DMA32": (0, 2031, 6127, 6127)}
+    want = ("DMA32", "Normal", "Movable", "Device")
+    assert zone_types({"DMA32", "Normal", "Movable"}, 4, "riscv64", line) == want
+    assert zone_types({"DMA32", "Normal", "Movable"}, 4, None, line) == want  # by the line
+
+
+def test_riscv64_gfp_kernel_reads_normals_entry():
+    """R1 (synthetic): GFP_KERNEL's highest zone is Normal, so DMA32 is held back by 2031,
+    not 6127: 5000 free > 982 + 2031, the printed state serves it: undetermined."""
+    assert verdicts("R1_riscv64_device_movable_6.12.log")[0][1:4] == (
+        "undetermined",
+        False,
+        "unknown",
+    )
+
+
+def test_s390x_pageblocks_are_order_8():
+    """S1 (synthetic, 4.19.67 z/VM): HPAGE_SHIFT 20 makes pageblock_order 8 (the report
+    prints hugepages_size=1024kB); 1600 free H pages then need only 1792 reserved, and 3200
+    - 1 - 1792 = 1407 > min 1232 passes: no certain highatomic-stranded."""
+    a = analyze_file(
+        str(Path(__file__).parent / "data" / "synthetic" / "S1_s390x_pageblock8_4.19.log")
+    )
+    v = a.analyses[0].verdict
+    assert a.analyses[0].report.arch == "s390x"
+    assert "pageblock-order-8" in v.assumptions
+    assert (v.code, v.confidence) == ("undetermined", "unknown")
+
+
+def test_arm_6x_unwinder_lines_extra_123():
+    """extra/123 prints 6.x ARM frames ("func from caller+0x../0x.."): arm, not i386."""
+    assert analyze_file(str(sample("123"))).analyses[0].report.arch == "arm"

@@ -44,7 +44,9 @@ def h_only(reclaimable: int):
 def test_unreserve_callers_4_9_to_4_10():
     s = state(h_only(reclaimable=100_000))
     assert replay(s, req(), profile("4.9")).kernel_could_unreserve is None
-    assert replay(s, req(), profile("4.10")).kernel_could_unreserve is True
+    assert replay(s, req(), profile("4.12")).kernel_could_unreserve is True
+    # before 4.12 the 16th loop counts the 2000 free pages alone, all reserved: it fails
+    assert replay(s, req(), profile("4.10")).kernel_could_unreserve is None
     atomic = req(("__GFP_HIGH", "__GFP_ATOMIC", "__GFP_KSWAPD_RECLAIM"), "Unmovable", "Normal")
     assert replay(s, atomic, profile("4.10")).kernel_could_unreserve is False
 

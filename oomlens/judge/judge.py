@@ -24,7 +24,14 @@ from oomlens.kernel.profile import (
     resolve_profile,
     traced,
 )
-from oomlens.kernel.request import Request, decode_request, manual_oom, page_fault_oom
+from oomlens.kernel.request import (
+    NO_HIGHMEM,
+    Request,
+    decode_request,
+    is_kswapd,
+    manual_oom,
+    page_fault_oom,
+)
 from oomlens.model.evidence import replay_evidence
 from oomlens.model.replay import Replay, Scenario, highest_index, replay
 from oomlens.model.slowpath import keeps_nodemask, reclaims_directly
@@ -239,8 +246,9 @@ def _candidates(report: Report, req: Request | None) -> tuple[Request, ...]:
         return tuple(replace(req, order=o) for o in orders)
     if kind not in (None, "oom"):
         return ()
+    kswapd = is_kswapd(report.context.comm if report.context else None)
     return tuple(
-        Request(None, flags, text, o, mt, zone)
+        Request(None, flags, text, o, mt, zone, pf_memalloc=kswapd)
         for flags, text, mt, zone in _CANDIDATE_GFP
         for o in orders
     )
@@ -333,11 +341,6 @@ def _judge_nodes(
     return _Judged(d, profile, c, unsaid, narrow is None and c is None)
 
 
-# Architectures without ZONE_HIGHMEM: a request up to Normal may use every zone type bar
-# Movable (which kernelcore=/movablecore= alone make).
-_NO_HIGHMEM = frozenset({"x86_64", "arm64", "ppc64", "loongarch64", "s390x", "riscv64"})
-
-
 def _filtered_nodes(
     report: Report, state: AllocatorState, req: Request, d: Decision, arch: str | None
 ) -> Tri | None:
@@ -372,7 +375,7 @@ def _filtered_nodes(
         return None
     top = req.highest_zone in ("HighMem", "Movable") or (
         req.highest_zone == "Normal"
-        and arch in _NO_HIGHMEM
+        and arch in NO_HIGHMEM  # every zone type bar Movable (kernelcore=/movablecore=)
         and not any(z.name == "HighMem" for z in state.zones)
     )
     return Tri.unknown(top)
@@ -446,12 +449,9 @@ def _factors(j: _Judged, code: str, report: Report) -> tuple[V.Factor, ...]:
     if pcp:
         out.append(V.Factor(V.PCP_HELD, (0, pcp), pcp >= t))
     h = (sum(c.bounds.h_pages[0] for c in rp.zones), sum(c.bounds.h_pages[1] for c in rp.zones))
-    if (
-        report.kind == "oom"
-        and h[1]
-        and rp.kernel_could_unreserve
-        and j.profile.has(Feature.UNRESERVE_BEFORE_OOM)
-    ):
+    if h[1] and rp.kernel_could_unreserve and j.profile.has(Feature.UNRESERVE_BEFORE_OOM):
+        # a kernel that unreserves (force) before it gives up (an OOM, or a failure that
+        # went through should_reclaim_retry()) cannot fail with a free H chunk left
         out.append(V.Factor(V.RESERVE_REMADE, h, h[1] >= t))
     return tuple(out)
 
@@ -689,6 +689,15 @@ def judge_report(report: Report, options: Options, victim: bool = False) -> Judg
     notes = dec.notes + tuple(f"unknown-feature-{u}" for u in unknown)
     state = build_state(report, options.page_kb, options.pageblock_order)
     req = dec.request
+    if (
+        req is not None
+        and report.kind != "oom"  # which a PF_MEMALLOC task never reaches
+        and not req.pf_memalloc
+        and caller.pf_memalloc_shown(report, req)
+    ):
+        # a trace through reclaim or compaction: PF_MEMALLOC, which sends the slow path
+        # to nopage before it reclaims, retries, unreserves or calls the OOM killer
+        req = replace(req, pf_memalloc=True)
     if is_memcg_oom(report):
         verdict = _simple(
             V.MEMCG_LIMIT, profile, False, "certain" if _memcg_sure(report) else "likely"
@@ -763,7 +772,10 @@ def judge_report(report: Report, options: Options, victim: bool = False) -> Judg
             return _verdict(report, state, other, profile, report.arch, fixes=False)
 
         verdict = caller.caller_context(report, state, req, profile, verdict, victim, judge_as)
-    task = "kswapd-pf-memalloc" if req is not None and req.pf_memalloc else "ordinary-task"
+    task = "ordinary-task"
+    if req is not None and req.pf_memalloc:
+        comm = report.header.comm if report.header else None
+        task = "kswapd-pf-memalloc" if is_kswapd(comm) else "pf-memalloc"
     assumptions = verdict.assumptions + notes + state.assumptions + (task,)
     verdict = replace(verdict, assumptions=tuple(dict.fromkeys(assumptions)))
     return Judgement(req, verdict, state, profile)

@@ -53,6 +53,8 @@ class Feature(str, Enum):
     ORDER0_ATOMIC_HIGHATOMIC = "order0-atomic-highatomic"
     FREE_HIGHATOMIC = "free-highatomic"
     HIGHATOMIC_NEEDS_HIGH = "highatomic-needs-high"
+    RETRY_NO_BACKOFF = "retry-no-backoff"
+    COSTLY_NEEDS_IO = "costly-needs-io"
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,16 @@ CHANGES: tuple[Change, ...] = (
         "__alloc_pages_slowpath",
         stable=("4.14.y",),
     ),
+    # Until it, should_reclaim_retry() took (no_progress_loops / MAX_RECLAIM_RETRIES) of
+    # the reclaimable pages off "available": at the 16th loop only free pages count.
+    Change(
+        Feature.RETRY_NO_BACKOFF,
+        "ede377137378",
+        "mm: remove unnecessary back-off function when retrying page reclaim",
+        "4.12",
+        "should_reclaim_retry",
+        verified=False,
+    ),
     Change(
         Feature.WATERMARK_BOOST,
         "1c30844d2dfe",
@@ -239,6 +251,18 @@ CHANGES: tuple[Change, ...] = (
         "6.3",
         "gfp_to_alloc_flags",
         stable=("5.15.171", "6.1.116"),
+    ),
+    # A costly request without __GFP_IO (or without CONFIG_COMPACTION) goes to nopage
+    # before should_reclaim_retry(). Stable 6.6.24; the April 2024 backports to 6.1,
+    # 5.15, 5.10 and 5.4 are at levels not checked.
+    Change(
+        Feature.COSTLY_NEEDS_IO,
+        "803de9000f33",
+        "mm, vmscan: prevent infinite loop for costly GFP_NOIO | __GFP_RETRY_MAYFAIL allocations",
+        "6.9",
+        "__alloc_pages_slowpath",
+        stable=("6.6.24", "6.1.y", "5.15.y", "5.10.y", "5.4.y"),
+        verified=False,
     ),
     Change(
         Feature.UNRESERVE_AT_GIVEUP,

@@ -40,7 +40,13 @@ class Request:
 _KSWAPD = re.compile(r"kswapd\d+")
 
 _NO_DMA32 = frozenset({"i386", "arm"})  # 32-bit x86 and arm have no ZONE_DMA32
-_NO_HIGHMEM = frozenset({"x86_64", "arm64", "ppc64", "ppc64le", "s390x", "riscv64", "loongarch64"})
+# Architectures without ZONE_HIGHMEM
+NO_HIGHMEM = frozenset({"x86_64", "arm64", "ppc64", "ppc64le", "s390x", "riscv64", "loongarch64"})
+
+
+def is_kswapd(comm: str | None) -> bool:
+    """Whether a task name is kswapd's (PF_MEMALLOC for its whole life)."""
+    return bool(comm and _KSWAPD.fullmatch(comm))
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,7 @@ def decode_request(report: Report) -> Decoded:
     h = report.header
     if h is None:
         return Decoded(None, None, (), ("gfp_mask", "order"))
-    kswapd = bool(h.comm and _KSWAPD.fullmatch(h.comm))
+    kswapd = is_kswapd(h.comm)
     key = (h.gfp_mask, h.gfp_names, h.order, kswapd, report.release, report.arch)
     out = _DECODED.get(key)
     if out is None:
@@ -133,7 +139,7 @@ def _decode(h: Header, kswapd: bool, release: str | None, arch: str | None) -> D
     if "__GFP_WAIT" in flags and "__GFP_DIRECT_RECLAIM" not in flags:
         flags = flags + ("__GFP_DIRECT_RECLAIM",)  # pre-4.4 __GFP_WAIT means direct reclaim
     zone = dec.highest_zone
-    if zone == "HighMem" and arch in _NO_HIGHMEM:
+    if zone == "HighMem" and arch in NO_HIGHMEM:
         zone = "Normal"  # 64-bit kernels have no ZONE_HIGHMEM: GFP_ZONE_TABLE gives Normal
     if zone == "DMA32" and arch in _NO_DMA32:
         zone = "Normal"  # no CONFIG_ZONE_DMA32: OPT_ZONE_DMA32 is ZONE_NORMAL

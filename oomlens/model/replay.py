@@ -349,19 +349,26 @@ def _wm(ctx: _Ctx, zone: ZoneState, pts: Points, flags: AllocFlags, mark: int, f
 
 
 def _retry(ctx: _Ctx, zone: ZoneState, pts: Points) -> Tri:
-    """should_reclaim_retry(): __zone_watermark_ok(min, available = reclaimable + free)."""
+    """should_reclaim_retry(): __zone_watermark_ok(min, available = reclaimable + free).
+
+    The test that lets the loop reach its forced unreserve at MAX_RECLAIM_RETRIES. Since
+    ede377137378 ("mm: remove unnecessary back-off function when retrying page reclaim")
+    (in v4.12) it counts every reclaimable page; before, the loop took a sixteenth more
+    of them off each time round, so at the last one only the free pages count.
+    """
     if zone.reclaimable is None:
         return Tri.unknown(True)
     era = ctx.era
+    reclaimable = zone.reclaimable if ctx.profile.has(Feature.RETRY_NO_BACKOFF) else 0
     if pts.exact:
         pt = pts.nominal
         ok = era.zone_watermark_ok(
-            zone, ctx.order, zone.min, pts.reserve[2], pt, pt.free + zone.reclaimable
+            zone, ctx.order, zone.min, pts.reserve[2], pt, pt.free + reclaimable
         )
         out = [ok] * 3
     else:
         out = [
-            era.zone_watermark_ok(zone, ctx.order, zone.min, r, pt, pt.free + zone.reclaimable)
+            era.zone_watermark_ok(zone, ctx.order, zone.min, r, pt, pt.free + reclaimable)
             for pt, r in zip((pts.worst, pts.best, pts.nominal), pts.reserve, strict=True)
         ]
     if "depends" in out:

@@ -98,6 +98,10 @@ def reaches_retry(request: Request, order: int, profile: KernelProfile) -> bool:
         return False
     if order > COSTLY_ORDER and not (request.has("RETRY_MAYFAIL") or request.has("REPEAT")):
         return False
+    if order > COSTLY_ORDER and not request.has("IO") and profile.has(Feature.COSTLY_NEEDS_IO):
+        # 803de9000f33 (v6.9): a costly request that may not compact (gfp_compaction_allowed:
+        # __GFP_IO, and CONFIG_COMPACTION, which the model assumes) goes to nopage first
+        return False
     return True
 
 

@@ -17,6 +17,15 @@ from oomlens.parse.transform import MAX_BUDDY_COLUMNS
 Interval = tuple[int, int]
 
 _ADD_64 = ("Normal", "DMA32", "DMA", "Device")
+_ADD_NO_DMA = ("Normal", "DMA32", "Device")  # riscv64, loongarch64: ZONE_DMA32 alone
+_ADD_NO_DMA32 = ("Normal", "DMA", "Device")  # s390x, ppc64: ZONE_DMA alone
+_ADD_BY_ARCH = {
+    "riscv64": _ADD_NO_DMA,
+    "loongarch64": _ADD_NO_DMA,
+    "s390x": _ADD_NO_DMA32,
+    "ppc64": _ADD_NO_DMA32,
+    "ppc64le": _ADD_NO_DMA32,
+}
 _ADD_32 = ("Normal", "HighMem", "DMA", "Device")
 _64BIT = frozenset({"x86_64", "arm64", "ppc64", "ppc64le", "s390x", "riscv64", "loongarch64"})
 _32BIT = ("i386", "i686", "x86", "arm", "mips", "ppc", "powerpc")
@@ -114,27 +123,52 @@ class AllocatorState:
         return None
 
 
-def zone_types(printed: set[str], entries: int | None, arch: str | None) -> tuple[str, ...] | None:
+def zone_types(
+    printed: set[str],
+    entries: int | None,
+    arch: str | None,
+    reserves: dict[str, tuple[int, ...]] | None = None,
+) -> tuple[str, ...] | None:
     """Which zone types the kernel was built with, from lowmem_reserve's length.
 
-    docs/kernel-rules.md §1.2.
+    docs/kernel-rules.md §1.2. ``reserves``: a printed lowmem_reserve line per zone name;
+    setup_per_zone_lowmem_reserve() leaves a zone's own entry and those below it 0, so a
+    zone set that puts a zone where its line holds a reserve is not the kernel's.
     """
     if not entries:
         return None
     if not set(printed) <= set(ZONE_ORDER):
         return None
     bits32 = arch is not None and arch.startswith(_32BIT) and arch not in _64BIT
+    lists = [_ADD_32] if bits32 else [_ADD_BY_ARCH.get(arch or "", _ADD_64)]
+    if not bits32 and arch not in _ADD_BY_ARCH and arch not in _64BIT:
+        lists += [_ADD_NO_DMA, _ADD_NO_DMA32]  # an unknown arch may lack either
+    first = None
     # ZONE_MOVABLE exists only from 2.6.23 (2a1e274acf0b): when the printed zones
     # already fill lowmem_reserve's length, they are the kernel's whole zone set.
-    for base in ({"Normal", "Movable"}, {"Normal"}):
-        have = set(printed) | base
-        for name in _ADD_32 if bits32 else _ADD_64:
-            if len(have) >= entries:
-                break
-            have.add(name)
-        if len(have) == entries:
-            return tuple(z for z in ZONE_ORDER if z in have)
-    return None
+    for adds in lists:
+        for base in ({"Normal", "Movable"}, {"Normal"}):
+            have = set(printed) | base
+            for name in adds:
+                if len(have) >= entries:
+                    break
+                have.add(name)
+            if len(have) != entries:
+                continue
+            types = tuple(z for z in ZONE_ORDER if z in have)
+            if not reserves or _agrees(types, reserves):
+                return types
+            first = first or types
+    return first
+
+
+def _agrees(types: tuple[str, ...], reserves: dict[str, tuple[int, ...]]) -> bool:
+    """No printed zone holds a reserve at its own index or below it under ``types``."""
+    return all(
+        not any(line[: types.index(name) + 1])
+        for name, line in reserves.items()
+        if name in types and len(line) == len(types)
+    )
 
 
 def _pages(kb: int | None, page_kb: int) -> int | None:
@@ -262,12 +296,18 @@ def build_state(
                 pageblock_order, settled = min(10, nr_orders - 1), True
             elif 2048 in report.hugepage_kb:
                 settled = True
+        if report.arch == "s390x" and page_kb == 4:
+            # HPAGE_SHIFT 20: HUGETLB_PAGE_ORDER 8 (1 MiB) with CONFIG_HUGETLB_PAGE (the
+            # hugepages lines print 1024kB), else MAX_ORDER - 1
+            pageblock_order = min(8, nr_orders - 1)
+            settled = 1024 in report.hugepage_kb
         if not (settled and report.arch in _X86_32):  # else read off the hugepages lines
             assumptions.append(f"pageblock-order-{pageblock_order}")
         if not settled and pageblock_order != nr_orders - 1:
             alternatives = (nr_orders - 1,)
     entries = next((len(z.lowmem_reserve) for z in report.zones if z.lowmem_reserve), None)
-    types = zone_types({z.name for z in report.zones}, entries, report.arch)
+    reserves = {z.name: z.lowmem_reserve for z in reversed(report.zones) if z.lowmem_reserve}
+    types = zone_types({z.name for z in report.zones}, entries, report.arch, reserves)
     if types is None and report.zones and entries is None:
         # No lowmem_reserve line: the arch zone order still says which zones a
         # request may use; the reserves themselves stay unknown intervals.

@@ -75,6 +75,9 @@ _X86_VIRT = (
 
 
 _PPC64_FRAME = re.compile(r"\[[0-9a-f]{16}\] \[[0-9a-f]{16}\] ")
+_ARM_FROM = re.compile(r"\s*[A-Za-z_.$][\w.$]* from [A-Za-z_.$][\w.$]*\+0x[0-9a-f]+/0x[0-9a-f]+")
+_S390_HW = re.compile(r"IBM \d{4} ")
+_S390_FRAME = re.compile(r"\s*\(\[<[0-9a-f]{16}>\] [A-Za-z_.$][\w.$]*\+0x")
 
 
 def infer_arch(ctx: TaskContext, trace: Sequence[str], lines: Sequence[str]) -> str | None:
@@ -98,8 +101,8 @@ def infer_arch(ctx: TaskContext, trace: Sequence[str], lines: Sequence[str]) -> 
     if any(f.startswith(".") and len(f) > 1 for f in trace):
         return "ppc64"  # ppc64 ELFv1 function descriptors: ".vfs_readdir"
     texts = lines[:120]
-    if any(") from [<" in t for t in texts):
-        return "arm"
+    if any(") from [<" in t or _ARM_FROM.match(t) for t in texts):
+        return "arm"  # unwind_backtrace: "(f) from [<pc>] (g+0x..)", since 6.x "f from g+0x.."
     if any(_PPC64_FRAME.match(t) for t in texts):
         return "ppc64"  # powerpc's "[sp] [pc] func+0x8c/0xc8", 64-bit addresses
     zones = {t.split(" free:")[0].split()[-1] for t in texts if " free:" in t}
@@ -108,6 +111,8 @@ def infer_arch(ctx: TaskContext, trace: Sequence[str], lines: Sequence[str]) -> 
     narrow = "HighMem" in zones or any(re.match(r"\[<c[0-9a-f]{7}>\]", t) for t in texts)
     if any(v in hw for v in _X86_VIRT):
         return "i386" if narrow else "x86_64"
+    if _S390_HW.match(hw) or any(_S390_FRAME.match(t) for t in texts):
+        return "s390x"  # "IBM 2964 N63 400 (z/VM 6.4.0)"; show_stack's "([<addr>] f+0x..)"
     if re.search(r"\bpSeries\b|\bPowerNV\b|\bPOWER(?:[789]|10|11)\b", hw):
         return "ppc64"  # IBM Power servers (pSeries, PowerNV) run 64-bit kernels
     if any(t.startswith("[<ffffff8") or t.startswith("[<ffffffc") for t in texts):

@@ -173,6 +173,7 @@ class _Assembly:
         self.memcg_seen = False  # a line only a memcg OOM prints
         self.protection: MemcgProtection | None = None
         self.trace: list[str] = []
+        self.guessed: list[str] = []  # the trace's "? " frames
         self.diagnostics: list[Diagnostic] = []
         self.in_trace = True
         self.after_meminfo = False
@@ -251,6 +252,7 @@ def assemble(raw: RawReport, records: list[Record], broken: list[int]) -> Report
         memcg=a.memcg if a.memcg_seen else None,
         memcg_protection=a.protection,
         trace=tuple(a.trace),
+        guessed=tuple(a.guessed),
         arch=infer_arch(a.context, a.trace, [ln.text for ln in raw.lines[:120]]),
         diagnostics=diagnostics,
         lines=tuple(ln.text for ln in raw.lines),
@@ -405,6 +407,8 @@ def _on_hardware(a: _Assembly, rec: HardwareLine) -> None:
 def _on_frame(a: _Assembly, rec: FrameLine) -> None:
     if a.in_trace:
         a.trace.extend(rec.funcs)
+        if rec.guessed:
+            a.guessed.extend(rec.funcs)
 
 
 def _leave_trace(a: _Assembly) -> None:

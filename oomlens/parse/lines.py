@@ -66,6 +66,7 @@ class FrameLine(NamedTuple):
 
     line: int
     funcs: tuple[str, ...]
+    guessed: bool = False  # x86's "? func+0x..": a stale return address on the stack
 
 
 class TraceLine(NamedTuple):

@@ -7,6 +7,7 @@ Anything the report did not print is ``None``; nothing is guessed here.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
@@ -295,6 +296,9 @@ class Report:
     # A fragment right after it opens with a buddy line of a zone it holds one of: two
     # reports' Mem-Info blocks interleaved, and either line may be the other report's
     interleaved: bool = False
+    # the functions of the trace's "? " frames (x86: a stale address the unwinder found on
+    # the stack, not a caller): the trace holds them too, ``functions`` does not
+    guessed: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def id(self) -> str:
@@ -306,6 +310,9 @@ class Report:
 
     @property
     def functions(self) -> frozenset[str]:
-        """The trace's functions by their C names: without ppc64 ELFv1's leading dot
-        (``.moom_callback``) or GCC's clone suffixes (``dump_header.isra.0``)."""
-        return frozenset(f.lstrip(".").split(".")[0] for f in self.trace)
+        """The trace's functions by their C names (no ppc64 ELFv1 leading dot as in
+        ``.moom_callback``, no GCC clone suffix as in ``dump_header.isra.0``), its "? "
+        frames left out."""
+        calls = Counter(self.trace)
+        calls.subtract(self.guessed)
+        return frozenset(f.lstrip(".").split(".")[0] for f, n in calls.items() if n > 0)

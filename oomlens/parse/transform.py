@@ -340,7 +340,7 @@ class LineTransformer(Transformer[Token, list[Record]]):
         else:
             m = _FUNC_OFF.search(text)
             funcs = (m.group(1),) if m else ()
-        return FrameLine(_at(tok), funcs)
+        return FrameLine(_at(tok), funcs, text.lstrip().startswith("? "))
 
     def regs(self, c: list[Token]) -> TraceLine:
         """A register line of the stack dump."""

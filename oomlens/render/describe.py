@@ -78,6 +78,8 @@ ASSUMPTION_WORDS = {
     "ordinary-task": "an ordinary task (not an OOM victim, not PF_MEMALLOC)",
     "kswapd-pf-memalloc": "kswapd runs with PF_MEMALLOC: it never reclaims directly, never "
     "unreserves and never calls the OOM killer from the page allocator",
+    "pf-memalloc": "the trace runs through reclaim or compaction, which set PF_MEMALLOC: the "
+    "task never reclaims directly, never unreserves and never calls the OOM killer from there",
     "memalloc-no-watermarks": (
         "__GFP_MEMALLOC allocates with ALLOC_NO_WATERMARKS, which the model does not replay: "
         "its watermark checks are an ordinary request's"

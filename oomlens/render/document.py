@@ -387,7 +387,7 @@ def advice(analysis: Analysis) -> list[Span]:
         )
     if any(f.code == "reserve-remade" and f.material for f in verdict.factors):
         remade: Span = (
-            "This kernel releases highatomic blocks before an OOM: the ones printed were most "
+            "This kernel releases highatomic blocks before it gives up: the ones printed were most "
             "likely reserved again after the decision, so look at what used the memory",
         )
         if facts.top_users:

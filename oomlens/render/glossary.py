@@ -100,7 +100,8 @@ ENTRIES: tuple[Entry, ...] = (
     Entry(
         "reserve-remade",
         "factor",
-        "A kernel that unreserves before the OOM still printed highatomic blocks: they were most "
+        "A kernel that unreserves before it gives up (an OOM, or a failure after reclaim retries) "
+        "still printed highatomic blocks: they were most "
         "likely reserved again after the decision, so the verdict is 'likely'.",
         "reserve_highatomic_pageblock() in get_page_from_freelist(), mm/page_alloc.c.",
     ),
