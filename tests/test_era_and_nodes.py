@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from oomlens.fleet.batch import run_batch
 from oomlens.kernel.profile import Feature, profile_for_release
 from oomlens.pipeline import analyze_file
@@ -127,18 +129,29 @@ def test_before_3_11_the_walk_took_cma_off_too():
 # Round 30 F1: a request held to its nodes whose print hides the others (SHOW_MEM_FILTER_NODES)
 
 
-def test_cpuset_bound_oom_with_free_memory_the_print_filtered_out(tmp_path):
-    """extra/124 (4.16, GFP_HIGHUSER_MOVABLE, exhausted certain as printed) run in a cpuset
-    ``/build`` with mems 0 on a two-node box: dump_header() prints node 0 alone, while
-    Mem-Info's global free says 537144 pages, 524288 more than the printed zones. The
-    cpuset kept it off them: constrained, likely (the other node's zones are not printed)."""
-    path = edited(
-        tmp_path,
-        "124",
+_FILTERED = {
+    # extra/124 (4.16, GFP_HIGHUSER_MOVABLE, exhausted certain as printed) run in a cpuset
+    # /build with mems 0 on a two-node box: dump_header() prints node 0 alone, while
+    # Mem-Info's global free says 537144 pages, 524288 more than the printed zones
+    "124": (
         ("anaconda cpuset=/ mems_allowed=0", "anaconda cpuset=/build mems_allowed=0"),
         ("free:12856 free_pcp:235", "free:537144 free_pcp:235"),
-    )
-    code, would, confidence, missing = first(path)
+    ),
+    # extra/151 (5.10, order-6 GFP_KERNEL|__GFP_COMP, fragmented certain as printed) under
+    # numactl --membind=0 on two nodes: warn_alloc() prints nodemask=0 and, for this
+    # reclaim-capable request, node 0 alone; global free 584967 is 524288 past the zones
+    "151": (
+        ("nodemask=(null),cpuset=/,mems_allowed=0", "nodemask=0,cpuset=/,mems_allowed=0-1"),
+        ("free:60679 free_pcp:0", "free:584967 free_pcp:0"),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_FILTERED))
+def test_a_bound_request_with_free_memory_the_print_filtered_out(tmp_path, name):
+    """The cpuset or policy kept it off the other node's free memory: constrained, likely
+    (that node's zones are not printed)."""
+    code, would, confidence, missing = first(edited(tmp_path, name, *_FILTERED[name]))
     assert (code, would, confidence) == ("constrained", False, "likely")
     assert "zones of nodes the report filtered out" in missing
 
@@ -146,22 +159,6 @@ def test_cpuset_bound_oom_with_free_memory_the_print_filtered_out(tmp_path):
 def test_the_top_cpuset_filters_nothing_extra_124():
     """extra/124 as printed: cpuset ``/`` holds every node, nothing was left out: as keyed."""
     assert first(sample("124"))[:3] == ("exhausted", False, "certain")
-
-
-def test_mempolicy_bound_failure_with_free_memory_filtered_out(tmp_path):
-    """extra/151 (5.10, order-6 GFP_KERNEL|__GFP_COMP, fragmented certain as printed) under
-    ``numactl --membind=0`` on two nodes: warn_alloc() prints nodemask=0 and, for this
-    reclaim-capable request, node 0 alone; global free 584967 pages is 524288 past the
-    printed zones: constrained, likely."""
-    path = edited(
-        tmp_path,
-        "151",
-        ("nodemask=(null),cpuset=/,mems_allowed=0", "nodemask=0,cpuset=/,mems_allowed=0-1"),
-        ("free:60679 free_pcp:0", "free:584967 free_pcp:0"),
-    )
-    code, would, confidence, missing = first(path)
-    assert (code, would, confidence) == ("constrained", False, "likely")
-    assert "zones of nodes the report filtered out" in missing
 
 
 # Round 30 F2: no nodemask printed (OOM < 4.9, warn_alloc < 4.10): a mempolicy is unsaid
