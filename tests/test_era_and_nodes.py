@@ -132,10 +132,12 @@ def test_before_3_11_the_walk_took_cma_off_too():
 _FILTERED = {
     # extra/124 (4.16, GFP_HIGHUSER_MOVABLE, exhausted certain as printed) run in a cpuset
     # /build with mems 0 on a two-node box: dump_header() prints node 0 alone, while
-    # Mem-Info's global free says 537144 pages, 524288 more than the printed zones
+    # Mem-Info's global free says 537144 pages, 524288 more than the printed zones, and
+    # "pages RAM" counts node 1's 1048576 present pages too
     "124": (
         ("anaconda cpuset=/ mems_allowed=0", "anaconda cpuset=/build mems_allowed=0"),
         ("free:12856 free_pcp:235", "free:537144 free_pcp:235"),
+        ("458615 pages RAM", "1507191 pages RAM"),
     ),
     # extra/151 (5.10, order-6 GFP_KERNEL|__GFP_COMP, fragmented certain as printed) under
     # numactl --membind=0 on two nodes: warn_alloc() prints nodemask=0 and, for this
@@ -143,6 +145,7 @@ _FILTERED = {
     "151": (
         ("nodemask=(null),cpuset=/,mems_allowed=0", "nodemask=0,cpuset=/,mems_allowed=0-1"),
         ("free:60679 free_pcp:0", "free:584967 free_pcp:0"),
+        ("1015296 pages RAM", "1539584 pages RAM"),
     ),
 }
 
@@ -154,6 +157,19 @@ def test_a_bound_request_with_free_memory_the_print_filtered_out(tmp_path, name)
     code, would, confidence, missing = first(edited(tmp_path, name, *_FILTERED[name]))
     assert (code, would, confidence) == ("constrained", False, "likely")
     assert "zones of nodes the report filtered out" in missing
+
+
+def test_drift_on_one_node_is_no_filtered_node_extra_124(tmp_path):
+    """The same cpuset on a one-node box, Mem-Info's free 12000 pages past the zones (the
+    zone lines print later): "pages RAM" 458615 is the printed zones' present pages, so no
+    node was left out: exhausted, certain, as keyed (hostile round 33, F1)."""
+    path = edited(
+        tmp_path,
+        "124",
+        ("anaconda cpuset=/ mems_allowed=0", "anaconda cpuset=/docker/1f2e mems_allowed=0"),
+        ("free:12856 free_pcp:235", "free:24856 free_pcp:235"),
+    )
+    assert first(path)[:3] == ("exhausted", False, "certain")
 
 
 def test_the_top_cpuset_filters_nothing_extra_124():
@@ -172,6 +188,13 @@ def test_unprinted_mempolicy_on_4_8_two_nodes():
     ((_, code, would, confidence, missing),) = verdicts("G_unprinted_mpol_bind_4.8.log")
     assert (code, would, confidence) == ("highatomic-stranded", None, "likely")
     assert "the task's mempolicy (no nodemask printed)" in missing
+
+
+def test_a_kernel_thread_has_no_mempolicy_to_weigh():
+    """K5 (extra/183 edited, 3.10, two nodes, no nodemask printed): node 0 alone would give
+    another verdict, but the caller is a kworker (kthread() in its trace), which runs with
+    the default policy: fragmented, certain (hostile round 33, F2)."""
+    assert verdicts("K5_kworker_two_nodes_3.10.log")[0][1:4] == ("fragmented", False, "certain")
 
 
 # Round 30 F3: before d6a24df00638 (v4.19) GFP_ATOMIC kept the mempolicy's nodemask
@@ -363,3 +386,11 @@ def test_s390x_pageblocks_are_order_8():
 def test_arm_6x_unwinder_lines_extra_123():
     """extra/123 prints 6.x ARM frames ("func from caller+0x../0x.."): arm, not i386."""
     assert analyze_file(str(sample("123"))).analyses[0].report.arch == "arm"
+
+
+def test_an_mm_tree_may_carry_the_next_merge_window():
+    """extra/200's 4.11.0-rc6-mm1: Andrew Morton's -mm tree carries the mm patches queued
+    for 4.12 (the retry back-off removal among them): maybe, as a linux-next build."""
+    p = profile_for_release("4.11.0-rc6-mm1")
+    assert Feature.RETRY_NO_BACKOFF in p.uncertain
+    assert Feature.RETRY_NO_BACKOFF not in profile_for_release("4.11.0-rc6").uncertain

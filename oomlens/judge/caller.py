@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from oomlens.judge import verdict as V
 from oomlens.judge.decide import threshold_of
-from oomlens.judge.nodes import NodeSet, bound_nodes, parse_nodes
+from oomlens.judge.nodes import NodeSet, bound_nodes, every_node_printed, parse_nodes
 from oomlens.kernel.gfp import parse_release
 from oomlens.kernel.profile import Feature, KernelProfile
 from oomlens.kernel.request import Request
@@ -85,6 +85,31 @@ def memalloc_possible(report: Report, req: Request) -> bool:
     if report.kind in ("oom", "memcg-oom") or req.has("NOMEMALLOC"):
         return False
     return pf_memalloc_shown(report, req)
+
+
+# The frames that set PF_MEMALLOC around their work (kswapd for its life); a reliable one
+# below the failing allocation puts it under the flag. The shrink_* frames are left out:
+# MADV_PAGEOUT and CMA reach them without it.
+PF_MEMALLOC_FRAMES = frozenset(
+    {
+        "kswapd",
+        "balance_pgdat",
+        "__perform_reclaim",
+        "__alloc_pages_direct_reclaim",
+        "try_to_free_pages",
+        "do_try_to_free_pages",
+        "__alloc_pages_direct_compact",
+        "try_to_compact_pages",
+        "__node_reclaim",
+        "try_to_free_mem_cgroup_pages",
+    }
+)
+
+
+def under_pf_memalloc(report: Report) -> bool:
+    """A non-OOM report whose reliable trace runs through a frame that sets PF_MEMALLOC
+    (an OOM never comes from such a task)."""
+    return report.kind != "oom" and not report.functions.isdisjoint(PF_MEMALLOC_FRAMES)
 
 
 def pf_memalloc_shown(report: Report, req: Request) -> bool:
@@ -304,6 +329,8 @@ def _filtered_out(
     Known by Mem-Info's global free: past the printed zones' by what would matter."""
     if not all(z.node in mems for z in state.zones if z.node is not None):
         return False  # other nodes are printed: nothing was filtered
+    if every_node_printed(report, state):
+        return False
     total = next((v for k, v in report.meminfo if k == "free"), None)
     if total is None or not state.zones:
         return False

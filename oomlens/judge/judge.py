@@ -13,7 +13,13 @@ from dataclasses import dataclass, replace
 from oomlens.judge import caller
 from oomlens.judge import verdict as V
 from oomlens.judge.decide import Decision, decide, no_highatomic, threshold_of
-from oomlens.judge.nodes import NodeSet, allowed_nodes, bound_nodes, policy_nodes
+from oomlens.judge.nodes import (
+    NodeSet,
+    allowed_nodes,
+    bound_nodes,
+    every_node_printed,
+    policy_nodes,
+)
 from oomlens.kernel.fixes import CATALOGUE, Fix, missing_fixes, with_fix
 from oomlens.kernel.gfp import parse_release
 from oomlens.kernel.profile import (
@@ -363,6 +369,8 @@ def _filtered_nodes(
     cpuset = (line.get("cpuset") if line else None) or (h.cpuset if h else None)
     if policy_nodes(report) is None and cpuset == "/":
         return None  # the top cpuset holds every memory node: nothing was filtered out
+    if every_node_printed(report, state):
+        return None  # the free: past the zones is drift between the two prints
     if report.kind != "oom" and (
         not reclaims_directly(req) or caller.pf_memalloc_shown(report, req) or req.oom_victim
     ):
@@ -395,6 +403,8 @@ def _mempolicy_unsaid(
     h = report.header
     if h is None or h.nodemask is not None or report.constraint is not None:
         return None
+    if "kthread" in report.functions or req.has("THISNODE"):
+        return None  # a kernel thread runs with the default policy; THISNODE: caller.py
     nodes = sorted({z.node for z in state.zones if z.node is not None})
     if len(nodes) < 2:
         return None
@@ -689,12 +699,7 @@ def judge_report(report: Report, options: Options, victim: bool = False) -> Judg
     notes = dec.notes + tuple(f"unknown-feature-{u}" for u in unknown)
     state = build_state(report, options.page_kb, options.pageblock_order)
     req = dec.request
-    if (
-        req is not None
-        and report.kind != "oom"  # which a PF_MEMALLOC task never reaches
-        and not req.pf_memalloc
-        and caller.pf_memalloc_shown(report, req)
-    ):
+    if req is not None and not req.pf_memalloc and caller.under_pf_memalloc(report):
         # a trace through reclaim or compaction: PF_MEMALLOC, which sends the slow path
         # to nopage before it reclaims, retries, unreserves or calls the OOM killer
         req = replace(req, pf_memalloc=True)

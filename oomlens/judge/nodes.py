@@ -16,6 +16,7 @@ from oomlens.model.slowpath import gfp_to_alloc_flags, keeps_nodemask
 if TYPE_CHECKING:
     from oomlens.kernel.profile import KernelProfile
     from oomlens.kernel.request import Request
+    from oomlens.model.state import AllocatorState
     from oomlens.parse.report import Report
 
 MAX_RANGES = 1024  # MAX_NUMNODES is at most 1 << 10 on every architecture
@@ -76,6 +77,16 @@ def _printed(report: Report, key: str) -> NodeSet | None:
         if nodes is not None:
             return nodes
     return None
+
+
+def every_node_printed(report: Report, state: AllocatorState) -> bool:
+    """show_mem()'s ``pages RAM`` adds up every node's zones, filtered or not: printed zones
+    whose present pages make it up (within 1%) leave no node out."""
+    ram = dict(report.totals.fields).get("pages RAM") if report.totals else None
+    present = [z.present for z in state.zones]
+    if ram is None or not present or None in present:
+        return False
+    return sum(p for p in present if p is not None) >= ram - ram // 100
 
 
 def bound_nodes(

@@ -344,6 +344,7 @@ class Release:
 
 
 _RELEASE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?(.*)")
+_MM_TREE = re.compile(r"-mm\d")
 _RC = re.compile(r"^-?(?:0\.)?rc(\d+)", re.I)
 _DISTRO = re.compile(
     r"^-\d+[.-]|\.el\d|-generic|-amd64|-arm64|-default|-azure|-aws|-gcp"
@@ -362,7 +363,7 @@ def parse_release(text: str) -> Release | None:
     rest = m.group(4)
     rc_m = _RC.match(rest)
     rc = int(rc_m.group(1)) if rc_m else None
-    nxt = "next-" in rest
+    nxt = "next-" in rest or _MM_TREE.search(rest) is not None  # -mm: next's mm patches
     vendor = bool(_DISTRO.search(rest)) and rc is None
     # Ubuntu/Debian/RHEL/SUSE-style "X.Y.0-NNN" hide the stable level they carry.
     patch_known = not (vendor and patch == 0)
