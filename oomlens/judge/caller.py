@@ -24,9 +24,9 @@ from oomlens.parse.report import Report
 # Frames a task runs under with PF_MEMALLOC set: kswapd() for the thread's life;
 # __perform_reclaim() (direct reclaim), __alloc_pages_direct_compact(), __node_reclaim()
 # and try_to_free_mem_cgroup_pages() around their work (memalloc_noreclaim_save() since
-# 4.12, current->flags |= PF_MEMALLOC before). The shrink_* frames are reached from these
-# (and from a few callers without it: a rule that only lowers confidence may include them).
-RECLAIM_FRAMES = frozenset(
+# 4.12, current->flags |= PF_MEMALLOC before). A reliable one below the failing
+# allocation puts it under the flag, for the replay too (under_pf_memalloc).
+PF_MEMALLOC_FRAMES = frozenset(
     {
         "kswapd",
         "balance_pgdat",
@@ -37,10 +37,16 @@ RECLAIM_FRAMES = frozenset(
         "__alloc_pages_direct_compact",
         "try_to_compact_pages",
         "__node_reclaim",
+        "try_to_free_mem_cgroup_pages",
+    }
+)
+# The frames reached from those, which a few callers reach without the flag (MADV_PAGEOUT,
+# CMA's reclaim_clean_pages_from_list): only a rule that lowers confidence reads them.
+RECLAIM_FRAMES = PF_MEMALLOC_FRAMES | frozenset(
+    {
         "node_reclaim",
         "zone_reclaim",
         "__zone_reclaim",
-        "try_to_free_mem_cgroup_pages",
         "shrink_node",
         "shrink_zone",
         "shrink_zones",
@@ -85,25 +91,6 @@ def memalloc_possible(report: Report, req: Request) -> bool:
     if report.kind in ("oom", "memcg-oom") or req.has("NOMEMALLOC"):
         return False
     return pf_memalloc_shown(report, req)
-
-
-# The frames that set PF_MEMALLOC around their work (kswapd for its life); a reliable one
-# below the failing allocation puts it under the flag. The shrink_* frames are left out:
-# MADV_PAGEOUT and CMA reach them without it.
-PF_MEMALLOC_FRAMES = frozenset(
-    {
-        "kswapd",
-        "balance_pgdat",
-        "__perform_reclaim",
-        "__alloc_pages_direct_reclaim",
-        "try_to_free_pages",
-        "do_try_to_free_pages",
-        "__alloc_pages_direct_compact",
-        "try_to_compact_pages",
-        "__node_reclaim",
-        "try_to_free_mem_cgroup_pages",
-    }
-)
 
 
 def under_pf_memalloc(report: Report) -> bool:
