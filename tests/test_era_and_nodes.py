@@ -358,6 +358,9 @@ def test_a_riscv64_zone_set_has_no_dma():
     want = ("DMA32", "Normal", "Movable", "Device")
     assert zone_types({"DMA32", "Normal", "Movable"}, 4, "riscv64", line) == want
     assert zone_types({"DMA32", "Normal", "Movable"}, 4, None, line) == want  # by the line
+    # ppc64 book3s since 5.0 builds neither DMA zone: Normal's line 0 8192 8192 puts it at 0
+    ppc = zone_types({"Normal", "Movable"}, 3, "ppc64", {"Normal": (0, 8192, 8192)})
+    assert ppc == ("Normal", "Movable", "Device")
 
 
 def test_riscv64_gfp_kernel_reads_normals_entry():

@@ -19,6 +19,7 @@ Interval = tuple[int, int]
 _ADD_64 = ("Normal", "DMA32", "DMA", "Device")
 _ADD_NO_DMA = ("Normal", "DMA32", "Device")  # riscv64, loongarch64: ZONE_DMA32 alone
 _ADD_NO_DMA32 = ("Normal", "DMA", "Device")  # s390x, ppc64: ZONE_DMA alone
+_ADD_NEITHER = ("Normal", "Device")  # ppc64 book3s since 5.0: neither DMA zone
 _ADD_BY_ARCH = {
     "riscv64": _ADD_NO_DMA,
     "loongarch64": _ADD_NO_DMA,
@@ -140,9 +141,12 @@ def zone_types(
     if not set(printed) <= set(ZONE_ORDER):
         return None
     bits32 = arch is not None and arch.startswith(_32BIT) and arch not in _64BIT
-    lists = [_ADD_32] if bits32 else [_ADD_BY_ARCH.get(arch or "", _ADD_64)]
-    if not bits32 and arch not in _ADD_BY_ARCH and arch not in _64BIT:
-        lists += [_ADD_NO_DMA, _ADD_NO_DMA32]  # an unknown arch may lack either
+    lists: list[tuple[str, ...]] = [_ADD_32] if bits32 else [_ADD_BY_ARCH.get(arch or "", _ADD_64)]
+    if not bits32:
+        # the arch's usual set first; a build without one of the DMA zones (ppc64 since
+        # 5.0 without ZONE_DMA, arm64 without ZONE_DMA32) if the printed line says so
+        others = (_ADD_64, _ADD_NO_DMA, _ADD_NO_DMA32, _ADD_NEITHER)
+        lists += [a for a in others if a not in lists]
     first = None
     # ZONE_MOVABLE exists only from 2.6.23 (2a1e274acf0b): when the printed zones
     # already fill lowmem_reserve's length, they are the kernel's whole zone set.
