@@ -304,7 +304,7 @@ def test_a_costly_noio_request_never_reaches_the_retry_on_6_12(tmp_path):
 
 
 def test_before_4_12_the_forced_unreserve_needs_free_pages_alone_corpus_035():
-    """035 (4.8): until ede377137378 (4.12) should_reclaim_retry()'s 16th loop counts free
+    """035 (4.8): until the back-off removal (4.12) should_reclaim_retry()'s 16th loop counts free
     pages alone, and DMA32's free 4851 less its >= 5120 reserved fails min 1407: 4.10's
     04c8716f7b00 never reaches its forced unreserve here. ac3f3b0a5551 unreserves at the
     failing test itself: only it would have avoided this."""
@@ -397,3 +397,18 @@ def test_an_mm_tree_may_carry_the_next_merge_window():
     p = profile_for_release("4.11.0-rc6-mm1")
     assert Feature.RETRY_NO_BACKOFF in p.uncertain
     assert Feature.RETRY_NO_BACKOFF not in profile_for_release("4.11.0-rc6").uncertain
+
+
+def test_a_stale_moom_callback_frame_is_no_manual_oom_corpus_017(tmp_path):
+    """Before 4.10 x86 marks a stale address after it: ``[<addr>] ? moom_callback+0x..``.
+    corpus 017 (3.13, a mysqld fault, GFP_HIGHUSER_MOVABLE) with such a line is still a real
+    shortage, as keyed (hostile round 34, F1): the frame is no caller, and SysRq-f's call
+    was GFP_KERNEL."""
+    text = sample("017").read_text()
+    at = text.index("\n", text.index("Call Trace:")) + 1
+    line = "    Jun 29 09:17:44 zlb kernel: [15847900.743436]  [<ffffffff8143a1b0>] ? moom_callback+0x20/0x30\n"
+    path = tmp_path / "017-stale.log"
+    path.write_text(text[:at] + line + text[at:])
+    a = analyze_file(str(path)).analyses[0]
+    assert "moom_callback" in a.report.trace and "moom_callback" not in a.report.functions
+    assert (a.verdict.code, a.verdict.confidence) == ("exhausted", "likely")

@@ -58,7 +58,7 @@ def test_seed1_balloon_oom(seeds):
     assert result == "pass" and n["free"] == 2047 and n["lowmem_reserve"] == 1952
     fixes = {f.commit: f.would_avoid for f in v.fixes}
     # 04c8716f7b00 (v4.10) forces its unreserve after a 16th loop that counts free pages
-    # alone until ede377137378 (4.12): DMA32 4851 - >= 5120 and DMA 2047 - >= 1024 fail it,
+    # alone until the back-off removal (4.12): DMA32 4851 - >= 5120 and DMA 2047 - >= 1024 fail it,
     # so it never runs; ac3f3b0a5551 unreserves at that failing test itself
     assert fixes["04c8716f7b00"] is False and fixes["ac3f3b0a5551"] is True
     assert fixes["281dd25c1a01"] is False

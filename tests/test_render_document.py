@@ -108,7 +108,7 @@ def test_the_headline_says_what_failed_why_what_would_have_avoided_it_and_how_su
         "unreserve: yes: releasing one highatomic pageblock (2 MiB) would have avoided it; "
         "whether this kernel would release it for this caller is not settled.",
         # 04c8716f7b00 (v4.10) forces its unreserve only after a 16th loop that, until
-        # 4.12's ede377137378, counts free pages alone: DMA32 4851 - 5120 fails there
+        # 4.12's back-off removal, counts free pages alone: DMA32 4851 - 5120 fails there
         "avoided by: a kernel with ac3f3b0a5551 (v6.8; stable 6.6.15, 6.1.76).",
         "how sure: certain: the verdict holds for every value the report allows and every "
         "kernel its release allows.",

@@ -172,7 +172,7 @@ CHANGES: tuple[Change, ...] = (
     # the reclaimable pages off "available": at the 16th loop only free pages count.
     Change(
         Feature.RETRY_NO_BACKOFF,
-        "ede377137378",
+        "",  # Johannes Weiner's 2017-02 series, merged for 4.12; its id not found
         "mm: remove unnecessary back-off function when retrying page reclaim",
         "4.12",
         "should_reclaim_retry",

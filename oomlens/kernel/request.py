@@ -160,8 +160,10 @@ def page_fault_oom(report: Report, request: Request | None) -> bool:
     return kind == "oom" and request is not None and request.gfp_mask == 0 and request.order == 0
 
 
-# SysRq-f's handler: out_of_memory() called from the keyboard or /proc/sysrq-trigger work.
-MANUAL_OOM_FRAMES = frozenset({"moom_callback", "sysrq_handle_moom"})
+# SysRq-f's work function: sysrq_handle_moom() only schedules it; out_of_memory() runs
+# from moom_callback() in a kworker, in every release.
+MANUAL_OOM_FRAMES = frozenset({"moom_callback"})
+_GFP_KERNEL_PRE_4_4 = 0xD0  # __GFP_WAIT | __GFP_IO | __GFP_FS, the mask moom_callback passed
 
 
 def manual_oom(report: Report) -> bool:
@@ -176,7 +178,9 @@ def manual_oom(report: Report) -> bool:
         return False
     if h.order is not None and h.order < 0:
         return True
-    return not MANUAL_OOM_FRAMES.isdisjoint(report.functions)
+    # a reliable moom_callback frame, and the GFP_KERNEL order-0 call it made
+    asked = h.order in (0, None) and h.gfp_mask in (_GFP_KERNEL_PRE_4_4, None)
+    return asked and not MANUAL_OOM_FRAMES.isdisjoint(report.functions)
 
 
 def _names_printed(release: str | None) -> bool:

@@ -352,8 +352,7 @@ def _retry(ctx: _Ctx, zone: ZoneState, pts: Points) -> Tri:
     """should_reclaim_retry(): __zone_watermark_ok(min, available = reclaimable + free).
 
     The test that lets the loop reach its forced unreserve at MAX_RECLAIM_RETRIES. Since
-    ede377137378 ("mm: remove unnecessary back-off function when retrying page reclaim")
-    (in v4.12) it counts every reclaimable page; before, the loop took a sixteenth more
+    "mm: remove unnecessary back-off function when retrying page reclaim" (in v4.12) it counts every reclaimable page; before, the loop took a sixteenth more
     of them off each time round, so at the last one only the free pages count.
     """
     if zone.reclaimable is None:

@@ -59,6 +59,9 @@ _BANNER_PID = re.compile(r"PID: (\d+)|Pid: (\d+), comm: (\S+)")
 _BANNER_COMM = re.compile(r"Comm: (.*?)\s+(?:Not tainted|Tainted:)")
 _BANNER_TAINT = re.compile(r"(Not tainted|Tainted: [A-Z ]*?)\s+(\d+\.\d+[^\s]*)")
 _FUNC_OFF = re.compile(r"([A-Za-z_.$][\w.$]*)\+0x[0-9a-fA-F]+(?:/0x[0-9a-fA-F]+)?")
+# A frame the unwinder found on the stack but could not prove a caller: x86's "? f+0x.."
+# (after its "[<addr>]" before 4.10), powerpc's "... (unreliable)", s390's "([<addr>] f)"
+_GUESSED = re.compile(r"\s*(?:\[<[0-9a-f]+>\]\s*)?\? |\s*\(\[<[0-9a-f]+>\]")
 _FUNC_DEC = re.compile(r"^(?:\? )?([A-Za-z_.][\w.$]*) \(")
 _FUNC_RHEL4 = re.compile(r"\{([\w.$]+)\+\d+\}")
 _FUNC_ARM = re.compile(r"\] \(([\w.$]+)\) from")
@@ -340,7 +343,8 @@ class LineTransformer(Transformer[Token, list[Record]]):
         else:
             m = _FUNC_OFF.search(text)
             funcs = (m.group(1),) if m else ()
-        return FrameLine(_at(tok), funcs, text.lstrip().startswith("? "))
+        guessed = _GUESSED.match(text) is not None or text.rstrip().endswith("(unreliable)")
+        return FrameLine(_at(tok), funcs, guessed)
 
     def regs(self, c: list[Token]) -> TraceLine:
         """A register line of the stack dump."""
