@@ -412,3 +412,59 @@ def test_a_stale_moom_callback_frame_is_no_manual_oom_corpus_017(tmp_path):
     a = analyze_file(str(path)).analyses[0]
     assert "moom_callback" in a.report.trace and "moom_callback" not in a.report.functions
     assert (a.verdict.code, a.verdict.confidence) == ("exhausted", "likely")
+
+
+# Round 35: the page count that splits fragmented from exhausted, near the line
+
+_NEAR_LINE = (
+    ("free:94051 free_pcp:754", "free:1614 free_pcp:754"),
+    ("DMA free:13328kB", "DMA free:1600kB"),
+    ("DMA32 free:362876kB", "DMA32 free:4856kB"),
+    (
+        "DMA: 476*4kB (U) 476*8kB (U) 476*16kB (U) 0*32kB",
+        "DMA: 100*4kB (U) 100*8kB (U) 25*16kB (U) 0*32kB",
+    ),
+    ("= 13328kB", "= 1600kB"),
+    (
+        "DMA32: 12955*4kB (U) 12960*8kB (U) 12961*16kB (U) 0*32kB",
+        "DMA32: 614*4kB (U) 300*8kB (U) 0*16kB 0*32kB",
+    ),
+    ("= 362876kB", "= 4856kB"),
+)
+
+
+def test_fragmented_within_the_pcp_pages_of_the_line_is_likely(tmp_path):
+    """lab fragmented-6.12 (order 3) drained: DMA32 1214 pages (4856kB), no block of order
+    >= 3, its page count passing min 1157 (4628kB) by 50 pages, with 754 pages on the
+    per-CPU lists: 50 pages fewer at the decision and it is exhausted. Fragmented only at
+    the printed values: likely (hostile round 35, F1)."""
+    code, would, confidence, missing = first(edited(tmp_path, "fragmented-6.12", *_NEAR_LINE))
+    assert (code, would, confidence) == ("fragmented", False, "likely")
+    assert "decision-time state" in missing
+
+
+def test_exhausted_short_of_the_line_without_a_block_is_likely(tmp_path):
+    """The same, DMA32 at 1134 pages (4536kB): it fails the count by 30 pages with 754 on
+    the per-CPU lists and no block of order >= 3; 30 more free pages at the decision pass
+    it with no block, which is fragmented (hostile round 35, F2)."""
+    swaps = [
+        (o, n.replace("4856kB", "4536kB").replace("614*4kB", "534*4kB")) for o, n in _NEAR_LINE
+    ]
+    swaps[0] = ("free:94051 free_pcp:754", "free:1534 free_pcp:754")
+    code, _, confidence, missing = first(edited(tmp_path, "fragmented-6.12", *swaps))
+    assert (code, confidence) == ("exhausted", "likely") and "decision-time state" in missing
+
+
+def test_near_the_line_with_a_block_stays_certain_extra_186():
+    """extra/186 (4.9 i386, order 1): Normal fails the count by 24 pages with 133 per-CPU
+    pages, but its lists hold order-1 blocks: passing, it would have served the request,
+    so the failing count stands: exhausted, certain, as keyed."""
+    assert first(sample("186"))[:3] == ("exhausted", False, "certain")
+
+
+def test_extra_174_fragmented_near_its_line():
+    """extra/174 (4.8, order 2): DMA32 passes the count at free: by 5230 pages, within its
+    540 per-CPU pages plus the 5139-page gap to the buddy total: likely, as keyed."""
+    code, would, confidence, missing = first(sample("174"))
+    assert (code, would, confidence) == ("fragmented", False, "likely")
+    assert "decision-time state" in missing

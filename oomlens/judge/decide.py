@@ -270,14 +270,38 @@ def decide_failing(
         if p.value:
             code = cause.code
             break
+    missing: tuple[str, ...] = ()
     if code is None:
         frag = fragmented(rp)
         sure = sure and frag.sure
         code = V.FRAGMENTED if frag.value else V.EXHAUSTED
+        if sure and _split_can_move(rp, code):
+            sure, missing = False, ("decision-time state",)
     span = rounds(rp, state, profile) if would.value else None
     if span is not None and span[0] == 0:
         span = (1, span[1])  # asked of failing states only: a failing state needs a round
-    return Decision(code, would, sure, rp, tuple(causes), (), span)
+    return Decision(code, would, sure, rp, tuple(causes), missing, span)
+
+
+def _split_can_move(rp: Replay, code: str) -> bool:
+    """Order > 0: the page count that splits fragmented from exhausted lies within the pages
+    the report shows can move between decision and print (free_pcp and the gap between
+    free: and the buddy total; a chunk of the order would have served it): every zone
+    passing it passes by no more (fragmented), or a zone with no usable block fails it by
+    less (exhausted). The code then holds at the printed values only."""
+    if not rp.order:
+        return False
+
+    def drift(z: ZoneState) -> int:
+        gap = abs(z.free - z.buddy_pages) if z.buddy_pages is not None else 0
+        return (z.free_pcp or 0) + gap
+
+    if code == V.FRAGMENTED:
+        passing = [c for c in rp.zones if c.count.value]
+        return bool(passing) and all(c.margin <= drift(c.zone) for c in passing)
+    # a zone that fails it by less and holds a usable block would have served the request
+    # had it passed: only a zone without one turns fragmented
+    return any(-drift(c.zone) < c.margin <= 0 and not (c.area & c.freelist).value for c in rp.zones)
 
 
 def decide(
