@@ -106,7 +106,7 @@ def _memcg_sure(report: Report) -> bool:
 def not_a_shortage(report: Report, state: AllocatorState) -> bool:
     """A failure that no free page would have prevented.
 
-    A manual OOM (sysrq-f: ``order=-1``, or moom_callback() in the trace before 4.3); an order above the allocator's largest;
+    A manual OOM (kernel.request.manual_oom: sysrq-f); an order above the allocator's largest;
     vmalloc's vm_struct or address-space failures, including ``vmalloc:
     allocation failure: N bytes`` from __vmalloc_node_range's fail label
     (v3.2-5.17), printed before any page was requested. ``vmalloc: allocation
@@ -116,7 +116,7 @@ def not_a_shortage(report: Report, state: AllocatorState) -> bool:
     h = report.header
     if h is None:
         return False
-    if h.order is not None and h.order < 0 or manual_oom(report):
+    if manual_oom(report):
         return True
     if h.order is not None and state.zones and h.order >= state.nr_orders:
         # past the allocator's largest order, if a whole buddy line says which: with none
