@@ -10,7 +10,13 @@ from dataclasses import replace
 
 from oomlens.judge import verdict as V
 from oomlens.judge.decide import threshold_of
-from oomlens.judge.nodes import NodeSet, bound_nodes, every_node_printed, parse_nodes
+from oomlens.judge.nodes import (
+    NodeSet,
+    bound_nodes,
+    every_node_printed,
+    parse_nodes,
+    unprinted_free,
+)
 from oomlens.kernel.gfp import parse_release
 from oomlens.kernel.profile import Feature, KernelProfile
 from oomlens.kernel.request import Request
@@ -318,11 +324,11 @@ def _filtered_out(
         return False  # other nodes are printed: nothing was filtered
     if every_node_printed(report, state):
         return False
-    total = next((v for k, v in report.meminfo if k == "free"), None)
-    if total is None or not state.zones:
+    gap = unprinted_free(report, state)
+    if gap is None or not state.zones:
         return False
     rp = replay(state, req, profile, evidence=False)
-    return bool(rp.zones) and total - sum(z.free for z in state.zones) >= threshold_of(rp)
+    return bool(rp.zones) and gap >= threshold_of(rp)
 
 
 def _agreed(v: V.Verdict, other: V.Verdict, what: str) -> V.Verdict:

@@ -289,13 +289,10 @@ def _split_can_move(rp: Replay, code: str) -> bool:
     free: and the buddy total; a chunk of the order would have served it): every zone
     passing it passes by no more (fragmented), or a zone with no usable block fails it by
     less (exhausted). The code then holds at the printed values only."""
+    from oomlens.judge.nearest import drift_pages as drift
+
     if not rp.order:
         return False
-
-    def drift(z: ZoneState) -> int:
-        gap = abs(z.free - z.buddy_pages) if z.buddy_pages is not None else 0
-        return (z.free_pcp or 0) + gap
-
     if code == V.FRAGMENTED:
         passing = [c for c in rp.zones if c.count.value]
         return bool(passing) and all(c.margin <= drift(c.zone) for c in passing)

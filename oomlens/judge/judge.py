@@ -19,6 +19,7 @@ from oomlens.judge.nodes import (
     bound_nodes,
     every_node_printed,
     policy_nodes,
+    unprinted_free,
 )
 from oomlens.kernel.fixes import CATALOGUE, Fix, missing_fixes, with_fix
 from oomlens.kernel.gfp import parse_release
@@ -154,9 +155,8 @@ def _nodes_unsaid(report: Report, state: AllocatorState) -> bool:
         return True
     # show_free_areas() leaves out the nodes a constrained caller may not use: free
     # pages in the summary that no printed zone holds are on such a node
-    total = next((v for k, v in report.meminfo if k == "free"), None)
-    printed = sum(z.free for z in state.zones)
-    return total is not None and total - printed > total // 100 + 256
+    gap = unprinted_free(report, state)
+    return gap is not None and gap > (gap + sum(z.free for z in state.zones)) // 100 + 256
 
 
 def eligible_zones(report: Report, state: AllocatorState, req: Request) -> bool:
@@ -180,13 +180,12 @@ def eligible_zones(report: Report, state: AllocatorState, req: Request) -> bool:
 
 def _no_eligible_zone(report: Report, state: AllocatorState, profile: KernelProfile) -> V.Verdict:
     """A whole report that printed no zone the request may use."""
-    total = next((v for k, v in report.meminfo if k == "free"), None)
-    printed = sum(z.free for z in state.zones)
+    gap = unprinted_free(report, state)
     narrowed = bool(state.zones) and (
         allowed_nodes(report) is not None
         or (report.constraint is not None and report.constraint.constraint != "CONSTRAINT_NONE")
     )
-    if narrowed and total is not None and total > printed:
+    if narrowed and gap is not None and gap > 0:
         # the cpuset's nodes hold no zone it may use, while other nodes hold free memory
         return _simple(V.CONSTRAINED, profile, False, "likely", ("zone lines of other nodes",))
     return _simple(V.EXHAUSTED, profile, False, "likely", ("zone lines",))
@@ -303,11 +302,8 @@ def _constrained(
         )
     line = report.constraint.constraint if report.constraint else None
     if line in ("CONSTRAINT_CPUSET", "CONSTRAINT_MEMORY_POLICY"):
-        total = next((v for k, v in report.meminfo if k == "free"), None)
-        if total is None:
-            return Tri.unknown(True)
-        elsewhere = total - sum(z.free for z in state.zones)
-        return Tri.unknown(elsewhere >= t)
+        elsewhere = unprinted_free(report, state)
+        return Tri.unknown(elsewhere is None or elsewhere >= t)
     return None
 
 
@@ -375,11 +371,8 @@ def _filtered_nodes(
         not reclaims_directly(req) or caller.pf_memalloc_shown(report, req) or req.oom_victim
     ):
         return None  # warn_alloc printed every node: none was left out
-    total = next((v for k, v in report.meminfo if k == "free"), None)
-    if total is None:
-        return None
-    elsewhere = total - sum(z.free for z in state.zones)
-    if elsewhere < threshold_of(d.replay):
+    elsewhere = unprinted_free(report, state)
+    if elsewhere is None or elsewhere < threshold_of(d.replay):
         return None
     top = req.highest_zone in ("HighMem", "Movable") or (
         req.highest_zone == "Normal"

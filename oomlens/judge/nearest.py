@@ -16,10 +16,17 @@ from oomlens.model.replay import Replay, ZoneCheck
 from oomlens.model.state import AllocatorState, FreeArea, ZoneState
 
 
-def movable_pages(zone: ZoneState, order: int) -> int:
-    """What the report shows can move between decision and print, in pages."""
+def drift_pages(zone: ZoneState) -> int:
+    """Pages the report shows may have moved between decision and print: the per-CPU
+    lists and the gap between ``free:`` and the buddy total."""
     gap = abs(zone.free - zone.buddy_pages) if zone.buddy_pages is not None else 0
-    return (zone.free_pcp or 0) + gap + (1 << order)
+    return (zone.free_pcp or 0) + gap
+
+
+def movable_pages(zone: ZoneState, order: int) -> int:
+    """What the report shows can move between decision and print, in pages: the drift
+    and one chunk of the order."""
+    return drift_pages(zone) + (1 << order)
 
 
 def _without_one_chunk(zone: ZoneState, order: int, letters: str) -> ZoneState | None:

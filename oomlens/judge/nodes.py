@@ -79,6 +79,13 @@ def _printed(report: Report, key: str) -> NodeSet | None:
     return None
 
 
+def unprinted_free(report: Report, state: AllocatorState) -> int | None:
+    """Mem-Info's global ``free:`` less the printed zones' free pages: what nodes the print
+    left out may hold (or drift between the two prints); None without the summary."""
+    total = next((v for k, v in report.meminfo if k == "free"), None)
+    return None if total is None else total - sum(z.free for z in state.zones)
+
+
 def every_node_printed(report: Report, state: AllocatorState) -> bool:
     """show_mem()'s ``pages RAM`` adds up every node's zones, filtered or not: printed zones
     whose present pages make it up (within 1%) leave no node out."""
