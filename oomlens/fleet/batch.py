@@ -95,17 +95,21 @@ def run_batch(
     start = time.perf_counter()
     if isinstance(paths, (str, os.PathLike)):
         paths = [os.fspath(paths)]  # one path, not the characters of one
-    fmt, notices = _choose_format(fmt)  # notices are returned for the caller to show
+    if fmt not in (None, "parquet", "csv"):
+        raise BatchError(f"unknown format {fmt!r}: use 'parquet' or 'csv'")
     jobs = _jobs(jobs)
-    _check(engine, fmt, partition_by, incident_window)
-    if engine == "dask":
-        from oomlens.fleet.cluster import run_dask_batch
-
-        return run_dask_batch(
-            paths, out, jobs, scheduler, options, incident_window, partition_by, notices, start
-        )
-    pool = _early_pool(engine, jobs, options)  # workers start while we look for inputs
+    _check(engine, fmt or "parquet", partition_by, incident_window)
+    # Workers start first: they import while this process imports pyarrow and lists inputs.
+    pool = _early_pool(engine, jobs, options)
     try:
+        fmt, notices = _choose_format(fmt)  # notices are returned for the caller to show
+        _check(engine, fmt, partition_by, incident_window)
+        if engine == "dask":
+            from oomlens.fleet.cluster import run_dask_batch
+
+            return run_dask_batch(
+                paths, out, jobs, scheduler, options, incident_window, partition_by, notices, start
+            )
         return _run_local_batch(
             paths,
             out,
@@ -259,8 +263,6 @@ def read_manifest(out: str, with_base: bool = False) -> Any:
 
 
 def _choose_format(fmt: str | None) -> tuple[str, list[str]]:
-    if fmt not in (None, "parquet", "csv"):
-        raise BatchError(f"unknown format {fmt!r}: use 'parquet' or 'csv'")
     if fmt == "csv":
         return "csv", []
     try:
@@ -310,24 +312,12 @@ def _reason(exc: OSError) -> str:
 
 
 def _early_pool(engine: str, jobs: int, options: Options) -> Any:
-    """Start the local workers now, so they import while the inputs are listed."""
+    """Start the local workers now, so they import while pyarrow loads and inputs are listed."""
     if engine != "local" or jobs <= 1:
         return None
-    import threading
-
     from oomlens.fleet.pool import Pool
 
-    pool = Pool(jobs - 1, options)  # this process is the last of the jobs
-    threading.Thread(target=_import_writer, daemon=True).start()
-    return pool
-
-
-def _import_writer() -> None:
-    """Import pyarrow while the workers start and the inputs are listed."""
-    try:
-        import pyarrow.parquet  # noqa: F401
-    except ImportError:
-        pass
+    return Pool(jobs - 1, options)  # this process is the last of the jobs
 
 
 def _rows(inputs: list[Input], jobs: int, options: Options, pool: Any) -> Iterator[FileRows]:

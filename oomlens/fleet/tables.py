@@ -558,15 +558,17 @@ def arrow_table(name: str, rows: list[Row], extra: Schema = ()) -> Any:
     """A pyarrow Table of ``rows`` for table ``name`` (rows carry ``extra`` columns last)."""
     import pyarrow as pa
 
+    from oomlens.fleet.arrow import column, dictionary
+
+    kinds = SCHEMAS[name] + extra
     schema = arrow_schema(name, extra)
     columns = []
-    for i, f in enumerate(schema):
+    for i, ((c, kind), f) in enumerate(zip(kinds, schema, strict=True)):
         values = [r[i] for r in rows]
-        if pa.types.is_dictionary(f.type):  # the closed vocabulary first, in its order
-            cats = categories(f.name, values)
-            index: dict[object, int] = {c: n for n, c in enumerate(cats)}
-            indices = pa.array([None if v is None else index[v] for v in values], pa.int32())
-            columns.append(pa.DictionaryArray.from_arrays(indices, pa.array(cats, pa.string())))
+        if kind == "cat":  # the closed vocabulary first, in its order
+            cats = categories(c, values)
+            index: dict[object, int] = {w: n for n, w in enumerate(cats)}
+            columns.append(dictionary(pa, [None if v is None else index[v] for v in values], cats))
         else:
-            columns.append(pa.array(values, type=f.type))
+            columns.append(column(pa, kind, f.type, values))
     return pa.Table.from_arrays(columns, schema=schema)
