@@ -14,7 +14,9 @@ from oomlens.judge.nodes import (
     NodeSet,
     bound_nodes,
     every_node_printed,
+    one_node_kernel,
     parse_nodes,
+    policy_nodes,
     unprinted_free,
 )
 from oomlens.kernel.gfp import parse_release
@@ -115,7 +117,7 @@ def lists_alone_serve(rp: Replay, profile: KernelProfile, state: AllocatorState)
     """Some eligible zone surely holds a block of the order on a list rmqueue takes with
     ALLOC_NO_WATERMARKS alone (no ALLOC_HARDER, no ALLOC_HIGHATOMIC: no H lists)."""
     flags = AllocFlags(wmark="min", cma=rp.slow_flags.cma)
-    letters = usable_letters(rp.order, rp.migratetype, flags, profile, state.pageblock_order)
+    letters = usable_letters(rp.order, rp.migratetype, flags, profile, state.thp_order)
     return any(freelist_result(c.zone, rp.order, letters) == "pass" for c in rp.zones)
 
 
@@ -322,8 +324,13 @@ def _filtered_out(
     Known by Mem-Info's global free: past the printed zones' by what would matter."""
     if not all(z.node in mems for z in state.zones if z.node is not None):
         return False  # other nodes are printed: nothing was filtered
-    if every_node_printed(report, state):
-        return False
+    if one_node_kernel(state) or every_node_printed(report, state):
+        return False  # the zones left out are above the request's (6.1+ max_zone_idx)
+    cpuset = (report.constraint.get("cpuset") if report.constraint else None) or (
+        report.header.cpuset if report.header else None
+    )
+    if cpuset == "/" and policy_nodes(report) is None:
+        return False  # the top cpuset holds every memory node: nothing was filtered out
     gap = unprinted_free(report, state)
     if gap is None or not state.zones:
         return False

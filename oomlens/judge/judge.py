@@ -18,10 +18,11 @@ from oomlens.judge.nodes import (
     allowed_nodes,
     bound_nodes,
     every_node_printed,
+    one_node_kernel,
     policy_nodes,
     unprinted_free,
 )
-from oomlens.kernel.fixes import CATALOGUE, Fix, missing_fixes, with_fix
+from oomlens.kernel.fixes import CATALOGUE, Fix, FixSpec, missing_fixes, with_fix
 from oomlens.kernel.gfp import parse_release
 from oomlens.kernel.profile import (
     Feature,
@@ -41,7 +42,12 @@ from oomlens.kernel.request import (
 )
 from oomlens.model.evidence import replay_evidence
 from oomlens.model.replay import Replay, Scenario, highest_index, replay
-from oomlens.model.slowpath import keeps_nodemask, reclaims_directly
+from oomlens.model.slowpath import (
+    COSTLY_ORDER,
+    keeps_nodemask,
+    reaches_retry,
+    reclaims_directly,
+)
 from oomlens.model.state import ZONE_ORDER, AllocatorState, build_state
 from oomlens.model.tri import Tri
 from oomlens.options import Options
@@ -55,7 +61,6 @@ _CANDIDATE_GFP = (
     (_GFP_KERNEL, "GFP_KERNEL", "Unmovable", "Normal"),
     (_HIGHUSER_MOVABLE, "GFP_HIGHUSER_MOVABLE", "Movable", "Movable"),
 )
-COSTLY_ORDER = 3  # an OOM is never invoked for a costlier order (__alloc_pages_may_oom)
 # Reuse a replay for a profile that answers alike for every feature it read (exact; the
 # equivalence test switches it off and compares every sample's verdict).
 REUSE = True
@@ -365,8 +370,8 @@ def _filtered_nodes(
     cpuset = (line.get("cpuset") if line else None) or (h.cpuset if h else None)
     if policy_nodes(report) is None and cpuset == "/":
         return None  # the top cpuset holds every memory node: nothing was filtered out
-    if every_node_printed(report, state):
-        return None  # the free: past the zones is drift between the two prints
+    if one_node_kernel(state) or every_node_printed(report, state):
+        return None  # the free: past the zones is drift, or zones above the request's
     if report.kind != "oom" and (
         not reclaims_directly(req) or caller.pf_memalloc_shown(report, req) or req.oom_victim
     ):
@@ -439,6 +444,21 @@ def _deciders(rp: Replay) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+def _may_have_unreserved(j: _Judged, req: Request) -> bool:
+    """A costly request that loops on should_compact_retry() may have reached the forced
+    unreserve_highatomic_pageblock() in should_reclaim_retry(), which leaves no (H) block it
+    can move, whatever the zones' retry test said (kernel_could_unreserve open); the (H)
+    chunks the report prints may have been reserved again since (docs/kernel-rules.md §9.3)."""
+    rp = j.decision.replay
+    return (
+        rp.kernel_could_unreserve is None
+        and rp.order > COSTLY_ORDER
+        and j.profile.has(Feature.UNRESERVE_BEFORE_OOM)
+        and reaches_retry(req, rp.order, j.profile)
+        and any(c.bounds.h_pages[1] for c in rp.zones)
+    )
+
+
 def _factors(j: _Judged, code: str, report: Report) -> tuple[V.Factor, ...]:
     d = j.decision
     rp = d.replay
@@ -503,6 +523,7 @@ def _fixes(
     # outcome: the kernel as it was (it did not serve), or another fixed kernel
     runs: list[tuple[KernelProfile, set[Feature], bool]] = [(profile, reads, False)]
     out = []
+    credited: list[Feature] = []
     for spec in missing_fixes(profile):
         fixed = with_fix(profile, spec)
         changed = next((s for q, r, s in runs if REUSE and fixed.agrees(q, r)), None)
@@ -510,7 +531,15 @@ def _fixes(
             with traced() as fixed_reads:
                 changed = _kernel_serves(state, req, fixed)
             runs.append((fixed, fixed_reads, changed))
+        lacking = tuple(n for n in spec.needs if not profile.has(n))
+        if changed and lacking and _kernel_serves(state, req, profile.with_features(lacking)):
+            # what the fix needs serves the request alone (6.0's pcp miss to rmqueue_buddy
+            # for 5.13-5.19's high-order pcp lists): that change avoided it, not the fix
+            changed = False
+            alone = [n for n in lacking if _kernel_serves(state, req, profile.with_features((n,)))]
+            credited += [n for n in alone or lacking if n not in credited]
         out.append(spec.record(changed))
+    out += [FixSpec(n).record(True) for n in credited if n not in {s.feature for s in CATALOGUE}]
     return tuple(out)
 
 
@@ -546,6 +575,9 @@ def _verdict_unshown(
         replace(state, pageblock_order=o, pageblock_alternatives=())
         for o in (state.pageblock_alternatives if sweep else ())
     ]
+    if sweep and state.thp is None and (req.order or 0) > COSTLY_ORDER:
+        # no Node line says whether pcp_allowed_order() admits pageblock_order (5.13-5.19)
+        states += [replace(s, thp=False) for s in states if s.pageblock_order == req.order]
     variants = profile.variants() if sweep else profile.variants()[:1]
     judged: list[_Judged] = []
     runs_of_first: list[tuple[KernelProfile, set[Feature], _Judged]] = []
@@ -600,6 +632,9 @@ def _verdict_unshown(
         conf = "likely"
         if not any(f.code == V.RESERVE_REMADE for f in factors):
             missing += ("kernel stable level",)
+    elif code == V.HIGHATOMIC_STRANDED and any(_may_have_unreserved(j, req) for j in judged):
+        conf = "likely"
+        missing += ("whether the kernel unreserved before it gave up",)
     span = d.rounds if would and d.rounds and None not in d.rounds else None
     found = _fixes(state, req, nominal.profile, d.replay, nominal_reads) if fixes else ()
     if would is None:

@@ -86,6 +86,12 @@ def unprinted_free(report: Report, state: AllocatorState) -> int | None:
     return None if total is None else total - sum(z.free for z in state.zones)
 
 
+def one_node_kernel(state: AllocatorState) -> bool:
+    """Zone lines without ``Node N`` come from a kernel without CONFIG_NUMA (show_node()
+    prints the prefix only with it): there is one node, and no print filters nodes out."""
+    return bool(state.zones) and all(z.node is None for z in state.zones)
+
+
 def every_node_printed(report: Report, state: AllocatorState) -> bool:
     """show_mem()'s ``pages RAM`` adds up every node's zones, filtered or not: printed zones
     whose present pages make it up (within 1%) leave no node out."""

@@ -19,16 +19,18 @@ PCP_COSTLY_ORDER = 3  # PAGE_ALLOC_COSTLY_ORDER
 
 
 def reaches_buddy(
-    order: int, migratetype: str, flags: AllocFlags, profile: KernelProfile, pageblock_order: int
+    order: int, migratetype: str, flags: AllocFlags, profile: KernelProfile, thp_order: int | None
 ) -> bool:
     """Whether a request that missed its pcp list gets to ``rmqueue_buddy``.
 
-    docs/kernel-rules.md §4.2.
+    ``thp_order``: pageblock_order where the kernel has CONFIG_TRANSPARENT_HUGEPAGE, else
+    None (AllocatorState.thp_order). docs/kernel-rules.md §4.2.
     """
     pcp = order == 0
     if profile.has(Feature.PCP_HIGH_ORDER):
-        # 44042b449872 (5.13): orders <= PAGE_ALLOC_COSTLY_ORDER and the THP order use pcp
-        pcp = order <= PCP_COSTLY_ORDER or order == pageblock_order
+        # pcp_allowed_order(), 44042b449872 (5.13): orders <= PAGE_ALLOC_COSTLY_ORDER, and
+        # pageblock_order under #ifdef CONFIG_TRANSPARENT_HUGEPAGE only
+        pcp = order <= PCP_COSTLY_ORDER or order == thp_order
     if not pcp:
         return True
     if profile.has(Feature.MOVABLE_SKIPS_PCP) and migratetype == "Movable" and not flags.cma:
@@ -37,7 +39,7 @@ def reaches_buddy(
 
 
 def may_take_highatomic(
-    order: int, migratetype: str, flags: AllocFlags, profile: KernelProfile, pageblock_order: int
+    order: int, migratetype: str, flags: AllocFlags, profile: KernelProfile, thp_order: int | None
 ) -> bool:
     """Whether ``rmqueue`` may take from MIGRATE_HIGHATOMIC lists for this request.
 
@@ -47,7 +49,7 @@ def may_take_highatomic(
         return False
     # Every path to H is in the buddy half of rmqueue: a request its pcp list takes
     # (5.13-5.19 and 5.15.y: orders up to 3 too) never gets there (docs/kernel-rules.md §4.2).
-    if not reaches_buddy(order, migratetype, flags, profile, pageblock_order):
+    if not reaches_buddy(order, migratetype, flags, profile, thp_order):
         return False
     if profile.has(Feature.ALLOC_RESERVES):
         if order > 0 and flags.highatomic:  # rmqueue_buddy: ALLOC_HIGHATOMIC tries H first
@@ -61,7 +63,7 @@ def may_take_highatomic(
 
 
 def usable_letters(
-    order: int, migratetype: str, flags: AllocFlags, profile: KernelProfile, pageblock_order: int
+    order: int, migratetype: str, flags: AllocFlags, profile: KernelProfile, thp_order: int | None
 ) -> str:
     """Letters of the lists ``__rmqueue`` (plus the era's H and CMA paths) may take from."""
     mt = LETTER[migratetype]
@@ -70,7 +72,7 @@ def usable_letters(
         out += "C"
     if not profile.has(Feature.HIGHATOMIC):
         out += "R"  # before 0aaa29a56e4f (4.4): MIGRATE_RESERVE is every type's last fallback
-    elif may_take_highatomic(order, migratetype, flags, profile, pageblock_order):
+    elif may_take_highatomic(order, migratetype, flags, profile, thp_order):
         out += "H"
     return out
 

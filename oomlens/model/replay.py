@@ -19,6 +19,7 @@ from oomlens.model.flags import AllocFlags
 from oomlens.model.freelist import LETTER, freelist_result, highatomic_chunks, usable_letters
 from oomlens.model.reserve import UNBOUNDED, ReserveBounds, reserve_bounds
 from oomlens.model.slowpath import (
+    COSTLY_ORDER,
     fastpath_flags,
     gfp_to_alloc_flags,
     oom_allowed,
@@ -409,11 +410,11 @@ def check_zone(
     b = _bounds(ctx, zone, pb)
     r = _reserve(zone, classzone, drop_lowmem)
     pts = _points(zone, b, r, r[0] if r is not None else UNBOUNDED)
-    pbo = ctx.state.pageblock_order
+    thp = ctx.state.thp_order
     if MEMO:
-        letters = ctx.era.usable_letters(ctx.order, ctx.migratetype, ctx.profile, pbo)
+        letters = ctx.era.usable_letters(ctx.order, ctx.migratetype, ctx.profile, thp)
     else:
-        letters = usable_letters(ctx.order, ctx.migratetype, ctx.flags, ctx.profile, pbo)
+        letters = usable_letters(ctx.order, ctx.migratetype, ctx.flags, ctx.profile, thp)
     count, margins = _count(ctx, zone, pts)
     # with no counter deducted, releasing the reserve leaves the margins as they are
     kept = margins if MEMO and not _deducted(ctx, pts) else None
@@ -631,11 +632,16 @@ def could_unreserve(ctx: _Ctx, request: Request, checks: tuple[ZoneCheck, ...]) 
     if ctx.profile.has(Feature.UNRESERVE_AT_GIVEUP):
         return True  # ac3f3b0a5551 (v6.8): unreserve(force) whenever it would give up
     # 04c8716f7b00 (v4.10): only after MAX_RECLAIM_RETRIES loops, which needs a zone whose
-    # reclaimable + free passes the watermark; otherwise it gives up at once.
+    # reclaimable + free passes the watermark; otherwise it gives up at once ...
     retry = any_of([c.retry for c in checks if c.retry is not None])
     if retry.surely:
         return True
     if retry.surely_not:
+        if ctx.order > COSTLY_ORDER:
+            # ... but for a costly order no_progress_loops never resets, and the slow path
+            # loops on while should_compact_retry() asks (after any reclaim progress), so
+            # the forced call may come whatever the zones' retry test says
+            return None
         return False if last_block_only else None
     return None
 

@@ -108,6 +108,8 @@ class AllocatorState:
     # Other pageblock orders the report allows: HUGETLB_PAGE_ORDER with hugetlb,
     # else the largest order (MAX_ORDER - 1); only x86 and 4K arm64 settle it.
     pageblock_alternatives: tuple[int, ...] = ()
+    # CONFIG_TRANSPARENT_HUGEPAGE, read off the Node line (thp_built); None: not printed
+    thp: bool | None = None
     # answers worked out from this state alone, shared by its replays (never copied by replace())
     memo: dict[Hashable, object] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -116,6 +118,12 @@ class AllocatorState:
     @property
     def pageblock_pages(self) -> int:
         return 1 << self.pageblock_order
+
+    @property
+    def thp_order(self) -> int | None:
+        """The order pcp_allowed_order() admits past PAGE_ALLOC_COSTLY_ORDER (5.13-5.19):
+        pageblock_order with CONFIG_TRANSPARENT_HUGEPAGE, none without (unknown: with)."""
+        return None if self.thp is False else self.pageblock_order
 
     def zone_index(self, name: str) -> int | None:
         """The enum zone_type index of ``name`` in this kernel."""
@@ -353,4 +361,23 @@ def build_state(
         tuple(assumptions),
         tuple(missing),
         alternatives,
+        thp_built(report),
     )
+
+
+# show_free_areas() prints these between shmem: and writeback_tmp: on the Node line
+# under #ifdef CONFIG_TRANSPARENT_HUGEPAGE (since the Node line, 599d0c954f91, 4.8).
+_THP_FIELDS = frozenset({"shmem_thp", "shmem_pmdmapped", "anon_thp", "file_thp"})
+
+
+def thp_built(report: Report) -> bool | None:
+    """Whether the kernel has CONFIG_TRANSPARENT_HUGEPAGE: a Node line prints its fields,
+    or prints the field after them (writeback_tmp:) without them; None when no line says."""
+    said: bool | None = None
+    for node in report.nodes:
+        keys = {k for k, _ in node.fields}
+        if keys & _THP_FIELDS:
+            return True
+        if "writeback_tmp" in keys:
+            said = False
+    return said

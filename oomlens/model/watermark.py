@@ -270,7 +270,7 @@ class Era:
                 profile.has(Feature.FAST_HIGHATOMIC) and not profile.has(Feature.FAST_NEGATIVE_FIX)
             )
         )
-        self._usable: dict[tuple[int, str, int], tuple[str, frozenset[Feature]]] = {}
+        self._usable: dict[tuple[int, str, int | None], tuple[str, frozenset[Feature]]] = {}
         # what each test reads, whatever the numbers
         self._reads_count = self._reads_min | deduct
         # the 5.9+ shortcut deducts the reserve as the page count does
@@ -336,17 +336,17 @@ class Era:
         return "pass"
 
     def usable_letters(
-        self, order: int, migratetype: str, profile: KernelProfile, pageblock_order: int
+        self, order: int, migratetype: str, profile: KernelProfile, thp_order: int | None
     ) -> str:
-        """freelist.usable_letters() with these flags, once per order, type and pageblock order.
+        """freelist.usable_letters() with these flags, once per order, type and THP order.
 
         ``profile``: any profile with this era's features (they answer alike).
         """
-        key = (order, migratetype, pageblock_order)
+        key = (order, migratetype, thp_order)
         hit = self._usable.get(key)
         if hit is None:
             hit = resolve(
-                lambda: usable_letters(order, migratetype, self.flags, profile, pageblock_order)
+                lambda: usable_letters(order, migratetype, self.flags, profile, thp_order)
             )
             self._usable[key] = hit
         record(hit[1])

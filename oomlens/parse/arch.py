@@ -80,6 +80,15 @@ _S390_HW = re.compile(r"IBM \d{4} ")
 _S390_FRAME = re.compile(r"\s*\(\[<[0-9a-f]{16}>\] [A-Za-z_.$][\w.$]*\+0x")
 
 
+# 64-bit architectures: no ZONE_HIGHMEM, whatever a release string's vendor tag says.
+_WIDE = frozenset({"x86_64", "arm64", "loongarch64", "ppc64", "s390x", "riscv64"})
+
+
+def _prints_highmem(lines: Sequence[str]) -> bool:
+    """The report prints a HighMem zone line."""
+    return any("HighMem free:" in t for t in lines)
+
+
 def infer_arch(ctx: TaskContext, trace: Sequence[str], lines: Sequence[str]) -> str | None:
     """Guess the architecture from the release string, frames, hardware name and zones.
 
@@ -88,6 +97,8 @@ def infer_arch(ctx: TaskContext, trace: Sequence[str], lines: Sequence[str]) -> 
     release = ctx.release or ""
     for needle, arch in _ARCH_RELEASE:
         if needle in release:
+            if arch in _WIDE and _prints_highmem(lines):
+                break  # a HighMem zone exists only with CONFIG_HIGHMEM: a 32-bit kernel
             return arch
     names = set(trace)
     if names.intersection(_X86_EITHER) and not names.intersection(_X86_64_ENTRY):

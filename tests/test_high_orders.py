@@ -1,0 +1,171 @@
+"""High-order requests (hostile round 37): the THP order on the per-CPU lists, the forced
+unreserve a costly __GFP_RETRY_MAYFAIL request can still reach, the change credited with
+avoiding it; and 32-bit HighMem machines (round 36).
+
+No sample shows these cases with a state the rule decides, so each test edits a real
+report (corpus 015, a 5.13 vmemmap failure; extra/196, a 5.11 Pentium 4) the way another
+request, build or release of the same machine prints it (each edit written out), or reads
+a synthetic report of ``tests/data/synthetic/`` (its README says from what). kB / 4 = pages.
+"""
+
+from __future__ import annotations
+
+from oomlens.model.state import build_state
+from oomlens.pipeline import analyze_file
+from tests.corpus import sample
+from tests.test_caller_context import edited, first
+
+# DMA32 given one free order-9 (H) block: the zone line's free and reserved_highatomic,
+# the buddy line's order-9 column and total, Mem-Info's free: (18819 + 512 pages).
+_ONE_H_BLOCK = (
+    (" free:18819 free_pcp:145", " free:19331 free_pcp:145"),
+    ("DMA32 free:69184kB", "DMA32 free:71232kB"),
+    ("high:66848kB reserved_highatomic:0KB", "high:66848kB reserved_highatomic:2048KB"),
+    ("0*512kB 0*1024kB 0*2048kB 0*4096kB = 70328kB", "0*512kB 0*1024kB 1*2048kB (H) 0*4096kB = 72376kB"),
+)  # fmt: skip
+_ATOMIC_515 = (
+    (
+        "vmemmap alloc failure: order:9, mode:0x4cc0(GFP_KERNEL|__GFP_RETRY_MAYFAIL)",
+        "page allocation failure: order:9, mode:0x40a20(GFP_ATOMIC|__GFP_COMP)",
+    ),
+    ("Not tainted 5.13.0-rc5-next-20210611-llvm #1", "Not tainted 5.15.0 #1"),
+)
+_NO_THP = (" shmem_thp: 0kB shmem_pmdmapped: 0kB anon_thp: 0kB writeback_tmp:", " writeback_tmp:")
+
+
+def test_the_node_line_says_whether_thp_is_built(tmp_path):
+    """show_free_areas() prints shmem_thp/shmem_pmdmapped/anon_thp under #ifdef
+    CONFIG_TRANSPARENT_HUGEPAGE, before writeback_tmp:; a line without them says no THP."""
+    with_thp = analyze_file(str(edited(tmp_path, "015"))).analyses[0].report
+    without = analyze_file(str(edited(tmp_path, "015", _NO_THP))).analyses[0].report
+    assert build_state(with_thp).thp is True
+    assert build_state(without).thp is False
+    assert build_state(without).thp_order is None and build_state(with_thp).thp_order == 9
+
+
+def test_atomic_order9_with_thp_on_5_15_is_stranded(tmp_path):
+    """5.15 with THP: pcp_allowed_order(9) holds (order == pageblock_order), rmqueue() takes
+    the pcp list and never reaches __rmqueue_smallest(MIGRATE_HIGHATOMIC): DMA32's only
+    order-9 block is (H), unreserving it serves the request."""
+    code, would, confidence, _ = first(edited(tmp_path, "015", *_ATOMIC_515, *_ONE_H_BLOCK))
+    assert (code, would, confidence) == ("highatomic-stranded", True, "certain")
+
+
+def test_atomic_order9_without_thp_on_5_15_takes_the_block(tmp_path):
+    """The same without CONFIG_TRANSPARENT_HUGEPAGE (the Node line lacks the THP fields):
+    pcp_allowed_order(9) is false, rmqueue_buddy's ALLOC_HARDER path takes the H block and
+    DMA32 passes (17808 - 511 > min 11142 lowered for GFP_ATOMIC): the printed state serves
+    it, so the nearest failing state, likely; never highatomic-stranded certain."""
+    path = edited(tmp_path, "015", *_ATOMIC_515, *_ONE_H_BLOCK, _NO_THP)
+    code, would, confidence, missing = first(path)
+    assert code != "highatomic-stranded" and confidence == "likely"
+    assert "decision-time state" in missing
+
+
+def test_atomic_order9_with_no_node_line_is_judged_both_ways(tmp_path):
+    """An excerpt without the Node line leaves CONFIG_TRANSPARENT_HUGEPAGE open: with it the
+    request is stranded, without it the H block serves; likely, not certain."""
+    node = next(ln for ln in sample("015").read_text().splitlines() if "Node 0 active_anon" in ln)
+    code, would, confidence, _ = first(
+        edited(tmp_path, "015", *_ATOMIC_515, *_ONE_H_BLOCK, (node + "\n", ""))
+    )
+    assert (code, confidence) == ("highatomic-stranded", "likely")
+
+
+def _verdict(path):
+    return analyze_file(str(path)).analyses[0].verdict
+
+
+def test_costly_retry_mayfail_may_reach_the_forced_unreserve(tmp_path):
+    """Corpus 015 as printed (5.13, order 9, GFP_KERNEL|__GFP_RETRY_MAYFAIL, no zone passes
+    the retry test): should_reclaim_retry() counts no_progress_loops up on every loop of a
+    costly order (it resets only for order <= 3), and should_compact_retry() keeps the slow
+    path looping, so the forced unreserve may come after 16 loops: open, not false."""
+    v = _verdict(edited(tmp_path, "015"))
+    assert (v.code, v.unreserve_would_avoid, v.confidence) == ("fragmented", False, "certain")
+    assert v.kernel_could_unreserve is None
+
+
+def test_costly_retry_mayfail_with_a_printed_h_block_is_likely(tmp_path):
+    """015 with one free order-9 (H) block in DMA32: stranded, and releasing it serves the
+    request; the forced call may have run and left no (H) block, so the printed one may have
+    been reserved again after the decision: likely. Without __GFP_RETRY_MAYFAIL the costly
+    request goes to nopage before any retry: the kernel did not release it (certain)."""
+    v = _verdict(edited(tmp_path, "015", *_ONE_H_BLOCK))
+    assert (v.code, v.unreserve_would_avoid, v.confidence) == (
+        "highatomic-stranded",
+        True,
+        "likely",
+    )
+    assert v.kernel_could_unreserve is None
+    assert "whether the kernel unreserved before it gave up" in v.missing
+    plain = (("mode:0x4cc0(GFP_KERNEL|__GFP_RETRY_MAYFAIL)", "mode:0xcc0(GFP_KERNEL)"),)
+    v = _verdict(edited(tmp_path, "015", *plain, *_ONE_H_BLOCK))
+    assert (v.code, v.unreserve_would_avoid, v.confidence) == (
+        "highatomic-stranded",
+        True,
+        "certain",
+    )
+    assert v.kernel_could_unreserve is False
+
+
+def test_the_change_that_serves_is_credited_not_the_fix_that_needs_it(tmp_path):
+    """An order-3 GFP_ATOMIC failure on 5.15 whose only order >= 3 chunks in DMA32 are (H):
+    5.15's pcp lists keep order 3 from rmqueue_buddy. 281dd25c1a01 (order-0 atomic access
+    to H) needs 6.0's pcp miss to rmqueue_buddy, and that change alone serves it
+    (rmqueue_buddy: order > 0 && ALLOC_HARDER takes H): it is credited, not 281dd25c1a01."""
+    order3 = (
+        ("page allocation failure: order:9, mode:0x40a20", "page allocation failure: order:3, mode:0x40a20"),
+        ("DMA free:6092kB", "DMA free:144kB"),
+        (
+            "Node 0 DMA: 4*4kB (UM) 6*8kB (UME) 5*16kB (UE) 4*32kB (UM) 3*64kB (ME) 2*128kB (ME) "
+            "1*256kB (E) 2*512kB (UE) 2*1024kB (ME) 1*2048kB (E) 0*4096kB = 6096kB",
+            "Node 0 DMA: 4*4kB (UM) 6*8kB (UME) 5*16kB (UE) 0*32kB 0*64kB 0*128kB "
+            "0*256kB 0*512kB 0*1024kB 0*2048kB 0*4096kB = 144kB",
+        ),
+        ("DMA32 free:69184kB", "DMA32 free:37016kB"),
+        ("high:66848kB reserved_highatomic:0KB", "high:66848kB reserved_highatomic:2048KB"),
+        (
+            "3676*4kB (UME) 1221*8kB (UME) 776*16kB (UME) 497*32kB (UME) 192*64kB (UME) "
+            "41*128kB (UME) 0*256kB 0*512kB 0*1024kB 0*2048kB 0*4096kB = 70328kB",
+            "3676*4kB (UME) 1221*8kB (UME) 776*16kB (UME) 4*32kB (H) 0*64kB "
+            "0*128kB 0*256kB 0*512kB 0*1024kB 0*2048kB 0*4096kB = 37016kB",
+        ),
+    )  # fmt: skip
+    v = _verdict(edited(tmp_path, "015", *_ATOMIC_515, *order3))
+    assert v.code == "highatomic-stranded" and v.unreserve_would_avoid is True
+    avoiding = {f.commit for f in v.fixes if f.would_avoid}
+    assert avoiding == {"4b23a68f9536"}
+    assert any(f.commit == "281dd25c1a01" and not f.would_avoid for f in v.fixes)
+
+
+# Round 36: 32-bit HighMem machines.
+
+
+def test_a_vendor_tag_in_the_release_does_not_hide_a_printed_highmem_zone(tmp_path):
+    """extra/196 (a 5.11 Pentium 4 with HighMem, GFP_HIGHUSER order 8) with "android" in its
+    release, as 32-bit Android builds (android-x86) name theirs: a HighMem zone line exists
+    only with CONFIG_HIGHMEM, so the kernel is 32-bit and GFP_HIGHUSER's gfp_zone() is
+    HighMem, as in the report as printed."""
+    tagged = ("5.11.0-rc6-Pentium4", "5.11.0-rc6-android-x86-Pentium4")
+    a = analyze_file(str(edited(tmp_path, "196", tagged))).analyses[0]
+    b = analyze_file(str(sample("196"))).analyses[0]
+    assert a.report.arch == b.report.arch == "i386"
+    assert (a.verdict.code, a.verdict.confidence) == (b.verdict.code, b.verdict.confidence)
+    assert (a.verdict.code, a.verdict.confidence) == ("lowmem-protected", "certain")
+
+
+def test_a_one_node_print_without_highmem_filters_no_node():
+    """Synthetic H2 (no real 6.1+ 32-bit report): a GFP_KERNEL OOM on a one-node i386 6.1
+    box prints DMA and Normal only (show_free_areas() skips zones above gfp_zone() since
+    6.1); zone lines without "Node N" come from a !CONFIG_NUMA kernel, so Mem-Info's free:
+    past them is HighMem's, which GFP_KERNEL cannot use: exhausted, false, certain, as the
+    5.10 print of the same state (H3) says."""
+    from tests.test_caller_context import verdicts
+
+    assert [v[1:4] for v in verdicts("H2_i386_lowmem_oom_6.1.log")] == [
+        ("exhausted", False, "certain")
+    ]
+    assert [v[1:4] for v in verdicts("H3_i386_lowmem_oom_5.10.log")] == [
+        ("exhausted", False, "certain")
+    ]
