@@ -169,3 +169,16 @@ def test_a_one_node_print_without_highmem_filters_no_node():
     assert [v[1:4] for v in verdicts("H3_i386_lowmem_oom_5.10.log")] == [
         ("exhausted", False, "certain")
     ]
+
+
+def test_four_mib_huge_pages_say_a_32bit_x86_kernel():
+    """Synthetic H4: a kworker's trace has no 32-bit entry frame and 6.1 prints no HighMem
+    for GFP_KERNEL, but hugepages_size=4096kB exists only with two-level paging
+    (HPAGE_SHIFT 22): i386, pageblock order 10, so Normal's reserved_highatomic:4096KB is
+    one block, which the unforced unreserve of a __GFP_NORETRY caller keeps."""
+    from tests.test_caller_context import SYNTHETIC
+
+    a = analyze_file(str(SYNTHETIC / "H4_i386_nopae_kworker_6.1.log")).analyses[0]
+    assert a.report.arch == "i386"
+    assert build_state(a.report).pageblock_order == 10
+    assert a.verdict.kernel_could_unreserve is False

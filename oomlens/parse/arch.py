@@ -89,6 +89,12 @@ def _prints_highmem(lines: Sequence[str]) -> bool:
     return any("HighMem free:" in t for t in lines)
 
 
+def _four_mib_pages(lines: Sequence[str]) -> bool:
+    """hugepages_size=4096kB: x86's two-level paging (HPAGE_SHIFT 22), a 32-bit kernel;
+    x86_64 has 2 MiB and 1 GiB pages only."""
+    return any("hugepages_size=4096kB" in t for t in lines)
+
+
 def infer_arch(ctx: TaskContext, trace: Sequence[str], lines: Sequence[str]) -> str | None:
     """Guess the architecture from the release string, frames, hardware name and zones.
 
@@ -104,7 +110,7 @@ def infer_arch(ctx: TaskContext, trace: Sequence[str], lines: Sequence[str]) -> 
     if names.intersection(_X86_EITHER) and not names.intersection(_X86_64_ENTRY):
         # x86 of either width: 32-bit when a 32-bit entry or a HighMem zone says so
         zones = {t.split(" free:")[0].split()[-1] for t in lines[:120] if " free:" in t}
-        if names.intersection(_I386_ENTRY) or "HighMem" in zones:
+        if names.intersection(_I386_ENTRY) or "HighMem" in zones or _four_mib_pages(lines):
             return "i386"
     for frames, arch in _ARCH_FRAMES:
         if names.intersection(frames):
@@ -121,7 +127,7 @@ def infer_arch(ctx: TaskContext, trace: Sequence[str], lines: Sequence[str]) -> 
     wide = any("[<ffffffff" in t for t in texts) or "DMA32" in zones
     narrow = "HighMem" in zones or any(re.match(r"\[<c[0-9a-f]{7}>\]", t) for t in texts)
     if any(v in hw for v in _X86_VIRT):
-        return "i386" if narrow else "x86_64"
+        return "i386" if narrow or _four_mib_pages(lines) else "x86_64"
     if _S390_HW.match(hw) or any(_S390_FRAME.match(t) for t in texts):
         return "s390x"  # "IBM 2964 N63 400 (z/VM 6.4.0)"; show_stack's "([<addr>] f+0x..)"
     if re.search(r"\bpSeries\b|\bPowerNV\b|\bPOWER(?:[789]|10|11)\b", hw):
