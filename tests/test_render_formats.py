@@ -227,8 +227,12 @@ def test_csv_one_row_per_report(seed):
         "unreserve_would_avoid",
         "confidence",
         "summary",
+        "time",
+        "uptime_s",
+        "host",
     ]
     assert len(rows) == 3
+    assert rows[1][-3:] == ["", "", ""]  # the seed's reports are pasted without prefixes
     assert rows[1][2:9] == [
         "19-60",
         "oom",
@@ -324,3 +328,22 @@ def test_hostile_cgroup_path_is_escaped():
     assert (
         json.loads(render([hostile], "json"))["reports"][0]["memcg"]["limit_of"] == memcg.limit_of
     )
+
+
+def test_every_format_says_when_and_where():
+    """corpus 015 (syslog: "Jun 11 20:16:32 hyperv kernel:", no year: 2021 given) and 023
+    (dmesg stamps: [  244.333067]): the text, Markdown and CSV say the time, uptime and
+    host the log gives, and that the time is unknown where it gives none."""
+    opts = Options(year=2021, utc_offset="+00:00")
+    syslog = analyze_file(str(ROOT / "samples/corpus/015.log"), opts)
+    stamps = analyze_file(str(ROOT / "samples/corpus/023.log"), opts)
+    text = render([syslog, stamps], "text")
+    assert "when: 2021-06-11T20:16:32+00:00 on host hyperv" in text
+    assert "when: 244.333 s after boot" in text
+    md = render([syslog], "markdown")
+    assert "2021-06-11T20:16:32+00:00 on host `hyperv`" in md
+    rows = list(csv.reader(io.StringIO(render([syslog, stamps], "csv"))))
+    assert rows[1][-3:] == ["2021-06-11T20:16:32+00:00", "", "hyperv"]
+    assert rows[2][-3:] == ["", "244.333067", ""]
+    seed = render([analyze_file(BALLOON, opts)], "text")
+    assert "when: unknown: the log gives no time" in seed

@@ -49,7 +49,8 @@ SUFFIX = {"text": "txt", "markdown": "md", "html": "html"}
 @pytest.mark.parametrize(("name", "fmt"), CASES, ids=[f"{n}.{SUFFIX[f]}" for n, f in CASES])
 def test_golden(name: str, fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)  # the report ids hold the path as given: keep it relative
-    out = render([analyze_file(SAMPLES[name], Options())], fmt)
+    # syslog dates print no year: one is given, so the goldens do not follow the files' mtime
+    out = render([analyze_file(SAMPLES[name], Options(year=2026))], fmt)
     path = GOLDEN / f"{name}.{SUFFIX[fmt]}"
     if os.environ.get("OOMLENS_GOLDEN") == "update":
         path.parent.mkdir(exist_ok=True)

@@ -24,6 +24,9 @@ COLUMNS = (
     "unreserve_would_avoid",
     "confidence",
     "summary",
+    "time",
+    "uptime_s",
+    "host",
 )
 
 
@@ -50,6 +53,9 @@ def row(analysis: Analysis) -> tuple[str, ...]:
         _flag(verdict.unreserve_would_avoid) if verdict else "",
         verdict.confidence if verdict else "",
         escape.csv_cell(summary_of(analysis) or ""),
+        "" if report.time is None else report.time.isoformat(),
+        "" if report.uptime_s is None else f"{report.uptime_s:.6f}",
+        escape.csv_cell(report.host or ""),
     )
 
 

@@ -433,6 +433,22 @@ def headline(analysis: Analysis) -> list[Block]:
     return blocks
 
 
+def _when(analysis: Analysis) -> Field:
+    """When and where the log says the report happened: wall clock, uptime, host."""
+    report = analysis.report
+    parts: list = []
+    if report.time is not None:
+        parts.append(report.time.isoformat())
+    if report.uptime_s is not None:
+        after = f"{report.uptime_s:.3f} s after boot"
+        parts.append(f" ({after})" if parts else after)
+    if not parts:
+        parts.append("unknown: the log gives no time")
+    if report.host is not None:
+        parts += [" on host ", Code(report.host)]
+    return Field("when", tuple(parts), "dim")
+
+
 def _kernel(analysis: Analysis) -> Field:
     report, verdict = analysis.report, analysis.verdict
     parts: list = [Code(report.release) if report.release else "unknown release"]
@@ -601,6 +617,7 @@ def report_section(analysis: Analysis, index: int = 1) -> Section:
     todo = advice(analysis)
     if todo:
         blocks.append(Items("what to do", tuple(todo)))
+    blocks.append(_when(analysis))
     blocks.append(_kernel(analysis))
     blocks.extend(_request(analysis))
     if facts is not None:
