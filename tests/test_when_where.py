@@ -1,0 +1,128 @@
+"""When and where, hostile round 38: numeric zones of journalctl short-full (F3), month names
+of other locales (F4), offsets past 23:59 (F18).
+
+Every log here is a real corpus report (018.log: "[ 4738.329298] kswapd0: page allocation
+failure", 28 lines) with each line's prefix rewritten as the named logger prints it; the
+message bytes are kept (tests.test_time_place.messages), so the analysis must equal the
+original's.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from oomlens.options import Options
+from oomlens.read.clock import Clock
+from oomlens.read.prefixes import strip_any_prefix, strip_prefix
+from oomlens.render.json import report_dict
+from tests.test_time_place import alone, messages, numbers, only, stamp, when
+
+
+def rewrite(tmp_path: Path, name: str, prefix) -> Path:
+    """018.log with ``prefix(uptime)`` before each message."""
+    lines = [prefix(ts).encode() + msg for msg, ts in messages("018")]
+    path = tmp_path / name
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+# --- F3: journalctl -o short-full with glibc's numeric %Z -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "zone, offset",
+    [
+        ("+03", timedelta(hours=3)),  # Europe/Istanbul
+        ("-03", timedelta(hours=-3)),  # America/Sao_Paulo
+        ("+0545", timedelta(hours=5, minutes=45)),  # Asia/Kathmandu
+    ],
+)
+def test_short_full_with_a_numeric_zone_is_a_fixed_offset(tmp_path, zone, offset):
+    # "Wed 2024-12-04 12:58:58 +03 web-7 kernel: " (journalctl -o short-full, TZ=Europe/Istanbul)
+    def prefix(ts: float) -> str:
+        t = when(ts).astimezone(timezone(offset))
+        return f"{t:%a %Y-%m-%d %H:%M:%S} {zone} web-7 kernel: "
+
+    a, notes = only(rewrite(tmp_path, "short-full.log", prefix))
+    d = report_dict(a)
+    local = when(4738.329298).astimezone(timezone(offset)).replace(microsecond=0)
+    assert (d["time"], d["host"], d["uptime_s"]) == (local.isoformat(), "web-7", None)
+    assert d["time"].endswith({"+03": "+03:00", "-03": "-03:00", "+0545": "+05:45"}[zone])
+    assert notes == ()
+    assert numbers(a) == numbers(alone("018"))
+
+
+def test_short_full_numeric_zone_prefix_by_every_path():
+    line = "Wed 2024-12-04 12:58:58 +03 web-7 kernel: kswapd0: page allocation failure"
+    for strip in (strip_prefix, strip_any_prefix):
+        body, p = strip(line)
+        assert body == "kswapd0: page allocation failure"
+        assert (p.clock, p.host) == ("Wed 2024-12-04 12:58:58 +03", "web-7")
+    # a zone of letters is what it was; anything else after the time is no short-full prefix
+    assert strip_prefix(line.replace("+03", "+3"))[1].host is None
+
+
+# --- F4: a month is an English name or abbreviation, nothing else -----------------------------
+
+
+def test_a_finnish_month_is_no_month(tmp_path):
+    # dmesg -T under LC_TIME=fi_FI: "[ke marras  4 09:58:58 2024] " (glibc's abmon for
+    # November is "marras", whose head "mar" is March's)
+    def prefix(ts: float) -> str:
+        t = when(ts)
+        return f"[ke marras {t.day:2d} {t:%H:%M:%S %Y}] "
+
+    a, notes = only(rewrite(tmp_path, "fi.log", prefix), Options(utc_offset="UTC"))
+    assert a.report.time is None
+    assert notes == ("dates in a month not understood (first: 'marras') have no time",)
+    assert numbers(a) == numbers(alone("018"))
+
+
+@pytest.mark.parametrize(
+    "month, number",
+    [
+        ("Dec", 12),
+        ("dec", 12),
+        ("DEC", 12),
+        ("December", 12),
+        ("december", 12),
+        ("Sep", 9),
+        ("Sept", 9),
+        ("Nov.", 11),
+        ("June", 6),
+        ("marras", None),  # Finnish November
+        ("maalis", None),  # Finnish March
+        ("Dez", None),  # German December
+        ("janv.", None),  # French January
+        ("Decembre", None),
+        ("Ju", None),
+    ],
+)
+def test_month_names(month, number):
+    c = Clock(year=2024, utc_offset="UTC")
+    got = c.time(f"{month}  4 09:40:00", None, True)
+    assert (got.month if got is not None else None) == number
+    if number is None:
+        assert c.assumptions == [f"dates in a month not understood (first: {month!r}) have no time"]
+
+
+# --- F18: an offset's minutes past 59 are no offset --------------------------------------------
+
+
+def test_rfc5424_offset_minutes_past_59_give_no_time(tmp_path):
+    # RFC 5424 with a printk stamp, its offset "+05:99" (hostile: no real logger prints it)
+    def prefix(ts: float) -> str:
+        return f"<4>1 2024-12-04T15:28:58+05:99 web-7 kernel - - - {stamp(ts)} "
+
+    a, notes = only(rewrite(tmp_path, "bad-offset.log", prefix))
+    d = report_dict(a)
+    assert (d["time"], d["host"], d["uptime_s"]) == (None, "web-7", 4738.329298)
+    assert notes == ("dates no calendar holds (first: '2024-12-04T15:28:58+05:99') have no time",)
+    c = Clock()
+    assert c.time("2024-12-04T15:28:58+05:59", None, True).isoformat() == (
+        "2024-12-04T15:28:58+05:59"
+    )
+    assert c.time("2024-12-04T15:28:58+24:00", None, True) is None
