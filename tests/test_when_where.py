@@ -9,7 +9,7 @@ original's.
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -126,3 +126,90 @@ def test_rfc5424_offset_minutes_past_59_give_no_time(tmp_path):
         "2024-12-04T15:28:58+05:59"
     )
     assert c.time("2024-12-04T15:28:58+24:00", None, True) is None
+
+
+# --- F5, F6: reports of two boots are never one incident ---------------------------------------
+
+# No sample holds a boot banner or journalctl's boot separator: these lines are hand-made,
+# as 5.8's start_kernel() and journalctl print them; so are the "random: crng init done"
+# lines standing for a boot's first messages (300 of them: more than the prefilter's
+# look-back, so the boot line is read while no report is open).
+BANNER = "Linux version 5.10.110 (builder@buildhost) (gcc (GCC) 10.3.0, GNU ld 2.36.1) #1 SMP"
+SEPARATOR = "-- Boot 0123456789abcdef0123456789abcdef --"
+
+
+def dmesg_051(shift: float, form: str = "[{:12.6f}] ") -> list[bytes]:
+    """051.log's report (it ends with its oom_reaper line, then a shell prompt) with its printk stamps moved by ``shift`` seconds, in ``form`` (a
+    Mem-Info line printed without a stamp gets its record's, as journalctl shows it)."""
+    out, last = [], 0.0
+    for msg, ts in messages("051"):
+        last = ts if ts is not None else last
+        out.append(form.format(last + shift).encode() + msg)
+    return out
+
+
+def boot_lines(form: str = "[{:12.6f}] ") -> list[bytes]:
+    """A boot's first 100 s of messages: 300 lines stamped 0.5 s to 99.5 s, so the line
+    before the next report's trigger (all the prefilter reads back) is past the first
+    report's last stamp (98.079 s), and only the boot line tells the boots apart."""
+    return [
+        form.format(0.5 + i * 99 / 299).encode() + b"random: crng init done" for i in range(300)
+    ]
+
+
+def incidents_of(path: Path, options: Options | None = None):
+    from oomlens.incidents import assign
+    from oomlens.pipeline import analyze_file
+
+    (result,) = assign([analyze_file(str(path), options)])
+    return [
+        (a.report.first_line, a.report.boot, a.incident, a.report.time) for a in result.analyses
+    ]
+
+
+@pytest.mark.parametrize("far", [False, True], ids=["banner-next", "banner-far"])
+def test_a_boot_banner_parts_two_reports_of_a_boot_loop(tmp_path, far):
+    # A serial console of a boot loop: 051's report at 98.07 s, the banner, 051's again
+    # 2.3 s of uptime later (the next boot ran longer); the stamps never go back.
+    first = dmesg_051(0.0)
+    middle = [f"[{0.0:12.6f}] {BANNER}".encode(), *(boot_lines() if far else [])]
+    path = tmp_path / "serial.log"
+    path.write_bytes(b"\n".join(first + middle + dmesg_051(2.3)) + b"\n")
+    second = len(first) + len(middle) + 1
+    got = incidents_of(path)
+    src = str(path)
+    assert got == [(1, 0, f"{src}:1", None), (second, 1, f"{src}:{second}", None)]
+    # without the banner nothing tells the boots apart: one incident of two reports
+    path.write_bytes(b"\n".join(first + dmesg_051(2.3)) + b"\n")
+    assert [x[2] for x in incidents_of(path)] == [f"{src}:1", f"{src}:1"]
+
+
+@pytest.mark.parametrize(
+    "separator, far",
+    [(SEPARATOR, False), (SEPARATOR, True), ("-- Reboot --", True)],
+    ids=["boot-next", "boot-far", "reboot-far"],
+)
+def test_journalctl_boot_separator_starts_a_boot(tmp_path, separator, far):
+    # journalctl -k -o short-monotonic over two boots: "[   98.066887] kernel: " prefixes
+    # (051's stamps), the separator between the boots, the second boot's report 2.3 s of
+    # uptime later: the stamps never go back, so only the separator tells.
+    form = "[{:12.6f}] kernel: "
+    first = dmesg_051(0.0, form)
+    middle = [separator.encode(), *(boot_lines(form) if far else [])]
+    path = tmp_path / "journal.log"
+    path.write_bytes(b"\n".join(first + middle + dmesg_051(2.3, form)) + b"\n")
+    second = len(first) + len(middle) + 1
+    options = Options(boot_time="2025-03-01T10:00:00Z")
+    got = incidents_of(path, options)
+    src = str(path)
+    t0 = datetime(2025, 3, 1, 10, 1, 38, 66887, tzinfo=timezone.utc)
+    assert got == [(1, 0, f"{src}:1", t0), (second, 1, f"{src}:{second}", None)]
+    _, notes = analyze_notes(path, options)
+    assert notes == ("--boot-time is the first boot's: reports of later boots get no time",)
+
+
+def analyze_notes(path: Path, options: Options):
+    from oomlens.pipeline import analyze_file
+
+    result = analyze_file(str(path), options)
+    return result.analyses, result.assumptions
