@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from oomlens.incidents import assign
 from oomlens.options import Options
+from oomlens.pipeline import analyze_file
 from oomlens.read.clock import Clock
 from oomlens.read.prefixes import strip_any_prefix, strip_prefix
 from oomlens.render.json import report_dict
@@ -158,9 +160,6 @@ def boot_lines(form: str = "[{:12.6f}] ") -> list[bytes]:
 
 
 def incidents_of(path: Path, options: Options | None = None):
-    from oomlens.incidents import assign
-    from oomlens.pipeline import analyze_file
-
     (result,) = assign([analyze_file(str(path), options)])
     return [
         (a.report.first_line, a.report.boot, a.incident, a.report.time) for a in result.analyses
@@ -209,7 +208,47 @@ def test_journalctl_boot_separator_starts_a_boot(tmp_path, separator, far):
 
 
 def analyze_notes(path: Path, options: Options):
-    from oomlens.pipeline import analyze_file
-
     result = analyze_file(str(path), options)
     return result.analyses, result.assumptions
+
+
+# --- F7: --year is the first date's year; the log may cross New Year -------------------------
+
+
+def test_year_given_rolls_over_new_year(tmp_path):
+    # 018's report as rsyslog writes it ("Dec 31 23:59:50 web-7 kernel: [ 4738.329298] "),
+    # then again 40 s later on Jan 1, its printk stamps 40 s on
+    def syslog(date: str, shift: float) -> list[bytes]:
+        return [
+            f"{date} web-7 kernel: {stamp(ts + shift)} ".encode() + msg
+            for msg, ts in messages("018")
+        ]
+
+    first = syslog("Dec 31 23:59:50", 0.0)
+    path = tmp_path / "newyear.log"
+    path.write_bytes(b"\n".join(first + syslog("Jan  1 00:00:30", 40.0)) + b"\n")
+    result = analyze_file(str(path), Options(year=2024, utc_offset="UTC"))
+    got = [(report_dict(a)["time"], a.report.first_line) for a in result.analyses]
+    assert got == [
+        ("2024-12-31T23:59:50+00:00", 1),
+        ("2025-01-01T00:00:30+00:00", len(first) + 1),
+    ]
+    assert result.assumptions == (
+        "syslog dates cross New Year after --year 2024: from the first date that goes back, "
+        "the next year",
+    )
+    (with_incidents,) = assign([result])
+    assert {a.incident for a in with_incidents.analyses} == {f"{path}:1"}  # 40 s apart
+
+
+def test_year_given_keeps_dates_out_of_order_in_their_year():
+    # two hosts' lines interleaved across a month's end: a month back by one is no New Year
+    c = Clock(year=2024, utc_offset="UTC")
+    got = [c.time(d, None, True).isoformat() for d in ("Mar 31 23:59:59", "Apr  1 00:00:01")]
+    got.append(c.time("Mar 31 23:59:59", None, True).isoformat())
+    assert got == [
+        "2024-03-31T23:59:59+00:00",
+        "2024-04-01T00:00:01+00:00",
+        "2024-03-31T23:59:59+00:00",
+    ]
+    assert c.assumptions == []

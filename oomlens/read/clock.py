@@ -159,6 +159,8 @@ class Clock:
         )
         self.reference = reference  # the file's mtime (epoch seconds); None: now
         self.assumptions: list[str] = []
+        self._last_month: int | None = None  # of the last yearless date read (--year)
+        self._rolled = 0  # New Years the yearless dates crossed since the first (--year)
 
     def _note(self, text: str) -> None:
         if text not in self.assumptions:
@@ -247,10 +249,27 @@ class Clock:
             return self._yearless(month, day, h, mi, s, _micro(m.group(6)))
         return None
 
+    def _given_year(self, month: int) -> int:
+        """``--year`` is the first date's year; a month more than half a year before the
+        last date's (December, then January) is the next year's, as the log crossed New Year.
+        (A smaller step back is lines out of order: hosts or reports interleaved.)"""
+        assert self.year is not None
+        last = self._last_month
+        self._last_month = month
+        if last is not None and month < last - 6:
+            self._rolled += 1
+            self._note(
+                f"syslog dates cross New Year after --year {self.year}: "
+                "from the first date that goes back, the next year"
+            )
+        return self.year + self._rolled
+
     def _yearless(self, month: int, day: int, h: int, mi: int, s: int, us: int) -> datetime | None:
         """An RFC 3164 date: the year is ``--year``, else the reference's (or the one before)."""
         if self.year is not None:
-            return self._local(datetime(self.year, month, day, h, mi, s, us), "syslog")
+            return self._local(
+                datetime(self._given_year(month), month, day, h, mi, s, us), "syslog"
+            )
         epoch = self.reference if self.reference is not None else _time.time()
         if self.zone == "local":
             ref = datetime.fromtimestamp(epoch)
