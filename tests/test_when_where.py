@@ -1,14 +1,17 @@
 """When and where, hostile round 38: numeric zones of journalctl short-full (F3), month names
-of other locales (F4), offsets past 23:59 (F18).
+of other locales (F4), boots parted by a banner or journalctl's separator (F5, F6), --year
+across New Year (F7), a journal host without its time (F17), offsets past 23:59 (F18).
 
 Every log here is a real corpus report (018.log: "[ 4738.329298] kswapd0: page allocation
-failure", 28 lines) with each line's prefix rewritten as the named logger prints it; the
-message bytes are kept (tests.test_time_place.messages), so the analysis must equal the
-original's.
+failure", 28 lines; 051.log: a 5.10 OOM ending with its oom_reaper line) with each line's
+prefix rewritten as the named logger prints it; the message bytes are kept
+(tests.test_time_place.messages), so the analysis must equal the original's. Lines no
+sample holds (a boot banner, journalctl's separator) are hand-made and said so.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -20,7 +23,16 @@ from oomlens.pipeline import analyze_file
 from oomlens.read.clock import Clock
 from oomlens.read.prefixes import strip_any_prefix, strip_prefix
 from oomlens.render.json import report_dict
-from tests.test_time_place import alone, messages, numbers, only, stamp, when
+from tests.test_time_place import (
+    BOOT_ID,
+    alone,
+    journal_records,
+    messages,
+    numbers,
+    only,
+    stamp,
+    when,
+)
 
 
 def rewrite(tmp_path: Path, name: str, prefix) -> Path:
@@ -252,3 +264,40 @@ def test_year_given_keeps_dates_out_of_order_in_their_year():
         "2024-03-31T23:59:59+00:00",
     ]
     assert c.assumptions == []
+
+
+# --- F17: a journal record's host without its time ---------------------------------------------
+
+
+def test_journal_host_kept_without_realtime(tmp_path):
+    # 018's lines as journald stores them (tests.test_time_place.journal_records), with
+    # __REALTIME_TIMESTAMP taken out of every record (hostile: journald always writes it)
+    records = journal_records("018", True)
+    for rec in records:
+        del rec["__REALTIME_TIMESTAMP"]
+    path = tmp_path / "kernel.json"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    a, notes = only(path)
+    d = report_dict(a)
+    assert (d["time"], d["uptime_s"], d["host"], d["boot_id"]) == (
+        None,
+        4738.329298,
+        "web-7",
+        BOOT_ID,
+    )
+    assert numbers(a) == numbers(alone("018"))
+
+
+def test_journal_host_with_a_control_character_is_said(tmp_path):
+    # the same records with _HOSTNAME "web\u202e7" (an RTL override; hostile)
+    records = journal_records("018", True)
+    for rec in records:
+        rec["_HOSTNAME"] = "web\u202e7"
+    path = tmp_path / "kernel.json"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    result = analyze_file(str(path))
+    (a,) = result.analyses
+    assert a.report.host is None
+    assert [(d.line, d.message) for d in result.diagnostics] == [
+        (1, "journal _HOSTNAME 'web\\u202e7' holds a blank or control character; left out")
+    ]
