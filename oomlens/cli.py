@@ -258,7 +258,7 @@ def analyze(
             metavar="YEAR",
             min=1970,
             max=9999,
-            help="Year of syslog dates, which print none (default: from the file's mtime).",
+            help="Year of the first syslog date (they print none); a date back in January after December is the next year's (default: from the file's mtime).",
         ),
     ] = None,
     utc_offset: Annotated[

@@ -20,7 +20,9 @@ does not say when the dropped messages were printed (ratelimit drops those of
 the interval after a burst), so the bridge is bounded, never open-ended.
 
 An unknown host or boot is only known to equal itself within one file, so such
-reports group only with reports of the same file. A report that printed neither
+reports group only with reports of the same file and the same boot there: the
+segmenter counts a host's boots in a file by its ``Linux version`` banner, its
+printk clock going back, and journalctl's ``-- Boot <id> --`` line. A report that printed neither
 mask nor order has no request to compare and is an incident of its own. An incident's id is the id of
 its first report, so it is known as soon as that report is read.
 """
@@ -52,12 +54,13 @@ class Sighting:
     time: datetime | None
     uptime_s: float | None
     suppressed_before: int = 0  # messages the kernel's ratelimit dropped just before it
+    boot: int = 0  # which boot of its host in its input (Report.boot), when no boot id says
 
     @property
     def key(self) -> tuple[Hashable, ...]:
         """Reports with equal keys may be one incident."""
         host = self.host if self.host is not None else ("file", self.path)
-        boot = self.boot_id if self.boot_id is not None else ("file", self.path)
+        boot = self.boot_id if self.boot_id is not None else ("file", self.path, self.boot)
         return (host, boot, self.kind, self.gfp_mask, self.order, self.verdict)
 
     @property
@@ -82,6 +85,7 @@ def sighting(analysis: Analysis, report_id: str, path: str, index: int) -> Sight
         time=report.time,
         uptime_s=report.uptime_s,
         suppressed_before=report.suppressed_before,
+        boot=report.boot,
     )
 
 

@@ -5,13 +5,18 @@ schemas below give every table its columns and dtypes even when it is empty, and
 the pandas metadata written with them, so a plain ``pd.read_parquet`` gives
 nullable ``Int64``/``boolean``/``Float64``, categoricals, ``datetime64[ns, UTC]``
 and list columns. Absent and empty text are both null.
+
+A value a column cannot hold (an integer outside int64, a time outside
+``datetime64[ns]``'s 1677-09-21..2262-04-11, or one whose UTC form is before year 1)
+is stored as null, and the report gets a diagnostics row naming the column and the
+value as the log gave it: one such number costs that cell, never the batch.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from oomlens.incidents import Incident, Sighting, sighting
@@ -232,13 +237,20 @@ def file_rows(result: FileResult, file_id: str, size: int | None = None) -> File
     for index, analysis in enumerate(analyses):
         report = analysis.report
         rid = f"{file_id}:{report.first_line}"
-        reports.append(_report_row(analysis, rid, file_id))
+        unfit: list[
+            tuple[int, str]
+        ] = []  # this report's cells no column can hold, said after its own
+        reports.append(
+            _fit("reports", _report_row(analysis, rid, file_id), report.first_line, unfit)
+        )
         sightings.append(sighting(analysis, rid, file_id, index))
         for zone in report.zones:
-            zones.append(_zone_row(zone, rid))
-            free_area.extend(_free_area_rows(zone, rid))
-        tasks.extend(_task_row(t, rid) for t in report.tasks)
+            zones.append(_fit("zones", _zone_row(zone, rid), zone.line, unfit))
+            at = zone.buddy.line if zone.buddy else zone.line
+            free_area.extend(_fit("free_area", r, at, unfit) for r in _free_area_rows(zone, rid))
+        tasks.extend(_fit("tasks", _task_row(t, rid), t.line, unfit) for t in report.tasks)
         diags.extend((file_id, rid, d.line, _text(d.message)) for d in report.diagnostics)
+        diags.extend((file_id, rid, line, message) for line, message in dict.fromkeys(unfit))
     inputs = (
         (
             file_id,
@@ -291,7 +303,7 @@ def _report_row(analysis: Analysis, rid: str, file_id: str) -> Row:
         verdict.kernel_could_unreserve if verdict else None,
         killed.pid if killed else None,
         _text(killed.comm if killed else None),
-        report.time.astimezone(timezone.utc) if report.time is not None else None,
+        report.time,  # made UTC, or null when no table can hold it, by _fit
         report.uptime_s,
         _text(report.host),
         _text(report.boot_id),
@@ -377,16 +389,100 @@ def incident_row(incident: Incident) -> Row:
 
 
 def _utc(value: datetime | None) -> datetime | None:
-    return value.astimezone(timezone.utc) if value is not None else None
+    """``value`` in UTC, or None when a time column cannot hold it (see _fit)."""
+    return table_time(value) if value is not None else None
+
+
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+# datetime64[ns]: nanoseconds since the epoch in int64, whose minimum is pandas' NaT.
+TIME_MIN = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=INT64_MIN // 1000 + 1)
+TIME_MAX = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=INT64_MAX // 1000)
+
+
+def table_time(when: datetime) -> datetime | None:
+    """``when`` in UTC if a ``datetime64[ns, UTC]`` column can hold it, else None."""
+    try:
+        utc = when.astimezone(timezone.utc)
+    except (OverflowError, ValueError):  # 0001-01-01T00:00+05:00 is in year 0 in UTC
+        return None
+    return utc if TIME_MIN <= utc <= TIME_MAX else None
+
+
+def _fits(value: object) -> bool:
+    return not isinstance(value, int) or INT64_MIN <= value <= INT64_MAX
+
+
+# Per table, the columns _fit checks: (index, name, kind) of its int, ints and time columns.
+_CHECKED = {
+    name: tuple((i, c, k) for i, (c, k) in enumerate(schema) if k in ("int", "ints", "time"))
+    for name, schema in SCHEMAS.items()
+}
+
+
+def _fit(name: str, row: Row, line: int, unfit: list[tuple[int, str]]) -> Row:
+    """``row`` of table ``name`` with its time made UTC and each cell its column cannot hold
+    set to null, that cell said in ``unfit`` as (line, message)."""
+    cells: list[object] | None = None
+    for i, column, kind in _CHECKED[name]:
+        value: Any = row[i]
+        if value is None:
+            continue
+        if kind == "time":
+            kept = table_time(value)
+            what, limit = value.isoformat(), "1677-09-21..2262-04-11 UTC, datetime64[ns]"
+        elif _fits(value) if kind == "int" else all(_fits(v) for v in value):
+            continue
+        else:
+            kept = None
+            what = str(value) if kind == "int" else " ".join(map(str, value))
+            limit = "64-bit signed integers"
+        if cells is None:
+            cells = list(row)
+        cells[i] = kept
+        if kept is None:
+            unfit.append(
+                (line, f"{name}.{column} {what} is outside what the tables hold ({limit}): null")
+            )
+    return row if cells is None else tuple(cells)
 
 
 PARTITION_NULL = "unknown"  # pyarrow cannot read null partition values back into pandas
 
 
+# A directory name holds 255 bytes on most file systems; Hive partitioning writes the value
+# percent-encoded after "host=". Longer values are cut and end in "~" + 16 hex digits of
+# their SHA-256, so two long host names stay two partitions.
+PARTITION_NAME_MAX = 240
+
+
+def partition_value(value: str, column: str = "host") -> str:
+    """``value`` as a partition directory can hold it: itself, or cut and hashed when its
+    percent-encoded ``column=value`` name would pass PARTITION_NAME_MAX bytes."""
+    from urllib.parse import quote
+
+    room = PARTITION_NAME_MAX - len(column) - 1
+    if len(quote(value, safe="-._~")) <= room:
+        return value
+    import hashlib
+
+    tag = "~" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    cut, used = [], len(tag)
+    for ch in value:
+        used += len(quote(ch, safe="-._~"))
+        if used > room:
+            break
+        cut.append(ch)
+    return "".join(cut) + tag
+
+
 def partition_place(host: object, when: object) -> tuple[str, str]:
-    """The Hive partition values of a row: its host, and the UTC date of its time."""
+    """The Hive partition values of a row: its host (see partition_value), and the UTC date
+    of its time."""
     day = when.date().isoformat() if isinstance(when, datetime) else None
-    return (host if isinstance(host, str) else PARTITION_NULL, day or PARTITION_NULL)
+    return (
+        partition_value(host) if isinstance(host, str) else PARTITION_NULL,
+        day or PARTITION_NULL,
+    )
 
 
 def partition_places(rows: FileRows) -> dict[object, tuple[str, str]]:

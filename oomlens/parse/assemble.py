@@ -261,6 +261,7 @@ def assemble(raw: RawReport, records: list[Record], broken: list[int]) -> Report
         uptime_s=raw.uptime_s,
         host=raw.host,
         boot_id=raw.boot_id,
+        boot=raw.boot,
         suppressed_before=raw.suppressed_before,
         implausible=implausible,
         hugepage_kb=tuple(dict.fromkeys(a.hugepage_kb)),

@@ -289,6 +289,7 @@ class Report:
     uptime_s: float | None = None  # seconds since boot of the trigger line (dmesg/kmsg stamp)
     host: str | None = None  # syslog/journal host name, verbatim
     boot_id: str | None = None  # journal _BOOT_ID
+    boot: int = 0  # which boot of its host in the input, from 0 (banner, clock reset, separator)
     suppressed_before: int = 0  # messages the kernel's ratelimit dropped just before this report
     memcg_protection: MemcgProtection | None = None  # 6.18+, in every report
     implausible: tuple[str, ...] = ()  # fields holding a number no kernel prints (plausible)

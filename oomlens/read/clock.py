@@ -23,15 +23,25 @@ _ISO = re.compile(
     r"(Z|[+-]\d{2}(?::?\d{2})?)?"
 )
 _UNIX = re.compile(r"(\d{9,11})\.(\d{1,9})")
-_FULL = re.compile(r"[^\W\d_]{3}\s+(.*?)\s+([A-Z]{2,5})")  # "Wed 2024-12-04 09:40:00 CET"
+# "Wed 2024-12-04 09:40:00 CET"; glibc's %Z is "+03", "-03", "+0545" for a zone with no
+# letter abbreviation (Europe/Istanbul, America/Sao_Paulo, Asia/Kathmandu): a fixed offset.
+_FULL = re.compile(r"[^\W\d_]{3}\s+(.*?)\s+([A-Z]{2,5}|[+-]\d{2}(?:\d{2})?)")
 _DMESG_T = re.compile(r"\S+\s+(\S+)\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})\s+(\d{4})")
 _BSD = re.compile(r"(\S+)\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?")
 _OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})?")
+_MONTH_NAMES = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
+# English names only, whole or as "%b" prints them ("Sept" too, and with a "." after an
+# abbreviation): a head of another locale's name may be another month (Finnish "marras"
+# is November, not March).
 _MONTHS = {
-    m: i
-    for i, m in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
-    )
+    **{m: i for i, m in enumerate(_MONTH_NAMES, 1)},
+    **{m[:3]: i for i, m in enumerate(_MONTH_NAMES, 1)},
+    **{m[:3] + ".": i for i, m in enumerate(_MONTH_NAMES, 1) if len(m) > 3},
+    "sept": 9,
+    "sept.": 9,
 }
 _UTC_NAMES = frozenset({"UTC", "GMT", "Z", "UT"})
 # Zone abbreviations journalctl short-full may print that name one offset (hours east of
@@ -46,11 +56,12 @@ _SLACK = timedelta(days=1)  # a yearless date up to a day after the reference is
 
 
 def _month(name: str) -> int | None:
-    """``Dec``, ``December``, ``dec``, ``Sept``, zh/ja ``12月`` → 12; other locales → None."""
+    """``Dec``, ``December``, ``dec``, ``Dec.``, ``Sept`` → 12/9; zh/ja ``12月`` → 12; other
+    locales' names → None (``marras``, ``Dez``, ``févr.``)."""
     if name.endswith("月") and name[:-1].isdigit():
         n = int(name[:-1])
         return n if 1 <= n <= 12 else None
-    return _MONTHS.get(name[:3].lower())
+    return _MONTHS.get(name.lower())
 
 
 def _micro(frac: str | None) -> int:
@@ -107,11 +118,16 @@ def parse_boot_time(text: str, zone: tzinfo | str | None = None) -> datetime:
 
 
 def _fixed(offset: str) -> tzinfo:
+    """``Z``, ``+05:30``, ``-0800``, ``+03`` → a fixed zone; ValueError past +-23:59 (as
+    --utc-offset: ``+05:99`` is no offset)."""
     if offset == "Z":
         return timezone.utc
     m = _OFFSET.fullmatch(offset)
     assert m is not None
-    delta = timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0))
+    hours, minutes = int(m.group(2)), int(m.group(3) or 0)
+    if hours > 23 or minutes > 59:
+        raise ValueError(f"{offset!r} is not a UTC offset")
+    delta = timedelta(hours=hours, minutes=minutes)
     return timezone(-delta if m.group(1) == "-" else delta)
 
 
@@ -143,6 +159,8 @@ class Clock:
         )
         self.reference = reference  # the file's mtime (epoch seconds); None: now
         self.assumptions: list[str] = []
+        self._last_month: int | None = None  # of the last yearless date read (--year)
+        self._rolled = 0  # New Years the yearless dates crossed since the first (--year)
 
     def _note(self, text: str) -> None:
         if text not in self.assumptions:
@@ -207,6 +225,8 @@ class Clock:
             iso = _ISO.fullmatch(m.group(1))
             assert iso is not None
             naive = _naive(iso)
+            if m.group(2)[0] in "+-":
+                return naive.replace(tzinfo=_fixed(m.group(2)))
             hours = _ABBREVIATIONS.get(m.group(2))
             if hours is not None:
                 return naive.replace(tzinfo=timezone(timedelta(hours=hours)))
@@ -229,10 +249,27 @@ class Clock:
             return self._yearless(month, day, h, mi, s, _micro(m.group(6)))
         return None
 
+    def _given_year(self, month: int) -> int:
+        """``--year`` is the first date's year; a month more than half a year before the
+        last date's (December, then January) is the next year's, as the log crossed New Year.
+        (A smaller step back is lines out of order: hosts or reports interleaved.)"""
+        assert self.year is not None
+        last = self._last_month
+        self._last_month = month
+        if last is not None and month < last - 6:
+            self._rolled += 1
+            self._note(
+                f"syslog dates cross New Year after --year {self.year}: "
+                "from the first date that goes back, the next year"
+            )
+        return self.year + self._rolled
+
     def _yearless(self, month: int, day: int, h: int, mi: int, s: int, us: int) -> datetime | None:
         """An RFC 3164 date: the year is ``--year``, else the reference's (or the one before)."""
         if self.year is not None:
-            return self._local(datetime(self.year, month, day, h, mi, s, us), "syslog")
+            return self._local(
+                datetime(self._given_year(month), month, day, h, mi, s, us), "syslog"
+            )
         epoch = self.reference if self.reference is not None else _time.time()
         if self.zone == "local":
             ref = datetime.fromtimestamp(epoch)

@@ -89,10 +89,19 @@ def _record_line(fields: dict[str, list[bytes]], diags: list[Diagnostic], record
     if one("_TRANSPORT") == "kernel" or ident == "kernel":
         head = ""
         realtime, host = stamp("__REALTIME_TIMESTAMP", _MAX_REALTIME), one("_HOSTNAME")
+        plain = _plain_host(host)
+        if host and not plain and not any(d.message.startswith(_ODD_HOST) for d in diags):
+            diagnose(
+                diags,
+                record,
+                f"{_ODD_HOST} {host[:40]!r} holds a blank or control character; left out",
+            )
         if realtime is not None:
             when = _EPOCH + timedelta(microseconds=realtime)
             head = when.isoformat(timespec="microseconds") + " "
-            head += f"{host} kernel: " if _plain_host(host) else "kernel: "
+            head += f"{host} kernel: " if plain else "kernel: "
+        elif plain:  # no time to print: RFC 5424's NILVALUE time carries the host alone
+            head = f"<6>1 - {host} kernel - - - "
         boot = one("_BOOT_ID")
         if boot and _BOOT_ID.fullmatch(boot):
             head += f"_BOOT_ID={boot} "
@@ -110,6 +119,9 @@ def _record_line(fields: dict[str, list[bytes]], diags: list[Diagnostic], record
         # trigger ("foo invoked oom-killer: ..." logged by any program)
         return b"\n"
     return message + b"\n"  # no transport, no identifier: read as the kernel's
+
+
+_ODD_HOST = "journal _HOSTNAME"  # said once per input
 
 
 def _plain_host(host: str | None) -> bool:

@@ -31,6 +31,11 @@ MARKERS = (
     b"illed process",
     b"total_vm",
     b"of limit",
+    # a new boot (read/segment.py): the kernel's banner and journalctl's separator, so the
+    # boots between two reports are counted even where no report is open
+    b"Linux version ",
+    b"-- Boot ",
+    b"-- Reboot --",
 )
 
 # The trigger lines of every era (dump_header, warn_alloc, vmalloc, vmemmap), as regex

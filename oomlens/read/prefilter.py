@@ -101,6 +101,11 @@ _OPENS = re.compile(
 )
 
 
+# A marker line that starts a boot (segment._BANNER_LINE, segment._JOURNAL_BOOT), after
+# any prefix: read alone while no report is open.
+_BOOT_BYTES = re.compile(rb".*?(?:Linux version \d|-- (?:Boot [0-9a-f]{32}|Reboot) --)")
+
+
 def _scan(
     data: bytes, end: int, lineno: int, idle: Callable[[], bool], done: list[int]
 ) -> Iterator[tuple[int, bytes]]:
@@ -118,7 +123,9 @@ def _scan(
             stop = data.find(b"\n", hit, end)
             marker_line = data[start:stop]
             back = BACK_LINES
-            if not _OPENS.search(marker_line):
+            if _BOOT_BYTES.match(marker_line) and not _OPENS.search(marker_line):
+                back = 0  # a new boot: the line alone, for the segmenter to count
+            elif not _OPENS.search(marker_line):
                 wrapped = _wrapped_trigger(data, pos, start, stop, end)
                 if wrapped is None:
                     # a marker word in an ordinary message ("link failure"), or in a name

@@ -69,7 +69,8 @@ _PREFIX = re.compile(
            \s+{_FACILITY}\.{_LEVEL}\s+{_TAG}                   # OpenWrt logread
         |(?P<iso>{_ISO_DATE})\s+(?:(?P<ihost>\S+)\s+)?{_TAG}  # rsyslog, journalctl short-iso
         |(?P<full>[^\W\d_]{{3}}\s+\d{{4}}-\d{{2}}-\d{{2}}\s+\d{{2}}:\d{{2}}:\d{{2}}(?:\.\d{{1,9}})?
-           \s+[A-Z]{{2,5}})\s+(?:(?P<fhost>\S+)\s+)?{_TAG}     # journalctl -o short-full
+           \s+(?:[A-Z]{{2,5}}|[+-]\d{{2}}(?:\d{{2}})?))\s+(?:(?P<fhost>\S+)\s+)?{_TAG}
+                                          # journalctl -o short-full: "CET", or glibc's "+03", "+0545"
         |\[\s*(?P<mts>\d+\.\d+){_DELTA}\]\s+(?:(?P<mhost>\S+)\s+)?{_TAG}  # short-monotonic, short-delta
         |(?P<unix>\d{{9,11}}\.\d{{1,9}})\s+(?:(?P<uhost>\S+)\s+)?{_TAG}  # journalctl short-unix
         |(?P<diso>\d{{4}}-\d{{2}}-\d{{2}}T\d{{2}}:\d{{2}}:\d{{2}},\d+[+-]\d{{2}}:?\d{{2}})  # dmesg iso

@@ -102,6 +102,9 @@ _RATELIMIT = re.compile(
 # report is open a boot changes nothing, and while one is open every line is read.
 _BANNER = "Linux version "
 _BANNER_LINE = re.compile(r"Linux version \d\S* \(")  # "Linux version 6.1.0-9-amd64 (debian..."
+# journalctl's own line between two boots' records: "-- Boot 0123...cdef --" (systemd 209+),
+# "-- Reboot --" before; it names no host and the lines around it need stamp no reboot.
+_JOURNAL_BOOT = re.compile(r"-- (?:Boot [0-9a-f]{32}|Reboot) --$")
 # A span without its trigger line is a report only if it holds one of these: state the
 # kernel printed, never a bare "Mem-Info:" heading (a flood of those is no report).
 _SUBSTANCE = re.compile(
@@ -124,6 +127,7 @@ class RawReport:
     uptime_s: float | None = None  # seconds since boot (printk/kmsg/journal monotonic stamp)
     host: str | None = None  # syslog/journal host
     boot_id: str | None = None  # journal _BOOT_ID
+    boot: int = 0  # which boot of its host in this input, counted from 0 (no journal id)
     _head: LogLine | None = None  # the first line as routed
     _first_boot: bool = True  # of the input's first host and boot (--boot-time applies)
     _victim: str | None = None  # pid of the "Killed process" line
@@ -315,6 +319,9 @@ class Segmenter:
         Not a generator: a line costs no generator of its own, the hot path of the scan.
         """
         _, _, text, ts, caller, host, prefix, _, _, _, clock, boot_id, _ = line
+        if text[:3] == "-- " and ts is None and clock is None and _JOURNAL_BOOT.match(text):
+            self._journal_boot(closed)
+            return
         prev = self.last_key
         if caller is None and not prefix and ts is None and prev is not None:
             caller = prev[2]  # a bare wrapped line continues the task that printed last
@@ -451,6 +458,8 @@ class Segmenter:
         if len(prev.text) + len(line.text) > rejoin.MAX_RECORD:
             return False  # no printk record is this long: a line of its own
         if line.timestamp is None and line.caller is None and line.host is None:
+            if line.text[:3] == "-- " and _JOURNAL_BOOT.match(line.text):
+                return False  # journalctl's boot separator: a line of its own
             if not (rejoin.stamped(prev) and rejoin.bare(line)):
                 return where == "line" and self._fragment(line.text, prev.text)
             # A bare line after a prefixed one: inside a report always; outside one
@@ -555,6 +564,15 @@ class Segmenter:
         self._hosts[host] = _Host(nxt, ts)
         return None
 
+    def _journal_boot(self, closed: list[RawReport]) -> None:
+        """journalctl's boot separator: every host it has printed goes on in its next boot
+        (one journal's records; a host known by journal ids needs no separator)."""
+        for host, state in list(self._hosts.items()):
+            if isinstance(state.boot, int):
+                self._hosts[host] = _Host(state.boot + 1, None)
+                closed.extend(self._close_boot(host))
+        self.last_key = None
+
     def _close_boot(self, host: str | None) -> Iterator[RawReport]:
         """Close the reports of ``host``'s previous boot: none continues across a reboot."""
         boot = self._hosts[host].boot
@@ -581,6 +599,7 @@ class Segmenter:
         head = rep._head or rep.lines[0]
         rep.host = key[0]
         rep.boot_id = key[1] if isinstance(key[1], str) else None
+        rep.boot = key[1] if isinstance(key[1], int) else 0
         uptime, clock = head.timestamp, head.clock
         if uptime is None or clock is None:
             for x in rep.lines:
