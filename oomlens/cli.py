@@ -186,6 +186,28 @@ def _write_all(pieces: Iterable[str]) -> None:
         sys.stdout.flush()
 
 
+# Time options analyze and batch share.
+Year = Annotated[
+    int | None,
+    typer.Option(
+        metavar="YEAR",
+        min=1970,
+        max=9999,
+        help="Year of the first syslog date (they print none); a date back in January after "
+        "December is the next year's (default: from the file's mtime).",
+    ),
+]
+UtcOffset = Annotated[
+    str | None,
+    typer.Option(
+        "--utc-offset",
+        metavar="ZONE",
+        help="Zone of times printed without one (dmesg -T, syslog): +01:00, UTC, local, "
+        "Europe/Berlin (default: UTC, said as an assumption).",
+    ),
+]
+
+
 @app.command()
 def analyze(
     paths: Annotated[
@@ -252,24 +274,8 @@ def analyze(
             help="Read FILE like tail -F: to its end, then what is appended, until Ctrl-C.",
         ),
     ] = False,
-    year: Annotated[
-        int | None,
-        typer.Option(
-            metavar="YEAR",
-            min=1970,
-            max=9999,
-            help="Year of the first syslog date (they print none); a date back in January after December is the next year's (default: from the file's mtime).",
-        ),
-    ] = None,
-    utc_offset: Annotated[
-        str | None,
-        typer.Option(
-            "--utc-offset",
-            metavar="ZONE",
-            help="Zone of times printed without one (dmesg -T, syslog): +01:00, UTC, local, "
-            "Europe/Berlin (default: UTC, said as an assumption).",
-        ),
-    ] = None,
+    year: Year = None,
+    utc_offset: UtcOffset = None,
     boot_time: Annotated[
         str | None,
         typer.Option(
@@ -565,12 +571,23 @@ def batch(
             "--partition-by", metavar="host,date", help="Write Hive-partitioned Parquet datasets."
         ),
     ] = None,
+    year: Year = None,
+    utc_offset: UtcOffset = None,
 ) -> None:
-    """Analyse a fleet of logs into tables (Parquet or CSV), on all cores or a Dask cluster."""
+    """Analyse a fleet of logs into tables (Parquet or CSV), on all cores or a Dask cluster.
+
+    What a log leaves unsaid about time (a syslog year, a UTC offset) is taken as said and
+    listed in the inputs table's assumptions column.
+    """
     check_batch_args(paths, out, fmt, engine, scheduler)
     check_kernel(kernel)
+    _check_time_options(utc_offset, None)
     options = Options(
-        kernel=kernel, assume=check_assume(assume), max_expanded=parse_size(max_expanded)
+        kernel=kernel,
+        assume=check_assume(assume),
+        max_expanded=parse_size(max_expanded),
+        year=year,
+        utc_offset=utc_offset,
     )
     from oomlens.fleet import batch as batch_mod
 

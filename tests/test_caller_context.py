@@ -394,3 +394,24 @@ def test_an_android_5_10_oom_that_a_backport_may_have_unreserved_extra_167():
         True,
         "likely",
     )
+
+
+def test_a_boot_banner_between_the_kill_and_the_failure_ends_the_victim(tmp_path):
+    """Synthetic V1 with a boot banner put between its kill line and the failure, as a
+    serial console of a machine that rebooted in between prints it (its printk clock does
+    not go back here): pid 2034240 of the new boot is another task, not the one killed."""
+    from oomlens.judge.caller import Victims
+
+    text = (SYNTHETIC / "V1_oom_victim_alloc_5.10.log").read_text().splitlines(keepends=True)
+    banner = "[2122311.400000] Linux version 5.10.0-8-arm64 (debian-kernel@lists.debian.org)\n"
+    path = tmp_path / "V1_rebooted.log"
+    path.write_text("".join(text[:56] + [banner] + text[56:]))
+    for log, boots, linked in (
+        (SYNTHETIC / "V1_oom_victim_alloc_5.10.log", 0, True),
+        (path, 1, False),
+    ):
+        oom, failure = (a.report for a in analyze_file(str(log)).analyses)
+        victims = Victims()
+        assert victims.seen(oom) is False
+        assert failure.boot == boots
+        assert victims.seen(failure) is linked

@@ -251,3 +251,25 @@ def test_plain_read_of_every_table_after_a_real_batch(tmp_path):
     assert (reports["incident"] == "020.log:2").sum() == 24
     assert os.path.islink(tmp_path / "o" / "reports.parquet")
     shutil.rmtree(tmp_path / "o")
+
+
+def test_batch_says_what_it_assumed_about_time_and_takes_year_and_offset(tmp_path):
+    """corpus 015's syslog dates ("Jun 11 20:16:32") print no year and no offset (round 38
+    F8): the inputs table lists what was assumed, and batch takes --year and --utc-offset
+    as analyze does, after which nothing is assumed."""
+    from typer.testing import CliRunner
+
+    from oomlens.cli import app
+
+    log = ROOT / "samples" / "corpus" / "015.log"
+    run_batch([str(log)], str(tmp_path / "plain"), fmt="csv", jobs=1)
+    inputs = read_tables(str(tmp_path / "plain"))["inputs"]
+    (said,) = inputs["assumptions"]
+    assert len(said) == 1 and said[0].startswith("syslog dates carry no year and no UTC offset")
+    out = tmp_path / "given"
+    args = ["batch", str(log), "--out", str(out), "--format", "csv", "--no-progress"]
+    done = CliRunner().invoke(app, [*args, "--year", "2021", "--utc-offset", "+02:00"])
+    assert done.exit_code == 0, done.output
+    tables = read_tables(str(out))
+    assert list(tables["inputs"]["assumptions"]) == [[]]
+    assert str(tables["reports"]["time"][0]) == "2021-06-11 18:16:32+00:00"

@@ -182,3 +182,61 @@ def test_four_mib_huge_pages_say_a_32bit_x86_kernel():
     assert a.report.arch == "i386"
     assert build_state(a.report).pageblock_order == 10
     assert a.verdict.kernel_could_unreserve is False
+
+
+# Round 39: pageblock_order without hugetlb; a credited change a later one takes back.
+
+
+def _hugepages_lines() -> tuple[tuple[str, str], ...]:
+    """Both "Node 0 hugepages_total=..." lines of 015 deleted: a kernel without
+    CONFIG_HUGETLB_PAGE (hugetlb_show_meminfo_node() is an empty stub)."""
+    lines = [ln for ln in sample("015").read_text().splitlines() if "hugepages_total=" in ln]
+    assert len(lines) == 2
+    return tuple((ln + "\n", "") for ln in lines)
+
+
+def test_x86_64_without_hugetlb_may_have_order_10_pageblocks(tmp_path):
+    """5.15 x86_64 with THP but no hugetlb (no hugepages lines): pageblock_order is
+    MAX_ORDER - 1 = 10 (HUGETLB_PAGE_ORDER only with CONFIG_HUGETLB_PAGE; THP's order only
+    from 6.10), so pcp_allowed_order(9) is false and rmqueue_buddy's ALLOC_HARDER path takes
+    DMA32's order-9 (H) chunk. Both orders are judged: likely, not stranded certain."""
+    path = edited(tmp_path, "015", *_ATOMIC_515, *_ONE_H_BLOCK, *_hugepages_lines())
+    a = analyze_file(str(path)).analyses[0]
+    assert build_state(a.report).pageblock_alternatives == (10,)
+    assert a.verdict.confidence == "likely"
+    with_lines = edited(tmp_path, "015", *_ATOMIC_515, *_ONE_H_BLOCK)
+    b = analyze_file(str(with_lines)).analyses[0]
+    assert build_state(b.report).pageblock_alternatives == ()
+    assert (b.verdict.code, b.verdict.confidence) == ("highatomic-stranded", "certain")
+
+
+def test_no_change_is_credited_that_todays_kernels_take_back(tmp_path):
+    """A GFP_NOWAIT order-4 failure on 5.15.0 whose only order >= 4 chunk is DMA32's
+    1*64kB (H): 1ebbb21811b7 (6.3; 5.15.171) gives non-blocking order > 0 requests
+    ALLOC_HIGHATOMIC, but 6a204d4b14c9 (6.18; 5.15.195) takes it back from all but
+    __GFP_HIGH: no kernel of today serves it, so no change is said to have avoided it."""
+    nowait = (
+        (
+            "vmemmap alloc failure: order:9, mode:0x4cc0(GFP_KERNEL|__GFP_RETRY_MAYFAIL)",
+            "page allocation failure: order:4, mode:0x40800(GFP_NOWAIT|__GFP_COMP)",
+        ),
+        ("Not tainted 5.13.0-rc5-next-20210611-llvm #1", "Not tainted 5.15.0 #1"),
+        (" free:18819 free_pcp:145", " free:13250 free_pcp:145"),
+        ("DMA free:6092kB", "DMA free:144kB"),
+        ("DMA32 free:69184kB", "DMA32 free:52856kB"),
+        ("high:66848kB reserved_highatomic:0KB", "high:66848kB reserved_highatomic:2048KB"),
+        (
+            "4*32kB (UM) 3*64kB (ME) 2*128kB (ME) 1*256kB (E) 2*512kB (UE) 2*1024kB (ME) "
+            "1*2048kB (E) 0*4096kB = 6096kB",
+            "0*32kB 0*64kB 0*128kB 0*256kB 0*512kB 0*1024kB 0*2048kB 0*4096kB = 144kB",
+        ),
+        (
+            "497*32kB (UME) 192*64kB (UME) 41*128kB (UME) 0*256kB 0*512kB 0*1024kB 0*2048kB "
+            "0*4096kB = 70328kB",
+            "497*32kB (UME) 1*64kB (H) 0*128kB 0*256kB 0*512kB 0*1024kB 0*2048kB "
+            "0*4096kB = 52856kB",
+        ),
+    )  # fmt: skip
+    v = _verdict(edited(tmp_path, "015", *nowait))
+    assert v.code == "highatomic-stranded" and v.unreserve_would_avoid is True
+    assert not [f.commit for f in v.fixes if f.would_avoid]

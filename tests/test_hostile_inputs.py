@@ -827,3 +827,21 @@ def test_a_bpf_declared_memcg_oom_without_its_counters_is_no_limit_hit_029(tmp_p
     path.write_text(text.replace(line + "\n", "", 1))
     (a,) = analyze_file(str(path)).analyses
     assert (a.verdict.code, a.verdict.confidence) == ("memcg-limit", "likely")
+
+
+def test_a_zone_past_any_machines_memory_is_no_kernels_023(tmp_path):
+    """corpus 023 with DMA32's free: made 2^64-1 kB (a hostile
+    edit, round 38 F13): no machine addresses more than 2^53 bytes, so the line is no
+    kernel's: a diagnostic, and no certain verdict rests on it."""
+    big = str(2**64 - 1)
+    text = sample("023").read_text()
+    assert "DMA32 free:95200kB" in text
+    text = text.replace("DMA32 free:95200kB", f"DMA32 free:{big}kB", 1)
+    path = tmp_path / "huge.log"
+    path.write_text(text)
+    (a,) = analyze_file(str(path)).analyses
+    assert (
+        f"DMA32 zone line: free {big}kB, more memory than any machine addresses (2^53 bytes)"
+        in [d.message for d in a.report.diagnostics]
+    )
+    assert a.verdict.confidence != "certain"

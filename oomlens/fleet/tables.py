@@ -61,6 +61,7 @@ SCHEMAS: dict[str, Schema] = {
         ("reports", "int"),
         ("status", "cat"),
         ("reason", "str"),
+        ("assumptions", "strs"),  # what the log did not say about time (a year, UTC), taken
     ),
     "reports": (
         ("report_id", "str"),
@@ -259,6 +260,7 @@ def file_rows(result: FileResult, file_id: str, size: int | None = None) -> File
             len(analyses),
             result.status,
             _text(result.reason),
+            [_text(a) for a in result.assumptions],
         ),
     )
     return FileRows(
@@ -363,7 +365,8 @@ def _task_row(task: TaskRow, rid: str) -> Row:
 
 def unreadable_rows(file_id: str, size: int | None, reason: str) -> FileRows:
     """The rows of an input that could not be analysed at all."""
-    return FileRows(((file_id, size, 0, 0, "unreadable", valid_text(reason)),), (), (), (), (), ())
+    row: Row = (file_id, size, 0, 0, "unreadable", valid_text(reason), [])
+    return FileRows((row,), (), (), (), (), ())
 
 
 def incident_row(incident: Incident) -> Row:

@@ -211,19 +211,22 @@ class Victims:
 
     def __init__(self) -> None:
         self._pids: dict[str | None, set[int]] = {}
-        self._boot: dict[str | None, tuple[str | None, float | None]] = {}
+        self._boot: dict[str | None, tuple[str | None, float | None, int]] = {}
 
     def _current(self, report: Report) -> set[int]:
         host = report.host
         pids = self._pids.setdefault(host, set())
-        boot, up = self._boot.get(host, (None, None))
-        if (report.boot_id and report.boot_id != boot) or (
-            report.uptime_s is not None and up is not None and report.uptime_s < up - 1.0
+        boot, up, count = self._boot.get(host, (None, None, report.boot))
+        if (
+            (report.boot_id and report.boot_id != boot)
+            or report.boot != count  # the reader saw a banner, a clock reset or a separator
+            or (report.uptime_s is not None and up is not None and report.uptime_s < up - 1.0)
         ):
             pids.clear()  # another boot: its pids are other tasks
         self._boot[host] = (
             report.boot_id or boot,
             report.uptime_s if report.uptime_s is not None else up,
+            report.boot,
         )
         return pids
 

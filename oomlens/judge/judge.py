@@ -524,6 +524,7 @@ def _fixes(
     runs: list[tuple[KernelProfile, set[Feature], bool]] = [(profile, reads, False)]
     out = []
     credited: list[Feature] = []
+    newest: bool | None = None
     for spec in missing_fixes(profile):
         fixed = with_fix(profile, spec)
         changed = next((s for q, r, s in runs if REUSE and fixed.agrees(q, r)), None)
@@ -536,8 +537,15 @@ def _fixes(
             # what the fix needs serves the request alone (6.0's pcp miss to rmqueue_buddy
             # for 5.13-5.19's high-order pcp lists): that change avoided it, not the fix
             changed = False
-            alone = [n for n in lacking if _kernel_serves(state, req, profile.with_features((n,)))]
-            credited += [n for n in alone or lacking if n not in credited]
+            if newest is None:
+                # a change is credited only where today's kernels still serve it: a later
+                # change may take the access away again (6a204d4b14c9 from GFP_NOWAIT)
+                newest = _kernel_serves(state, req, profile.with_features(tuple(Feature)))
+            if newest:
+                alone = [
+                    n for n in lacking if _kernel_serves(state, req, profile.with_features((n,)))
+                ]
+                credited += [n for n in alone or lacking if n not in credited]
         out.append(spec.record(changed))
     out += [FixSpec(n).record(True) for n in credited if n not in {s.feature for s in CATALOGUE}]
     return tuple(out)

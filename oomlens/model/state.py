@@ -296,9 +296,10 @@ def build_state(
     alternatives: tuple[int, ...] = ()
     if pageblock_order is None:
         pageblock_order = min(_PAGEBLOCK_ORDER.get(page_kb, nr_orders - 1), nr_orders - 1)
-        # arm64 4K: 2 MiB huge pages (order 9) with CONFIG_HUGETLB_PAGE, else MAX_ORDER-1;
-        # show_mem() prints the hugepages lines only with it (Android kernels lack it)
-        settled = report.arch == "x86_64" or (
+        # x86_64 and arm64 4K: 2 MiB huge pages (order 9) with CONFIG_HUGETLB_PAGE, else
+        # MAX_ORDER-1 (since 6.10, HPAGE_PMD_ORDER with THP alone); show_mem() prints the
+        # hugepages lines only with it (Android kernels, many minimal builds lack it)
+        settled = (report.arch == "x86_64" and bool(report.hugepage_kb)) or (
             report.arch == "arm64" and page_kb == 4 and 2048 in report.hugepage_kb
         )
         if report.arch in _X86_32 and page_kb == 4:

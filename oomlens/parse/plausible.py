@@ -17,6 +17,10 @@ ORDER_LIMIT = 64  # 2**64 pages a block: no kernel has this many orders
 # even in a zone smaller than one; free_cma drifts from the truth by the per-CPU vmstat
 # deltas. Past twice managed plus this, no kernel printed it.
 SLACK_KB = 512 << 10
+# No architecture addresses more than 2**52 bytes of physical memory (x86_64 and arm64
+# MAX_PHYSMEM_BITS 52; ppc64 and riscv64 less; s390x 2**53 of address space), so no zone
+# holds, and no free list counts, more kB than this.
+PHYS_LIMIT_KB = 1 << 43
 
 
 def header_problem(header: Header | None, nr_orders: int | None) -> str | None:
@@ -39,6 +43,16 @@ def header_problem(header: Header | None, nr_orders: int | None) -> str | None:
 def zone_problem(z: ZoneLine) -> str | None:
     """Why a zone line's numbers are no kernel's, else None."""
     mn, lo, hi, managed = z.min_kb, z.low_kb, z.high_kb, z.managed_kb
+    total = z.buddy.total_kb if z.buddy is not None else None
+    for name, value in (
+        ("free", z.free_kb),
+        ("managed", managed),
+        ("present", z.present_kb),
+        ("min", mn),
+        ("free lists", total),
+    ):
+        if value is not None and value > PHYS_LIMIT_KB:
+            return f"{name} {value}kB, more memory than any machine addresses (2^53 bytes)"
     if mn is not None and lo is not None and hi is not None and not mn <= lo <= hi:
         # __setup_per_zone_wmarks(): low = min + tmp, high = min + 2 * tmp, tmp >= 0
         return f"min {mn}kB, low {lo}kB, high {hi}kB, where the kernel has min <= low <= high"
