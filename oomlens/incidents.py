@@ -5,9 +5,11 @@ verdict code, and each follows the incident's latest report within the window
 (default 60 s): a storm that keeps going stays one incident. "Close" is read
 from what the log gives, in this order:
 
+- both carry ``uptime_s`` (same boot): the seconds between them, by the kernel's own
+  clock (a journal's receive time may be later: journald stamps a backlog it reads
+  after a restart "now"); an uptime that goes backwards is a reboot, never the same
+  incident;
 - both reports carry wall-clock ``time``: the seconds between them;
-- both carry ``uptime_s`` (same boot): the seconds between them; an uptime that
-  goes backwards is a reboot, never the same incident;
 - neither: the gap cannot be measured, so only reports that follow each other
   directly in one file (no other report between them) are grouped, and none
   when the window is 0.
@@ -32,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
 
 from oomlens.pipeline import Analysis, FileResult
 
@@ -104,22 +107,34 @@ class Incident:
 
     @property
     def span_s(self) -> float | None:
-        """Seconds from the first report to the last, by wall clock or uptime, else None."""
-        a, b = self.first, self.last
-        if a.time is not None and b.time is not None:
-            return abs((b.time - a.time).total_seconds())
-        if a.uptime_s is not None and b.uptime_s is not None:
-            return b.uptime_s - a.uptime_s
-        return None
+        """Seconds from the first report to the last, by uptime or wall clock, else None."""
+        return gap(self.first, self.last)
+
+
+class _Stamped(Protocol):
+    @property
+    def time(self) -> datetime | None: ...
+
+    @property
+    def uptime_s(self) -> float | None: ...
+
+
+def gap(a: _Stamped, b: _Stamped) -> float | None:
+    """Seconds from ``a`` to ``b`` (same host and boot): by uptime, else by wall clock
+    (never negative), else None."""
+    if a.uptime_s is not None and b.uptime_s is not None:
+        return b.uptime_s - a.uptime_s
+    if a.time is not None and b.time is not None:
+        return abs((b.time - a.time).total_seconds())
+    return None
 
 
 def close(last: Sighting, new: Sighting, window: float) -> bool:
     """Does ``new`` follow ``last`` closely enough to be the same incident?"""
     reach = 2 * window if new.suppressed_before else window  # a ratelimited storm
-    if last.time is not None and new.time is not None:
-        return abs((new.time - last.time).total_seconds()) <= reach
-    if last.uptime_s is not None and new.uptime_s is not None:
-        return 0 <= new.uptime_s - last.uptime_s <= reach
+    seconds = gap(last, new)
+    if seconds is not None:
+        return 0 <= seconds <= reach
     return window > 0 and new.path == last.path and new.index == last.index + 1
 
 
@@ -198,13 +213,8 @@ class Group:
 
     @property
     def span_s(self) -> float | None:
-        """Seconds from the first report to the last, by wall clock or uptime, else None."""
-        a, b = self.first.report, self.last.report
-        if a.time is not None and b.time is not None:
-            return abs((b.time - a.time).total_seconds())
-        if a.uptime_s is not None and b.uptime_s is not None:
-            return b.uptime_s - a.uptime_s
-        return None
+        """Seconds from the first report to the last, by uptime or wall clock, else None."""
+        return gap(self.first.report, self.last.report)
 
 
 def groups(analyses: Sequence[Analysis], each: bool = False) -> Iterator[Group]:

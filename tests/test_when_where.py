@@ -23,6 +23,7 @@ from oomlens.pipeline import analyze_file
 from oomlens.read.clock import Clock
 from oomlens.read.prefixes import strip_any_prefix, strip_prefix
 from oomlens.render.json import report_dict
+from tests.corpus import sample
 from tests.test_time_place import (
     BOOT_ID,
     alone,
@@ -301,3 +302,35 @@ def test_journal_host_with_a_control_character_is_said(tmp_path):
     assert [(d.line, d.message) for d in result.diagnostics] == [
         (1, "journal _HOSTNAME 'web\\u202e7' holds a blank or control character; left out")
     ]
+
+
+# --- F12: within one host and boot the kernel's clock decides ----------------------------
+
+
+def test_uptime_decides_over_a_wall_clock_that_disagrees(tmp_path):
+    """051's report twice behind syslog prefixes 30 s apart, its printk stamps 5000 s apart
+    (a clock stepped back, or journald stamping a backlog it read after a restart): the
+    kernel's own clock of the same boot says they are far apart, so two incidents."""
+    first = dmesg_051(0.0, "Dec  4 09:40:00 web1 kernel: [{:12.6f}] ")
+    second = dmesg_051(5000.0, "Dec  4 09:40:30 web1 kernel: [{:12.6f}] ")
+    path = tmp_path / "stepped.log"
+    path.write_bytes(b"\n".join(first + second) + b"\n")
+    got = incidents_of(path, Options(year=2024))
+    assert [g[1] for g in got] == [0, 0]  # one boot: the stamps never go back
+    assert got[0][2] != got[1][2]
+    # stamps 20 s apart (wall clock 30 s): one incident
+    near = dmesg_051(20.0, "Dec  4 09:40:30 web1 kernel: [{:12.6f}] ")
+    path.write_bytes(b"\n".join(first + near) + b"\n")
+    got = incidents_of(path, Options(year=2024))
+    assert got[0][2] == got[1][2]
+
+
+# --- F15: a redacted host is no host -------------------------------------------------------
+
+
+def test_redacted_hosts_name_no_machine():
+    """corpus 004 ("Feb 03 19:57:08 ** kernel:") and 003 ("... kernel:") had their hosts
+    redacted before they were posted: no host, not a host named "**" or "..."."""
+    for name in ("003", "004"):
+        (a,) = analyze_file(str(sample(name))).analyses[:1]
+        assert a.report.host is None, name

@@ -597,7 +597,8 @@ class Segmenter:
     def _place(self, rep: RawReport, key: Key) -> None:
         """Fill the report's time and place from its first line (else the first that has it)."""
         head = rep._head or rep.lines[0]
-        rep.host = key[0]
+        # a redacted host ("**", "...", "…") keys the lines alike but names no machine
+        rep.host = key[0] if key[0] is None or any(c.isalnum() for c in key[0]) else None
         rep.boot_id = key[1] if isinstance(key[1], str) else None
         rep.boot = key[1] if isinstance(key[1], int) else 0
         uptime, clock = head.timestamp, head.clock
