@@ -617,12 +617,17 @@ def _verdict_unshown(
             would = None
     answers = {(_code(j)[0], j.decision.would.value) for j in judged}
     sure = sure and all(_code(j)[1] for j in judged) and len(answers) == 1
+    # whether this kernel would have released it holds only where every kernel and
+    # reading the report allows says the same (a stable level may carry ac3f3b0a5551)
+    kcu = d.replay.kernel_could_unreserve
+    if any(j.decision.replay.kernel_could_unreserve != kcu for j in judged):
+        kcu = None
     missing = tuple(d.missing)
     if code == V.UNDETERMINED:
         undecided = _undetermined(profile, missing or ("decision-time state",))
         if would is False and d.would.sure:
             undecided = replace(undecided, unreserve_would_avoid=False)
-        v = replace(undecided, kernel_could_unreserve=d.replay.kernel_could_unreserve)
+        v = replace(undecided, kernel_could_unreserve=kcu)
         return v, d.replay, nominal.profile
     if policy is not None:
         missing += ("the task's mempolicy (no nodemask printed)",)
@@ -652,7 +657,7 @@ def _verdict_unshown(
         unreserve_would_avoid=would,
         confidence=conf,
         unreserve_rounds=span,  # type: ignore[arg-type]
-        kernel_could_unreserve=d.replay.kernel_could_unreserve,
+        kernel_could_unreserve=kcu,
         factors=factors,
         fixes=_carried_dropped(found, judged),
         missing=tuple(dict.fromkeys(missing)),

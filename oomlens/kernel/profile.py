@@ -640,6 +640,13 @@ def profile_from_clues(clues: tuple[ContentClue, ...]) -> KernelProfile:
     highs = [c.high for c in clues if c.high]
     low = max(lows) if lows else None
     high = min(highs) if highs else None
+    if low and high and low > high:
+        # the clues disagree (a vendor's backport, a mask of another era): the GFP layout,
+        # read without a release, gives way first; else every era any clue allows
+        kept = tuple(c for c in clues if not c.name.startswith("GFP layout"))
+        if len(kept) < len(clues):
+            return profile_from_clues(kept)
+        low, high = min(lows), max(highs)
     if low is None and high is None:
         return KernelProfile(features_at(NEWEST), frozenset(Feature))
     sure = features_at(low) if low else frozenset()
@@ -694,11 +701,21 @@ _LAYOUT_ERA: dict[str, tuple[Version | None, Version | None]] = {
 }
 
 
+def _atomic_named(report: Report) -> bool:
+    """The trigger line names GFP_ATOMIC (0x820 from 6.3, 0xa20 before)."""
+    names = report.header.gfp_names if report.header is not None else None
+    return bool(names) and "GFP_ATOMIC" in re.split(r"[|\s]+", names or "")
+
+
 def clues_from_report(report: Report, layout: str | None) -> tuple[ContentClue, ...]:
     """Era bounds read from what the report printed (docs/kernel-rules.md §1.4)."""
     clues: list[ContentClue] = []
     if layout in _LAYOUT_ERA:
         low, high = _LAYOUT_ERA[layout]
+        if layout == "6.3" and not _atomic_named(report):
+            # 2973d8229b78 (v6.3) freed __GFP_ATOMIC's 0x200 alone: every other mask
+            # prints alike on 5.1-6.2, so only GFP_ATOMIC's 0x820 tells 6.3 apart
+            low = _LAYOUT_ERA["5.1"][0]
         clues.append(ContentClue(f"GFP layout {layout}", low, high))
     elif layout:
         clues.append(ContentClue(f"GFP layout {layout}", None, (4, 3)))

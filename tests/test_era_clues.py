@@ -1,0 +1,67 @@
+"""The kernel era a report without its release allows, and answers every such kernel must
+share (hostile round 40).
+
+Each test edits a real lab report of a Debian 6.1.192 kernel ("6.1.0-57-amd64 #1  Debian
+6.1.192-3") the way another print of it shows it: its banner without the release, as an
+excerpt pasted without the CPU line's version, or another caller's mask on the same
+kernel (each edit written out).
+"""
+
+from __future__ import annotations
+
+from oomlens.pipeline import analyze_file
+from tests.test_caller_context import edited
+
+_BANNER = "6.1.0-57-amd64 #1  Debian 6.1.192-3"
+
+
+def _one(path):
+    return analyze_file(str(path)).analyses[0].verdict
+
+
+def test_a_mask_without_gfp_atomic_does_not_date_the_kernel_6_3(tmp_path):
+    """Without its release, lab exhausted-6.1's 0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_COMP)
+    prints alike on 5.1-6.2 and 6.3+ (2973d8229b78 freed __GFP_ATOMIC's 0x200 alone), so
+    the era is bounded by the rest of the content (boost: 5.16+), not by 6.3."""
+    v = _one(edited(tmp_path, "exhausted-6.1", (_BANNER, "#1")))
+    assert v.profile.startswith(">=5.16 (inferred from content: GFP layout 6.3")
+
+
+def test_a_contradicted_layout_gives_way(tmp_path):
+    """extra/201 (5.8.0-rc4-next) without its release: its zone lines print kernel_stack
+    (up to 5.8) while its GFP_KERNEL mask reads in the 6.3 layout; the layout read without
+    a release gives way, never an empty range ("6.3..5.8") that leaves nothing open."""
+    v = _one(edited(tmp_path, "201", ("Not tainted 5.8.0-rc4-next-20200710 #1", "Not tainted #1")))
+    assert "6.3..5" not in v.profile
+    assert v.code == "undetermined"  # as with its release: the printed state passes
+
+
+def test_kernel_could_unreserve_holds_for_every_stable_level(tmp_path):
+    """lab exhausted-6.1 with only " Debian 6.1.192-3" dropped: 6.1.0-57-amd64 may be
+    any 6.1.y; from 6.1.76 (ac3f3b0a5551) it unreserves before it OOMs, before that it does
+    not: whether this kernel would have released it is open, not false."""
+    with_level = _one(edited(tmp_path, "exhausted-6.1"))
+    without = _one(edited(tmp_path, "exhausted-6.1", ("  Debian 6.1.192-3", "")))
+    assert with_level.kernel_could_unreserve is True
+    assert without.kernel_could_unreserve is None
+    assert (without.code, without.confidence) == (with_level.code, with_level.confidence)
+
+
+def test_gfp_nowait_without_release_is_judged_as_its_kernels(tmp_path):
+    """lab stranded-6.1 asked by another caller with 0x40800(GFP_NOWAIT|__GFP_COMP), release
+    dropped: 6.1 gives GFP_NOWAIT no ALLOC_HARDER (stranded, as with the release), 6.3-6.17
+    ALLOC_HIGHATOMIC; the 6.3 layout no longer dates it 6.3+, so the verdict is 6.1's,
+    likely."""
+    mask = ("0x10cc0(GFP_KERNEL|__GFP_NORETRY)", "0x40800(GFP_NOWAIT|__GFP_COMP)")
+    known = _one(edited(tmp_path, "stranded-6.1", mask))
+    bare = _one(edited(tmp_path, "stranded-6.1", mask, (_BANNER, "#1")))
+    assert (known.code, known.unreserve_would_avoid, known.confidence) == (
+        "highatomic-stranded",
+        True,
+        "certain",
+    )
+    assert (bare.code, bare.unreserve_would_avoid, bare.confidence) == (
+        "highatomic-stranded",
+        True,
+        "likely",
+    )
