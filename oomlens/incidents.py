@@ -6,10 +6,11 @@ verdict code, and each follows the incident's latest report within the window
 from what the log gives, in this order:
 
 - both carry ``uptime_s`` (same boot): the seconds between them, by the kernel's own
-  clock (a journal's receive time may be later: journald stamps a backlog it reads
-  after a restart "now"); an uptime that goes backwards is a reboot, never the same
-  incident;
-- both reports carry wall-clock ``time``: the seconds between them;
+  clock; an uptime that goes backwards is a reboot, never the same incident;
+- both reports carry wall-clock ``time``: the seconds between them; where both clocks
+  are known both must be within the window (a journal's receive time may be late:
+  journald stamps a backlog it reads after a restart "now"; a reboot whose lines the
+  log lost leaves uptime close and the wall clock hours apart);
 - neither: the gap cannot be measured, so only reports that follow each other
   directly in one file (no other report between them) are grouped, and none
   when the window is 0.
@@ -130,11 +131,17 @@ def gap(a: _Stamped, b: _Stamped) -> float | None:
 
 
 def close(last: Sighting, new: Sighting, window: float) -> bool:
-    """Does ``new`` follow ``last`` closely enough to be the same incident?"""
+    """Does ``new`` follow ``last`` closely enough to be the same incident? Where both
+    clocks are known both must say so: uptime close but the wall clock hours apart is a
+    reboot no line showed; the wall clock close but uptime far is a journal's late stamp."""
     reach = 2 * window if new.suppressed_before else window  # a ratelimited storm
-    seconds = gap(last, new)
-    if seconds is not None:
-        return 0 <= seconds <= reach
+    said: list[bool] = []
+    if last.uptime_s is not None and new.uptime_s is not None:
+        said.append(0 <= new.uptime_s - last.uptime_s <= reach)
+    if last.time is not None and new.time is not None:
+        said.append(abs((new.time - last.time).total_seconds()) <= reach)
+    if said:
+        return all(said)
     return window > 0 and new.path == last.path and new.index == last.index + 1
 
 

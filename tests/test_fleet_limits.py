@@ -145,3 +145,22 @@ def test_a_host_name_too_long_for_a_directory_is_cut_and_hashed(tmp_path):
 
 def sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_an_int64_past_2_53_reads_back_exact_beside_a_nulled_cell(tmp_path, fmt):
+    """Round 41 F4: one file's DMA32 count nulled (2^64-1) and another's DMA count kept at
+    2^63-1 in the same free_area.count column (hostile edits of 023): the CSV's empty cell
+    had made pandas read the column through float64, which cannot hold 2^63-1."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "a.log").write_bytes(
+        rfc5424(GOOD, edit=(b"DMA32: 1607*4kB", f"DMA32: {HUGE}*4kB".encode()))
+    )
+    kept = 2**63 - 1
+    (logs / "b.log").write_bytes(rfc5424(GOOD, edit=(b"DMA: 6*4kB", f"DMA: {kept}*4kB".encode())))
+    out = tmp_path / "out"
+    assert main(["batch", str(logs), "--out", str(out), "--format", fmt, "--no-progress"]) == 0
+    counts = read_tables(str(out))["free_area"]["count"]
+    assert kept in set(counts.dropna()) and HUGE not in set(counts.dropna())
+    assert main(["summary", str(out)]) == 0

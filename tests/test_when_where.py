@@ -220,6 +220,34 @@ def test_journalctl_boot_separator_starts_a_boot(tmp_path, separator, far):
     assert notes == ("--boot-time is the first boot's: reports of later boots get no time",)
 
 
+def test_an_unmerged_journal_switches_hosts_without_a_reboot(tmp_path):
+    """Round 41 F1: journalctl -D over a journal-remote collector's directory (no --merge)
+    prints "-- Boot <id> --" wherever the next record is another journal's: host web1's
+    051 report, with host db2's record and two separators (db2's boot, then web1's) in its
+    middle, is one report of one boot; a separator naming a new id for web1 is a reboot."""
+    form = "[{:12.6f}] web1 kernel: "
+    lines = dmesg_051(0.0, form)
+    other = [
+        b"-- Boot " + b"b" * 32 + b" --",
+        b"[   99.000000] db2 kernel: random: crng init done",
+        b"-- Boot " + b"a" * 32 + b" --",
+    ]
+    path = tmp_path / "remote.log"
+    path.write_bytes(b"\n".join(lines[:20] + other + lines[20:]) + b"\n")
+    result = analyze_file(str(path))
+    assert [(a.report.first_line, a.report.boot) for a in result.analyses] == [(1, 0)]
+    plain = tmp_path / "plain.log"
+    plain.write_bytes(b"\n".join(lines) + b"\n")
+    (want,) = analyze_file(str(plain)).analyses
+    (got,) = result.analyses
+    assert (got.verdict.code, got.report.complete) == (want.verdict.code, want.report.complete)
+    # the same with web1's own next boot after it: a new id for web1 is its reboot
+    again = [b"-- Boot " + b"c" * 32 + b" --", *dmesg_051(2.3, form)]
+    path.write_bytes(b"\n".join(lines[:20] + other + lines[20:] + again) + b"\n")
+    got = [(a.report.first_line, a.report.boot) for a in analyze_file(str(path)).analyses]
+    assert [b for _, b in got] == [0, 1]
+
+
 def analyze_notes(path: Path, options: Options):
     result = analyze_file(str(path), options)
     return result.analyses, result.assumptions
@@ -247,11 +275,33 @@ def test_year_given_rolls_over_new_year(tmp_path):
         ("2025-01-01T00:00:30+00:00", len(first) + 1),
     ]
     assert result.assumptions == (
-        "syslog dates cross New Year after --year 2024: from the first date that goes back, "
-        "the next year",
+        "syslog dates cross New Year after --year 2024: each date takes the year nearest "
+        "the date before it",
     )
     (with_incidents,) = assign([result])
     assert {a.incident for a in with_incidents.analyses} == {f"{path}:1"}  # 40 s apart
+
+
+def test_year_given_is_not_carried_over_by_another_hosts_date():
+    """Round 41 F2: a late December line after January's (a forwarder's queue) is December's
+    own year; a host without a clock that logs "Jan  1 00:00:20" among August dates moves
+    no other date: each takes the year nearest the date before it."""
+    c = Clock(year=2024, utc_offset="UTC")
+    got = [
+        c.time(d, None, True).isoformat()
+        for d in ("Dec 31 23:59:40", "Jan  1 00:00:40", "Dec 31 23:59:45")
+    ]
+    assert got == [
+        "2024-12-31T23:59:40+00:00",
+        "2025-01-01T00:00:40+00:00",
+        "2024-12-31T23:59:45+00:00",
+    ]
+    c = Clock(year=2024, utc_offset="UTC")
+    got = [
+        c.time(d, None, True).isoformat()
+        for d in ("Aug 14 10:00:00", "Jan  1 00:00:20", "Aug 14 10:30:00")
+    ]
+    assert got[0] == "2024-08-14T10:00:00+00:00" and got[2] == "2024-08-14T10:30:00+00:00"
 
 
 def test_year_given_keeps_dates_out_of_order_in_their_year():
@@ -307,7 +357,7 @@ def test_journal_host_with_a_control_character_is_said(tmp_path):
 # --- F12: within one host and boot the kernel's clock decides ----------------------------
 
 
-def test_uptime_decides_over_a_wall_clock_that_disagrees(tmp_path):
+def test_both_clocks_must_say_two_reports_are_close(tmp_path):
     """051's report twice behind syslog prefixes 30 s apart, its printk stamps 5000 s apart
     (a clock stepped back, or journald stamping a backlog it read after a restart): the
     kernel's own clock of the same boot says they are far apart, so two incidents."""
@@ -323,6 +373,12 @@ def test_uptime_decides_over_a_wall_clock_that_disagrees(tmp_path):
     path.write_bytes(b"\n".join(first + near) + b"\n")
     got = incidents_of(path, Options(year=2024))
     assert got[0][2] == got[1][2]
+    # stamps 20 s apart but the wall clock 18 h on (round 41 F3: a reboot whose banner the
+    # log lost): both clocks must agree, so two incidents
+    later = dmesg_051(20.0, "Dec  5 03:40:30 web1 kernel: [{:12.6f}] ")
+    path.write_bytes(b"\n".join(first + later) + b"\n")
+    got = incidents_of(path, Options(year=2024))
+    assert got[0][2] != got[1][2]
 
 
 # --- F15: a redacted host is no host -------------------------------------------------------

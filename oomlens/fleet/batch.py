@@ -748,8 +748,8 @@ def read_csv_table(path: str, name: str) -> Any:
         values = df[column].astype(object)
         if kind in ("str", "cat"):
             df[column] = [None if _missing(v) else _csv_untext(v) for v in values]
-        elif kind == "int":
-            df[column] = pd.to_numeric(values).astype("Int64")
+        elif kind == "int":  # through Python ints, never float64: 2^63 - 1 stays exact
+            df[column] = pd.array([None if _missing(v) else int(v) for v in values], "Int64")
         elif kind == "float":
             df[column] = pd.to_numeric(values).astype("Float64")
         elif kind == "bool":

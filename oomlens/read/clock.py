@@ -159,8 +159,7 @@ class Clock:
         )
         self.reference = reference  # the file's mtime (epoch seconds); None: now
         self.assumptions: list[str] = []
-        self._last_month: int | None = None  # of the last yearless date read (--year)
-        self._rolled = 0  # New Years the yearless dates crossed since the first (--year)
+        self._last_date: datetime | None = None  # the last yearless date read (--year)
 
     def _note(self, text: str) -> None:
         if text not in self.assumptions:
@@ -249,27 +248,36 @@ class Clock:
             return self._yearless(month, day, h, mi, s, _micro(m.group(6)))
         return None
 
-    def _given_year(self, month: int) -> int:
-        """``--year`` is the first date's year; a month more than half a year before the
-        last date's (December, then January) is the next year's, as the log crossed New Year.
-        (A smaller step back is lines out of order: hosts or reports interleaved.)"""
+    def _given_year(self, month: int, day: int, h: int, mi: int, s: int, us: int) -> datetime:
+        """``--year`` is the first date's year; each later date takes the year that puts it
+        nearest the date before it (December, then January: the next year; a late December
+        line after January's, or another host's date out of order: its own)."""
         assert self.year is not None
-        last = self._last_month
-        self._last_month = month
-        if last is not None and month < last - 6:
-            self._rolled += 1
+        last = self._last_date
+        base = last.year if last is not None else self.year
+        years = (base - 1, base, base + 1) if last is not None else (base,)
+        best: datetime | None = None
+        for year in years:
+            try:
+                when = datetime(year, month, day, h, mi, s, us)
+            except ValueError:  # Feb 29 of a common year
+                continue
+            if best is None or last is None or abs(when - last) < abs(best - last):
+                best = when
+        if best is None:  # Feb 29 with no leap year near: the given year's Feb 28 is no date
+            raise ValueError("no such date")
+        self._last_date = best
+        if best.year != self.year:
             self._note(
-                f"syslog dates cross New Year after --year {self.year}: "
-                "from the first date that goes back, the next year"
+                f"syslog dates cross New Year after --year {self.year}: each date takes the "
+                "year nearest the date before it"
             )
-        return self.year + self._rolled
+        return best
 
     def _yearless(self, month: int, day: int, h: int, mi: int, s: int, us: int) -> datetime | None:
         """An RFC 3164 date: the year is ``--year``, else the reference's (or the one before)."""
         if self.year is not None:
-            return self._local(
-                datetime(self._given_year(month), month, day, h, mi, s, us), "syslog"
-            )
+            return self._local(self._given_year(month, day, h, mi, s, us), "syslog")
         epoch = self.reference if self.reference is not None else _time.time()
         if self.zone == "local":
             ref = datetime.fromtimestamp(epoch)

@@ -104,7 +104,7 @@ _BANNER = "Linux version "
 _BANNER_LINE = re.compile(r"Linux version \d\S* \(")  # "Linux version 6.1.0-9-amd64 (debian..."
 # journalctl's own line between two boots' records: "-- Boot 0123...cdef --" (systemd 209+),
 # "-- Reboot --" before; it names no host and the lines around it need stamp no reboot.
-_JOURNAL_BOOT = re.compile(r"-- (?:Boot [0-9a-f]{32}|Reboot) --$")
+_JOURNAL_BOOT = re.compile(r"-- (?:Boot ([0-9a-f]{32})|Reboot) --$")
 # A span without its trigger line is a report only if it holds one of these: state the
 # kernel printed, never a bare "Mem-Info:" heading (a flood of those is no report).
 _SUBSTANCE = re.compile(
@@ -225,6 +225,10 @@ class Segmenter:
         self.last_key: Key | None = None  # whose report took the last line
         self._hosts: dict[str | None, _Host] = {}
         self._first: tuple[str | None, object] | None = None  # the input's first host and boot
+        # journalctl's boot separator not yet placed: (the boot id it names, the host of the
+        # line before it); and the boot id a separator last gave each host
+        self._sep: tuple[str | None, str | None] | None = None
+        self._sep_ids: dict[str | None, str] = {}
         # The last line fed (with its wrapped pieces joined) and where it went, so
         # that a wrapped piece can be glued back on wherever that line now sits.
         self._prev: LogLine | None = None
@@ -319,9 +323,14 @@ class Segmenter:
         Not a generator: a line costs no generator of its own, the hot path of the scan.
         """
         _, _, text, ts, caller, host, prefix, _, _, _, clock, boot_id, _ = line
-        if text[:3] == "-- " and ts is None and clock is None and _JOURNAL_BOOT.match(text):
-            self._journal_boot(closed)
-            return
+        if text[:3] == "-- " and ts is None and clock is None:
+            sep = _JOURNAL_BOOT.match(text)
+            if sep is not None:
+                self._sep = (sep.group(1), self.last_key[0] if self.last_key else None)
+                self.last_key = None
+                return
+        if self._sep is not None:
+            self._place_separator(host, closed)
         prev = self.last_key
         if caller is None and not prefix and ts is None and prev is not None:
             caller = prev[2]  # a bare wrapped line continues the task that printed last
@@ -564,14 +573,28 @@ class Segmenter:
         self._hosts[host] = _Host(nxt, ts)
         return None
 
-    def _journal_boot(self, closed: list[RawReport]) -> None:
-        """journalctl's boot separator: every host it has printed goes on in its next boot
-        (one journal's records; a host known by journal ids needs no separator)."""
-        for host, state in list(self._hosts.items()):
-            if isinstance(state.boot, int):
-                self._hosts[host] = _Host(state.boot + 1, None)
-                closed.extend(self._close_boot(host))
-        self.last_key = None
+    def _place_separator(self, host: str | None, closed: list[RawReport]) -> None:
+        """journalctl's ``-- Boot <id> --`` before a line of ``host``: the records after it
+        are of boot <id>. Unmerged, journalctl prints it at every switch between two
+        journals' records too (a journal-remote collector's hosts), so it starts a new
+        boot only for a host it gave another id before, or, the first time, for the host
+        printed just before it (one journal: its machine rebooted). ``-- Reboot --``
+        (before systemd 209) names no id: the second rule alone."""
+        sid, before = self._sep or (None, None)
+        self._sep = None
+        state = self._hosts.get(host)
+        known = self._sep_ids.get(host)
+        if sid is not None:
+            self._sep_ids[host] = sid
+        if state is None or not isinstance(state.boot, int):
+            return  # a host first printed now, or one its journal ids place
+        if sid is not None and known is not None:
+            if known == sid:
+                return  # back to a host's records of the boot it was in
+        elif before != host:
+            return  # another journal's records follow: no reboot
+        self._hosts[host] = _Host(state.boot + 1, None)
+        closed.extend(self._close_boot(host))
 
     def _close_boot(self, host: str | None) -> Iterator[RawReport]:
         """Close the reports of ``host``'s previous boot: none continues across a reboot."""
