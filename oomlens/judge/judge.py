@@ -67,28 +67,45 @@ REUSE = True
 
 
 def is_memcg_oom(report: Report) -> bool:
-    """A memory-cgroup OOM, by the kernel's own markers only.
+    """A memory-cgroup OOM, by the kernel's own markers only, none of a global OOM beside
+    them (an interleaved report's lines); a page allocation failure never is one."""
+    memcg, glob = memcg_marks(report)
+    if report.kind == "alloc-failure" or not memcg:
+        return False
+    return not glob or "mem_cgroup_out_of_memory" in report.functions
 
-    ``oom-kill:constraint=CONSTRAINT_MEMCG``, ``oom_memcg=`` other than the root,
-    ``Memory cgroup out of memory`` on the kill line, the older ``Task in … killed
-    as a result of limit of`` a cgroup other than the root, or
-    mem_cgroup_out_of_memory in the trace. Never a line that merely mentions a
-    memory cgroup: 7.x prints ``Memory cgroup min protection`` in every OOM.
+
+def memcg_marks(report: Report) -> tuple[bool, bool]:
+    """(the marks of a memory-cgroup OOM, the marks of a global OOM) the report holds.
+
+    A memcg OOM's: ``oom-kill:constraint=CONSTRAINT_MEMCG`` (its ``oom_memcg=`` other
+    than the root only when the line lost its constraint), ``Memory cgroup out of
+    memory`` on the kill line, the older ``Task in … killed as a result of limit of`` a
+    cgroup other than the root, mem_cgroup_out_of_memory in the trace. A global OOM's:
+    another constraint (constrained_alloc() prints its answer first, so no cgroup or
+    cpuset name after it, which may hold commas and "=", can feign it) and an ``Out of
+    memory`` kill line. Never a line that merely mentions a memory cgroup: 7.x prints
+    ``Memory cgroup min protection`` in every OOM.
     """
+    memcg = glob = False
     c = report.constraint
-    if c is not None:
+    if c is not None and c.constraint:
         if c.constraint == "CONSTRAINT_MEMCG":
-            return True
-        memcg = c.get("oom_memcg")
-        if memcg and memcg != "/":
-            return True
-    if report.killed is not None and (report.killed.reason or "").startswith(
-        "Memory cgroup out of memory"
-    ):
-        return True
+            memcg = True
+        elif c.constraint in ("CONSTRAINT_NONE", "CONSTRAINT_CPUSET", "CONSTRAINT_MEMORY_POLICY"):
+            glob = True
+    elif c is not None and c.get("oom_memcg") not in (None, "", "/"):
+        memcg = True
+    reason = (report.killed.reason or "") if report.killed is not None else ""
+    if reason.startswith("Memory cgroup out of memory"):
+        memcg = True
+    elif reason.startswith("Out of memory"):
+        glob = True
     if report.memcg is not None and report.memcg.limit_of not in (None, "/"):
-        return True
-    return "mem_cgroup_out_of_memory" in report.functions
+        memcg = True
+    if "mem_cgroup_out_of_memory" in report.functions:
+        memcg = True
+    return memcg, glob
 
 
 def _memcg_sure(report: Report) -> bool:
@@ -744,10 +761,10 @@ def judge_report(report: Report, options: Options, victim: bool = False) -> Judg
         # a trace through reclaim or compaction: PF_MEMALLOC, which sends the slow path
         # to nopage before it reclaims, retries, unreserves or calls the OOM killer
         req = replace(req, pf_memalloc=True)
+    memcg, glob = memcg_marks(report)
     if is_memcg_oom(report):
-        verdict = _simple(
-            V.MEMCG_LIMIT, profile, False, "certain" if _memcg_sure(report) else "likely"
-        )
+        sure = _memcg_sure(report) and not glob
+        verdict = _simple(V.MEMCG_LIMIT, profile, False, "certain" if sure else "likely")
     elif not_a_shortage(report, state):
         # mapping can fail for want of a page-table page: not certain it was no shortage
         mapping = "failed to map pages" in ((report.header.detail or "") if report.header else "")
@@ -776,6 +793,22 @@ def judge_report(report: Report, options: Options, victim: bool = False) -> Judg
             verdict = V.at_best_likely(verdict, *dec.missing)
     if report.interleaved and verdict.code != V.UNDETERMINED:
         verdict = V.at_best_likely(verdict, "its own buddy line (another report's interleaved)")
+    if memcg and (glob or report.kind == "alloc-failure") and verdict.code != V.UNDETERMINED:
+        # a memcg OOM's lines in a global OOM or an allocation failure (neither prints
+        # them; warn_alloc() takes no oom_lock, and before 4.2 nothing kept the two kinds
+        # of OOM apart): two reports' lines, which one is this one's is open
+        verdict = V.at_best_likely(verdict, "lines of an interleaved memory cgroup OOM")
+    if (
+        report.header is not None
+        and report.header.kind == "vmalloc"
+        and req is not None
+        and req.has("ACCOUNT")
+        and verdict.code not in (V.UNDETERMINED, V.NOT_A_SHORTAGE)
+    ):
+        # __alloc_pages() frees a page whose memcg charge failed and returns NULL without a
+        # word; vmalloc then warns of the short allocation all the same (5.14+ "vmalloc
+        # error", before "allocation failure, allocated X of Y"): the limit may be what failed
+        verdict = V.at_best_likely(verdict, "whether the memory cgroup charge failed")
     if report.implausible and verdict.confidence == "certain":
         # a number no kernel prints (parse.plausible): the line is not what a kernel wrote
         verdict = V.at_best_likely(verdict, "numbers a kernel prints")

@@ -1,0 +1,85 @@
+"""What kind of OOM or failure a report is, when its lines say two things (hostile round
+43). Each test edits a real report the way a log without printk caller ids interleaves two
+reports, or another task or caller of the same machine prints it (each edit written out).
+"""
+
+from __future__ import annotations
+
+from oomlens.pipeline import analyze_file
+from tests.corpus import sample
+from tests.test_caller_context import edited
+
+_MEMCG_SUMMARY = (
+    "[    8.415700] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,"
+    "mems_allowed=0,oom_memcg=/lab,task_memcg=/lab,task=labw,pid=103,uid=0\n"
+)
+
+
+def _first(path):
+    a = analyze_file(str(path)).analyses[0]
+    return a.report.kind, a.verdict
+
+
+def test_a_page_allocation_failure_is_never_a_memcg_oom(tmp_path):
+    """lab fragmented-6.1 (init's order-3 GFP_KERNEL|__GFP_NORETRY failure) with lab
+    memcg-6.1's oom-kill summary line after its DMA32 zone line, as a log without caller
+    ids interleaves a memcg OOM on another CPU: __alloc_pages() charges a memcg only after
+    the zones served the page, so warn_alloc()'s report is the zones' refusal; the memcg
+    line is another report's, and which lines are this one's is open: likely."""
+    line = next(
+        ln
+        for ln in sample("fragmented-6.1").read_text().splitlines(True)
+        if "Node 0 DMA32 free:" in ln
+    )
+    kind, v = _first(edited(tmp_path, "fragmented-6.1", (line, line + _MEMCG_SUMMARY)))
+    assert kind == "alloc-failure"
+    assert (v.code, v.unreserve_would_avoid, v.confidence) == ("fragmented", False, "likely")
+    assert "lines of an interleaved memory cgroup OOM" in v.missing
+    _, plain = _first(sample("fragmented-6.1"))
+    assert (plain.code, plain.confidence) == ("fragmented", "certain")
+
+
+def test_a_global_oom_with_a_memcg_oom_line_in_it_is_not_a_memcg_oom(tmp_path):
+    """corpus 017 (3.13, mysqld, a global OOM: its trace runs out_of_memory and its kill
+    line says "Out of memory: Kill process") with a "Task in /lxc/web killed as a result of
+    limit of /lxc/web" line after its DMA32 zone line: 3.x's dump_header() prints memcg
+    info or show_mem(), never both, and nothing kept two OOMs apart before 4.2's oom_lock:
+    the global reading stands, at best likely."""
+    line = next(ln for ln in sample("017").read_text().splitlines(True) if "DMA32 free:" in ln)
+    task_in = "    Jun 29 09:17:44 zlb kernel: [15847900.743990] Task in /lxc/web killed as a result of limit of /lxc/web\n"
+    kind, v = _first(edited(tmp_path, "017", (line, line + task_in)))
+    assert v.code == "exhausted" and v.confidence == "likely"
+    assert "lines of an interleaved memory cgroup OOM" in v.missing
+
+
+def test_a_comma_in_a_cgroup_name_feigns_no_memcg_oom(tmp_path):
+    """lab exhausted-6.1's global OOM (CONSTRAINT_NONE, global_oom) from a task whose memory
+    cgroup is /jobs/x,oom_memcg=/jobs (kernfs names may hold "," and "="): the constraint
+    constrained_alloc() printed first settles it: exhausted, certain, as the sample."""
+    summary = "global_oom,task_memcg=/,task=labw"
+    kind, v = _first(
+        edited(
+            tmp_path,
+            "exhausted-6.1",
+            (summary, "global_oom,task_memcg=/jobs/x,oom_memcg=/jobs,task=labw"),
+        )
+    )
+    _, plain = _first(sample("exhausted-6.1"))
+    assert (v.code, v.confidence) == (plain.code, plain.confidence) == ("exhausted", "certain")
+
+
+def test_a_vmalloc_failure_charged_to_a_memcg_is_at_best_likely(tmp_path):
+    """corpus 042 (6.3.9, "vmalloc error: size 0, page order 9", GFP_KERNEL|__GFP_HIGHMEM|
+    __GFP_ZERO) asked with __GFP_ACCOUNT (0x400000), as a container's kvmalloc is:
+    __alloc_pages() frees a page whose memcg charge failed and returns NULL without a
+    word, and vmalloc warns of the short allocation all the same: likely, the charge
+    named."""
+    account = (
+        "mode:0xdc2(GFP_KERNEL|__GFP_HIGHMEM|__GFP_ZERO)",
+        "mode:0x400dc2(GFP_KERNEL_ACCOUNT|__GFP_HIGHMEM|__GFP_ZERO)",
+    )
+    _, v = _first(edited(tmp_path, "042", account))
+    _, plain = _first(sample("042"))
+    assert plain.confidence == "certain"
+    assert (v.code, v.confidence) == (plain.code, "likely")
+    assert "whether the memory cgroup charge failed" in v.missing
