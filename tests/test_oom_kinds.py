@@ -83,3 +83,20 @@ def test_a_vmalloc_failure_charged_to_a_memcg_is_at_best_likely(tmp_path):
     assert plain.confidence == "certain"
     assert (v.code, v.confidence) == (plain.code, "likely")
     assert "whether the memory cgroup charge failed" in v.missing
+
+
+def test_an_android_trees_movable_request_may_lack_alloc_cma():
+    """Synthetic A1 (round 42; no real Android report asks a Movable page with CMA free):
+    Normal free 10500 pages, 9216 of them CMA, reserve 512, min 10216. Mainline gives a
+    Movable request ALLOC_CMA: 10500 - 512 fails, 10500 with the reserve released passes
+    (exhausted, true: A2). A tree carrying "cma: redirect page allocation to CMA" wants
+    __GFP_CMA, which this mask does not print: 772 and 1284 both fail, false. Likely, the
+    unreserve answer open."""
+    from tests.test_caller_context import verdicts
+
+    assert [v[1:4] for v in verdicts("A2_mainline_movable_5.10.log")] == [
+        ("exhausted", True, "certain")
+    ]
+    ((_, code, would, confidence, missing),) = verdicts("A1_android_gki_movable_5.10.log")
+    assert (code, would, confidence) == ("exhausted", None, "likely")
+    assert "__GFP_CMA (an Android tree's CMA rule)" in missing

@@ -187,6 +187,19 @@ def nocma_pin(report: Report, req: Request) -> bool:
     return not report.functions.isdisjoint(_PIN_FRAMES)
 
 
+def android_cma(report: Report, req: Request) -> bool:
+    """A Movable request on an Android tree whose mask does not say ``__GFP_CMA``.
+
+    Android and SoC vendor trees carry "cma: redirect page allocation to CMA", under
+    which ALLOC_CMA needs the vendor's ``__GFP_CMA`` (set for anonymous faults), not
+    ``__GFP_MOVABLE`` alone; a GKI build may or may not carry it.
+    """
+    if req.migratetype != "Movable" or req.has("CMA"):
+        return False
+    release = (report.release or "").lower()
+    return "android" in release or "-gki" in release
+
+
 def classzone_unsaid(
     state: AllocatorState, req: Request, profile: KernelProfile, allowed: NodeSet | None
 ) -> bool:
@@ -268,7 +281,7 @@ def caller_context(
 ) -> V.Verdict:
     """``v`` at best likely where the report shows a caller the ordinary-task replay does
     not cover: PF_MEMALLOC, a node-bound request, an RT thread, the lowmem_reserve index
-    of an unsaid node, a pin without ALLOC_CMA, an OOM victim. ``judge_as``: the verdict of
+    of an unsaid node, a pin without ALLOC_CMA, an Android tree's __GFP_CMA, an OOM victim. ``judge_as``: the verdict of
     the report for another reading of the request.
 
     The catalogued fixes were worked out for an ordinary task: where a rule applies, none
@@ -300,6 +313,10 @@ def caller_context(
             v,
             judge_as(nocma),
             "ALLOC_CMA (a long-term pin under memalloc_nocma_save(), 5.9-5.11)",
+        )
+    if android_cma(report, req) and req.cma_allowed:
+        v = _agreed(
+            v, judge_as(replace(req, cma_allowed=False)), "__GFP_CMA (an Android tree's CMA rule)"
         )
     if victim and profile.has(Feature.ALLOC_OOM) and not req.has("NOMEMALLOC"):
         # no highatomic deduction and half the min: judged both ways

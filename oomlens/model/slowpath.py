@@ -40,11 +40,6 @@ def fastpath_flags(request: Request) -> AllocFlags:
     return _FAST[alloc_cma(request)]
 
 
-def may_oom_flags(request: Request) -> AllocFlags:
-    """__alloc_pages_may_oom's last attempt: ALLOC_WMARK_HIGH|ALLOC_CPUSET."""
-    return AllocFlags(wmark="high", cma=alloc_cma(request))
-
-
 def gfp_to_alloc_flags(request: Request, order: int, profile: KernelProfile) -> AllocFlags:
     """gfp_to_alloc_flags() for an ordinary task, per era (docs/kernel-rules.md §3.2)."""
     high = request.has("HIGH")
