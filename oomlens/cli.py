@@ -151,7 +151,7 @@ def check_assume(assume: list[str] | None) -> tuple[str, ...]:
 
     names = [f.value for f in Feature]
     for item in assume:
-        if item.removeprefix("no-") not in names:
+        if item not in names and not (item.startswith("no-") and item[3:] in names):
             fail(
                 f"--assume: unknown feature {item!r} (features: {', '.join(names)}; "
                 "no-FEATURE switches one off)"

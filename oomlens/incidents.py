@@ -7,10 +7,11 @@ from what the log gives, in this order:
 
 - both carry ``uptime_s`` (same boot): the seconds between them, by the kernel's own
   clock; an uptime that goes backwards is a reboot, never the same incident;
-- both reports carry wall-clock ``time``: the seconds between them; where both clocks
-  are known both must be within the window (a journal's receive time may be late:
-  journald stamps a backlog it reads after a restart "now"; a reboot whose lines the
-  log lost leaves uptime close and the wall clock hours apart);
+- both reports carry wall-clock ``time``: the seconds between them. Where both clocks
+  are known uptime decides (a logger stamps a backlog it read late "now": journald
+  after a restart, rsyslog stalled by the OOM), unless the wall clock puts them further
+  apart than uptime by more than a logger's lag (10 minutes): a reboot whose lines
+  the log lost, or a suspend;
 - neither: the gap cannot be measured, so only reports that follow each other
   directly in one file (no other report between them) are grouped, and none
   when the window is 0.
@@ -40,6 +41,9 @@ from typing import Protocol
 from oomlens.pipeline import Analysis, FileResult
 
 DEFAULT_WINDOW = 60.0
+# How late a logger may stamp kernel lines it read late (rsyslog's imklog or journald
+# stalled by the OOM it logs), in seconds past what the kernel's own clock says.
+LOGGER_LAG = 600.0
 
 
 @dataclass(frozen=True)
@@ -135,13 +139,16 @@ def close(last: Sighting, new: Sighting, window: float) -> bool:
     clocks are known both must say so: uptime close but the wall clock hours apart is a
     reboot no line showed; the wall clock close but uptime far is a journal's late stamp."""
     reach = 2 * window if new.suppressed_before else window  # a ratelimited storm
-    said: list[bool] = []
-    if last.uptime_s is not None and new.uptime_s is not None:
-        said.append(0 <= new.uptime_s - last.uptime_s <= reach)
+    wall = None
     if last.time is not None and new.time is not None:
-        said.append(abs((new.time - last.time).total_seconds()) <= reach)
-    if said:
-        return all(said)
+        wall = abs((new.time - last.time).total_seconds())
+    if last.uptime_s is not None and new.uptime_s is not None:
+        up = new.uptime_s - last.uptime_s
+        # the kernel's clock decides; a wall clock further apart than a stalled logger's
+        # lag explains is a reboot or a suspend the log does not show
+        return 0 <= up <= reach and (wall is None or wall <= up + LOGGER_LAG)
+    if wall is not None:
+        return wall <= reach
     return window > 0 and new.path == last.path and new.index == last.index + 1
 
 

@@ -65,3 +65,30 @@ def test_gfp_nowait_without_release_is_judged_as_its_kernels(tmp_path):
         True,
         "likely",
     )
+
+
+def test_a_report_without_its_release_is_no_surer_than_with_it(tmp_path):
+    """Round 44 F5: extra/167 (5.10.168-android12, highatomic-stranded, likely for its
+    unknown stable level) with its release line cut: the content bounds the era to 5.5-5.10,
+    but a kernel of that span may be a distro or vendor build carrying any change a stable
+    series received, as a named vendor release may: likely, not certain."""
+    with_release = _one(edited(tmp_path, "167"))
+    cut = _one(
+        edited(tmp_path, "167", ("> 5.10.168-android12-9-00003-gc873b6b86254-ab10823632 #1\n", ""))
+    )
+    assert (with_release.code, with_release.confidence) == ("highatomic-stranded", "likely")
+    assert (cut.code, cut.confidence) == ("highatomic-stranded", "likely")
+
+
+def test_assume_takes_a_feature_whose_name_starts_with_no():
+    """--assume no-double-decrease switches that feature on (it was read as "switch off
+    double-decrease", an unknown name); no-no-double-decrease switches it off."""
+    from oomlens.kernel.profile import Feature, apply_assume, profile_for_release
+
+    old = profile_for_release("4.9")
+    new = profile_for_release("6.1")
+    assert old is not None and new is not None
+    on, unknown = apply_assume(old, ("no-double-decrease",))
+    assert Feature.NO_DOUBLE_DECREASE in on.features and unknown == ()
+    off, unknown = apply_assume(new, ("no-no-double-decrease",))
+    assert Feature.NO_DOUBLE_DECREASE not in off.features and unknown == ()

@@ -100,3 +100,32 @@ def test_an_android_trees_movable_request_may_lack_alloc_cma():
     ((_, code, would, confidence, missing),) = verdicts("A1_android_gki_movable_5.10.log")
     assert (code, would, confidence) == ("exhausted", None, "likely")
     assert "__GFP_CMA (an Android tree's CMA rule)" in missing
+
+
+def test_a_5_1_memcg_oom_prints_constraint_none(tmp_path):
+    """Round 44 F1: extra/113 (5.2-rc7's memcg OOM of /leaker) as 5.1.15 prints it: every OOM
+    says CONSTRAINT_NONE on 5.0-5.1.18 (432b1de0de02, 5.2, stable 5.1.19), and the token
+    after mems_allowed, oom_memcg=/leaker, says which: memcg-limit, certain."""
+    edits = (
+        ("Not tainted 5.2.0-rc7 #54", "Not tainted 5.1.15 #54"),
+        ("constraint=CONSTRAINT_MEMCG,", "constraint=CONSTRAINT_NONE,"),
+    )
+    _, v = _first(edited(tmp_path, "113", *edits))
+    assert (v.code, v.confidence) == ("memcg-limit", "certain")
+
+
+def test_an_soc_vendor_build_may_lack_alloc_cma_too(tmp_path):
+    """Round 44 F2: synthetic A1 with a Qualcomm "-perf" release instead of android12's:
+    the vendor tree's __GFP_CMA rule may apply all the same: likely, the answer open."""
+    from tests.test_caller_context import SYNTHETIC
+
+    text = (SYNTHETIC / "A1_android_gki_movable_5.10.log").read_text()
+    release = next(w for w in text.split() if w.startswith("5.10.168-android12"))
+    perf = tmp_path / "perf.log"
+    perf.write_text(text.replace(release, "5.10.168-perf-gade08d90ed8c"))
+    (a,) = analyze_file(str(perf)).analyses
+    assert (a.verdict.code, a.verdict.unreserve_would_avoid, a.verdict.confidence) == (
+        "exhausted",
+        None,
+        "likely",
+    )

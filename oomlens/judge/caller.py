@@ -187,8 +187,15 @@ def nocma_pin(report: Report, req: Request) -> bool:
     return not report.functions.isdisjoint(_PIN_FRAMES)
 
 
+# Release strings of Android trees (GKI, Qualcomm's "-qgki", Samsung's "-userdebug") and
+# of SoC vendors' builds.
+_ANDROID = re.compile(r"android|gki|userdebug", re.IGNORECASE)
+_SOC_BUILD = re.compile(r"-perf\b|\+$")
+
+
 def android_cma(report: Report, req: Request) -> bool:
-    """A Movable request on an Android tree whose mask does not say ``__GFP_CMA``.
+    """A Movable request on an Android or ARM SoC vendor tree whose mask does not say
+    ``__GFP_CMA``.
 
     Android and SoC vendor trees carry "cma: redirect page allocation to CMA", under
     which ALLOC_CMA needs the vendor's ``__GFP_CMA`` (set for anonymous faults), not
@@ -196,8 +203,11 @@ def android_cma(report: Report, req: Request) -> bool:
     """
     if req.migratetype != "Movable" or req.has("CMA"):
         return False
-    release = (report.release or "").lower()
-    return "android" in release or "-gki" in release
+    release = report.release or ""
+    if _ANDROID.search(release):
+        return True
+    # an SoC vendor's build (Qualcomm "-perf+", a bare "+", or no release at all) on ARM
+    return report.arch in ("arm64", "arm") and (not release or bool(_SOC_BUILD.search(release)))
 
 
 def classzone_unsaid(

@@ -78,24 +78,31 @@ def is_memcg_oom(report: Report) -> bool:
 def memcg_marks(report: Report) -> tuple[bool, bool]:
     """(the marks of a memory-cgroup OOM, the marks of a global OOM) the report holds.
 
-    A memcg OOM's: ``oom-kill:constraint=CONSTRAINT_MEMCG`` (its ``oom_memcg=`` other
-    than the root only when the line lost its constraint), ``Memory cgroup out of
-    memory`` on the kill line, the older ``Task in … killed as a result of limit of`` a
-    cgroup other than the root, mem_cgroup_out_of_memory in the trace. A global OOM's:
-    another constraint (constrained_alloc() prints its answer first, so no cgroup or
-    cpuset name after it, which may hold commas and "=", can feign it) and an ``Out of
-    memory`` kill line. Never a line that merely mentions a memory cgroup: 7.x prints
+    A memcg OOM's: ``oom-kill:constraint=CONSTRAINT_MEMCG`` (or ``oom_memcg=`` other
+    than the root beside ``CONSTRAINT_NONE``), ``Memory cgroup out of memory`` on the
+    kill line, the older ``Task in … killed as a result of limit of`` a cgroup other than
+    the root, mem_cgroup_out_of_memory in the trace. A global OOM's: ``CONSTRAINT_CPUSET``
+    or ``_MEMORY_POLICY`` (constrained_alloc() prints its answer first, so no cgroup or
+    cpuset name after it, which may hold commas and "=", can feign it), ``global_oom``
+    beside ``CONSTRAINT_NONE``, and an ``Out of memory`` kill line. Never a line that merely mentions a memory cgroup: 7.x prints
     ``Memory cgroup min protection`` in every OOM.
     """
     memcg = glob = False
     c = report.constraint
-    if c is not None and c.constraint:
+    if c is not None:
         if c.constraint == "CONSTRAINT_MEMCG":
             memcg = True
-        elif c.constraint in ("CONSTRAINT_NONE", "CONSTRAINT_CPUSET", "CONSTRAINT_MEMORY_POLICY"):
+        elif c.constraint in ("CONSTRAINT_CPUSET", "CONSTRAINT_MEMORY_POLICY"):
             glob = True
-    elif c is not None and c.get("oom_memcg") not in (None, "", "/"):
-        memcg = True
+        else:
+            # 5.0-5.1.18 print CONSTRAINT_NONE for every OOM (432b1de0de02 "fix
+            # uninitialized oc->constraint", 5.2, stable 5.1.19): the token after
+            # mems_allowed says which, "global_oom" or "oom_memcg=" (a name holding
+            # the other, after a comma, leaves it to the other marks)
+            named = c.get("oom_memcg") not in (None, "", "/")
+            bare = c.get("global_oom") is not None
+            if named != bare:
+                memcg, glob = named, bare
     reason = (report.killed.reason or "") if report.killed is not None else ""
     if reason.startswith("Memory cgroup out of memory"):
         memcg = True
@@ -382,7 +389,10 @@ def _filtered_nodes(
         return None
     line = report.constraint
     if line is not None and line.constraint == "CONSTRAINT_NONE":
-        return None  # constrained_alloc() found nothing held it: every node was printed
+        # constrained_alloc() found nothing held it: every node was printed; but 5.0-5.1.18
+        # print CONSTRAINT_NONE for every OOM (fixed by 432b1de0de02, 5.2, stable 5.1.19)
+        if parse_release(report.release) not in ((5, 0), (5, 1)):
+            return None
     h = report.header
     cpuset = (line.get("cpuset") if line else None) or (h.cpuset if h else None)
     if policy_nodes(report) is None and cpuset == "/":
@@ -676,20 +686,21 @@ def _verdict_unshown(
         unreserve_rounds=span,  # type: ignore[arg-type]
         kernel_could_unreserve=kcu,
         factors=factors,
-        fixes=_carried_dropped(found, judged),
+        fixes=_carried_dropped(found, variants),
         missing=tuple(dict.fromkeys(missing)),
         profile=profile.label,
     )
     return v, d.replay, nominal.profile
 
 
-def _carried_dropped(fixes: tuple[Fix, ...], judged: list[_Judged]) -> tuple[Fix, ...]:
+def _carried_dropped(
+    fixes: tuple[Fix, ...], variants: tuple[KernelProfile, ...]
+) -> tuple[Fix, ...]:
     """No fix is said to have avoided it that a kernel the release allows may carry (a
-    vendor's backport, an unknown stable level): the claim would be of that kernel too."""
+    vendor's backport, an unknown stable level): the claim would be of that kernel too.
+    ``variants``: the kernels themselves (a reused judgement holds another's profile)."""
     carried = {
-        change(s.feature).commit
-        for s in CATALOGUE
-        if any(j.profile.has(s.feature) for j in judged[1:])
+        change(s.feature).commit for s in CATALOGUE if any(p.has(s.feature) for p in variants[1:])
     }
     return tuple(
         replace(f, would_avoid=False) if f.would_avoid and f.commit in carried else f for f in fixes
@@ -809,7 +820,7 @@ def judge_report(report: Report, options: Options, victim: bool = False) -> Judg
         # word; vmalloc then warns of the short allocation all the same (5.14+ "vmalloc
         # error", before "allocation failure, allocated X of Y"): the limit may be what failed
         verdict = V.at_best_likely(verdict, "whether the memory cgroup charge failed")
-    if report.implausible and verdict.confidence == "certain":
+    if report.implausible and verdict.code != V.UNDETERMINED:
         # a number no kernel prints (parse.plausible): the line is not what a kernel wrote
         verdict = V.at_best_likely(verdict, "numbers a kernel prints")
     if _nodes_unsaid(report, state) and verdict.code != V.UNDETERMINED:

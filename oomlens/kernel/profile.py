@@ -651,6 +651,10 @@ def profile_from_clues(clues: tuple[ContentClue, ...]) -> KernelProfile:
         return KernelProfile(features_at(NEWEST), frozenset(Feature))
     sure = features_at(low) if low else frozenset()
     possible = features_at(high) if high else features_at(NEWEST)
+    # a kernel without its release may be a distro or vendor build of the span, with
+    # what a named vendor release may carry (_stable_state): any change a stable series
+    # received, or vendor trees carry ahead of mainline
+    possible |= frozenset(c.feature for c in CHANGES if c.vendor or c.stable)
     names = ", ".join(c.name for c in clues)
     if low and high:
         span = f"{low[0]}.{low[1]}..{high[0]}.{high[1]}"
@@ -679,13 +683,12 @@ def apply_assume(
     off: list[Feature] = []
     unknown: list[str] = []
     for item in assume:
-        name = item[3:] if item.startswith("no-") else item
-        if name not in VALUES:
-            unknown.append(item)
-        elif item.startswith("no-"):
-            off.append(Feature(name))
+        if item in VALUES:  # a name that itself starts "no-" (no-double-decrease) is one
+            on.append(Feature(item))
+        elif item.startswith("no-") and item[3:] in VALUES:
+            off.append(Feature(item[3:]))
         else:
-            on.append(Feature(name))
+            unknown.append(item)
     if not on and not off:
         return profile, tuple(unknown)
     out = profile.with_features(tuple(on), tuple(off))

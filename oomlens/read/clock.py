@@ -138,6 +138,10 @@ def _localize(naive: datetime, zone: tzinfo | str) -> datetime:
     return naive.replace(tzinfo=zone)
 
 
+_BACK_STEP = timedelta(days=31)  # the most a syslog date may step back in one year
+_YEAR = timedelta(days=366)
+
+
 class Clock:
     """Turns one input's printed dates and uptimes into aware datetimes; notes assumptions."""
 
@@ -160,15 +164,20 @@ class Clock:
         self.reference = reference  # the file's mtime (epoch seconds); None: now
         self.assumptions: list[str] = []
         self._last_date: datetime | None = None  # the last yearless date read (--year)
+        self._host_dates: dict[str | None, datetime] = {}  # ... and each host's last one
+        self._host: str | None = None  # the host of the date being read
 
     def _note(self, text: str) -> None:
         if text not in self.assumptions:
             self.assumptions.append(text)
 
-    def time(self, clock: str | None, uptime: float | None, first_boot: bool) -> datetime | None:
+    def time(
+        self, clock: str | None, uptime: float | None, first_boot: bool, host: str | None = None
+    ) -> datetime | None:
         """The wall-clock time of a line: its printed date, else ``--boot-time`` + uptime."""
         if clock is not None:
             try:
+                self._host = host
                 when = self._parse(clock)
             except (ValueError, OverflowError):
                 when = None
@@ -249,28 +258,35 @@ class Clock:
         return None
 
     def _given_year(self, month: int, day: int, h: int, mi: int, s: int, us: int) -> datetime:
-        """``--year`` is the first date's year; each later date takes the year that puts it
-        nearest the date before it (December, then January: the next year; a late December
-        line after January's, or another host's date out of order: its own)."""
+        """``--year`` is the first date's year. A later date goes on from its host's last
+        date (the input's last for a host's first): forward up to a year, or back a month
+        at most (lines out of order: hosts or forwarders interleaved). December then
+        January is the next year's; a late December line after January its own. Never a
+        year before ``--year``."""
         assert self.year is not None
-        last = self._last_date
-        base = last.year if last is not None else self.year
-        years = (base - 1, base, base + 1) if last is not None else (base,)
+        last = self._host_dates.get(self._host, self._last_date)
         best: datetime | None = None
-        for year in years:
-            try:
-                when = datetime(year, month, day, h, mi, s, us)
-            except ValueError:  # Feb 29 of a common year
-                continue
-            if best is None or last is None or abs(when - last) < abs(best - last):
-                best = when
-        if best is None:  # Feb 29 with no leap year near: the given year's Feb 28 is no date
-            raise ValueError("no such date")
-        self._last_date = best
+        if last is None:
+            best = datetime(self.year, month, day, h, mi, s, us)  # Feb 29: ValueError
+        else:
+            for year in (last.year - 1, last.year, last.year + 1):
+                if year < self.year:
+                    continue
+                try:
+                    when = datetime(year, month, day, h, mi, s, us)
+                except ValueError:  # Feb 29 of a common year
+                    continue
+                if not -_BACK_STEP <= when - last < _YEAR:
+                    continue
+                if best is None or abs(when - last) < abs(best - last):
+                    best = when
+        if best is None:
+            raise ValueError("no date of the years --year allows")
+        self._last_date = self._host_dates[self._host] = best
         if best.year != self.year:
             self._note(
-                f"syslog dates cross New Year after --year {self.year}: each date takes the "
-                "year nearest the date before it"
+                f"syslog dates cross New Year after --year {self.year}: a date back more than "
+                "a month from its host's last is the next year's"
             )
         return best
 

@@ -630,7 +630,7 @@ class Segmenter:
                 uptime = x.timestamp if uptime is None else uptime
                 clock = x.clock if clock is None else clock
         rep.uptime_s = uptime
-        rep.time = self.clock.time(clock, uptime, rep._first_boot)
+        rep.time = self.clock.time(clock, uptime, rep._first_boot, rep.host)
 
     @staticmethod
     def _reaped(rep: RawReport, text: str) -> bool:
