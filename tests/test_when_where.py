@@ -282,41 +282,37 @@ def test_year_given_rolls_over_new_year(tmp_path):
     assert {a.incident for a in with_incidents.analyses} == {f"{path}:1"}  # 40 s apart
 
 
-def test_year_given_is_not_carried_over_by_another_hosts_date():
-    """Rounds 41 F2 and 44 F4: a late December line after January's (a forwarder's queue)
-    is December's own year; a host without a clock that logs "Jan  1 00:00:20" among
-    another host's August dates moves none of them; a host's next date eight months on is
-    the same year's, never the year before --year."""
+def _years(dates: tuple[tuple[str, str], ...]) -> list[str]:
+    """The times a --year 2024 clock gives yearless ``(date, host)`` pairs."""
     c = Clock(year=2024, utc_offset="UTC")
-    got = [
-        c.time(d, None, True, host).isoformat()
-        for d, host in (
-            ("Dec 31 23:59:40", "hosta"),
-            ("Jan  1 00:00:40", "hosta"),
-            ("Dec 31 23:59:45", "hostb"),
-        )
-    ]
-    assert got == [
-        "2024-12-31T23:59:40+00:00",
-        "2025-01-01T00:00:40+00:00",
-        "2024-12-31T23:59:45+00:00",
-    ]
-    c = Clock(year=2024, utc_offset="UTC")
-    got = [
-        c.time(d, None, True, host).isoformat()
-        for d, host in (
-            ("Aug 14 10:00:00", "gw-a"),
-            ("Jan  1 00:00:20", "gw-b"),
-            ("Aug 14 10:30:00", "gw-a"),
-        )
-    ]
-    assert got[0] == "2024-08-14T10:00:00+00:00" and got[2] == "2024-08-14T10:30:00+00:00"
-    c = Clock(year=2024, utc_offset="UTC")
-    got = [
-        c.time(d, None, True, "hermes").isoformat() for d in ("Jan 10 17:01:21", "Sep 20 09:30:21")
-    ]
-    assert got == ["2024-01-10T17:01:21+00:00", "2024-09-20T09:30:21+00:00"]
-    assert c.assumptions == []
+    return [c.time(d, None, True, host).isoformat() for d, host in dates]
+
+
+@pytest.mark.parametrize(
+    "dates, want",
+    [
+        (  # a late December line after January's (a forwarder's queue) keeps its year
+            (
+                ("Dec 31 23:59:40", "hosta"),
+                ("Jan  1 00:00:40", "hosta"),
+                ("Dec 31 23:59:45", "hostb"),
+            ),
+            ["2024-12-31T23:59:40+00:00", "2025-01-01T00:00:40+00:00", "2024-12-31T23:59:45+00:00"],
+        ),
+        (  # a host without a clock logging "Jan  1" among another host's August moves none
+            (("Aug 14 10:00:00", "gw-a"), ("Jan  1 00:00:20", "gw-b"), ("Aug 14 10:30:00", "gw-a")),
+            ["2024-08-14T10:00:00+00:00", "2025-01-01T00:00:20+00:00", "2024-08-14T10:30:00+00:00"],
+        ),
+        (  # a host's next date eight months on is the same year's, never the year before
+            (("Jan 10 17:01:21", "hermes"), ("Sep 20 09:30:21", "hermes")),
+            ["2024-01-10T17:01:21+00:00", "2024-09-20T09:30:21+00:00"],
+        ),
+    ],
+    ids=["late-december", "stray-january", "january-then-september"],
+)
+def test_year_given_is_not_carried_over_by_another_hosts_date(dates, want):
+    """Rounds 41 F2 and 44 F4: each yearless date goes on from its host's last one."""
+    assert _years(dates) == want
 
 
 def test_year_given_keeps_dates_out_of_order_in_their_year():
