@@ -129,3 +129,37 @@ def test_an_soc_vendor_build_may_lack_alloc_cma_too(tmp_path):
         None,
         "likely",
     )
+
+
+def test_an_untagged_git_build_is_no_vendor_tree(tmp_path):
+    """Round 45 F1: a trailing "+" marks any kernel built from an untagged git tree (a
+    Raspberry Pi's "5.10.103-v8+"), not a vendor's: synthetic A1 with that release is
+    judged as mainline 5.10 (A2): exhausted, true, certain."""
+    from tests.test_caller_context import SYNTHETIC
+
+    text = (SYNTHETIC / "A1_android_gki_movable_5.10.log").read_text()
+    release = next(w for w in text.split() if w.startswith("5.10.168-android12"))
+    pi = tmp_path / "pi.log"
+    pi.write_text(text.replace(release, "5.10.103-v8+"))
+    (a,) = analyze_file(str(pi)).analyses
+    assert (a.verdict.code, a.verdict.unreserve_would_avoid, a.verdict.confidence) == (
+        "exhausted",
+        True,
+        "certain",
+    )
+
+
+def test_constraint_none_of_a_report_without_release_filters_nothing_for_sure(tmp_path):
+    """Round 45 F4: lab cpuset-6.1 (a GFP_HIGHUSER_MOVABLE OOM of cpuset "lab", node 1 only
+    printed) with CONSTRAINT_NONE and its release cut, as a 5.0-5.1.18 kernel prints every
+    OOM (432b1de0de02): a report without its release may be one of them, so the line does
+    not prove every node was printed: constrained, likely, as with CONSTRAINT_CPUSET."""
+    edits = (
+        (
+            "Comm: labw Tainted: G        W  OE      6.1.0-57-amd64 #1  Debian 6.1.192-3",
+            "Comm: labw",
+        ),
+        ("constraint=CONSTRAINT_CPUSET,", "constraint=CONSTRAINT_NONE,"),
+    )
+    _, v = _first(edited(tmp_path, "cpuset-6.1", *edits))
+    assert (v.code, v.confidence) == ("constrained", "likely")

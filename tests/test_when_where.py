@@ -275,8 +275,8 @@ def test_year_given_rolls_over_new_year(tmp_path):
         ("2025-01-01T00:00:30+00:00", len(first) + 1),
     ]
     assert result.assumptions == (
-        "syslog dates cross New Year after --year 2024: a date back more than a month "
-        "from its host's last is the next year's",
+        "syslog dates cross New Year after --year 2024: each date takes the year nearest "
+        "its host's last date",
     )
     (with_incidents,) = assign([result])
     assert {a.incident for a in with_incidents.analyses} == {f"{path}:1"}  # 40 s apart
@@ -307,8 +307,12 @@ def _years(dates: tuple[tuple[str, str], ...]) -> list[str]:
             (("Jan 10 17:01:21", "hermes"), ("Sep 20 09:30:21", "hermes")),
             ["2024-01-10T17:01:21+00:00", "2024-09-20T09:30:21+00:00"],
         ),
+        (  # rotated logs read newest first (round 45 F2): a month back stays in its year
+            (("Oct 20 08:00:00", "hermes"), ("Sep 15 08:00:00", "hermes")),
+            ["2024-10-20T08:00:00+00:00", "2024-09-15T08:00:00+00:00"],
+        ),
     ],
-    ids=["late-december", "stray-january", "january-then-september"],
+    ids=["late-december", "stray-january", "january-then-september", "newest-first"],
 )
 def test_year_given_is_not_carried_over_by_another_hosts_date(dates, want):
     """Rounds 41 F2 and 44 F4: each yearless date goes on from its host's last one."""

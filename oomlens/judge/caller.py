@@ -190,7 +190,7 @@ def nocma_pin(report: Report, req: Request) -> bool:
 # Release strings of Android trees (GKI, Qualcomm's "-qgki", Samsung's "-userdebug") and
 # of SoC vendors' builds.
 _ANDROID = re.compile(r"android|gki|userdebug", re.IGNORECASE)
-_SOC_BUILD = re.compile(r"-perf\b|\+$")
+_SOC_BUILD = re.compile(r"-perf\b")  # Qualcomm's perf builds ("4.14.83-perf+")
 
 
 def android_cma(report: Report, req: Request) -> bool:
@@ -206,7 +206,8 @@ def android_cma(report: Report, req: Request) -> bool:
     release = report.release or ""
     if _ANDROID.search(release):
         return True
-    # an SoC vendor's build (Qualcomm "-perf+", a bare "+", or no release at all) on ARM
+    # an SoC vendor's build (Qualcomm's "-perf", or no release at all) on ARM; a bare "+"
+    # is any untagged git tree's (a Raspberry Pi's "5.10.103-v8+"), no vendor's mark
     return report.arch in ("arm64", "arm") and (not release or bool(_SOC_BUILD.search(release)))
 
 

@@ -390,8 +390,9 @@ def _filtered_nodes(
     line = report.constraint
     if line is not None and line.constraint == "CONSTRAINT_NONE":
         # constrained_alloc() found nothing held it: every node was printed; but 5.0-5.1.18
-        # print CONSTRAINT_NONE for every OOM (fixed by 432b1de0de02, 5.2, stable 5.1.19)
-        if parse_release(report.release) not in ((5, 0), (5, 1)):
+        # print CONSTRAINT_NONE for every OOM (fixed by 432b1de0de02, 5.2, stable 5.1.19),
+        # and a report without its release may be one of them
+        if report.release and parse_release(report.release) not in ((5, 0), (5, 1)):
             return None
     h = report.header
     cpuset = (line.get("cpuset") if line else None) or (h.cpuset if h else None)

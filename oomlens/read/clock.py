@@ -138,7 +138,7 @@ def _localize(naive: datetime, zone: tzinfo | str) -> datetime:
     return naive.replace(tzinfo=zone)
 
 
-_BACK_STEP = timedelta(days=31)  # the most a syslog date may step back in one year
+_BACK_STEP = timedelta(days=183)  # the most a syslog date may step back in one year
 _YEAR = timedelta(days=366)
 
 
@@ -258,11 +258,11 @@ class Clock:
         return None
 
     def _given_year(self, month: int, day: int, h: int, mi: int, s: int, us: int) -> datetime:
-        """``--year`` is the first date's year. A later date goes on from its host's last
-        date (the input's last for a host's first): forward up to a year, or back a month
-        at most (lines out of order: hosts or forwarders interleaved). December then
-        January is the next year's; a late December line after January its own. Never a
-        year before ``--year``."""
+        """``--year`` is the first date's year. A later date takes the year nearest its
+        host's last date (the input's last for a host's first), forward up to a year or
+        back half a year at most (lines out of order: hosts interleaved, rotated logs read
+        newest first). December then January is the next year's; a late December line
+        after January its own. Never a year before ``--year``."""
         assert self.year is not None
         last = self._host_dates.get(self._host, self._last_date)
         best: datetime | None = None
@@ -285,8 +285,8 @@ class Clock:
         self._last_date = self._host_dates[self._host] = best
         if best.year != self.year:
             self._note(
-                f"syslog dates cross New Year after --year {self.year}: a date back more than "
-                "a month from its host's last is the next year's"
+                f"syslog dates cross New Year after --year {self.year}: each date takes the "
+                "year nearest its host's last date"
             )
         return best
 
