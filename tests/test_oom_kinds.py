@@ -5,6 +5,8 @@ reports, or another task or caller of the same machine prints it (each edit writ
 
 from __future__ import annotations
 
+import pytest
+
 from oomlens.pipeline import analyze_file
 from tests.corpus import sample
 from tests.test_caller_context import edited
@@ -114,39 +116,27 @@ def test_a_5_1_memcg_oom_prints_constraint_none(tmp_path):
     assert (v.code, v.confidence) == ("memcg-limit", "certain")
 
 
-def test_an_soc_vendor_build_may_lack_alloc_cma_too(tmp_path):
-    """Round 44 F2: synthetic A1 with a Qualcomm "-perf" release instead of android12's:
-    the vendor tree's __GFP_CMA rule may apply all the same: likely, the answer open."""
+@pytest.mark.parametrize(
+    "release, want",
+    [
+        # round 44 F2: a Qualcomm "-perf" build may carry the vendor's __GFP_CMA rule too
+        ("5.10.168-perf-gade08d90ed8c", ("exhausted", None, "likely")),
+        # round 45 F1: a trailing "+" is any untagged git tree's (a Raspberry Pi's), no
+        # vendor's: judged as mainline 5.10 (A2)
+        ("5.10.103-v8+", ("exhausted", True, "certain")),
+    ],
+    ids=["qualcomm-perf", "raspberry-pi"],
+)
+def test_which_builds_may_lack_alloc_cma(tmp_path, release, want):
+    """Synthetic A1 (an Android GKI 5.10 Movable failure) under another build's release."""
     from tests.test_caller_context import SYNTHETIC
 
     text = (SYNTHETIC / "A1_android_gki_movable_5.10.log").read_text()
-    release = next(w for w in text.split() if w.startswith("5.10.168-android12"))
-    perf = tmp_path / "perf.log"
-    perf.write_text(text.replace(release, "5.10.168-perf-gade08d90ed8c"))
-    (a,) = analyze_file(str(perf)).analyses
-    assert (a.verdict.code, a.verdict.unreserve_would_avoid, a.verdict.confidence) == (
-        "exhausted",
-        None,
-        "likely",
-    )
-
-
-def test_an_untagged_git_build_is_no_vendor_tree(tmp_path):
-    """Round 45 F1: a trailing "+" marks any kernel built from an untagged git tree (a
-    Raspberry Pi's "5.10.103-v8+"), not a vendor's: synthetic A1 with that release is
-    judged as mainline 5.10 (A2): exhausted, true, certain."""
-    from tests.test_caller_context import SYNTHETIC
-
-    text = (SYNTHETIC / "A1_android_gki_movable_5.10.log").read_text()
-    release = next(w for w in text.split() if w.startswith("5.10.168-android12"))
-    pi = tmp_path / "pi.log"
-    pi.write_text(text.replace(release, "5.10.103-v8+"))
-    (a,) = analyze_file(str(pi)).analyses
-    assert (a.verdict.code, a.verdict.unreserve_would_avoid, a.verdict.confidence) == (
-        "exhausted",
-        True,
-        "certain",
-    )
+    android = next(w for w in text.split() if w.startswith("5.10.168-android12"))
+    path = tmp_path / "build.log"
+    path.write_text(text.replace(android, release))
+    (a,) = analyze_file(str(path)).analyses
+    assert (a.verdict.code, a.verdict.unreserve_would_avoid, a.verdict.confidence) == want
 
 
 def test_constraint_none_of_a_report_without_release_filters_nothing_for_sure(tmp_path):
