@@ -292,8 +292,8 @@ def caller_context(
 ) -> V.Verdict:
     """``v`` at best likely where the report shows a caller the ordinary-task replay does
     not cover: PF_MEMALLOC, a node-bound request, an RT thread, the lowmem_reserve index
-    of an unsaid node, a pin without ALLOC_CMA, an Android tree's __GFP_CMA, an OOM victim. ``judge_as``: the verdict of
-    the report for another reading of the request.
+    of an unsaid node, a pin without ALLOC_CMA, an Android tree's __GFP_CMA, an OOM
+    victim. ``judge_as``: the verdict of the report for another reading of the request.
 
     The catalogued fixes were worked out for an ordinary task: where a rule applies, none
     is said to have avoided it.

@@ -84,8 +84,9 @@ def memcg_marks(report: Report) -> tuple[bool, bool]:
     the root, mem_cgroup_out_of_memory in the trace. A global OOM's: ``CONSTRAINT_CPUSET``
     or ``_MEMORY_POLICY`` (constrained_alloc() prints its answer first, so no cgroup or
     cpuset name after it, which may hold commas and "=", can feign it), ``global_oom``
-    beside ``CONSTRAINT_NONE``, and an ``Out of memory`` kill line. Never a line that merely mentions a memory cgroup: 7.x prints
-    ``Memory cgroup min protection`` in every OOM.
+    beside ``CONSTRAINT_NONE``, and an ``Out of memory`` kill line. Never a line that
+    merely mentions a memory cgroup: 7.x prints ``Memory cgroup min protection`` in
+    every OOM.
     """
     memcg = glob = False
     c = report.constraint
