@@ -240,3 +240,24 @@ def test_no_change_is_credited_that_todays_kernels_take_back(tmp_path):
     v = _verdict(edited(tmp_path, "015", *nowait))
     assert v.code == "highatomic-stranded" and v.unreserve_would_avoid is True
     assert not [f.commit for f in v.fixes if f.would_avoid]
+
+
+# Round 46: each unreserve round converts one block; the rounds count blocks, not pages.
+
+_040_H_AT_ORDER4 = (
+    "8088*4kB (UMEH) 4920*8kB (UMEH) 1847*16kB (UMEH) 642*32kB (UMEH) 24*64kB (UME)",
+    "8088*4kB (UME) 4920*8kB (UME) 1847*16kB (UME) 642*32kB (UME) 24*64kB (UMEH)",
+)
+
+
+def test_unreserve_rounds_count_the_blocks_holding_highatomic_chunks(tmp_path):
+    """Corpus 040 (an order-6 request; Normal, which fails even with its reserve released,
+    holds reserved_highatomic:12288KB = 6 blocks of 512 pages, its (H) letters at orders 0-3;
+    DMA32's one H block serves order 6): every call converts one block, all of Normal's
+    first. Its proven H pages fit one block (fewest 1 + 1 = 2); each chunk may lie in a
+    block of its own, no more than the 6 counted (most 6 + 1 = 7). With Normal's letter at
+    order 4 instead (hostile edit, counts unchanged), the same: up to 6 blocks, then DMA32."""
+    assert _verdict(edited(tmp_path, "040")).unreserve_rounds == (2, 7)
+    moved = _verdict(edited(tmp_path, "040", _040_H_AT_ORDER4))
+    assert (moved.code, moved.unreserve_would_avoid) == ("highatomic-stranded", True)
+    assert moved.unreserve_rounds == (2, 7)

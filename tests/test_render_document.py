@@ -116,13 +116,14 @@ def test_the_headline_says_what_failed_why_what_would_have_avoided_it_and_how_su
 
 
 def test_rounds_are_said_as_a_range_with_their_size():
-    """006: 1 to 4 pageblocks of 512 pages (4 kB): 2 to 8 MiB; 040: 5 to 7."""
+    """006: 1 to 4 pageblocks of 512 pages (4 kB): 2 to 8 MiB; 040: 2 to 7 (round 46: its
+    Normal's H chunks may fill as few as one block)."""
     assert lines("006", "unreserve: ") == [
         "unreserve: yes: releasing 1 to 4 highatomic pageblocks (2..8 MiB) would have avoided "
         "it; whether this kernel would release it for this caller is not settled."
     ]
     assert lines("040", "unreserve: ")[0].startswith(
-        "unreserve: yes: releasing 5 to 7 highatomic pageblocks (10..14 MiB) would have avoided"
+        "unreserve: yes: releasing 2 to 7 highatomic pageblocks (4..14 MiB) would have avoided"
     )
 
 

@@ -559,12 +559,20 @@ def unreserve_rounds(ctx: _Ctx, checks: tuple[ZoneCheck, ...], worst: bool) -> i
     Zones are unreserved in zonelist order; within a zone the outcome is monotone in
     the rounds, so the first passing round is found by bisection, not stepped.
     """
+    return _unreserve_rounds(ctx, checks, worst)[0]
+
+
+def _unreserve_rounds(
+    ctx: _Ctx, checks: tuple[ZoneCheck, ...], worst: bool
+) -> tuple[int | None, int, int]:
+    """unreserve_rounds(), the index of the zone that passes (len(checks) for none) and
+    the rounds spent in that zone itself."""
     pb = ctx.state.pageblock_pages
     pbo = ctx.state.pageblock_order
     if any(_zone_ok(ctx, c, c.points.worst if worst else c.points.best, worst, -1) for c in checks):
-        return 0
+        return 0, 0, 0
     spent = 0
-    for c in checks:
+    for i, c in enumerate(checks):
         seq = _rounds_in_zone(c, worst, pb, pbo)
         if not seq:
             continue
@@ -572,20 +580,66 @@ def unreserve_rounds(ctx: _Ctx, checks: tuple[ZoneCheck, ...], worst: bool) -> i
         if first is None:
             spent += len(seq)
             continue
-        return spent + first + 1
-    return None
+        return spent + first + 1, i, first + 1
+    return None, len(checks), 0
+
+
+def _blocks_holding_h(c: ZoneCheck, pb: int) -> tuple[int, int]:
+    """(fewest, most) pageblocks that hold the zone's free H chunks: one round each.
+
+    The fewest: the proven H pages packed into whole blocks; the most: every chunk in a
+    block of its own, no more than the counted blocks.
+    """
+    chunks = highatomic_chunks(c.zone)
+    if not chunks:
+        return 0, 0
+    b = c.bounds
+    least = max(1 if any(lo for _, lo, _ in chunks) else 0, -(-b.h_pages[0] // pb))
+    most = sum(hi for _, _, hi in chunks)
+    if not b.out_of_sync and b.nr[1]:
+        # H chunks lie in blocks reserve_highatomic_pageblock() made H, no more than the
+        # counter holds (printed, or its cap: 1% of the zone and a block)
+        most = min(most, max(1, -(-b.nr[1] // pb)))
+    return least, max(least, most)
 
 
 def rounds(
     rp: Replay, state: AllocatorState, profile: KernelProfile
 ) -> tuple[int | None, int | None]:
-    """(fewest, most) unreserve rounds for the failed request; None = never at that end."""
+    """(fewest, most) unreserve rounds for the failed request; None = never at that end.
+
+    Each round converts one block, and which block holds the chunk that serves the
+    order is not printed: the page-count replay's rounds are widened to what the blocks
+    holding H chunks allow (all of an earlier zone's go before the serving zone's first).
+    """
     ctx = _Ctx(state, profile, rp.order, rp.migratetype, rp.slow_flags)
-    best = unreserve_rounds(ctx, rp.zones, False)
-    worst = unreserve_rounds(ctx, rp.zones, True)
+    best, at_best, in_best = _unreserve_rounds(ctx, rp.zones, False)
+    worst, at_worst, in_worst = _unreserve_rounds(ctx, rp.zones, True)
     if best is None or worst is None:
         return best, worst
-    return min(best, worst), max(best, worst)  # 5.9-5.18: the best end can be slower
+    low, high = min(best, worst), max(best, worst)  # 5.9-5.18: the best end can be slower
+    if low == 0:
+        return low, high
+    pb = state.pageblock_pages
+    spans = [_blocks_holding_h(c, pb) for c in rp.zones]
+
+    def fewest(at: int, inside: int) -> int:
+        # the zones before are emptied of free H chunks first: a round per block holding one
+        return sum(lo for lo, _ in spans[:at]) + inside
+
+    def most(at: int, inside: int) -> int:
+        total = sum(hi for _, hi in spans[:at]) + inside
+        if at < len(rp.zones) and any(
+            o < rp.order for o, _, _ in highatomic_chunks(rp.zones[at].zone)
+        ):
+            # in the zone that passes, blocks whose lowest chunk is below the order may
+            # come before the one that serves it
+            total = max(total, sum(hi for _, hi in spans[: at + 1]))
+        return total
+
+    low = min(low, fewest(at_best, in_best), fewest(at_worst, in_worst))
+    high = max(high, most(at_best, in_best), most(at_worst, in_worst))
+    return low, high
 
 
 def _unforced_helps(ctx: _Ctx, checks: tuple[ZoneCheck, ...]) -> bool:
