@@ -153,3 +153,22 @@ def test_constraint_none_of_a_report_without_release_filters_nothing_for_sure(tm
     )
     _, v = _first(edited(tmp_path, "cpuset-6.1", *edits))
     assert (v.code, v.confidence) == ("constrained", "likely")
+
+
+def test_an_oom_victims_reserve_flags_drop_alloc_cma_before_5_9():
+    """Round 42 F3: from 4.15 the slow path replaced an OOM victim's alloc_flags with its
+    reserve flags (ALLOC_OOM) whole, ALLOC_CMA with them; 8510e69c8efe (5.9) adds it back
+    through current_alloc_flags(). corpus 051's GFP_HIGHUSER_MOVABLE request, as a victim."""
+    from dataclasses import replace
+
+    from oomlens.kernel.profile import profile_for_release
+    from oomlens.kernel.request import decode_request
+    from oomlens.model.slowpath import gfp_to_alloc_flags
+
+    (a,) = analyze_file(str(sample("051"))).analyses[:1]
+    req = decode_request(a.report).request
+    assert req is not None and req.migratetype == "Movable"
+    victim = replace(req, oom_victim=True)
+    flags = {r: gfp_to_alloc_flags(victim, 0, profile_for_release(r)) for r in ("5.4", "5.10")}
+    assert (flags["5.4"].oom, flags["5.4"].cma) == (True, False)
+    assert (flags["5.10"].oom, flags["5.10"].cma) == (True, True)

@@ -43,6 +43,7 @@ class Feature(str, Enum):
     FAST_HIGHATOMIC = "fast-highatomic"
     UNBOOSTED_ATOMIC = "unboosted-atomic"
     MOVABLE_SKIPS_PCP = "movable-skips-pcp"
+    VICTIM_KEEPS_CMA = "victim-keeps-cma"
     PCP_HIGH_ORDER = "pcp-high-order"
     FAST_NEGATIVE_FIX = "fast-negative-fix"
     PCP_MISS_TO_BUDDY = "pcp-miss-to-buddy"
@@ -215,6 +216,15 @@ CHANGES: tuple[Change, ...] = (
         "5.9",
         "rmqueue",
         verified=False,
+    ),
+    # An OOM victim's (and a PF_MEMALLOC task's) reserve flags replaced alloc_flags whole
+    # from 4.15, ALLOC_CMA with them; current_alloc_flags() adds it back.
+    Change(
+        Feature.VICTIM_KEEPS_CMA,
+        "8510e69c8efe",
+        "mm/page_alloc: fix memalloc_nocma_{save/restore} APIs",
+        "5.9",
+        "__alloc_pages_slowpath",
     ),
     Change(
         Feature.PCP_HIGH_ORDER,

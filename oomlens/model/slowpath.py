@@ -47,8 +47,10 @@ def gfp_to_alloc_flags(request: Request, order: int, profile: KernelProfile) -> 
     cma = alloc_cma(request)
     if request.oom_victim and profile.has(Feature.ALLOC_OOM) and not nomemalloc:
         # an OOM victim's retry: __gfp_pfmemalloc_flags() gives ALLOC_OOM (cd04ae1e2dc8,
-        # 4.15) and the slow path replaces the flags with it, ALLOC_CPUSET dropped
-        return AllocFlags(oom=True, cma=cma, cpuset=False)
+        # 4.15) and the slow path replaces the flags with it, ALLOC_CPUSET dropped, and
+        # ALLOC_CMA until 8510e69c8efe (5.9) adds it back
+        keep = cma and profile.has(Feature.VICTIM_KEEPS_CMA)
+        return AllocFlags(oom=True, cma=keep, cpuset=False)
     if profile.has(Feature.ALLOC_RESERVES):
         # 1ebbb21811b7 (6.3; 5.15.171, 6.1.116): keyed on the absence of DIRECT_RECLAIM
         non_block = not can_direct_reclaim(request) and not nomemalloc
