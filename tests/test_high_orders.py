@@ -261,3 +261,15 @@ def test_unreserve_rounds_count_the_blocks_holding_highatomic_chunks(tmp_path):
     moved = _verdict(edited(tmp_path, "040", _040_H_AT_ORDER4))
     assert (moved.code, moved.unreserve_would_avoid) == ("highatomic-stranded", True)
     assert moved.unreserve_rounds == (2, 7)
+
+
+def test_a_block_holds_at_most_half_its_pages_as_free_order0_chunks(tmp_path):
+    """Round 47 F1: 040 with Normal's order-0 column made 1000*4kB (H) (and its order-1
+    column 8464, the total kept; hostile edit): two free buddies merge, so a 512-page block
+    holds at most 256 free order-0 chunks, and the 1000 need at least 4 of Normal's blocks
+    before DMA32's one: 5 to 7, never 3."""
+    edit = (
+        "8088*4kB (UMEH) 4920*8kB (UMEH) 1847*16kB",
+        "1000*4kB (H) 8464*8kB (UMEH) 1847*16kB",
+    )
+    assert _verdict(edited(tmp_path, "040", edit)).unreserve_rounds == (5, 7)

@@ -584,22 +584,33 @@ def _unreserve_rounds(
     return None, len(checks), 0
 
 
-def _blocks_holding_h(c: ZoneCheck, pb: int) -> tuple[int, int]:
-    """(fewest, most) pageblocks that hold the zone's free H chunks: one round each.
+def _blocks_holding_h(
+    c: ZoneCheck, pb: int, counted: bool, below: int | None = None
+) -> tuple[int, int]:
+    """(fewest, most) pageblocks that hold the zone's free H chunks (of orders under
+    ``below``, when given): one round each.
 
-    The fewest: the proven H pages packed into whole blocks; the most: every chunk in a
-    block of its own, no more than the counted blocks.
+    The fewest: the proven chunks packed into whole blocks, where two free buddies would
+    have merged (a block holds at most pb / 2^(k+1) free order-k chunks); the most: every
+    chunk in a block of its own, no more than the counted blocks where the accounting
+    holds (``counted``: since 4855e4a7f29d (v4.10) no double decrease leaves the counter
+    below the blocks, which the counter's cap then bounds too), else the zone's blocks.
     """
-    chunks = highatomic_chunks(c.zone)
+    chunks = [x for x in highatomic_chunks(c.zone) if below is None or x[0] < below]
     if not chunks:
         return 0, 0
     b = c.bounds
-    least = max(1 if any(lo for _, lo, _ in chunks) else 0, -(-b.h_pages[0] // pb))
+    least = 1 if any(lo for _, lo, _ in chunks) else 0
+    if below is None:
+        least = max(least, -(-b.h_pages[0] // pb))
+    for o, lo, _ in chunks:
+        per_block = max(1, pb >> (o + 1))
+        least = max(least, -(-lo // per_block))
     most = sum(hi for _, _, hi in chunks)
-    if not b.out_of_sync and b.nr[1]:
-        # H chunks lie in blocks reserve_highatomic_pageblock() made H, no more than the
-        # counter holds (printed, or its cap: 1% of the zone and a block)
+    if (b.basis != "hard" or counted) and not b.out_of_sync and b.nr[1]:
         most = min(most, max(1, -(-b.nr[1] // pb)))
+    elif c.zone.managed:
+        most = min(most, max(1, -(-c.zone.managed // pb)))
     return least, max(least, most)
 
 
@@ -621,7 +632,8 @@ def rounds(
     if low == 0:
         return low, high
     pb = state.pageblock_pages
-    spans = [_blocks_holding_h(c, pb) for c in rp.zones]
+    counted = profile.has(Feature.NO_DOUBLE_DECREASE)
+    spans = [_blocks_holding_h(c, pb, counted) for c in rp.zones]
 
     def fewest(at: int, inside: int) -> int:
         # the zones before are emptied of free H chunks first: a round per block holding one
@@ -629,12 +641,12 @@ def rounds(
 
     def most(at: int, inside: int) -> int:
         total = sum(hi for _, hi in spans[:at]) + inside
-        if at < len(rp.zones) and any(
-            o < rp.order for o, _, _ in highatomic_chunks(rp.zones[at].zone)
-        ):
-            # in the zone that passes, blocks whose lowest chunk is below the order may
-            # come before the one that serves it
-            total = max(total, sum(hi for _, hi in spans[: at + 1]))
+        if at < len(rp.zones):
+            # in the zone that passes, lowest order first: blocks holding chunks below the
+            # order may come before the one that serves it, no chunk of the order or above
+            _, under = _blocks_holding_h(rp.zones[at], pb, counted, below=rp.order)
+            blocks = max(1, min(under + 1, spans[at][1]))  # each block converts once
+            total = max(total, sum(hi for _, hi in spans[:at]) + blocks)
         return total
 
     low = min(low, fewest(at_best, in_best), fewest(at_worst, in_worst))
