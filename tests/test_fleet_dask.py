@@ -110,6 +110,11 @@ def test_url_inputs_are_read_where_they_lie(local):
     for p in SOME:
         fs.pipe(f"/crash/{p.rsplit('/', 1)[1]}", open(p, "rb").read())
     tables = analyze_paths(["memory://crash"], jobs=1)
-    _same(tables, local)
+    # the year syslog dates lack comes from a file's modification time: the memory copies'
+    # is now, the samples' their checkout's, so that one column is compared by its form
+    said = tables["inputs"].pop("assumptions")
+    want = local["inputs"]["assumptions"]
+    assert [len(x) for x in said] == [len(x) for x in want]
+    _same(tables, {**local, "inputs": local["inputs"].drop(columns="assumptions")})
     missing = analyze_paths(["memory://crash/020.log", "memory://nowhere/x.log"], jobs=1)
     assert missing["inputs"]["status"].astype(str).tolist() == ["ok", "unreadable"]

@@ -199,6 +199,7 @@ def _analyze_url(item: Input, options: Options) -> FileRows:
         try:
             with fsspec.open(item.path, "rb") as src, open(local, "wb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
+            _keep_mtime(item.path, local)
         except Exception as exc:  # noqa: BLE001 - any fsspec back end's error: the file's row
             reason = getattr(exc, "strerror", None) or f"{type(exc).__name__}: {exc}"
             return unreadable_rows(item.file_id, item.size, f"cannot read {item.path}: {reason}")
@@ -208,6 +209,19 @@ def _analyze_url(item: Input, options: Options) -> FileRows:
             return unreadable_rows(item.file_id, item.size, f"oomlens error: {type(exc).__name__}")
     reason = result.reason.replace(local, item.path) if result.reason else None
     return file_rows(replace(result, path=item.path, reason=reason), item.file_id, item.size)
+
+
+def _keep_mtime(url: str, local: str) -> None:
+    """Give the copy the source's modification time where its file system says it: the
+    year of syslog dates that print none is read from it (else the copy's, now)."""
+    import fsspec
+
+    try:
+        fs, path = fsspec.core.url_to_fs(url)
+        when = fs.modified(path).timestamp()
+    except Exception:  # noqa: BLE001 - a back end without modification times
+        return
+    os.utime(local, (when, when))
 
 
 def process_batch(batch: tuple[Input, ...], options: Options) -> tuple[FileRows, ...]:

@@ -576,7 +576,8 @@ def _fixes(
                 ]
                 credited += [n for n in alone or lacking if n not in credited]
         out.append(spec.record(changed))
-    out += [FixSpec(n).record(True) for n in credited if n not in {s.feature for s in CATALOGUE}]
+    catalogued = {spec.feature for spec in CATALOGUE}  # those have their own entry
+    out += [FixSpec(n).record(True) for n in credited if n not in catalogued]
     return tuple(out)
 
 

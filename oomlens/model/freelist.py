@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from oomlens.kernel.profile import Feature, KernelProfile
 from oomlens.model.flags import AllocFlags
+from oomlens.model.slowpath import COSTLY_ORDER
 from oomlens.model.state import FreeArea, Interval, ZoneState
 
 LETTER = {"Unmovable": "U", "Movable": "M", "Reclaimable": "E"}
 # fallbacks[] in mm/page_alloc.c, unchanged 4.4 → today; H, C, I are never fallback sources.
 FALLBACKS = {"U": "EM", "M": "EU", "E": "UM"}
-PCP_COSTLY_ORDER = 3  # PAGE_ALLOC_COSTLY_ORDER
 
 
 def reaches_buddy(
@@ -30,7 +30,7 @@ def reaches_buddy(
     if profile.has(Feature.PCP_HIGH_ORDER):
         # pcp_allowed_order(), 44042b449872 (5.13): orders <= PAGE_ALLOC_COSTLY_ORDER, and
         # pageblock_order under #ifdef CONFIG_TRANSPARENT_HUGEPAGE only
-        pcp = order <= PCP_COSTLY_ORDER or order == thp_order
+        pcp = order <= COSTLY_ORDER or order == thp_order
     if not pcp:
         return True
     if profile.has(Feature.MOVABLE_SKIPS_PCP) and migratetype == "Movable" and not flags.cma:

@@ -367,7 +367,7 @@ def build_state(
 
 
 # show_free_areas() prints these between shmem: and writeback_tmp: on the Node line
-# under #ifdef CONFIG_TRANSPARENT_HUGEPAGE (since the Node line, 599d0c954f91, 4.8).
+# under #ifdef CONFIG_TRANSPARENT_HUGEPAGE (since the Node line, 4.8).
 _THP_FIELDS = frozenset({"shmem_thp", "shmem_pmdmapped", "anon_thp", "file_thp"})
 
 

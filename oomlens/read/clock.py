@@ -165,7 +165,6 @@ class Clock:
         self.assumptions: list[str] = []
         self._last_date: datetime | None = None  # the last yearless date read (--year)
         self._host_dates: dict[str | None, datetime] = {}  # ... and each host's last one
-        self._host: str | None = None  # the host of the date being read
 
     def _note(self, text: str) -> None:
         if text not in self.assumptions:
@@ -177,8 +176,7 @@ class Clock:
         """The wall-clock time of a line: its printed date, else ``--boot-time`` + uptime."""
         if clock is not None:
             try:
-                self._host = host
-                when = self._parse(clock)
+                when = self._parse(clock, host)
             except (ValueError, OverflowError):
                 when = None
                 self._once(f"dates no calendar holds (first: {clock[:40]!r}) have no time")
@@ -214,7 +212,7 @@ class Clock:
             return naive.replace(tzinfo=timezone.utc)
         return _localize(naive, self.zone)
 
-    def _parse(self, text: str) -> datetime | None:
+    def _parse(self, text: str, host: str | None = None) -> datetime | None:
         first = text[:1]
         if first.isdigit():
             m = _ISO.match(text)
@@ -254,17 +252,19 @@ class Clock:
                 self._unknown_month(m.group(1))
                 return None
             day, h, mi, s = (int(g) for g in m.groups()[1:5])
-            return self._yearless(month, day, h, mi, s, _micro(m.group(6)))
+            return self._yearless(month, day, h, mi, s, _micro(m.group(6)), host)
         return None
 
-    def _given_year(self, month: int, day: int, h: int, mi: int, s: int, us: int) -> datetime:
+    def _given_year(
+        self, month: int, day: int, h: int, mi: int, s: int, us: int, host: str | None
+    ) -> datetime:
         """``--year`` is the first date's year. A later date takes the year nearest its
         host's last date (the input's last for a host's first), forward up to a year or
         back half a year at most (lines out of order: hosts interleaved, rotated logs read
         newest first). December then January is the next year's; a late December line
         after January its own. Never a year before ``--year``."""
         assert self.year is not None
-        last = self._host_dates.get(self._host, self._last_date)
+        last = self._host_dates.get(host, self._last_date)
         best: datetime | None = None
         if last is None:
             best = datetime(self.year, month, day, h, mi, s, us)  # Feb 29: ValueError
@@ -282,7 +282,7 @@ class Clock:
                     best = when
         if best is None:
             raise ValueError("no date of the years --year allows")
-        self._last_date = self._host_dates[self._host] = best
+        self._last_date = self._host_dates[host] = best
         if best.year != self.year:
             self._note(
                 f"syslog dates cross New Year after --year {self.year}: each date takes the "
@@ -290,10 +290,12 @@ class Clock:
             )
         return best
 
-    def _yearless(self, month: int, day: int, h: int, mi: int, s: int, us: int) -> datetime | None:
+    def _yearless(
+        self, month: int, day: int, h: int, mi: int, s: int, us: int, host: str | None = None
+    ) -> datetime | None:
         """An RFC 3164 date: the year is ``--year``, else the reference's (or the one before)."""
         if self.year is not None:
-            return self._local(self._given_year(month, day, h, mi, s, us), "syslog")
+            return self._local(self._given_year(month, day, h, mi, s, us, host), "syslog")
         epoch = self.reference if self.reference is not None else _time.time()
         if self.zone == "local":
             ref = datetime.fromtimestamp(epoch)
