@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from oomlens.pipeline import analyze_file
+from oomlens.render import render
 from tests.corpus import sample
 
 
@@ -335,6 +336,21 @@ def test_an_order_past_11_with_no_buddy_line_read_is_no_certain_not_a_shortage()
     past its largest with a WARN, no failure line) with its buddy lines cut is a request."""
     ((_, code, _, confidence, _),) = verdicts("O2_16k_order11_cut_6.8.log")
     assert code != "not-a-shortage" and confidence != "certain"
+
+
+def test_an_order_no_kernel_has_is_not_replayed(tmp_path):
+    """corpus 021 (5.4 GFP_ATOMIC) with the failure line's order 0 made 99999 and its buddy
+    lines cut (hypothesis found it): with no buddy line read 11 orders are assumed, so no
+    not-a-shortage; __alloc_pages() refuses such an order before any report, and a replay
+    of it once printed 2^99999 - 1 pages and lost the report to an internal error."""
+    text = sample("021").read_text().replace("order:0,", "order:99999,", 1)
+    path = tmp_path / "021-order.log"
+    path.write_text("".join(x for x in text.splitlines(True) if "*4kB" not in x))
+    result = analyze_file(str(path))
+    (a,) = result.analyses
+    assert (a.verdict.code, a.verdict.confidence) == ("undetermined", "unknown")
+    assert "order" in a.verdict.missing
+    assert "order=99999 is past" in render([result], "text")
 
 
 def test_arm64_without_hugepages_lines_sweeps_pageblock_order_10():

@@ -92,3 +92,32 @@ def test_assume_takes_a_feature_whose_name_starts_with_no():
     assert Feature.NO_DOUBLE_DECREASE in on.features and unknown == ()
     off, unknown = apply_assume(new, ("no-no-double-decrease",))
     assert Feature.NO_DOUBLE_DECREASE not in off.features and unknown == ()
+
+
+def test_a_build_past_its_rc_tag_may_carry_the_next_rc(tmp_path):
+    """Hostile round 48 F2: CONFIG_LOCALVERSION_AUTO's "6.12.0-rc6-00215-g3e4a1c2b7d90" is
+    215 commits past v6.12-rc6: mainline between rc6 and rc7, or a maintainer's branch (a
+    test robot's build of mm-unstable) carrying the next merge window. c928807f6f6b came
+    in rc7, so such a kernel may carry it; a plain -rc6 may not."""
+    from oomlens.kernel.profile import BY_FEATURE, Feature, feature_state, parse_release
+
+    free_h = BY_FEATURE[Feature.FREE_HIGHATOMIC]
+    assert feature_state(free_h, parse_release("6.12.0-rc6")) == "no"
+    assert feature_state(free_h, parse_release("6.12.0-rc6-00215-g3e4a1c2b7d90")) == "maybe"
+    # nothing past the tag: v6.12-rc6 itself
+    assert feature_state(free_h, parse_release("6.12.0-rc6-00000-g3e4a1c2b7d90")) == "no"
+    # a build past v6.15 may hold 6.16's merge window
+    pb = BY_FEATURE[Feature.PAGEBLOCK_ORDER_CONFIG]
+    assert feature_state(pb, parse_release("6.15.0-00142-g0a1b2c3d4e5f")) == "maybe"
+
+
+def test_a_fix_such_a_build_may_carry_is_not_said_to_avoid_it():
+    """tests/data/synthetic/D6 (lab oom-reserved-6.12 as a 6.12-rc6+215 build's order-0
+    GFP_KERNEL|__GFP_NORETRY failure; README): DMA32 free 5000 - reserved_highatomic 5120 < min
+    1397 fails, where c928807f6f6b's free-highatomic count (0: no (H) chunk) would pass
+    5000 > 1397. The build may already carry it: no claim that it would have avoided this."""
+    from tests.test_caller_context import SYNTHETIC
+
+    v = analyze_file(str(SYNTHETIC / "D6_describe_past_rc6_6.12.log")).analyses[0].verdict
+    assert v.code == "highatomic-stranded" and v.confidence == "likely"
+    assert {f.commit: f.would_avoid for f in v.fixes}["c928807f6f6b"] is False

@@ -42,11 +42,13 @@ def test_seed1_balloon_oom(seeds):
     result, n = ev(v, "DMA32", "zone_watermark_fast", 1)
     assert result == "pass" and n["free"] == 4851 and n["mark"] == 1407
     assert n["buddy_pages"] == 4871 and n["lowmem_reserve"] == 0
-    # cap: 507523 // 100 + 512 = 5587; reachable 5632; consistent accounting >= 10 blocks
+    # cap: 507523 // 100 + 512 = 5587 now; reachable: the cap of the present pages (a
+    # balloon lowers managed after blocks are reserved), 520160 // 100 + 512 = 5713 -> 6144;
+    # consistent accounting >= 10 blocks
     result, n = ev(v, "DMA32", "reserve_highatomic_pageblock")
-    assert (n["cap_limit"], n["cap_max"]) == (5587, 5632)
+    assert (n["cap_limit"], n["cap_max"]) == (5587, 6144)
     assert n["consistent_low"] == 5120 and n["consistent_blocks"] == 10
-    assert n["nr_reserved_highatomic"] == (0, 5632) and n["basis"] == "hard"  # pre-4855e4a7f29d
+    assert n["nr_reserved_highatomic"] == (0, 6144) and n["basis"] == "hard"  # pre-4855e4a7f29d
     # the full test depends on the counter: 4851 - nr > 1407 iff nr <= 3072
     assert ev(v, "DMA32", "__zone_watermark_ok")[0] == "depends"
     # freelists: H only in both zones, a MOVABLE request may not take it
@@ -72,11 +74,13 @@ def test_seed1_under_later_rules(seeds):
     # 4.12: reclaimable + free passes the retry test, so unreserve(force) at loop 17 runs
     v = analyze(seeds[0], Options(kernel="4.12"))[1]
     assert v.unreserve_rounds == (1, 1) and v.kernel_could_unreserve is True
-    # 5.19-6.7: the fast path deducts nr in [5120, 5632]: 4-5 blocks until 4851 - nr > 1407
+    # 5.19-6.7: the fast path deducts nr in [5120, 6144] (up to the cap of the present
+    # pages, 520160 // 100 + 512 -> 6144: the balloon lowered managed): 4-6 blocks until
+    # 4851 - nr > 1407
     v = analyze(seeds[0], Options(kernel="5.19"))[1]
-    assert v.code == "highatomic-stranded" and v.unreserve_rounds == (4, 5)
-    # 6.8: the cap is ALIGN(5075, 512) = 5120, so exactly 4 blocks
-    assert analyze(seeds[0], Options(kernel="6.8"))[1].unreserve_rounds == (4, 4)
+    assert v.code == "highatomic-stranded" and v.unreserve_rounds == (4, 6)
+    # 6.8: the cap is ALIGN(5075, 512) = 5120 now, ALIGN(5201, 512) = 5632 at most: 4-5
+    assert analyze(seeds[0], Options(kernel="6.8"))[1].unreserve_rounds == (4, 5)
 
 
 def test_seed2_imklog_atomic_failure(seeds):
@@ -90,10 +94,11 @@ def test_seed2_imklog_atomic_failure(seeds):
     # DMA32: min 1407 -> 704 (ALLOC_HIGH) -> 528 (ALLOC_HARDER), no H deduction: passes any nr
     result, n = ev(v, "DMA32", "__zone_watermark_ok")
     assert result == "pass" and n["effective_min"] == 528 and n["free"] == 7532
-    assert n["unusable"] == (0, 0) and n["nr_reserved_highatomic"] == (0, 5632)
-    # the H lists hold 7532 pages, more than the counter can ever reach (5632)
+    assert n["unusable"] == (0, 0) and n["nr_reserved_highatomic"] == (0, 6144)
+    # the H lists hold 7532 pages, more than the counter can ever reach (6144: the cap of
+    # the present pages, 520160 // 100 + 512, aligned up)
     result, n = ev(v, "DMA32", "reserve_highatomic_pageblock")
-    assert result == "fail" and n["h_pages"] == (7532, 7532) and n["cap_max"] == 5632
+    assert result == "fail" and n["h_pages"] == (7532, 7532) and n["cap_max"] == 6144
     # DMA: 1937 <= 5 + 1952 fails: lowmem_reserve protects it
     result, n = ev(v, "DMA", "__zone_watermark_ok")
     assert result == "fail" and (n["free"], n["effective_min"], n["lowmem_reserve"]) == (

@@ -172,6 +172,21 @@ def test_free_h_pages_at_most_the_counter_under_consistent_accounting_006():
     assert v.confidence == "likely"  # the arm32 pageblock order is not printed
 
 
+def test_unprinted_counter_reaches_the_cap_of_present_pages_019():
+    # Normal present:3076096kB managed:2673676kB, counter not printed. A balloon
+    # (virtio fill_balloon(), Xen, powerpc cmm) lowers managed by
+    # adjust_managed_page_count() after blocks were reserved under a larger figure, so
+    # the counter's reach is the cap of the present pages: 769024 // 100 + 512 = 8202,
+    # aligned up to 8704, where managed alone gives 668419 // 100 + 512 = 7196 -> 7680.
+    v = judge("019")
+    cap = next(
+        e for e in v.evidence if e.zone == "Normal" and e.check == "reserve_highatomic_pageblock"
+    )
+    numbers = dict(cap.numbers)
+    assert (numbers["cap_limit"], numbers["cap_max"]) == (7196, 8704)
+    assert numbers["nr_reserved_highatomic"] == (2560, 8704)  # 5 blocks proven by 2559 (H)
+
+
 def test_printed_h_chunks_beyond_the_cap_prove_the_counter_drifted_seed2():
     v = judge("seed", 1)
     cap = next(
@@ -179,7 +194,8 @@ def test_printed_h_chunks_beyond_the_cap_prove_the_counter_drifted_seed2():
     )
     numbers = dict(cap.numbers)
     assert cap.result == "fail" and numbers["h_pages"] == (7532, 7532)
-    assert numbers["cap_max"] == 5632  # 507533 // 100 + 512 = 5587, aligned up
+    # the present pages' cap: 520160 // 100 + 512 = 5713, aligned up (managed's: 5632)
+    assert numbers["cap_max"] == 6144
 
 
 # 11. nodes

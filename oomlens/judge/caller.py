@@ -193,6 +193,11 @@ _ANDROID = re.compile(r"android|gki|userdebug", re.IGNORECASE)
 _SOC_BUILD = re.compile(r"-perf\b")  # Qualcomm's perf builds ("4.14.83-perf+")
 
 
+def android_build(report: Report) -> bool:
+    """The release names an Android build (``-android14-11``, a GKI, a userdebug build)."""
+    return bool(report.release and _ANDROID.search(report.release))
+
+
 def android_cma(report: Report, req: Request) -> bool:
     """A Movable request on an Android or ARM SoC vendor tree whose mask does not say
     ``__GFP_CMA``.

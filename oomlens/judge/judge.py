@@ -48,7 +48,13 @@ from oomlens.model.slowpath import (
     reaches_retry,
     reclaims_directly,
 )
-from oomlens.model.state import ZONE_ORDER, AllocatorState, build_state
+from oomlens.model.state import (
+    ZONE_ORDER,
+    AllocatorState,
+    build_state,
+    configurable_pageblock,
+    smaller_pageblock_orders,
+)
 from oomlens.model.tri import Tri
 from oomlens.options import Options
 from oomlens.parse.report import Report
@@ -599,6 +605,54 @@ def _verdict(
     return replace(v, evidence=replay_evidence(rp, p))
 
 
+def _pageblock_configurable(
+    report: Report, variants: tuple[KernelProfile, ...]
+) -> tuple[KernelProfile, ...]:
+    """The kernels among ``variants`` whose pageblock order its configuration may have
+    lowered (``configurable_pageblock``), or every one on an Android build from 6.1, whose
+    trees may carry e13e7922d034 earlier (Google's, for 16 kB pages; unchecked)."""
+    version = parse_release(report.release)
+    if caller.android_build(report) and version is not None and version >= (6, 1):
+        return variants
+    return tuple(p for p in variants if configurable_pageblock(p))
+
+
+def _what_splits(
+    nominal: _Judged,
+    state: AllocatorState,
+    judged: list[_Judged],
+    judged_on: list[AllocatorState],
+) -> tuple[str, ...]:
+    """What the report leaves open that gives another answer than the nominal reading's:
+    the kernel (its stable level, vendor changes), its pageblock order, its zone set."""
+    own = (_code(nominal)[0], nominal.decision.would.value)
+    out: list[str] = []
+    for j, s in zip(judged, judged_on, strict=True):
+        if (_code(j)[0], j.decision.would.value) == own:
+            continue
+        if s.zone_types != state.zone_types:
+            out.append("zone set")
+        elif s.pageblock_order != state.pageblock_order:
+            out.append("pageblock order")
+        elif s.thp != state.thp:
+            out.append("thp")
+        else:
+            out.append("kernel stable level")
+    return tuple(dict.fromkeys(out))
+
+
+def _types_that_matter(state: AllocatorState, req: Request) -> tuple[tuple[str, ...], ...]:
+    """The other zone sets the report allows that move a printed zone, or the request's
+    highest zone, to another index (whose lowmem_reserve entry the watermarks read)."""
+    names = {z.name for z in state.zones} | ({req.highest_zone} if req.highest_zone else set())
+
+    def indexes(types: tuple[str, ...] | None) -> tuple[int | None, ...]:
+        return tuple(types.index(n) if types and n in types else None for n in sorted(names))
+
+    own = indexes(state.zone_types)
+    return tuple(t for t in state.type_alternatives if indexes(t) != own)
+
+
 def _verdict_unshown(
     report: Report,
     state: AllocatorState,
@@ -613,17 +667,25 @@ def _verdict_unshown(
         replace(state, pageblock_order=o, pageblock_alternatives=())
         for o in (state.pageblock_alternatives if sweep else ())
     ]
+    variants = profile.variants() if sweep else profile.variants()[:1]
+    carried = _pageblock_configurable(report, variants) if sweep else ()
+    configured = smaller_pageblock_orders({s.pageblock_order for s in states}) if carried else ()
+    states += [replace(state, pageblock_order=o, pageblock_alternatives=()) for o in configured]
+    if sweep:
+        states += [s.with_types(t) for t in _types_that_matter(state, req) for s in list(states)]
     if sweep and state.thp is None and (req.order or 0) > COSTLY_ORDER:
         # no Node line says whether pcp_allowed_order() admits pageblock_order (5.13-5.19)
         states += [replace(s, thp=False) for s in states if s.pageblock_order == req.order]
-    variants = profile.variants() if sweep else profile.variants()[:1]
     judged: list[_Judged] = []
+    judged_on: list[AllocatorState] = []  # the state each of ``judged`` was judged on
     runs_of_first: list[tuple[KernelProfile, set[Feature], _Judged]] = []
     for s in states:
         runs: list[tuple[KernelProfile, set[Feature], _Judged]] = []
         if s is state:
             runs = runs_of_first
         for p in variants:
+            if s.pageblock_order in configured and p not in carried:
+                continue  # an order only CONFIG_PAGE_BLOCK_MAX_ORDER sets, on a kernel without
             # a profile that answers alike for every feature an earlier run read
             # gives that run's verdict: the replay is a function of those answers
             same = next((j for q, reads, j in runs if REUSE and p.agrees(q, reads)), None)
@@ -632,6 +694,7 @@ def _verdict_unshown(
                     same = _judge_nodes(report, s, req, p, arch)
                 runs.append((p, reads, same))
             judged.append(same)
+            judged_on.append(s)
     nominal = judged[0]
     nominal_reads = next(reads for q, reads, j in runs_of_first if j is nominal)
     code, sure = _code(nominal)
@@ -664,7 +727,7 @@ def _verdict_unshown(
     if not sure:
         missing += tuple(m for j in judged for m in j.unsaid) + _deciders(d.replay)
         if len(answers) > 1:
-            missing += ("kernel stable level",)
+            missing += _what_splits(nominal, state, judged, judged_on)
     factors = _factors(nominal, code, report)
     conf = "certain" if sure else "likely"
     if code == V.HIGHATOMIC_STRANDED and any(
@@ -783,6 +846,10 @@ def judge_report(report: Report, options: Options, victim: bool = False) -> Judg
         # mapping can fail for want of a page-table page: not certain it was no shortage
         mapping = "failed to map pages" in ((report.header.detail or "") if report.header else "")
         verdict = _simple(V.NOT_A_SHORTAGE, profile, False, "likely" if mapping else "certain")
+    elif "order" in report.implausible:
+        # __alloc_pages() refuses an order past its free lists (a WARN, no report): no
+        # request of this order reached the slow path, so nothing to replay
+        verdict = _undetermined(profile, ("order",) + state.missing)
     elif req is not None and req.highest_zone and not eligible_zones(report, state, req):
         verdict = _no_eligible_zone(report, state, profile)
     elif not state.zones:

@@ -56,6 +56,7 @@ class Feature(str, Enum):
     HIGHATOMIC_NEEDS_HIGH = "highatomic-needs-high"
     RETRY_NO_BACKOFF = "retry-no-backoff"
     COSTLY_NEEDS_IO = "costly-needs-io"
+    PAGEBLOCK_ORDER_CONFIG = "pageblock-order-config"
 
 
 @dataclass(frozen=True)
@@ -324,6 +325,17 @@ CHANGES: tuple[Change, ...] = (
         "gfp_to_alloc_flags",
         stable=("6.17.4", "6.12.54", "6.6.113", "6.1.157", "5.15.195"),
     ),
+    # Juan Yescas (Google), for Android's 16 kB-page kernels; merged for 6.16, its option
+    # renamed CONFIG_PAGE_BLOCK_MAX_ORDER before 6.16 ("mm: rename CONFIG_PAGE_BLOCK_ORDER
+    # to CONFIG_PAGE_BLOCK_MAX_ORDER", Fixes: e13e7922d034). Android's own trees may carry
+    # it earlier (unchecked): judge/judge._configured_orders asks of those too.
+    Change(
+        Feature.PAGEBLOCK_ORDER_CONFIG,
+        "e13e7922d034",
+        "mm: add CONFIG_PAGE_BLOCK_ORDER to select page block order",
+        "6.16",
+        "pageblock_order",
+    ),
 )
 
 BY_FEATURE: dict[Feature, Change] = {c.feature: c for c in CHANGES}
@@ -344,7 +356,7 @@ class Release:
     text: str
     version: tuple[int, int, int]
     rc: int | None = None
-    next: bool = False  # a linux-next build: the next merge window may be in
+    next: bool = False  # a linux-next build, or one past its tag: the next merge window may be in
     vendor: bool = False  # distro/vendor build: backports possible
     patch_known: bool = True  # the stable patch level is in the string
 
@@ -355,6 +367,8 @@ class Release:
 
 _RELEASE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?(.*)")
 _MM_TREE = re.compile(r"-mm\d")
+# CONFIG_LOCALVERSION_AUTO's `git describe`: commits past the last tag ("-rc6-00215-g3e4a1c2b")
+_DESCRIBE = re.compile(r"-(\d+)-g[0-9a-f]{7,40}\b")
 _RC = re.compile(r"^-?(?:0\.)?rc(\d+)", re.I)
 _DISTRO = re.compile(
     r"^-\d+[.-]|\.el\d|-generic|-amd64|-arm64|-default|-azure|-aws|-gcp"
@@ -374,6 +388,11 @@ def parse_release(text: str) -> Release | None:
     rc_m = _RC.match(rest)
     rc = int(rc_m.group(1)) if rc_m else None
     nxt = "next-" in rest or _MM_TREE.search(rest) is not None  # -mm: next's mm patches
+    # a build past its tag is a tree the next tag's changes may already be in: mainline
+    # between two -rc tags, or a maintainer's branch (a test robot's build of mm-unstable)
+    # that carries the next merge window's, as a linux-next build does
+    past = _DESCRIBE.search(rest)
+    nxt = nxt or (past is not None and int(past.group(1)) > 0)
     vendor = bool(_DISTRO.search(rest)) and rc is None
     # Ubuntu/Debian/RHEL/SUSE-style "X.Y.0-NNN" hide the stable level they carry.
     patch_known = not (vendor and patch == 0)

@@ -57,9 +57,21 @@ def cap(managed: int | None, pb: int, profile: KernelProfile) -> tuple[int | Non
     return limit, _align(limit, pb)
 
 
+def _ever_managed(zone: ZoneState) -> int | None:
+    """The most pages the zone can have managed since boot: present, else managed."""
+    if zone.present is None or zone.managed is None:
+        return zone.managed
+    return max(zone.present, zone.managed)
+
+
 def reserve_bounds(zone: ZoneState, pb: int, profile: KernelProfile) -> ReserveBounds:
     """Bounds on the zone's highatomic counters."""
-    limit, top = cap(zone.managed, pb, profile)
+    limit, _ = cap(zone.managed, pb, profile)
+    # managed shrinks under a balloon, which takes its pages out of the zone's count
+    # (virtio_balloon's fill_balloon(), Xen's decrease_reservation(), powerpc's cmm: each
+    # adjust_managed_page_count(page, -1)); blocks reserved before kept the counter, so
+    # the counter's reach is the cap of the zone's present pages, never fewer than managed.
+    _, top = cap(_ever_managed(zone), pb, profile)
     if zone.areas is None:
         h_lo, h_nom, h_hi = 0, 0, zone.free_bounds[1]  # no buddy line: any free page may be H
     elif zone.has_letters:

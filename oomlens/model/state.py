@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 
+from oomlens.kernel.profile import Feature, KernelProfile
 from oomlens.parse.report import ZONE_ORDER, Report, ZoneLine
 from oomlens.parse.transform import MAX_BUDDY_COLUMNS
 
@@ -110,6 +111,9 @@ class AllocatorState:
     pageblock_alternatives: tuple[int, ...] = ()
     # CONFIG_TRANSPARENT_HUGEPAGE, read off the Node line (thp_built); None: not printed
     thp: bool | None = None
+    # Other zone sets lowmem_reserve's length and lines allow (an arch the report does not
+    # say): each puts the zones at other enum zone_type indexes (with_types)
+    type_alternatives: tuple[tuple[str, ...], ...] = ()
     # answers worked out from this state alone, shared by its replays (never copied by replace())
     memo: dict[Hashable, object] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -124,6 +128,13 @@ class AllocatorState:
         """The order pcp_allowed_order() admits past PAGE_ALLOC_COSTLY_ORDER (5.13-5.19):
         pageblock_order with CONFIG_TRANSPARENT_HUGEPAGE, none without (unknown: with)."""
         return None if self.thp is False else self.pageblock_order
+
+    def with_types(self, types: tuple[str, ...]) -> AllocatorState:
+        """This state under another zone set: each zone at its index there."""
+        zones = tuple(
+            replace(z, index=types.index(z.name) if z.name in types else None) for z in self.zones
+        )
+        return replace(self, zones=zones, zone_types=types, type_alternatives=())
 
     def zone_index(self, name: str) -> int | None:
         """The enum zone_type index of ``name`` in this kernel."""
@@ -144,10 +155,24 @@ def zone_types(
     setup_per_zone_lowmem_reserve() leaves a zone's own entry and those below it 0, so a
     zone set that puts a zone where its line holds a reserve is not the kernel's.
     """
+    sets = zone_type_sets(printed, entries, arch, reserves)
+    return sets[0] if sets else None
+
+
+def zone_type_sets(
+    printed: set[str],
+    entries: int | None,
+    arch: str | None,
+    reserves: dict[str, tuple[int, ...]] | None = None,
+    grows: dict[str, frozenset[str]] | None = None,
+) -> list[tuple[str, ...]]:
+    """Every zone set lowmem_reserve's length and lines allow, the likeliest first (the
+    arch's usual set); a first that the lines contradict when none agrees. ``grows``:
+    the zones that must raise each line at their index (``_must_grow``)."""
     if not entries:
-        return None
+        return []
     if not set(printed) <= set(ZONE_ORDER):
-        return None
+        return []
     bits32 = arch is not None and arch.startswith(_32BIT) and arch not in _64BIT
     lists: list[tuple[str, ...]] = [_ADD_32] if bits32 else [_ADD_BY_ARCH.get(arch or "", _ADD_64)]
     if not bits32:
@@ -155,32 +180,79 @@ def zone_types(
         # 5.0 without ZONE_DMA, arm64 without ZONE_DMA32) if the printed line says so
         others = (_ADD_64, _ADD_NO_DMA, _ADD_NO_DMA32, _ADD_NEITHER)
         lists += [a for a in others if a not in lists]
+    if arch is None:
+        lists.append(_ADD_32)  # an unknown arch may be a 32-bit one, with HighMem
+    found: list[tuple[str, ...]] = []
     first = None
-    # ZONE_MOVABLE exists only from 2.6.23 (2a1e274acf0b): when the printed zones
-    # already fill lowmem_reserve's length, they are the kernel's whole zone set.
-    for adds in lists:
-        for base in ({"Normal", "Movable"}, {"Normal"}):
-            have = set(printed) | base
-            for name in adds:
-                if len(have) >= entries:
-                    break
-                have.add(name)
-            if len(have) != entries:
-                continue
-            types = tuple(z for z in ZONE_ORDER if z in have)
-            if not reserves or _agrees(types, reserves):
-                return types
-            first = first or types
-    return first
+    # ZONE_MOVABLE exists only from 2.6.23 (2a1e274acf0b): a set without it is one only
+    # when no set with it fills lowmem_reserve's length (the printed zones already do).
+    for base, adds in [(b, a) for b in ({"Normal", "Movable"}, {"Normal"}) for a in lists]:
+        if found and "Movable" not in base:
+            break
+        have = set(printed) | base
+        for name in adds:
+            if len(have) >= entries:
+                break
+            have.add(name)
+        if len(have) != entries:
+            continue
+        types = tuple(z for z in ZONE_ORDER if z in have)
+        if (not reserves or _agrees(types, reserves, grows)) and types not in found:
+            found.append(types)
+        first = first or types
+    return found or ([first] if first else [])
 
 
-def _agrees(types: tuple[str, ...], reserves: dict[str, tuple[int, ...]]) -> bool:
-    """No printed zone holds a reserve at its own index or below it under ``types``."""
-    return all(
-        not any(line[: types.index(name) + 1])
-        for name, line in reserves.items()
-        if name in types and len(line) == len(types)
-    )
+def _agrees(
+    types: tuple[str, ...],
+    reserves: dict[str, tuple[int, ...]],
+    grows: dict[str, frozenset[str]] | None = None,
+) -> bool:
+    """No printed zone holds a reserve at its own index or below it under ``types``, and
+    no zone of ``grows[name]`` leaves ``name``'s line flat at its own index."""
+    for name, line in reserves.items():
+        if name not in types or len(line) != len(types):
+            continue
+        own = types.index(name)
+        if any(line[: own + 1]):
+            return False
+        for upper in (grows or {}).get(name, ()):
+            j = types.index(upper) if upper in types else None
+            if j is not None and j > own and line[j] == line[j - 1]:
+                return False
+    return True
+
+
+def _must_grow(
+    report: Report, reserves: dict[str, tuple[int, ...]], page_kb: int
+) -> dict[str, frozenset[str]]:
+    """Per printed lowmem_reserve line, the printed zones that must raise it at their index.
+
+    setup_per_zone_lowmem_reserve(): a zone's lowmem_reserve[j] is the managed pages of
+    the zones above it up to j, over its ratio r. An entry equal to the one below it
+    puts fewer than r pages in zone j; the line's last entry E is at most RAM / r, so a
+    zone of M managed pages with E * M >= RAM (show_mem's pages RAM) raises its entry.
+    """
+    ram = dict(report.totals.fields).get("pages RAM") if report.totals else None
+    if not ram:
+        return {}
+    out = {}
+    for name, line in reserves.items():
+        top = line[-1] if line else 0
+        if top:
+            out[name] = frozenset(
+                z.name
+                for z in report.zones
+                if z.name != name
+                and (kb := z.managed_kb) is not None
+                and top * (kb // page_kb) >= ram
+            )
+    return out
+
+
+def _past_4g(z: ZoneLine) -> bool:
+    """The zone line's present or managed size passes 4 GiB."""
+    return any(kb is not None and kb > 4 << 20 for kb in (z.present_kb, z.managed_kb))
 
 
 def _pages(kb: int | None, page_kb: int) -> int | None:
@@ -276,6 +348,18 @@ def _cma_of_cut_lines(
     return zones
 
 
+def configurable_pageblock(profile: KernelProfile) -> bool:
+    """Since e13e7922d034 (v6.16) pageblock_order is min(HUGETLB_PAGE_ORDER,
+    CONFIG_PAGE_BLOCK_MAX_ORDER), the option set anywhere from 1 up and never printed;
+    before, HUGETLB_PAGE_ORDER (or the largest order) alone."""
+    return profile.has(Feature.PAGEBLOCK_ORDER_CONFIG)
+
+
+def smaller_pageblock_orders(orders: set[int]) -> tuple[int, ...]:
+    """The pageblock orders below the largest of ``orders`` that such a kernel may have."""
+    return tuple(o for o in range(max(orders) - 1, 0, -1) if o not in orders)
+
+
 def build_state(
     report: Report, page_kb: int | None = None, pageblock_order: int | None = None
 ) -> AllocatorState:
@@ -320,7 +404,18 @@ def build_state(
             alternatives = (nr_orders - 1,)
     entries = next((len(z.lowmem_reserve) for z in report.zones if z.lowmem_reserve), None)
     reserves = {z.name: z.lowmem_reserve for z in reversed(report.zones) if z.lowmem_reserve}
-    types = zone_types({z.name for z in report.zones}, entries, report.arch, reserves)
+    grows = _must_grow(report, reserves, page_kb)
+    sets = zone_type_sets({z.name for z in report.zones}, entries, report.arch, reserves, grows)
+    if any(_past_4g(z) for z in report.zones if z.name not in ("HighMem", "Movable")):
+        # a 32-bit kernel maps its lowmem zones whole within its 4 GiB address space
+        sets = [t for t in sets if "HighMem" not in t] or sets
+    types = sets[0] if sets else None
+    # other sets that agree with the lines and hold other zones below Movable (an unknown
+    # arch's lowmem zone and HighMem, or DMA32 and Normal) give zones other indexes
+    lows: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for t in sets:
+        lows.setdefault(tuple(z for z in t if z not in ("Movable", "Device")), t)
+    other_types = tuple(lows.values())[1:]
     if types is None and report.zones and entries is None:
         # No lowmem_reserve line: the arch zone order still says which zones a
         # request may use; the reserves themselves stay unknown intervals.
@@ -363,6 +458,7 @@ def build_state(
         tuple(missing),
         alternatives,
         thp_built(report),
+        other_types,
     )
 
 

@@ -69,6 +69,12 @@ MISSING_WORDS = {
     "reserved_highatomic": "reserved_highatomic (printed from 5.5)",
     "migratetype letters": "which free lists hold the chunks (letters, printed from 3.8)",
     "kernel stable level": "the kernel's stable patch level (which backports it carries)",
+    "pageblock order": "the kernel's pageblock order (set by its configuration, never printed; "
+    "--pageblock-order gives it)",
+    "zone set": "which zones the kernel was built with (lowmem_reserve's length fits more than "
+    "one architecture's; the report does not name it)",
+    "thp": "whether the kernel was built with CONFIG_TRANSPARENT_HUGEPAGE (the Node line "
+    "prints its fields only then)",
 }
 
 ASSUMPTION_WORDS = {

@@ -1,0 +1,119 @@
+"""The pageblock order a kernel's configuration may lower (hostile round 48 F1), and the
+zone set of a kernel whose arch the report does not name (round 49 F1).
+
+Since e13e7922d034 (6.16) pageblock_order is min(HUGETLB_PAGE_ORDER,
+CONFIG_PAGE_BLOCK_MAX_ORDER), the option set anywhere from 1 up, and no report prints
+it. No sample comes from a kernel built so, so each test edits the lab's real Debian
+6.12.118 report (``samples/lab/stranded-6.12.log``) as a mainline 6.16 kernel prints
+it (each edit written out). kB / 4 = pages.
+"""
+
+from __future__ import annotations
+
+from oomlens.pipeline import analyze_file
+from tests.corpus import sample
+from tests.test_caller_context import SYNTHETIC, edited
+
+# 6.16's dump_stack banner; 6.15+ zone lines print free_highatomic beside
+# reserved_highatomic, in "kB"; DMA32's two reserved blocks hold one 512 kB and one 1024 kB
+# (H) chunk (free and the buddy total less the 2048 kB chunk, plus those: -512 kB).
+_AS_6_16 = (
+    ("OE      6.12.118+deb13-amd64 #1  Debian 6.12.118-1", "OE      6.16.12 #1 PREEMPT(voluntary) "),
+    ("high:128kB reserved_highatomic:0KB", "high:128kB reserved_highatomic:0kB free_highatomic:0kB"),
+    ("DMA32 free:365048kB", "DMA32 free:364536kB"),
+    ("reserved_highatomic:2048KB", "reserved_highatomic:2048kB free_highatomic:1536kB"),
+    ("0*512kB 0*1024kB 1*2048kB (H) 0*4096kB = 365020kB", "1*512kB (H) 1*1024kB (H) 0*2048kB 0*4096kB = 364508kB"),
+)  # fmt: skip
+_ANDROID_6_6 = (
+    (
+        "OE      6.12.118+deb13-amd64 #1  Debian 6.12.118-1",
+        "OE      6.6.50-android15-8-g1a2b3c4d5e6f #1",
+    ),
+)
+
+
+def _verdict(path):
+    return analyze_file(str(path)).analyses[0].verdict
+
+
+def test_6_12_keeps_its_last_block_for_a_noretry_caller(tmp_path):
+    """6.12, hugepages_size=2048kB: pageblock order 9, DMA32 reserved_highatomic 2048 kB =
+    512 pages = one block; the only unreserve a __GFP_NORETRY caller reaches is
+    __alloc_pages_direct_reclaim()'s unforced call, which skips a zone holding one block."""
+    v = _verdict(edited(tmp_path, "stranded-6.12"))
+    assert (v.code, v.confidence, v.unreserve_rounds) == ("highatomic-stranded", "certain", (1, 1))
+    assert v.kernel_could_unreserve is False
+
+
+def test_6_16_may_have_smaller_pageblocks_so_the_unforced_unreserve_may_run(tmp_path):
+    """6.16 with CONFIG_PAGE_BLOCK_MAX_ORDER=8 has 256-page blocks: 512 reserved pages are two
+    blocks, more than the one the unforced call keeps, so after reclaim progress it converts
+    one (the 1024 kB chunk, an order-8 block) and the order-3 request is served: whether the
+    kernel would release it is open. The verdict itself holds at every order: DMA32
+    91127..91134 - 7 - free highatomic 384 > min 2095 passes the page count, but no U/M/E
+    chunk is >= order 3 (the largest is 16 kB, order 2), nor in DMA; converting the H
+    chunks serves it, at every pageblock order from 9 down to 1 (the sweep judges each)."""
+    v = _verdict(edited(tmp_path, "stranded-6.12", *_AS_6_16))
+    assert (v.code, v.confidence, v.unreserve_would_avoid) == (
+        "highatomic-stranded",
+        "certain",
+        True,
+    )
+    assert v.kernel_could_unreserve is None
+
+
+def test_android_6_6_may_carry_the_option_ahead_of_mainline(tmp_path):
+    """An Android 6.6 build (the option was Google's, for 16 kB pages; its trees may carry
+    it before 6.16): judged at smaller pageblock orders too, so the unforced call's answer
+    is open, as on 6.16."""
+    v = _verdict(edited(tmp_path, "stranded-6.12", *_ANDROID_6_6))
+    assert v.code == "highatomic-stranded" and v.kernel_could_unreserve is None
+
+
+# Which zones the kernel has, where the report names no arch (hostile round 49 F1): the
+# request's highest zone is read at its enum zone_type index in lowmem_reserve.
+
+
+def test_an_unnamed_arch_allows_a_32_bit_zone_set_131():
+    """extra/131 (ppc32, 6.9; neither its release nor its frames name an arch oomlens
+    reads): DMA alone printed, ``lowmem_reserve[]: 0 0 1280 1280``. Four zones fit x86_64's
+    DMA, DMA32, Normal, Movable and ppc32's DMA, Normal, HighMem, Movable: both are kept."""
+    from oomlens.model.state import build_state
+
+    state = build_state(analyze_file(str(sample("131"))).analyses[0].report)
+    assert state.zone_types == ("DMA", "DMA32", "Normal", "Movable")
+    assert ("DMA", "Normal", "HighMem", "Movable") in state.type_alternatives
+
+
+def test_each_zone_set_is_judged_z1():
+    """tests/data/synthetic/Z1 (extra/131 as an ordinary task's failure with DMA 13000 kB
+    free = 3250 pages, min 11208 kB = 2802): under the 64-bit set GFP_KERNEL's Normal is
+    index 2, DMA's reserve there 1280, and 3250 <= 2802 + 1280 fails; under ppc32's set
+    Normal is index 1, reserve 0, and 3250 > 2802 passes. Not certain, and it says why."""
+    v = _verdict(SYNTHETIC / "Z1_ppc32_unnamed_arch_task_6.9.log")
+    assert v.code == "exhausted" and v.confidence == "likely"
+    assert "zone set" in v.missing
+
+
+def test_a_lowmem_zone_past_4_gib_is_no_32_bit_kernels_045():
+    """corpus 045 (orbstack 6.9.8, no arch named): DMA 1993984 kB and Normal 30813364 kB
+    managed; a 32-bit kernel maps its lowmem zones within 4 GiB, so no HighMem set."""
+    from oomlens.model.state import build_state
+
+    state = build_state(analyze_file(str(sample("045"))).analyses[0].report)
+    assert state.zone_types == ("DMA", "DMA32", "Normal", "Movable")
+    assert not any("HighMem" in t for t in state.type_alternatives)
+
+
+def test_a_zone_the_line_does_not_grow_at_is_not_there_169():
+    """extra/169 (Debian 5.10 arm64, 4 nodes): DMA's ``lowmem_reserve[]: 0 0 58358 58358``.
+    DMA, Normal, Movable, Device (no DMA32, ZONE_DEVICE) would put node 0's Normal at index
+    1, where the line stays 0: setup_per_zone_lowmem_reserve() adds Normal's managed pages
+    over a ratio r there, and Normal's M managed pages times the last entry exceed the pages
+    RAM, so M >= r and the entry would grow. Only the DMA32 set is left."""
+    from oomlens.model.state import build_state
+
+    analyses = analyze_file(str(sample("169"))).analyses
+    state = build_state(analyses[0].report)
+    assert state.zone_types == ("DMA", "DMA32", "Normal", "Movable")
+    assert state.type_alternatives == ()
