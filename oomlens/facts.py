@@ -323,7 +323,7 @@ def build_facts(
     page_kb = state.page_kb
     if page_kb_option is not None:
         basis = "option"
-    elif "page-size-4kB" in state.assumptions:
+    elif "page-size-4kB" in state.assumptions or "page-size-from-release" in state.assumptions:
         basis = "assumed"
     else:
         basis = "printed"

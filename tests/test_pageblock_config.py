@@ -74,13 +74,29 @@ def test_android_6_6_may_carry_the_option_ahead_of_mainline(tmp_path):
 # request's highest zone is read at its enum zone_type index in lowmem_reserve.
 
 
-def test_an_unnamed_arch_allows_a_32_bit_zone_set_131():
-    """extra/131 (ppc32, 6.9; neither its release nor its frames name an arch oomlens
-    reads): DMA alone printed, ``lowmem_reserve[]: 0 0 1280 1280``. Four zones fit x86_64's
-    DMA, DMA32, Normal, Movable and ppc32's DMA, Normal, HighMem, Movable: both are kept."""
+def test_ppc32_frames_name_the_arch_131():
+    """extra/131 (a PowerMac G4 on 6.9): its "[c1c65ad0] [c01cb580] f+0x50/0x154" frames
+    are powerpc's show_stack() with 32-bit addresses, so ppc32's zone set, DMA, Normal,
+    HighMem, Movable, reads ``lowmem_reserve[]: 0 0 1280 1280``: GFP_KERNEL's Normal is
+    index 1, DMA's reserve there 0 (round 49 F1, F2: x86_64's reading took 1280)."""
     from oomlens.model.state import build_state
 
-    state = build_state(analyze_file(str(sample("131"))).analyses[0].report)
+    a = analyze_file(str(sample("131"))).analyses[0]
+    state = build_state(a.report)
+    assert a.report.arch == "ppc"
+    assert state.zone_types == ("DMA", "Normal", "HighMem", "Movable")
+    dma = next(e for e in a.verdict.evidence if e.check == "zone_watermark_fast")
+    assert dict(dma.numbers)["lowmem_reserve"] == 0
+
+
+def test_an_unnamed_arch_allows_a_32_bit_zone_set_z1():
+    """tests/data/synthetic/Z1 (extra/131 with its frames and hardware line gone, so
+    nothing names the arch): four zones fit x86_64's DMA, DMA32, Normal, Movable and
+    ppc32's DMA, Normal, HighMem, Movable: both are kept."""
+    from oomlens.model.state import build_state
+
+    path = SYNTHETIC / "Z1_ppc32_unnamed_arch_task_6.9.log"
+    state = build_state(analyze_file(str(path)).analyses[0].report)
     assert state.zone_types == ("DMA", "DMA32", "Normal", "Movable")
     assert ("DMA", "Normal", "HighMem", "Movable") in state.type_alternatives
 
@@ -117,3 +133,20 @@ def test_a_zone_the_line_does_not_grow_at_is_not_there_169():
     state = build_state(analyses[0].report)
     assert state.zone_types == ("DMA", "DMA32", "Normal", "Movable")
     assert state.type_alternatives == ()
+
+
+def test_highmem_in_a_kernel_without_it_is_normal_152():
+    """extra/152 (6.3.9, no arch named; DMA, DMA32, Normal printed: a 64-bit zone set, and
+    no other the lines allow): GFP_KERNEL|__GFP_HIGHMEM's gfp_zone() is OPT_ZONE_HIGHMEM,
+    which is ZONE_NORMAL without CONFIG_HIGHMEM (round 49 F3: it said HighMem)."""
+    a = analyze_file(str(sample("152"))).analyses[0]
+    assert a.request.highest_zone == "Normal"
+
+
+def test_a_64k_flavour_names_its_page_size_166():
+    """extra/166 (Ubuntu's "6.2-generic-64k", arm64 with 64 kB pages; no zone lines): the
+    flavour names the page size where no buddy line prints it (round 49 F4: 4 kB assumed)."""
+    from oomlens.model.state import build_state
+
+    state = build_state(analyze_file(str(sample("166"))).analyses[0].report)
+    assert state.page_kb == 64 and "page-size-from-release" in state.assumptions

@@ -41,7 +41,7 @@ from oomlens.kernel.request import (
     page_fault_oom,
 )
 from oomlens.model.evidence import replay_evidence
-from oomlens.model.replay import Replay, Scenario, highest_index, replay
+from oomlens.model.replay import Replay, Scenario, configured_zone, highest_index, replay
 from oomlens.model.slowpath import (
     COSTLY_ORDER,
     keeps_nodemask,
@@ -641,6 +641,11 @@ def _what_splits(
     return tuple(dict.fromkeys(out))
 
 
+def _zone_sets(state: AllocatorState) -> tuple[tuple[str, ...], ...]:
+    """Every zone set the report allows, the state's own first."""
+    return tuple(t for t in (state.zone_types, *state.type_alternatives) if t is not None)
+
+
 def _types_that_matter(state: AllocatorState, req: Request) -> tuple[tuple[str, ...], ...]:
     """The other zone sets the report allows that move a printed zone, or the request's
     highest zone, to another index (whose lowmem_reserve entry the watermarks read)."""
@@ -834,6 +839,12 @@ def judge_report(report: Report, options: Options, victim: bool = False) -> Judg
     notes = dec.notes + tuple(f"unknown-feature-{u}" for u in unknown)
     state = build_state(report, options.page_kb, options.pageblock_order)
     req = dec.request
+    if req is not None and req.highest_zone and state.zone_types:
+        # an arch the report does not name: gfp_zone() of __GFP_HIGHMEM is Normal in every
+        # zone set the report allows without HighMem (a 64-bit kernel's)
+        named = {configured_zone(t, req.highest_zone) for t in _zone_sets(state)}
+        if len(named) == 1 and req.highest_zone not in named:
+            req = replace(req, highest_zone=named.pop())
     if req is not None and not req.pf_memalloc and caller.under_pf_memalloc(report):
         # a trace through reclaim or compaction: PF_MEMALLOC, which sends the slow path
         # to nopage before it reclaims, retries, unreserves or calls the OOM killer

@@ -108,10 +108,13 @@ def highest_index(state: AllocatorState, zone_name: str | None) -> int | None:
     """gfp_zone() as a zone_type index of this kernel."""
     if not zone_name or zone_name == "invalid" or state.zone_types is None:
         return None
-    name = zone_name
-    if name not in state.zone_types:
-        name = _UNCONFIGURED.get(name, name)
-    return state.zone_index(name)
+    return state.zone_index(configured_zone(state.zone_types, zone_name))
+
+
+def configured_zone(types: tuple[str, ...], zone_name: str) -> str:
+    """gfp_zone()'s zone in a build with ``types``: OPT_ZONE_HIGHMEM, OPT_ZONE_DMA32 and
+    OPT_ZONE_DMA are ZONE_NORMAL where that zone is not configured."""
+    return zone_name if zone_name in types else _UNCONFIGURED.get(zone_name, zone_name)
 
 
 def eligible(

@@ -8,6 +8,7 @@ order (``enum zone_type``), never the order of the lines (docs/kernel-rules.md Â
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 
@@ -250,6 +251,17 @@ def _must_grow(
     return out
 
 
+# A distribution's large-page flavour names its page size: Ubuntu's "6.2.0-39-generic-64k",
+# Fedora's "6.5.6-300.fc39.aarch64+16k", RHEL's "5.14.0-362.el9.aarch64+64k".
+_PAGE_FLAVOUR = re.compile(r"[-+](16|64)k\b")
+
+
+def _release_page_kb(release: str | None) -> int | None:
+    """The page size a release's flavour names (16 or 64 kB), else None."""
+    m = _PAGE_FLAVOUR.search(release or "")
+    return int(m.group(1)) if m else None
+
+
 def _past_4g(z: ZoneLine) -> bool:
     """The zone line's present or managed size passes 4 GiB."""
     return any(kb is not None and kb > 4 << 20 for kb in (z.present_kb, z.managed_kb))
@@ -370,6 +382,10 @@ def build_state(
     printed_kb = next((b.page_kb for b in buddies if b.page_kb), None)
     if page_kb is None:
         page_kb = printed_kb
+    if page_kb is None:
+        page_kb = _release_page_kb(report.release)
+        if page_kb is not None:
+            assumptions.append("page-size-from-release")
     if page_kb is None:
         page_kb = 4
         assumptions.append("page-size-4kB")

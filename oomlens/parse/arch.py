@@ -75,6 +75,8 @@ _X86_VIRT = (
 
 
 _PPC64_FRAME = re.compile(r"\[[0-9a-f]{16}\] \[[0-9a-f]{16}\] ")
+_PPC32_FRAME = re.compile(r"\[[0-9a-f]{8}\] \[[0-9a-f]{8}\] [A-Za-z_.$][\w.$]*\+0x")
+_PPC32_HW = re.compile(r"\bPowerMac|\bPowerBook|\biBook|\bPegasos|\bAmigaOne|\bMPC\d{3}")
 _ARM_FROM = re.compile(r"\s*[A-Za-z_.$][\w.$]* from [A-Za-z_.$][\w.$]*\+0x[0-9a-f]+/0x[0-9a-f]+")
 _S390_HW = re.compile(r"IBM \d{4} ")
 _S390_FRAME = re.compile(r"\s*\(\[<[0-9a-f]{16}>\] [A-Za-z_.$][\w.$]*\+0x")
@@ -122,6 +124,8 @@ def infer_arch(ctx: TaskContext, trace: Sequence[str], lines: Sequence[str]) -> 
         return "arm"  # unwind_backtrace: "(f) from [<pc>] (g+0x..)", since 6.x "f from g+0x.."
     if any(_PPC64_FRAME.match(t) for t in texts):
         return "ppc64"  # powerpc's "[sp] [pc] func+0x8c/0xc8", 64-bit addresses
+    if any(_PPC32_FRAME.match(t) for t in texts) or _PPC32_HW.search(ctx.hardware or ""):
+        return "ppc"  # the same with 32-bit addresses; Apple's and Freescale's 32-bit boards
     zones = {t.split(" free:")[0].split()[-1] for t in texts if " free:" in t}
     hw = ctx.hardware or ""
     wide = any("[<ffffffff" in t for t in texts) or "DMA32" in zones

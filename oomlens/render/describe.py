@@ -79,6 +79,7 @@ MISSING_WORDS = {
 
 ASSUMPTION_WORDS = {
     "page-size-4kB": "4 kB pages",
+    "page-size-from-release": "the page size the release's flavour names (its 16k or 64k)",
     "cma-from-meminfo": "the zone's free CMA pages from the Mem-Info summary (its zone line was cut short)",
     "nr-orders-11": "11 free-list orders",
     "ordinary-task": "an ordinary task (not an OOM victim, not PF_MEMALLOC)",
