@@ -10,6 +10,7 @@ kernel (each edit written out).
 from __future__ import annotations
 
 from oomlens.pipeline import analyze_file
+from tests.corpus import sample
 from tests.test_caller_context import edited
 
 _BANNER = "6.1.0-57-amd64 #1  Debian 6.1.192-3"
@@ -121,3 +122,12 @@ def test_a_fix_such_a_build_may_carry_is_not_said_to_avoid_it():
     v = analyze_file(str(SYNTHETIC / "D6_describe_past_rc6_6.12.log")).analyses[0].verdict
     assert v.code == "highatomic-stranded" and v.confidence == "likely"
     assert {f.commit: f.would_avoid for f in v.fixes}["c928807f6f6b"] is False
+
+
+def test_a_reserve_in_a_small_zone_dates_nothing_031():
+    """corpus 031 (no release): reserved_highatomic in a zone of under 100 2 MiB blocks once
+    dated it <= 6.7 (9cd20f3fe045 stops reserving there); since e13e7922d034 (6.16) the
+    pageblock may be smaller, so a 6.16+ kernel may reserve there (hostile round 48)."""
+    v = analyze_file(str(sample("031"))).analyses[0].verdict
+    assert v.profile.startswith(">=5.16 (inferred from content")
+    assert "under 100 pageblocks" not in v.profile

@@ -769,14 +769,9 @@ def clues_from_report(report: Report, layout: str | None) -> tuple[ContentClue, 
         clues.append(ContentClue("boost field", (5, 16)))
     if "reserved_highatomic" in keys:
         clues.append(ContentClue("reserved_highatomic field", (5, 5)))
-    for z in report.zones:
-        reserved, managed = z.get("reserved_highatomic"), z.get("managed")
-        # 9cd20f3fe045 (v6.8): no reserve in a zone under 100 pageblocks (4K pages: 2 MiB)
-        if reserved and managed and managed // 4 // 100 < 512:
-            clues.append(
-                ContentClue("highatomic reserve in a zone under 100 pageblocks", None, (6, 7))
-            )
-            break
+    # 9cd20f3fe045 (v6.8) keeps the reserve out of a zone under 100 pageblocks, but a
+    # reserve in a small zone dates nothing: since e13e7922d034 (v6.16) the pageblock may
+    # be as small as CONFIG_PAGE_BLOCK_MAX_ORDER sets it, which no report prints
     if "kernel_stack" in keys:
         clues.append(ContentClue("kernel_stack on zone line", None, (5, 8)))
     if "pagetables" in keys:
