@@ -172,3 +172,77 @@ def test_an_oom_victims_reserve_flags_drop_alloc_cma_before_5_9():
     flags = {r: gfp_to_alloc_flags(victim, 0, profile_for_release(r)) for r in ("5.4", "5.10")}
     assert (flags["5.4"].oom, flags["5.4"].cma) == (True, False)
     assert (flags["5.10"].oom, flags["5.10"].cma) == (True, True)
+
+
+# Round 51: a pre-4.2 global OOM (corpus 017, 3.13: out_of_memory <- __alloc_pages_nodemask
+# in its trace) cut after "pages reserved", before its kill line and task table.
+_017_CUT = "    Jun 29 09:17:44 zlb kernel: [15847900.744059] [ pid ]   uid  tgid total_vm"
+_017_MEMINFO = "    Jun 29 09:17:44 zlb kernel: [15847900.743672] Mem-Info:\n"
+
+
+def _017_cut(tmp_path, *lines: str):
+    """corpus 017 cut after "pages reserved", with ``lines`` after Mem-Info:."""
+    text = sample("017").read_text()
+    text = text[: text.index(_017_CUT)]
+    text = text.replace(_017_MEMINFO, _017_MEMINFO + "".join(lines), 1)
+    path = tmp_path / "017-cut.log"
+    path.write_text(text)
+    return path
+
+
+def test_a_memcg_oom_s_lines_in_a_page_allocator_oom_are_interleaved_017(tmp_path):
+    """Before 4.2 (dc56401fc9f2) a memcg OOM and a global one took no common lock, so a
+    memcg OOM's "Task in ... limit of" and "memory: usage" lines on another CPU land in a
+    global OOM's Mem-Info. The trace's own out_of_memory() <- __alloc_pages_nodemask() is
+    the page allocator's: a memcg OOM enters through mem_cgroup_out_of_memory() only. The
+    report is the global OOM it is, at best likely (it was memcg-limit, certain)."""
+    path = _017_cut(
+        tmp_path,
+        "    Jun 29 09:17:44 zlb kernel: [15847900.743671] Task in /docker/abc killed as a "
+        "result of limit of /docker/abc\n",
+        "    Jun 29 09:17:44 zlb kernel: [15847900.743671] memory: usage 102400kB, limit "
+        "102400kB, failcnt 12\n",
+    )
+    kind, v = _first(path)
+    assert kind == "oom" and v.code == "exhausted" and v.confidence == "likely"
+    assert "lines of an interleaved memory cgroup OOM" in v.missing
+
+
+def test_a_stale_memcg_frame_makes_no_memcg_oom_017(tmp_path):
+    """A "? mem_cgroup_out_of_memory" frame is an address the unwinder found on the stack,
+    no caller: the report stays the OOM killer's (its kind said memory cgroup OOM)."""
+    stale = (
+        "    Jun 29 09:17:44 zlb kernel: [15847900.743449]  [<ffffffff811a9bb2>] ? "
+        "mem_cgroup_out_of_memory+0x92/0xb0\n"
+    )
+    text = sample("017").read_text()
+    anchor = (
+        "    Jun 29 09:17:44 zlb kernel: [15847900.743520]  [<ffffffff8115196e>] oom_kill_process"
+    )
+    path = tmp_path / "017-stale.log"
+    path.write_text(text.replace(anchor, stale + anchor, 1))
+    kind, v = _first(path)
+    assert kind == "oom" and v.code == "exhausted"
+
+
+def test_a_vm_struct_failure_without_the_vmap_line_may_be_a_shortage_115(tmp_path):
+    """extra/115 (vmalloc of 16 MiB, no zone lines printed): "vmap allocation for size
+    16777216 failed" just before says alloc_vmap_area() found no address space: certain.
+    Without it the same failure may be __get_vm_area_node()'s vm_struct kzalloc_node() or
+    the vmap_area slab failing, page allocations both: likely (round 51 F2)."""
+    assert analyze_file(str(sample("115"))).analyses[0].verdict.confidence == "certain"
+    text = sample("115").read_text()
+    line = next(x for x in text.splitlines(True) if "vmap allocation for size" in x)
+    path = tmp_path / "115-novmap.log"
+    path.write_text(text.replace(line, "", 1))
+    v = analyze_file(str(path)).analyses[0].verdict
+    assert (v.code, v.confidence) == ("not-a-shortage", "likely")
+    assert v.missing == ("whether the vm_struct or vmap_area slab allocation failed",)
+
+
+def test_a_vm_struct_failure_beside_ample_free_memory_is_no_shortage_025():
+    """corpus 025 (6.15-rc6, "vm_struct allocation failed", no vmap line): its zones serve
+    an order-0 GFP_KERNEL page many times over (Normal 12 GiB free), so no slab allocation
+    failed for want of a page: certain."""
+    v = analyze_file(str(sample("025"))).analyses[0].verdict
+    assert (v.code, v.confidence) == ("not-a-shortage", "certain")

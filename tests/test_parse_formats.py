@@ -222,10 +222,16 @@ def test_memcg_oom_only_on_the_kernels_own_marks():
         return rep.kind
 
     memcg_kill = REPORT_7_3.replace("Out of memory: Killed", "Memory cgroup out of memory: Killed")
-    assert kind(memcg_kill) == "memcg-oom"
-    assert kind(REPORT_7_3.replace("CONSTRAINT_NONE", "CONSTRAINT_MEMCG")) == "memcg-oom"
-    child = REPORT_7_3.replace(",global_oom,", ",oom_memcg=/box,")
+    # beside the global OOM's own global_oom, a memcg kill line is an interleaved one
+    assert kind(memcg_kill) == "oom"
+    summary = next(x for x in REPORT_7_3.splitlines(True) if "oom-kill:constraint" in x)
+    assert kind(memcg_kill.replace(summary, "")) == "memcg-oom"
+    # the summary's own marks, beside a kill line that says the same
+    assert kind(memcg_kill.replace("CONSTRAINT_NONE", "CONSTRAINT_MEMCG")) == "memcg-oom"
+    child = memcg_kill.replace(",global_oom,", ",oom_memcg=/box,")
     assert kind(child) == "memcg-oom"
+    # CONSTRAINT_MEMCG beside the global OOM's "Out of memory" kill line: interleaved
+    assert kind(REPORT_7_3.replace("CONSTRAINT_NONE", "CONSTRAINT_MEMCG")) == "oom"
     root = REPORT_7_3.replace(",global_oom,", ",oom_memcg=/,")
     assert kind(root) == "oom"
     frame = "[    3.956298]  out_of_memory+0x217/0x4b0\n"

@@ -8,6 +8,7 @@ profile the release allows (``KernelProfile.variants``); anything less is
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from oomlens.judge import caller
@@ -57,6 +58,7 @@ from oomlens.model.state import (
 )
 from oomlens.model.tri import Tri
 from oomlens.options import Options
+from oomlens.parse.kinds import is_memcg_kind, oom_marks
 from oomlens.parse.report import Report
 
 # Requests a report may have made when its header is missing or cut (excerpts).
@@ -75,51 +77,17 @@ REUSE = True
 def is_memcg_oom(report: Report) -> bool:
     """A memory-cgroup OOM, by the kernel's own markers only, none of a global OOM beside
     them (an interleaved report's lines); a page allocation failure never is one."""
-    memcg, glob = memcg_marks(report)
-    if report.kind == "alloc-failure" or not memcg:
+    if report.kind == "alloc-failure":
         return False
-    return not glob or "mem_cgroup_out_of_memory" in report.functions
+    return is_memcg_kind(*memcg_marks(report), report.functions)
 
 
 def memcg_marks(report: Report) -> tuple[bool, bool]:
-    """(the marks of a memory-cgroup OOM, the marks of a global OOM) the report holds.
-
-    A memcg OOM's: ``oom-kill:constraint=CONSTRAINT_MEMCG`` (or ``oom_memcg=`` other
-    than the root beside ``CONSTRAINT_NONE``), ``Memory cgroup out of memory`` on the
-    kill line, the older ``Task in … killed as a result of limit of`` a cgroup other than
-    the root, mem_cgroup_out_of_memory in the trace. A global OOM's: ``CONSTRAINT_CPUSET``
-    or ``_MEMORY_POLICY`` (constrained_alloc() prints its answer first, so no cgroup or
-    cpuset name after it, which may hold commas and "=", can feign it), ``global_oom``
-    beside ``CONSTRAINT_NONE``, and an ``Out of memory`` kill line. Never a line that
-    merely mentions a memory cgroup: 7.x prints ``Memory cgroup min protection`` in
-    every OOM.
-    """
-    memcg = glob = False
-    c = report.constraint
-    if c is not None:
-        if c.constraint == "CONSTRAINT_MEMCG":
-            memcg = True
-        elif c.constraint in ("CONSTRAINT_CPUSET", "CONSTRAINT_MEMORY_POLICY"):
-            glob = True
-        else:
-            # 5.0-5.1.18 print CONSTRAINT_NONE for every OOM (432b1de0de02 "fix
-            # uninitialized oc->constraint", 5.2, stable 5.1.19): the token after
-            # mems_allowed says which, "global_oom" or "oom_memcg=" (a name holding
-            # the other, after a comma, leaves it to the other marks)
-            named = c.get("oom_memcg") not in (None, "", "/")
-            bare = c.get("global_oom") is not None
-            if named != bare:
-                memcg, glob = named, bare
-    reason = (report.killed.reason or "") if report.killed is not None else ""
-    if reason.startswith("Memory cgroup out of memory"):
-        memcg = True
-    elif reason.startswith("Out of memory"):
-        glob = True
-    if report.memcg is not None and report.memcg.limit_of not in (None, "/"):
-        memcg = True
-    if "mem_cgroup_out_of_memory" in report.functions:
-        memcg = True
-    return memcg, glob
+    """(the marks of a memory-cgroup OOM, the marks of a global OOM) the report holds
+    (``parse.kinds.oom_marks``)."""
+    reason = report.killed.reason if report.killed is not None else None
+    limit_of = report.memcg.limit_of if report.memcg is not None else None
+    return oom_marks(report.constraint, reason, limit_of, report.functions)
 
 
 def _memcg_sure(report: Report) -> bool:
@@ -225,6 +193,32 @@ def _no_eligible_zone(report: Report, state: AllocatorState, profile: KernelProf
         # the cpuset's nodes hold no zone it may use, while other nodes hold free memory
         return _simple(V.CONSTRAINED, profile, False, "likely", ("zone lines of other nodes",))
     return _simple(V.EXHAUSTED, profile, False, "likely", ("zone lines",))
+
+
+def _slab_may_have_failed(
+    report: Report, state: AllocatorState, req: Request | None, profile: KernelProfile
+) -> bool:
+    """A vmalloc failure at its vm_struct may have been a page shortage after all.
+
+    __get_vm_area_node() fails when its vm_struct's kzalloc_node() fails and when
+    alloc_vmap_area() finds no address space or no vmap_area from its slab (ERR_PTR
+    -ENOMEM), each with the caller's mask & GFP_RECLAIM_MASK: the same "vm_struct
+    allocation failed" (5.14+; "allocation failure: N bytes" before). Ruled out where
+    alloc_vmap_area() printed "vmap allocation for size N failed" just before, the
+    printed zones serve an order-0 Unmovable page with that mask, or the size is 0 or
+    exceeds all RAM (no allocation was tried).
+    """
+    detail = ((report.header.detail or "") if report.header else "").lower()
+    if "vm_struct" not in detail and "allocation failure:" not in detail:
+        return False
+    if report.vmap_failed_before:
+        return False  # alloc_vmap_area() said the address space ran out
+    if "exceeds total pages" in detail or re.search(r"\b0 bytes|size 0\b", detail):
+        return False
+    if req is None or not state.zones:
+        return True
+    slab = replace(req, order=0, migratetype="Unmovable", highest_zone="Normal")
+    return not replay(state, slab, profile, evidence=False).outcome.surely
 
 
 def _simple(
@@ -856,7 +850,14 @@ def judge_report(report: Report, options: Options, victim: bool = False) -> Judg
     elif not_a_shortage(report, state):
         # mapping can fail for want of a page-table page: not certain it was no shortage
         mapping = "failed to map pages" in ((report.header.detail or "") if report.header else "")
-        verdict = _simple(V.NOT_A_SHORTAGE, profile, False, "likely" if mapping else "certain")
+        slab = not mapping and _slab_may_have_failed(report, state, req, profile)
+        verdict = _simple(
+            V.NOT_A_SHORTAGE,
+            profile,
+            False,
+            "likely" if mapping or slab else "certain",
+            ("whether the vm_struct or vmap_area slab allocation failed",) if slab else (),
+        )
     elif "order" in report.implausible:
         # __alloc_pages() refuses an order past its free lists (a WARN, no report): no
         # request of this order reached the slow path, so nothing to replay

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
@@ -12,6 +13,7 @@ from lark.exceptions import UnexpectedInput
 
 from oomlens.parse.arch import infer_arch
 from oomlens.parse.grammar import as_lexer_text, line_start, parse_records
+from oomlens.parse.kinds import is_memcg_kind, oom_marks
 from oomlens.parse.lines import (
     BannerLine,
     BuddyStatLine,
@@ -263,6 +265,7 @@ def assemble(raw: RawReport, records: list[Record], broken: list[int]) -> Report
         boot_id=raw.boot_id,
         boot=raw.boot,
         suppressed_before=raw.suppressed_before,
+        vmap_failed_before=raw.vmap_failed_before,
         implausible=implausible,
         hugepage_kb=tuple(dict.fromkeys(a.hugepage_kb)),
     )
@@ -305,27 +308,14 @@ def _check_numbers(a: _Assembly, header: Header | None) -> tuple[str, ...]:
 
 
 def _memcg_oom(a: _Assembly) -> bool:
-    """The kernel's own marks of a memcg OOM, and only those.
-
-    mem_cgroup_out_of_memory's kill line says "Memory cgroup out of memory";
-    dump_oom_summary (4.19+) prints constraint=CONSTRAINT_MEMCG and an oom_memcg= other
-    than the root; mem_cgroup_print_oom_info/_meminfo print "Task in ... killed as a
-    result of limit of", "memory: usage ..." and "Memory cgroup stats for" only when
-    oc->memcg is set (a limit of the root cgroup is no memcg OOM), and
-    mem_cgroup_out_of_memory is in the stack of every memcg OOM. "Memory cgroup min
-    protection" (6.18+) is printed in every report, global OOMs included: it is no
-    mark.
-    """
-    if a.memcg_seen and a.memcg.limit_of != "/":
-        return True
-    if "mem_cgroup_out_of_memory" in a.trace:
-        return True
-    if a.killed is not None and (a.killed.reason or "").startswith("Memory cgroup out of memory"):
-        return True
-    c = a.constraint
-    if c is None:
-        return False
-    return c.constraint == "CONSTRAINT_MEMCG" or c.get("oom_memcg") not in (None, "", "/")
+    """A memcg OOM by the kernel's own marks, none of a global OOM's beside them
+    (``kinds.oom_marks``: the judge reads the same)."""
+    calls = Counter(a.trace)
+    calls.subtract(a.guessed)  # a "? " frame is a stale address, no caller
+    functions = frozenset(f.lstrip(".").split(".")[0] for f, n in calls.items() if n > 0)
+    reason = a.killed.reason if a.killed is not None else None
+    limit_of = a.memcg.limit_of if a.memcg_seen else None
+    return is_memcg_kind(*oom_marks(a.constraint, reason, limit_of, functions), functions)
 
 
 def _kind(a: _Assembly, header: Header | None) -> str | None:

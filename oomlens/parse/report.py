@@ -291,6 +291,7 @@ class Report:
     boot_id: str | None = None  # journal _BOOT_ID
     boot: int = 0  # which boot of its host in the input, from 0 (banner, clock reset, separator)
     suppressed_before: int = 0  # messages the kernel's ratelimit dropped just before this report
+    vmap_failed_before: bool = False  # "vmap allocation for size N failed" just before it
     memcg_protection: MemcgProtection | None = None  # 6.18+, in every report
     implausible: tuple[str, ...] = ()  # fields holding a number no kernel prints (plausible)
     hugepage_kb: tuple[int, ...] = ()  # each hstate's hugepages_size= (the huge page sizes)

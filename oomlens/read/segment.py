@@ -95,6 +95,9 @@ _OOM_GROUP = re.compile(r"Tasks in .*? are going to be killed due to memory\.oom
 _KILLED = re.compile(r"(?:^|: )Killed process \d+ ")
 # printk_ratelimit() (2.6) and ___ratelimit() print this just before the message
 # that gets through: the kernel dropped that many messages since the last one.
+# alloc_vmap_area() found no address space (pr_warn, unless __GFP_NOWARN), just before the
+# vmalloc failure it causes
+_VMAP_FAILED = re.compile(r"^vmap allocation for size \d+ failed")
 _RATELIMIT = re.compile(
     r"^(?:[\w.]+: (\d+) callbacks suppressed|printk: (\d+) messages suppressed)"
 )
@@ -145,6 +148,7 @@ class RawReport:
     suppressed_before: int = (
         0  # messages a ratelimit notice just before the trigger says were dropped
     )
+    vmap_failed_before: bool = False  # alloc_vmap_area()'s "vmap allocation ... failed" just before
 
     @property
     def first_line(self) -> int:
@@ -607,14 +611,19 @@ class Segmenter:
         rep._first_boot = self._first == (key[0], key[1])
         if trigger:
             rep.suppressed_before = self._suppressed(line)
+            rep.vmap_failed_before = self._just_before(line, _VMAP_FAILED) is not None
         return rep
+
+    def _just_before(self, line: LogLine, pattern: re.Pattern[str]) -> re.Match[str] | None:
+        """``pattern`` matched on the line just before ``line``, of the same host."""
+        prev = self._prev
+        if prev is None or self._prev_end != line.lineno - 1 or prev.host != line.host:
+            return None
+        return pattern.match(prev.text)
 
     def _suppressed(self, line: LogLine) -> int:
         """N of a ratelimit notice on the line just before ``line``, of the same host; else 0."""
-        prev = self._prev
-        if prev is None or self._prev_end != line.lineno - 1 or prev.host != line.host:
-            return 0
-        m = _RATELIMIT.match(prev.text)
+        m = self._just_before(line, _RATELIMIT)
         return int(m.group(1) or m.group(2)) if m else 0
 
     def _place(self, rep: RawReport, key: Key) -> None:
