@@ -217,9 +217,8 @@ def _printed(line: ZoneLine, page_kb: int) -> ZoneFacts:
     )
 
 
-def _zone(zone: ZoneState, evidence: tuple[Evidence, ...], highatomic: bool | None) -> ZoneFacts:
+def _zone(zone: ZoneState, mine: tuple[Evidence, ...], highatomic: bool | None) -> ZoneFacts:
     label = zone_label(zone.node, zone.name)
-    mine = tuple(e for e in evidence if e.zone == label)
     decision = next((e for e in mine if e.steps), None)
     held_by_letters = None
     if zone.has_letters and highatomic is not False:
@@ -268,13 +267,17 @@ def _zones(
 ) -> tuple[ZoneFacts, ...]:
     """Every printed zone, in the report's order; the model's view where it has one."""
     modelled = {(z.node, z.name): z for z in state.zones}
+    by_zone: dict[str, list[Evidence]] = {}
+    for e in evidence:
+        by_zone.setdefault(e.zone, []).append(e)
     out = []
     for line in report.zones:
         zone = modelled.get((line.node, line.name))
         if zone is None:
             out.append(_printed(line, state.page_kb))
         else:
-            out.append(_zone(zone, evidence, highatomic))
+            mine = tuple(by_zone.get(zone_label(zone.node, zone.name), ()))
+            out.append(_zone(zone, mine, highatomic))
     return tuple(out)
 
 

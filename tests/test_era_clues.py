@@ -110,6 +110,13 @@ def test_a_build_past_its_rc_tag_may_carry_the_next_rc(tmp_path):
     # a build past v6.15 may hold 6.16's merge window
     pb = BY_FEATURE[Feature.PAGEBLOCK_ORDER_CONFIG]
     assert feature_state(pb, parse_release("6.15.0-00142-g0a1b2c3d4e5f")) == "maybe"
+    # setlocalversion's "+" for the same tree without CONFIG_LOCALVERSION_AUTO (round 50 F2)
+    assert feature_state(free_h, parse_release("6.12.0-rc6+")) == "maybe"
+    assert feature_state(pb, parse_release("6.15.0+")) == "maybe"
+    # a stable tree with local patches ("-v8+": a Raspberry Pi's) is no tree past an rc or .0
+    assert parse_release("5.10.103-v8+").next is False
+    # an Android KMI generation is no commit count
+    assert parse_release("6.1.57-android14-11-g0123456789ab").next is False
 
 
 def test_a_fix_such_a_build_may_carry_is_not_said_to_avoid_it():

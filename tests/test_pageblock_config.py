@@ -150,3 +150,12 @@ def test_a_64k_flavour_names_its_page_size_166():
 
     state = build_state(analyze_file(str(sample("166"))).analyses[0].report)
     assert state.page_kb == 64 and "page-size-from-release" in state.assumptions
+
+
+def test_a_line_grows_only_with_its_own_node_s_zones_z2():
+    """tests/data/synthetic/Z2: node 1's Normal, however big, adds nothing to node 0's DMA
+    line (setup_per_zone_lowmem_reserve() sums a node's own zones), so it rules out no set.
+    DMA, Normal, Movable, Device fits the line with Normal at index 1 (entry 0), where DMA's
+    4000 free pages pass min 2000: not certain (round 50 F1: lowmem-protected, certain)."""
+    v = _verdict(SYNTHETIC / "Z2_two_nodes_movable_node0_unnamed_arch.log")
+    assert v.confidence == "likely"

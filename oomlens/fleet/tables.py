@@ -378,7 +378,7 @@ def incident_row(incident: Incident) -> Row:
         _text(a.boot_id),
         _text(a.kind),
         None if a.gfp_mask is None else f"{a.gfp_mask:#x}",
-        a.order,
+        a.order if _fits(a.order) else None,  # the reports table says why (its _fit)
         _text(a.verdict),
         incident.reports,
         a.report_id,

@@ -538,9 +538,8 @@ def _fixes(
     """
     if not any(c.bounds.h_pages[1] or c.bounds.nr[1] for c in rp.zones):
         return ()
-    plain = rp.scenario == Scenario() and all(
-        any(c.zone is z for z in state.zones) for c in rp.zones
-    )
+    own = {id(z) for z in state.zones}
+    plain = rp.scenario == Scenario() and all(id(c.zone) in own for c in rp.zones)
     # A fix "would have avoided it" only if it changes the outcome: the kernel as it
     # was did not certainly serve the request, the kernel with the fix does.
     with traced() as reads:
@@ -667,7 +666,9 @@ def _verdict_unshown(
         for o in (state.pageblock_alternatives if sweep else ())
     ]
     variants = profile.variants() if sweep else profile.variants()[:1]
-    carried = _pageblock_configurable(report, variants) if sweep else ()
+    carried = (
+        () if not sweep or state.pageblock_given else _pageblock_configurable(report, variants)
+    )
     configured = smaller_pageblock_orders({s.pageblock_order for s in states}) if carried else ()
     states += [replace(state, pageblock_order=o, pageblock_alternatives=()) for o in configured]
     if sweep:
@@ -858,10 +859,12 @@ def judge_report(report: Report, options: Options, victim: bool = False) -> Judg
             "likely" if mapping or slab else "certain",
             ("whether the vm_struct or vmap_area slab allocation failed",) if slab else (),
         )
-    elif "order" in report.implausible:
+    elif "order" in report.implausible or "gfp_mask" in report.implausible:
         # __alloc_pages() refuses an order past its free lists (a WARN, no report): no
-        # request of this order reached the slow path, so nothing to replay
-        verdict = _undetermined(profile, ("order",) + state.missing)
+        # request of this order reached the slow path, so nothing to replay; nor is a
+        # mask past gfp_t's 32 bits any request's
+        unread = tuple(x for x in ("gfp_mask", "order") if x in report.implausible)
+        verdict = _undetermined(profile, unread + state.missing)
     elif req is not None and req.highest_zone and not eligible_zones(report, state, req):
         verdict = _no_eligible_zone(report, state, profile)
     elif not state.zones:

@@ -367,8 +367,12 @@ class Release:
 
 _RELEASE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?(.*)")
 _MM_TREE = re.compile(r"-mm\d")
-# CONFIG_LOCALVERSION_AUTO's `git describe`: commits past the last tag ("-rc6-00215-g3e4a1c2b")
-_DESCRIBE = re.compile(r"-(\d+)-g[0-9a-f]{7,40}\b")
+# CONFIG_LOCALVERSION_AUTO's `git describe`: commits past the last tag, as
+# scripts/setlocalversion prints them ("-rc6-00215-g3e4a1c2b", %05d); an Android KMI
+# generation ("-android14-11-g<sha>") is no count
+_DESCRIBE = re.compile(r"-(\d{5,})-g[0-9a-f]{7,40}\b")
+# without it, setlocalversion's "+" (or "-dirty"): the tree is not at its tag
+_UNTAGGED = re.compile(r"(?:\+|-dirty)$")
 _RC = re.compile(r"^-?(?:0\.)?rc(\d+)", re.I)
 _DISTRO = re.compile(
     r"^-\d+[.-]|\.el\d|-generic|-amd64|-arm64|-default|-azure|-aws|-gcp"
@@ -393,6 +397,8 @@ def parse_release(text: str) -> Release | None:
     # that carries the next merge window's, as a linux-next build does
     past = _DESCRIBE.search(rest)
     nxt = nxt or (past is not None and int(past.group(1)) > 0)
+    # an -rc or .0 tree past its tag (a stable X.Y.Z with local patches is no such tree)
+    nxt = nxt or (bool(_UNTAGGED.search(rest.strip())) and (rc is not None or patch == 0))
     vendor = bool(_DISTRO.search(rest)) and rc is None
     # Ubuntu/Debian/RHEL/SUSE-style "X.Y.0-NNN" hide the stable level they carry.
     patch_known = not (vendor and patch == 0)

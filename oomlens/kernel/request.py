@@ -176,7 +176,7 @@ def manual_oom(report: Report) -> bool:
     h = report.header
     if h is None or (report.kind or h.kind) != "oom":
         return False
-    if h.order is not None and h.order < 0:
+    if h.order == -1:
         return True
     # a reliable moom_callback frame, and the GFP_KERNEL order-0 call it made
     asked = h.order in (0, None) and h.gfp_mask in (_GFP_KERNEL_PRE_4_4, None)

@@ -729,9 +729,9 @@ def replay(
     full test) are left out; the outcome and ``kernel_could_unreserve`` are whole.
     """
     missing: list[str] = []
-    order = request.order if request.order is not None else 0
-    if request.order is None:
-        missing.append("order")
+    order = request.order if request.order is not None and request.order >= 0 else 0
+    if request.order is None or request.order < 0:
+        missing.append("order")  # -1 is SysRq's: no allocation to replay
     mt = request.migratetype or "Unmovable"
     if request.migratetype is None:
         missing.append("gfp_mask")

@@ -112,6 +112,7 @@ class AllocatorState:
     pageblock_alternatives: tuple[int, ...] = ()
     # CONFIG_TRANSPARENT_HUGEPAGE, read off the Node line (thp_built); None: not printed
     thp: bool | None = None
+    pageblock_given: bool = False  # --pageblock-order said it: no other order is judged
     # Other zone sets lowmem_reserve's length and lines allow (an arch the report does not
     # say): each puts the zones at other enum zone_type indexes (with_types)
     type_alternatives: tuple[tuple[str, ...], ...] = ()
@@ -183,25 +184,45 @@ def zone_type_sets(
         lists += [a for a in others if a not in lists]
     if arch is None:
         lists.append(_ADD_32)  # an unknown arch may be a 32-bit one, with HighMem
-    found: list[tuple[str, ...]] = []
-    first = None
     # ZONE_MOVABLE exists only from 2.6.23 (2a1e274acf0b): a set without it is one only
     # when no set with it fills lowmem_reserve's length (the printed zones already do).
-    for base, adds in [(b, a) for b in ({"Normal", "Movable"}, {"Normal"}) for a in lists]:
-        if found and "Movable" not in base:
-            break
+    for bases in ((_WITH_MOVABLE,), (_NORMAL_ONLY,)):
+        found = [
+            t
+            for t in _fills(printed, entries, lists, bases)
+            if not reserves or _agrees(t, reserves, grows)
+        ]
+        if found:
+            return found
+    # no set agrees with every line (a line cut or edited, a kernel's own variation): each
+    # that fills the length is kept, so none of them alone makes a verdict certain
+    return _fills(printed, entries, lists, (_WITH_MOVABLE, _NORMAL_ONLY))
+
+
+_WITH_MOVABLE = frozenset({"Normal", "Movable"})
+_NORMAL_ONLY = frozenset({"Normal"})
+
+
+def _fills(
+    printed: set[str],
+    entries: int,
+    lists: list[tuple[str, ...]],
+    bases: tuple[frozenset[str], ...],
+) -> list[tuple[str, ...]]:
+    """Every zone set that fills lowmem_reserve's length: the printed zones and a base,
+    then the zones of one of ``lists`` in turn; none with both DMA32 (64-bit only) and
+    HighMem (32-bit only)."""
+    out: list[tuple[str, ...]] = []
+    for base, adds in [(b, a) for b in bases for a in lists]:
         have = set(printed) | base
         for name in adds:
             if len(have) >= entries:
                 break
             have.add(name)
-        if len(have) != entries:
-            continue
         types = tuple(z for z in ZONE_ORDER if z in have)
-        if (not reserves or _agrees(types, reserves, grows)) and types not in found:
-            found.append(types)
-        first = first or types
-    return found or ([first] if first else [])
+        if len(have) == entries and types not in out and not {"DMA32", "HighMem"} <= have:
+            out.append(types)
+    return out
 
 
 def _agrees(
@@ -230,9 +251,10 @@ def _must_grow(
     """Per printed lowmem_reserve line, the printed zones that must raise it at their index.
 
     setup_per_zone_lowmem_reserve(): a zone's lowmem_reserve[j] is the managed pages of
-    the zones above it up to j, over its ratio r. An entry equal to the one below it
-    puts fewer than r pages in zone j; the line's last entry E is at most RAM / r, so a
-    zone of M managed pages with E * M >= RAM (show_mem's pages RAM) raises its entry.
+    its own node's zones above it up to j, over its ratio r. An entry equal to the one
+    below it puts fewer than r pages in zone j; the line's last entry E is at most RAM / r,
+    so a zone of that node with M managed pages where E * M >= RAM (show_mem's pages
+    RAM) raises its entry. ``reserves`` holds each zone name's first line, as read.
     """
     ram = dict(report.totals.fields).get("pages RAM") if report.totals else None
     if not ram:
@@ -240,11 +262,13 @@ def _must_grow(
     out = {}
     for name, line in reserves.items():
         top = line[-1] if line else 0
-        if top:
+        own = next((z for z in report.zones if z.name == name and z.lowmem_reserve), None)
+        if top and own is not None:
             out[name] = frozenset(
                 z.name
                 for z in report.zones
                 if z.name != name
+                and z.node == own.node
                 and (kb := z.managed_kb) is not None
                 and top * (kb // page_kb) >= ram
             )
@@ -394,6 +418,7 @@ def build_state(
     if not whole:
         assumptions.append("nr-orders-11")
     alternatives: tuple[int, ...] = ()
+    given = pageblock_order is not None
     if pageblock_order is None:
         pageblock_order = min(_PAGEBLOCK_ORDER.get(page_kb, nr_orders - 1), nr_orders - 1)
         # x86_64 and arm64 4K: 2 MiB huge pages (order 9) with CONFIG_HUGETLB_PAGE, else
@@ -474,7 +499,8 @@ def build_state(
         tuple(missing),
         alternatives,
         thp_built(report),
-        other_types,
+        pageblock_given=given,
+        type_alternatives=other_types,
     )
 
 

@@ -42,7 +42,14 @@ from oomlens.parse.lines import (
     ZoneStatLine,
 )
 from oomlens.parse.numbers import MAX_NUMNODES, bounded_int, nodes_beyond, number_problem
-from oomlens.parse.plausible import header_problem, order_problem, zone_problem
+from oomlens.parse.plausible import (
+    header_problem,
+    mask_problem,
+    memory_problem,
+    order_problem,
+    task_problem,
+    zone_problem,
+)
 from oomlens.parse.report import (
     BuddyLine,
     Constraint,
@@ -163,6 +170,7 @@ class _Assembly:
         self.zones: list[ZoneLine] = []
         self.swap = SwapInfo()
         self.totals: list[tuple[str, int]] = []
+        self.totals_line = 0  # the last of show_mem()'s "N pages ..." lines
         self.pagecache: int | None = None
         self.task_columns: tuple[str, ...] | None = None
         self.tasks: list[TaskRow] = []
@@ -173,6 +181,7 @@ class _Assembly:
         self.cpuset_line = 0  # where mems_allowed was read: the header or the cpuset line
         self.memcg = Memcg()
         self.memcg_seen = False  # a line only a memcg OOM prints
+        self.buddy_from = 0  # the zone after the one the last buddy line went to
         self.protection: MemcgProtection | None = None
         self.trace: list[str] = []
         self.guessed: list[str] = []  # the trace's "? " frames
@@ -295,6 +304,10 @@ def _check_numbers(a: _Assembly, header: Header | None) -> tuple[str, ...]:
     if why is not None and header is not None:
         a.diagnostics.append(Diagnostic(header.line, why))
         out.append("order")
+    why = mask_problem(header)
+    if why is not None and header is not None:
+        a.diagnostics.append(Diagnostic(header.line, why))
+        out.append("gfp_mask")
     for z in a.zones:
         why = zone_problem(z)
         if why is not None:
@@ -304,6 +317,27 @@ def _check_numbers(a: _Assembly, header: Header | None) -> tuple[str, ...]:
     if late is not None:
         a.diagnostics.append(Diagnostic(late[0].line, f"{late[0].name} zone line {late[1]}"))
         out.append("zone order")
+    # Mem-Info's counters are lowercase names (a register dump's "PSW: 0001..." is none)
+    counters = [(k, v) for k, v in a.meminfo if k.islower()]
+    why = memory_problem(dict(counters + a.totals), a.swap.total_kb, a.swap.free_kb)
+    if why is not None:
+        a.diagnostics.append(Diagnostic(a.totals_line, why))
+        out.append("memory totals")
+    k = a.killed
+    if k is not None:
+        f = dict(k.fields)
+        sizes = [f[n] for n in ("total-vm", "anon-rss", "file-rss", "shmem-rss") if n in f]
+        why = task_problem("killed", k.pid, f.get("UID"), f.get("oom_score_adj"), sizes)
+        if why is not None:
+            a.diagnostics.append(Diagnostic(k.line, why))
+            out.append("kill line")
+    for t in a.tasks:
+        c = dict(t.columns)
+        why = task_problem(f"task {t.name}", t.pid, c.get("uid"), c.get("oom_score_adj"), [])
+        if why is not None:
+            a.diagnostics.append(Diagnostic(t.line, why))
+            out.append("task table")
+            break
     return tuple(dict.fromkeys(out))
 
 
@@ -482,9 +516,15 @@ def _on_buddy(a: _Assembly, rec: BuddyStatLine) -> None:
             Diagnostic(line, f"{rec.name} buddy line cut short after {len(ents)} orders")
         )
     buddy = BuddyLine(rec.node, rec.name, ents, rec.total_kb, whole, empty=rec.empty, line=line)
-    for i, z in enumerate(a.zones):
+    # show_free_areas() prints every zone line, then every buddy line in the same order:
+    # the search starts past the zone the last buddy line went to
+    n = len(a.zones)
+    for k in range(n):
+        i = (a.buddy_from + k) % n
+        z = a.zones[i]
         if z.name == rec.name and z.node == rec.node and z.buddy is None:
             a.zones[i] = replace(z, buddy=buddy)
+            a.buddy_from = i + 1
             return
     # an excerpt that kept the buddy line but not its zone line
     a.zones.append(ZoneLine(rec.node, rec.name, (), buddy=buddy, line=line))
@@ -522,6 +562,7 @@ def _on_pages(a: _Assembly, rec: PagesLine) -> None:
         a.pagecache = rec.number
     else:
         a.totals.append((rec.what, rec.number))
+        a.totals_line = a.lineno(rec.line)
 
 
 @_on(TaskHeaderLine)

@@ -125,8 +125,9 @@ def _comm_before(text: str, marker: str) -> str | None:
 
 
 # show_free_areas() prints one column per order, K << order kB each, for NR_PAGE_ORDERS
-# orders (at most a few dozen on any architecture; 64 would be 2^64 pages a block).
-MAX_BUDDY_COLUMNS = 64
+# orders: 11 on most builds, 14 on arm64's 64K pages, at most 17 where ia64's MAX_ORDER
+# went to 17 and arm64 4K's ARCH_FORCE_MAX_ORDER to 15 (EXPERT); 24 leaves headroom.
+MAX_BUDDY_COLUMNS = 24
 
 
 def buddy_problem(raw: list[tuple[int, int, str]]) -> str | None:

@@ -79,8 +79,14 @@ def replayed(facts: Facts, verdict: Verdict | None) -> list[ZoneFacts]:
     return sorted(used, key=lambda z: order.get(z.label, len(order)))
 
 
+_ZONES_NAMED = 8  # zones the failed: line names before it counts the rest
+
+
 def _zones_used(facts: Facts, verdict: Verdict | None) -> str:
     used = [z.label for z in replayed(facts, verdict)]
+    if len(used) > _ZONES_NAMED:  # a machine of many nodes: the first few, and how many more
+        more = len(used) - _ZONES_NAMED + 1
+        return ", ".join(used[: _ZONES_NAMED - 1]) + f" or {more} other zones"
     if used:
         return " or ".join(used) if len(used) <= 2 else ", ".join(used[:-1]) + " or " + used[-1]
     if facts.highest_zone and facts.highest_zone != "invalid":
