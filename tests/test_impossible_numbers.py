@@ -103,3 +103,49 @@ def test_a_fleet_keeps_its_tables_beside_an_order_past_int64(tmp_path):
 
     incidents = pq.read_table(out / "incidents.parquet").to_pydict()
     assert None in incidents["order"] and len(incidents["order"]) == 2
+
+
+def test_an_uptime_past_2_64_ns_is_no_time(tmp_path):
+    """printk's stamp is local_clock()'s u64 of nanoseconds: at most 18446744073.709551
+    seconds. extra/119's "[1527133.x]" stamps set to 99999999999.x are no time, said once
+    for every line that holds one (it read 99999999999.672 s after boot)."""
+    text = sample("119").read_text().replace("[1527133.", "[99999999999.")
+    path = tmp_path / "119-uptime.log"
+    path.write_text(text)
+    _, a = _first(path)
+    assert a.report.uptime_s is None
+    said = [
+        d.message
+        for d in a.report.diagnostics
+        if "past 2^64 ns since boot (no printk stamp)" in d.message
+    ]
+    assert len(said) == 1 and "more lines" in said[0]
+
+
+def test_a_dmesg_t_date_with_another_day_s_weekday_is_no_time(tmp_path):
+    """dmesg -T prints ctime()'s weekday of the date it computed: corpus 040's dates
+    moved to 9999 with their weekday kept name a day the date is not (9999-06-03 is a
+    Thursday), so the line was made, not printed: no time (it said 9999-06-03)."""
+    text = sample("040").read_text()
+    first = next(x for x in text.splitlines() if x.startswith("["))
+    stamp = first[1 : first.index("]")]
+    assert stamp.endswith("2024")
+    path = tmp_path / "040-9999.log"
+    path.write_text(text.replace(" 2024]", " 9999]"))
+    result, a = _first(path)
+    assert a.report.time is None
+
+
+def test_a_memcg_counter_line_with_no_kernel_s_numbers_is_said(tmp_path):
+    """corpus 004's "memory: usage 17024340kB, limit 17024340kB" made negative: the counter
+    line is no kernel's (%llu); it vanished without a word, and memcg-limit stayed certain
+    though its counters are what could show the cgroup below its limit."""
+    path = _edited(
+        tmp_path,
+        "004",
+        "memory: usage 17024340kB, limit 17024340kB",
+        "memory: usage -17024340kB, limit -5kB",
+    )
+    _, a = _first(path)
+    assert any("counter line" in d.message for d in a.report.diagnostics)
+    assert (a.verdict.code, a.verdict.confidence) == ("memcg-limit", "likely")

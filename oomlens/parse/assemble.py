@@ -182,6 +182,7 @@ class _Assembly:
         self.memcg = Memcg()
         self.memcg_seen = False  # a line only a memcg OOM prints
         self.buddy_from = 0  # the zone after the one the last buddy line went to
+        self.bad_counter = False  # a memcg counter line with numbers no kernel prints
         self.protection: MemcgProtection | None = None
         self.trace: list[str] = []
         self.guessed: list[str] = []  # the trace's "? " frames
@@ -323,6 +324,8 @@ def _check_numbers(a: _Assembly, header: Header | None) -> tuple[str, ...]:
     if why is not None:
         a.diagnostics.append(Diagnostic(a.totals_line, why))
         out.append("memory totals")
+    if a.bad_counter:
+        out.append("memcg counters")
     k = a.killed
     if k is not None:
         f = dict(k.fields)
@@ -660,6 +663,14 @@ def _on_memcg_usage(a: _Assembly, rec: MemcgUsageLine) -> None:
     if rec.counter is not None:
         a.memcg = replace(a.memcg, counters=(*a.memcg.counters, rec.counter))
         a.memcg_seen = True
+    else:  # the counter line's own head, with numbers its %llu format never prints
+        a.diagnostics.append(
+            Diagnostic(
+                a.lineno(rec.line), "memory cgroup counter line whose numbers no kernel prints"
+            )
+        )
+        a.memcg_seen = True
+        a.bad_counter = True
 
 
 @_on(MemcgStatsLine)

@@ -43,6 +43,7 @@ _MONTHS = {
     "sept": 9,
     "sept.": 9,
 }
+_WEEKDAYS = {d: i for i, d in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
 _UTC_NAMES = frozenset({"UTC", "GMT", "Z", "UT"})
 # Zone abbreviations journalctl short-full may print that name one offset (hours east of
 # UTC); ambiguous ones (CST, IST, BST, AST) are left to --utc-offset.
@@ -244,7 +245,16 @@ class Clock:
                 self._unknown_month(m.group(1))
                 return None
             h, mi, s, y = (int(g) for g in m.groups()[2:])
-            return self._local(datetime(y, month, int(m.group(2)), h, mi, s), "dmesg -T")
+            naive = datetime(y, month, int(m.group(2)), h, mi, s)
+            day = _WEEKDAYS.get(text[:3].lower())
+            if day is not None and day != naive.weekday():
+                # dmesg -T prints ctime()'s weekday of the date it computed: another one
+                # says the line was edited or made, not printed
+                self._once(
+                    f"dates whose weekday is another day's (first: {text[:40]!r}) have no time"
+                )
+                return None
+            return self._local(naive, "dmesg -T")
         m = _BSD.fullmatch(text)
         if m is not None:
             month = _month(m.group(1))

@@ -117,9 +117,10 @@ _MAYBE = frozenset(
 # After a prefix, only these open another one out of the usual order ("[ts] <4>", "... [T1]").
 _AGAIN = frozenset("[<0123456789")
 
-# The kernel keeps time since boot in a u64 of nanoseconds (dmesg) or prints microseconds
-# (/dev/kmsg): never more than 2**64 µs. A longer time field is read as no time at all.
-_MAX_SECONDS = 2**64 / 1e6
+# The kernel keeps time since boot in a u64 of nanoseconds (local_clock()), which dmesg
+# prints as seconds and /dev/kmsg as microseconds: never more than 2**64 ns, 18446744073.7
+# seconds. A longer time is read as no time at all.
+_MAX_SECONDS = 2**64 / 1e9
 
 
 def _seconds(text: str, per_second: float) -> float | None:
@@ -137,7 +138,7 @@ def _seconds(text: str, per_second: float) -> float | None:
 # that would make the stamp journalctl's short-monotonic (its host may be a context's "[3:").
 _DMESG = re.compile(
     rf"{_CONSOLE_LEVEL}\[\s*(?P<ts>\d{{1,13}}\.\d{{1,6}}){_DELTA}\](?=\s|\[|$)\s*{_CALLER_ID}{_ANDROID}"
-)  # 13 digits: < _MAX_SECONDS
+)  # past _MAX_SECONDS (11 digits) the full reading takes it
 # "<" opens a prefix part only before a digit (a console level): "<TASK>" is message text.
 _NOT_DMESG_ONLY = re.compile(r"[\[0-9]|<\d|c\d")
 # dmesg -T's "[Tue Aug 12 03:54:03 2025] " alone: the reading _PREFIX gives it (its ``dmt``
@@ -226,6 +227,8 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
             if got is None and _passes_over(text, end):
                 got = text[end:].rstrip(), text[:end]
             seconds, caller, pid = m.groups()
+            if float(seconds) > _MAX_SECONDS:
+                return strip_any_prefix(text)  # past 2^64 ns: the full reading says so
             if got is not None and not _tagged(got[0]) and (pid is None or not _tagged(got[1])):
                 caller = caller or (pid and "T" + pid)
                 return got[0], _prefix((float(seconds), caller, None, got[1], None, None, None))
@@ -258,6 +261,8 @@ def strip_prefix(text: str) -> tuple[str, Prefix]:
             if got is not None:
                 ts = m.group("ts")
                 stamp = float(ts) if ts else None
+                if stamp is not None and stamp > _MAX_SECONDS:
+                    return strip_any_prefix(text)
                 return got[0], _prefix(
                     (stamp, None, m.group("host"), got[1], None, m.group("bsd"), None)
                 )
@@ -281,7 +286,7 @@ def strip_any_prefix(text: str) -> tuple[str, Prefix]:
             if field is not None:
                 ts = _seconds(field, scale)
                 if ts is None and note is None:
-                    note = f"time field of {len(field)} digits is out of range; time left out"
+                    note = "time field past 2^64 ns since boot (no printk stamp); time left out"
         if caller is None:
             caller = g[_CALLER] or g[_KCALLER] or (g[_PID] and "T" + g[_PID])
         if host is None:

@@ -713,11 +713,15 @@ def _same_moment(a: LogLine, b: LogLine) -> bool:
 
 def _line_notes(rep: RawReport) -> Iterator[Diagnostic]:
     """What the reader could not use on the report's lines, and the lines it did not keep."""
+    notes: dict[str, tuple[int, int]] = {}  # note -> (first line, lines it was said of)
     for x in rep.lines:
         if x.cut:
             yield Diagnostic(x.lineno, f"line is over {MAX_LINE} bytes; its first {MAX_LINE} read")
         if x.note:
-            yield Diagnostic(x.lineno, x.note)
+            first, count = notes.get(x.note, (x.lineno, 0))
+            notes[x.note] = (first, count + 1)
+    for note, (first, count) in notes.items():  # a note every line earns is said once
+        yield Diagnostic(first, note if count == 1 else f"{note} (and on {count - 1} more lines)")
     if rep._twins:
         yield Diagnostic(
             rep.lines[0].lineno,
