@@ -113,6 +113,8 @@ def test_a_build_past_its_rc_tag_may_carry_the_next_rc(tmp_path):
     # setlocalversion's "+" for the same tree without CONFIG_LOCALVERSION_AUTO (round 50 F2)
     assert feature_state(free_h, parse_release("6.12.0-rc6+")) == "maybe"
     assert feature_state(pb, parse_release("6.15.0+")) == "maybe"
+    # "-dirty" alone is a tree at its tag with local edits (round 53 F3)
+    assert parse_release("6.12.0-rc6-dirty").next is False
     # a stable tree with local patches ("-v8+": a Raspberry Pi's) is no tree past an rc or .0
     assert parse_release("5.10.103-v8+").next is False
     # an Android KMI generation is no commit count

@@ -371,8 +371,9 @@ _MM_TREE = re.compile(r"-mm\d")
 # scripts/setlocalversion prints them ("-rc6-00215-g3e4a1c2b", %05d); an Android KMI
 # generation ("-android14-11-g<sha>") is no count
 _DESCRIBE = re.compile(r"-(\d{5,})-g[0-9a-f]{7,40}\b")
-# without it, setlocalversion's "+" (or "-dirty"): the tree is not at its tag
-_UNTAGGED = re.compile(r"(?:\+|-dirty)$")
+# without it, setlocalversion's "+": the tree is past its tag ("-dirty" alone is a tree at
+# its tag with local edits)
+_UNTAGGED = re.compile(r"\+$")
 _RC = re.compile(r"^-?(?:0\.)?rc(\d+)", re.I)
 _DISTRO = re.compile(
     r"^-\d+[.-]|\.el\d|-generic|-amd64|-arm64|-default|-azure|-aws|-gcp"

@@ -331,15 +331,13 @@ def _check_numbers(a: _Assembly, header: Header | None) -> tuple[str, ...]:
         f = dict(k.fields)
         sizes = [f[n] for n in ("total-vm", "anon-rss", "file-rss", "shmem-rss") if n in f]
         why = task_problem("killed", k.pid, f.get("UID"), f.get("oom_score_adj"), sizes)
-        if why is not None:
+        if why is not None:  # said; no verdict reads the kill line's numbers
             a.diagnostics.append(Diagnostic(k.line, why))
-            out.append("kill line")
     for t in a.tasks:
         c = dict(t.columns)
         why = task_problem(f"task {t.name}", t.pid, c.get("uid"), c.get("oom_score_adj"), [])
-        if why is not None:
+        if why is not None:  # said; no verdict reads the task table's numbers
             a.diagnostics.append(Diagnostic(t.line, why))
-            out.append("task table")
             break
     return tuple(dict.fromkeys(out))
 

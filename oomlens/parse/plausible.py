@@ -18,6 +18,8 @@ ORDER_LIMIT = 64  # 2**64 pages a block: no kernel has this many orders
 # even in a zone smaller than one; free_cma drifts from the truth by the per-CPU vmstat
 # deltas. Past twice managed plus this, no kernel printed it.
 SLACK_KB = 512 << 10
+# The largest memory block online_pages() adds at once (2 GiB on big x86_64; 1 GiB arm64)
+ONLINE_SLACK_KB = 2 << 20
 # No architecture addresses more than 2**52 bytes of physical memory (x86_64 and arm64
 # MAX_PHYSMEM_BITS 52; ppc64 and riscv64 less; s390x 2**53 of address space), so no zone
 # holds, and no free list counts, more kB than this.
@@ -80,8 +82,9 @@ def zone_problem(z: ZoneLine) -> str | None:
         if value is not None and value > PHYS_LIMIT_KB:
             return f"{name} {value}kB, more memory than any machine addresses (2^53 bytes)"
     present = z.present_kb
-    if managed is not None and present is not None and managed > present:
-        # managed_pages is present_pages less the pages memblock kept
+    if managed is not None and present is not None and managed > present + ONLINE_SLACK_KB:
+        # managed_pages is present_pages less the pages memblock kept; online_pages() frees a
+        # block into the buddy (managed grows) before adjust_present_page_count()
         return f"managed {managed}kB past present {present}kB"
     if present is not None and z.free_kb is not None and z.free_kb > 2 * present + SLACK_KB:
         return f"free {z.free_kb}kB, where present is {present}kB"
@@ -118,7 +121,8 @@ def task_problem(
     """Why a kill line's or a task row's numbers are no kernel's, else None."""
     if pid is not None and not 0 <= pid <= PID_LIMIT:
         return f"{what} pid {pid}, outside 0..PID_MAX_LIMIT ({PID_LIMIT})"
-    if uid is not None and not 0 <= uid <= UID_LIMIT:
+    if uid is not None and not -(1 << 31) <= uid <= UID_LIMIT:
+        # the kill line prints UID:%u, dump_task() the uid with %5d (4294967294 is -2)
         return f"{what} uid {uid}, which uid_t (32 bits) cannot hold"
     if adj is not None and not -ADJ_LIMIT <= adj <= ADJ_LIMIT:
         return f"{what} oom_score_adj {adj}, outside -1000..1000"
