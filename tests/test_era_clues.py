@@ -140,3 +140,20 @@ def test_a_reserve_in_a_small_zone_dates_nothing_031():
     v = analyze_file(str(sample("031"))).analyses[0].verdict
     assert v.profile.startswith(">=5.16 (inferred from content")
     assert "under 100 pageblocks" not in v.profile
+
+
+def test_buddy_lines_without_letters_date_a_report_before_3_8_208():
+    """extra/208's first report (a 2.6.25 paste cut before its trigger): show_free_areas()
+    prints the migratetype letters of every counted order since 3.8 ("mm: show migration
+    types in show_mem"), so counted orders without letters date it <= 3.7, before the
+    highatomic reserve (4.4): unreserving cannot help (round 54 F4: it was judged under
+    the newest kernel's rules)."""
+    v = analyze_file(str(sample("208"))).analyses[0].verdict
+    assert v.profile.startswith("<=3.7 (inferred from content: buddy lines without letters")
+    assert v.unreserve_would_avoid is False
+
+
+def test_android_x86_is_no_arm64_213():
+    """extra/213's "4.12.0-rc3-android-x86+" is Android-x86 (round 54 F2: read arm64)."""
+    a = analyze_file(str(sample("213"))).analyses[0]
+    assert a.report.arch != "arm64"

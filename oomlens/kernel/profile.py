@@ -766,6 +766,10 @@ def clues_from_report(report: Report, layout: str | None) -> tuple[ContentClue, 
     letters = {ch for z in report.zones if z.buddy for e in z.buddy.entries for ch in e.types}
     if "R" in letters:
         clues.append(ContentClue("R letters in buddy lines", None, (4, 3)))
+    counted = [e for z in report.zones if z.buddy for e in z.buddy.entries if e.count]
+    if counted and not letters:
+        # since 3.8 show_free_areas() prints the migratetype letters of every counted order
+        clues.append(ContentClue("buddy lines without letters", None, (3, 7)))
     if "H" in letters:
         clues.append(ContentClue("H letters in buddy lines", (4, 4)))
     if report.nodes:

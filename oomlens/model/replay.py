@@ -209,6 +209,28 @@ def _points(zone: ZoneState, b: ReserveBounds, r: Interval | None, nominal_r: in
     )
 
 
+# sysctl_lowmem_reserve_ratio's defaults (DMA and DMA32 256, Normal 32)
+_DEFAULT_RATIO = {"DMA": 256, "DMA32": 256, "Normal": 32}
+
+
+def _likely_reserve(state: AllocatorState, zone: ZoneState, classzone: int | None) -> int:
+    """A lowmem_reserve[classzone] the report does not print, at its likeliest (the nominal
+    reading; worst and best keep every value): setup_per_zone_lowmem_reserve() divides the
+    managed pages of the node's zones above this one, up to the classzone, by the default
+    ratio; a zone the report does not print has none (an unpopulated zone prints no line)."""
+    ratio = _DEFAULT_RATIO.get(zone.name)
+    if ratio is None or zone.index is None or classzone is None:
+        return UNBOUNDED
+    above = [
+        z.managed
+        for z in state.zones
+        if z.node == zone.node and z.index is not None and zone.index < z.index <= classzone
+    ]
+    if None in above:
+        return UNBOUNDED
+    return sum(m for m in above if m is not None) // ratio
+
+
 def _reserve(zone: ZoneState, classzone: int | None, drop: bool) -> Interval | None:
     if drop:
         return 0, 0
@@ -412,7 +434,9 @@ def check_zone(
     pb = ctx.state.pageblock_pages
     b = _bounds(ctx, zone, pb)
     r = _reserve(zone, classzone, drop_lowmem)
-    pts = _points(zone, b, r, r[0] if r is not None else UNBOUNDED)
+    pts = _points(
+        zone, b, r, r[0] if r is not None else _likely_reserve(ctx.state, zone, classzone)
+    )
     thp = ctx.state.thp_order
     if MEMO:
         letters = ctx.era.usable_letters(ctx.order, ctx.migratetype, ctx.profile, thp)

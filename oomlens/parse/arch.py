@@ -107,6 +107,8 @@ def infer_arch(ctx: TaskContext, trace: Sequence[str], lines: Sequence[str]) -> 
         if needle in release:
             if arch in _WIDE and _prints_highmem(lines):
                 break  # a HighMem zone exists only with CONFIG_HIGHMEM: a 32-bit kernel
+            if needle == "android" and "x86" in release:
+                break  # Android-x86 ("-android-x86+"): x86 of either width, frames say which
             return arch
     names = set(trace)
     if names.intersection(_X86_EITHER) and not names.intersection(_X86_64_ENTRY):

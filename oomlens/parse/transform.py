@@ -121,7 +121,8 @@ def _comm_before(text: str, marker: str) -> str | None:
     idx = text.find(marker)
     if idx <= 0:
         return None
-    return text[:idx].strip() or None
+    comm = text[:idx].strip()
+    return None if comm in ("", "...", "\u2026") else comm  # an excerpt's elision is no name
 
 
 # show_free_areas() prints one column per order, K << order kB each, for NR_PAGE_ORDERS
