@@ -23,10 +23,14 @@ _ISO = re.compile(
     r"(Z|[+-]\d{2}(?::?\d{2})?)?"
 )
 _UNIX = re.compile(r"(\d{9,11})\.(\d{1,9})")
+_MMDD = re.compile(r"(\d\d)-(\d\d)\s+(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?")
 # "Wed 2024-12-04 09:40:00 CET"; glibc's %Z is "+03", "-03", "+0545" for a zone with no
 # letter abbreviation (Europe/Istanbul, America/Sao_Paulo, Asia/Kathmandu): a fixed offset.
 _FULL = re.compile(r"[^\W\d_]{3}\s+(.*?)\s+([A-Z]{2,5}|[+-]\d{2}(?:\d{2})?)")
-_DMESG_T = re.compile(r"\S+\s+(\S+)\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})\s+(\d{4})")
+_DMESG_T = re.compile(
+    r"\S+\s+(\S+)\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})"
+    r"(?:\s+([A-Z]{2,5}|[+-]\d{2}(?::?\d{2})?))?\s+(\d{4})"
+)  # crash's "log -T" puts the zone before the year
 _BSD = re.compile(r"(\S+)\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?")
 _OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})?")
 _MONTH_NAMES = (
@@ -222,6 +226,10 @@ class Clock:
                 if m.group(8) is None:
                     return self._local(naive, "ISO 8601")
                 return naive.replace(tzinfo=_fixed(m.group(8)))
+            m = _MMDD.fullmatch(text)
+            if m is not None:  # logcat's "06-29 15:56:42.895": no year
+                mo, day, h, mi, s = (int(g) for g in m.groups()[:5])
+                return self._yearless(mo, day, h, mi, s, _micro(m.group(6)), host)
             m = _UNIX.fullmatch(text)
             if m is not None:
                 epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -244,16 +252,24 @@ class Clock:
             if month is None:
                 self._unknown_month(m.group(1))
                 return None
-            h, mi, s, y = (int(g) for g in m.groups()[2:])
-            naive = datetime(y, month, int(m.group(2)), h, mi, s)
-            day = _WEEKDAYS.get(text[:3].lower())
-            if day is not None and day != naive.weekday():
+            h, mi, s = (int(g) for g in m.groups()[2:5])
+            naive = datetime(int(m.group(7)), month, int(m.group(2)), h, mi, s)
+            weekday = _WEEKDAYS.get(text[:3].lower())
+            if weekday is not None and weekday != naive.weekday():
                 # dmesg -T prints ctime()'s weekday of the date it computed: another one
                 # says the line was edited or made, not printed
                 self._once(
                     f"dates whose weekday is another day's (first: {text[:40]!r}) have no time"
                 )
                 return None
+            zone = m.group(6)
+            if zone is not None:
+                if zone[0] in "+-":
+                    return naive.replace(tzinfo=_fixed(zone))
+                hours = _ABBREVIATIONS.get(zone)
+                if hours is not None:
+                    return naive.replace(tzinfo=timezone(timedelta(hours=hours)))
+                return self._local(naive, f"crash log -T {zone}")
             return self._local(naive, "dmesg -T")
         m = _BSD.fullmatch(text)
         if m is not None:

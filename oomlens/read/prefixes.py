@@ -37,6 +37,8 @@ _prefix = partial(tuple.__new__, Prefix)  # Prefix from a tuple of all its field
 
 # A month as locales print it: "Feb", "June", "jun", "févr.", zh_CN "4月".
 _MON = r"(?:[^\W\d_]{3,9}\.?|\d{1,2}月)"
+# crash's "log -T" prints ctime with its zone before the year ("%a %b %e %T %Z %Y")
+_TZ = r"(?:\s+(?:[A-Z]{2,5}|[+-]\d{2}(?::?\d{2})?))?"
 _BSD_DATE = _MON + r"[ \t]+\d{1,2}[ \t]+\d{1,2}:\d{2}:\d{2}(?:\.\d{1,9})?"  # short(-precise)
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?"
 # The kernel's syslog tag: "kernel:", or metalog's "[kernel]".
@@ -54,7 +56,8 @@ _LINENO = (
 # dmesg -d's delta after the time: "[   12.345678 <    0.000317>] " (util-linux --show-delta).
 _DELTA = r"(?:\s+<\s*\d{1,13}\.\d{1,6}>)?"
 # Parts that follow the time, shared by _PREFIX and its shortcut (_DMESG).
-_CONSOLE_LEVEL = r"(?:<\d{1,3}>(?=\S))?"  # "<4>"
+# "<4>"; crash's "log -m" may print the record's raw level-and-flags byte in hex ("<c6>")
+_CONSOLE_LEVEL = r"(?:<(?:\d{1,3}|[0-9a-f]{2})>(?=\S))?"
 _CALLER_ID = r"(?:\[\s*(?P<caller>T\d{1,7}|C\d{1,4})\]\s*)?"  # printk caller id "[ T123]"
 _ANDROID = r"(?:\[\s*\d{1,4}:.{0,24}?:\s*(?P<pid>\d{1,7})\]\s*)?"  # "[cpu: comm:pid]", any comm
 
@@ -76,6 +79,9 @@ _PREFIX = re.compile(
         |(?P<diso>\d{{4}}-\d{{2}}-\d{{2}}T\d{{2}}:\d{{2}}:\d{{2}},\d+[+-]\d{{2}}:?\d{{2}})  # dmesg iso
         |<\d{{1,3}}>1\s+(?:(?P<rts>{_ISO_DATE})|-)\s+(?P<rhost>\S+)\s+kernel\s+\S+\s+\S+
            \s+(?:-|(?:\[(?:[^\]\\]|\\.)*\])+)\ufeff?        # RFC 5424: PRI VERSION TS HOST APP ...
+        |(?P<lcat>\d\d-\d\d\s+\d\d:\d\d:\d\d\.\d{{3}})\s+\d+\s+\d+\s+[VDIWEFS]\s+[^:\n]{{0,40}}?:\s
+                                                            # logcat -b kernel (threadtime)
+        |(?P<kiso>{_ISO_DATE})\s+(?=\[\s*\d)               # kubectl logs --timestamps
         |(?P<redacted>\.\.\.|…)\s+{_TAG}                    # date and host redacted
         |{_TAG}(?=\s)                                         # the tag alone (date and host cut)
       )\s*)?
@@ -84,8 +90,8 @@ _PREFIX = re.compile(
        (?:,caller=(?P<kcaller>[TC]\d+))?(?:,[^;\s]*)?;)?
     {_CONSOLE_LEVEL}                                        # console level "<4>"
     (?:{_FACILITY}\s*:\s*{_LEVEL}\s*:\s*)?                  # dmesg -x "kern  :warn  : "
-    (?:(?:\[\s*|(?=\d+\.\d{{6}}\]))(?P<ts>\d+\.\d+){_DELTA}\](?=\s|\[|$)\s*  # dmesg "[   12.345678] " ("[" lost)
-      |\[?(?P<dmt>[^\W\d_]{{1,9}}\.?\s+{_MON}\s+\d{{1,2}}\s+\d{{1,2}}:\d{{2}}:\d{{2}}\s+\d{{4}}){_DELTA}\]\s*  # -T
+    (?:(?:\[\s*|(?=\d+\.\d{{6}}\]))(?P<ts>\d+\.\d+){_DELTA}\](?=\s|\[|-\(|$)\s*  # dmesg "[   12.345678] " ("[" lost)
+      |\[?(?P<dmt>[^\W\d_]{{1,9}}\.?\s+{_MON}\s+\d{{1,2}}\s+\d{{1,2}}:\d{{2}}:\d{{2}}{_TZ}\s+\d{{4}}){_DELTA}\]\s*  # -T
       |\[{_MON}\s?\d{{1,2}}\s\d{{1,2}}:\d{{2}}\]\s*         # dmesg -H first line
       |\[\s*\+\d+\.\d+\]\s*                                 # dmesg -H delta
       |\[<\s*\d+\.\d+>\]\s*                                  # dmesg --time-format=delta
@@ -93,6 +99,7 @@ _PREFIX = re.compile(
     (?:\[\d\d-\d\d\s\d\d:\d\d:\d\d\.\d{{3,6}}\]\s*)?      # vendor wall clock "[03-19 10:05:52.172]"
     {_CALLER_ID}                                            # printk caller id
     {_ANDROID}                                              # Android context
+    (?:-?\(\d{{1,2}}\)\[(?P<mpid>\d{{1,7}}):[^\]\n]{{0,24}}\])?      # MediaTek "(0)[2880:comm]"
     (?:(?<=\]\s)c\d{{1,3}}[ \t]+\d{{1,7}}[ \t]{{2,}})?          # msm "[ts] c0 0      "
     """,
     re.VERBOSE,
@@ -100,11 +107,14 @@ _PREFIX = re.compile(
 
 # Where each named group sits in ``match.groups()`` (one tuple per line, no dict).
 _G = {name: i - 1 for name, i in _PREFIX.groupindex.items()}
-_TS, _MTS, _USEC, _CALLER, _KCALLER, _PID, _RHOST, _REDACTED, _BOOT = (
-    _G[n] for n in ("ts", "mts", "usec", "caller", "kcaller", "pid", "rhost", "redacted", "boot")
+_TS, _MTS, _USEC, _CALLER, _KCALLER, _PID, _RHOST, _REDACTED, _BOOT, _MPID = (
+    _G[n]
+    for n in ("ts", "mts", "usec", "caller", "kcaller", "pid", "rhost", "redacted", "boot", "mpid")
 )
 _HOSTS = tuple(_G[n] for n in ("host", "ihost", "fhost", "mhost", "uhost"))
-_CLOCKS = tuple(_G[n] for n in ("bsd", "iso", "full", "unix", "diso", "rts", "dmt", "owrt"))
+_CLOCKS = tuple(
+    _G[n] for n in ("bsd", "iso", "full", "unix", "diso", "rts", "dmt", "owrt", "lcat", "kiso")
+)
 
 # First characters that can open a prefix; any other ASCII start is message text.
 _MAYBE = frozenset(
@@ -140,11 +150,11 @@ _DMESG = re.compile(
     rf"{_CONSOLE_LEVEL}\[\s*(?P<ts>\d{{1,13}}\.\d{{1,6}}){_DELTA}\](?=\s|\[|$)\s*{_CALLER_ID}{_ANDROID}"
 )  # past _MAX_SECONDS (11 digits) the full reading takes it
 # "<" opens a prefix part only before a digit (a console level): "<TASK>" is message text.
-_NOT_DMESG_ONLY = re.compile(r"[\[0-9]|<\d|c\d")
+_NOT_DMESG_ONLY = re.compile(r"[\[0-9]|<\d|<[0-9a-f]{2}>|c\d|\(\d{1,2}\)\[")
 # dmesg -T's "[Tue Aug 12 03:54:03 2025] " alone: the reading _PREFIX gives it (its ``dmt``
 # part) under the same guard as the stamp's, less the syslog tag (no syslog form opens "[").
 _DMESG_T = re.compile(
-    rf"\[(?P<dmt>[^\W\d_]{{1,9}}\.?\s+{_MON}\s+\d{{1,2}}\s+\d{{1,2}}:\d{{2}}:\d{{2}}\s+\d{{4}}){_DELTA}\]\s*"
+    rf"\[(?P<dmt>[^\W\d_]{{1,9}}\.?\s+{_MON}\s+\d{{1,2}}\s+\d{{1,2}}:\d{{2}}:\d{{2}}{_TZ}\s+\d{{4}}){_DELTA}\]\s*"
 )
 # Syslog's "Jun 17 20:58:44 host kernel: ", maybe with dmesg's "[ 12.345678] " after it: the
 # reading _PREFIX gives it (its BSD alternative, then its ``ts`` part) when what follows
@@ -288,7 +298,12 @@ def strip_any_prefix(text: str) -> tuple[str, Prefix]:
                 if ts is None and note is None:
                     note = "time field past 2^64 ns since boot (no printk stamp); time left out"
         if caller is None:
-            caller = g[_CALLER] or g[_KCALLER] or (g[_PID] and "T" + g[_PID])
+            caller = (
+                g[_CALLER]
+                or g[_KCALLER]
+                or (g[_PID] and "T" + g[_PID])
+                or (g[_MPID] and "T" + g[_MPID])
+            )
         if host is None:
             h1, h2, h3, h4, h5 = _HOSTS
             host = (
@@ -301,8 +316,7 @@ def strip_any_prefix(text: str) -> tuple[str, Prefix]:
                 or g[_REDACTED]
             )
         if clock is None:
-            c1, c2, c3, c4, c5, c6, c7, c8 = _CLOCKS
-            clock = g[c1] or g[c2] or g[c3] or g[c4] or g[c5] or g[c6] or g[c7] or g[c8]
+            clock = next((g[c] for c in _CLOCKS if g[c]), None)
         if boot is None:
             boot = g[_BOOT]
         if text[pos : pos + 1] not in _AGAIN:

@@ -61,7 +61,12 @@ def bare(line: LogLine) -> bool:
         and line.text != "--"
         and not _SNIP.fullmatch(line.text)
         and not _FOREIGN_SYSLOG.match(line.text)
+        and not _PROMPT.match(line.text)
     )
+
+
+# a debugger's or a shell's prompt: another program's command, never a kernel line's piece
+_PROMPT = re.compile(r"(?:crash|gdb|\(gdb\)|kdb|drgn)> |>>> ")
 
 
 def listing_number(line: LogLine) -> int | None:
