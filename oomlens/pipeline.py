@@ -117,6 +117,17 @@ def _analyses(inp: Input, options: Options, stats: ScanStats, clock: Clock) -> I
         yield analyze_report(held, options, victims.seen(held))
 
 
+def _cut_note(stats: ScanStats) -> Diagnostic:
+    """The input's lines past MAX_LINE bytes, said once (a report may start past a cut)."""
+    from oomlens.read.logline import MAX_LINE
+
+    n = stats.cut_lines
+    what = "a line" if n == 1 else f"{n} lines"
+    return Diagnostic(
+        stats.first_cut, f"{what} over {MAX_LINE} bytes: only the first {MAX_LINE} of each read"
+    )
+
+
 def _clock(inp: Input, options: Options) -> Clock:
     from oomlens.read.clock import Clock
 
@@ -132,9 +143,12 @@ def iter_analyses(
 
     options = options or Options()
     inp = open_input(path, options.max_expanded)
+    stats = ScanStats()
     try:
-        yield from _analyses(inp, options, ScanStats(), _clock(inp, options))
+        yield from _analyses(inp, options, stats, _clock(inp, options))
     finally:
+        if stats.cut_lines:
+            inp.diagnostics.append(_cut_note(stats))
         if diagnostics is not None:
             diagnostics.extend(inp.diagnostics)
         inp.close()
@@ -175,6 +189,8 @@ class FileStream:
             inp.diagnostics.append(Diagnostic(stats.lines, f"read error: {err}"))
         finally:
             inp.close()
+            if stats.cut_lines:  # said on each report's own line too; here, whether or not
+                inp.diagnostics.append(_cut_note(stats))
             diags = tuple(inp.diagnostics)
             self.result = FileResult(
                 inp.path,

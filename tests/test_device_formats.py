@@ -70,3 +70,14 @@ def test_a_crash_prompt_ends_the_report(tmp_path):
     path.write_text("crash> log\n" + text[:end] + "crash> kmem -i\n  PAGES  TOTAL\n")
     (a,) = analyze_file(str(path)).analyses
     assert not any("crash>" in d.message for d in a.report.diagnostics)
+
+
+def test_a_cut_line_is_said_though_no_report_opens_in_its_head(tmp_path):
+    """corpus 051's report joined onto the tail of a 70,000-byte line (a console capture
+    with no newlines): only the first 64 KiB of a line is read, so the trigger is lost, and
+    the input said nothing of it (round 55 F8)."""
+    text = sample("051").read_text()
+    path = tmp_path / "051-long.log"
+    path.write_text("x" * 70000 + " " + text.replace("\n", " ", 3))
+    result = analyze_file(str(path))
+    assert any("over 65536 bytes" in d.message for d in result.diagnostics)

@@ -196,7 +196,10 @@ def test_journal_export_binary_field_keeps_its_head(tmp_path):
     path.write_bytes(body + head + size.to_bytes(8, "little") + blob + b"\n\n")
     result = analyze_file(str(path))
     assert [(c, z) for _, c, z in summary(result)] == [BALLOON]
-    assert result.status == "ok"
+    # the 10 MiB field is a line cut to its head, and the input says so (round 55 F8)
+    assert [d.message for d in result.diagnostics] == [
+        "a line over 65536 bytes: only the first 65536 of each read"
+    ]
 
 
 # --- decompression: zstd held ~350 MB; no limit on expanded size -------------------------
@@ -230,7 +233,11 @@ def test_expansion_stops_at_max_expanded(tmp_path, kind):
     assert result.reason == (
         f"{kind} input expands past 8 MiB; the rest is not read (--max-expanded SIZE raises the limit)"
     )
-    assert analyze_file(str(path)).status == "ok"  # the default, 4 GiB, reads it all
+    whole = analyze_file(str(path))  # the default, 4 GiB, reads it all: the zeros are one
+    assert len(whole.analyses) == 2  # line past 64 KiB, cut to its head, and said (round 55)
+    assert [d.message for d in whole.diagnostics] == [
+        "a line over 65536 bytes: only the first 65536 of each read"
+    ]
     assert MAX_EXPANDED == 4 << 30
 
 

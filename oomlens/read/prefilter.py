@@ -23,6 +23,9 @@ class ScanStats:
 
     lines: int = 0
     decoded: int = 0
+    cut_lines: int = 0  # lines past MAX_LINE bytes, in a report or not (segment counts them)
+    first_cut: int = 0  # the first of them
+    last_cut: int = 0  # ... and the last
 
 
 def iter_raw_lines(

@@ -770,6 +770,10 @@ def segment_stream(
         if journal and not raw:
             continue
         for line in _decoded(raw, lineno, source):
+            if line.cut and stats is not None and stats.last_cut != lineno:
+                stats.cut_lines += 1  # a physical line, however many records it held
+                stats.first_cut = stats.first_cut or lineno
+                stats.last_cut = lineno
             done = seg.feed(line)
             if done:
                 yield from _numbered(done, physical)
