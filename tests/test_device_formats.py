@@ -81,3 +81,14 @@ def test_a_cut_line_is_said_though_no_report_opens_in_its_head(tmp_path):
     path.write_text("x" * 70000 + " " + text.replace("\n", " ", 3))
     result = analyze_file(str(path))
     assert any("over 65536 bytes" in d.message for d in result.diagnostics)
+
+
+def test_escaped_utf8_bytes_spell_their_character(tmp_path):
+    """/dev/kmsg, extended netconsole and vmcore-dmesg write every byte past 126 as \\xNN:
+    corpus 051's task named "réseau" (UTF-8 c3 a9) as such a record prints it (round 55
+    F10: the name read "r\\xc3\\xa9seau")."""
+    text = sample("051").read_text().replace("kprobelabs", "r\\xc3\\xa9seau")
+    path = tmp_path / "051-kmsg.log"
+    path.write_text(text)
+    (a,) = analyze_file(str(path)).analyses
+    assert a.report.header.comm == "réseau" and a.report.killed.comm == "réseau"

@@ -52,6 +52,19 @@ def _unescaped(m: re.Match[str]) -> str:
     return _HTML_CHAR[m.group(1)]
 
 
+# a run of escaped bytes past 127: a UTF-8 character devkmsg_read() escaped byte by byte
+_ESCAPED_UTF8 = re.compile(r"(?:\\x[89a-fA-F][0-9a-fA-F])+")
+
+
+def _utf8(m: re.Match[str]) -> str:
+    """The character a run of escaped bytes spells, if it is UTF-8; else the run."""
+    run = m.group(0)
+    try:
+        return bytes(int(run[i + 2 : i + 4], 16) for i in range(0, len(run), 4)).decode()
+    except UnicodeDecodeError:
+        return m.group(0)
+
+
 def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
     """Decode one physical line into the kernel messages it holds (usually one)."""
     if raw[-1:] == b"\n":
@@ -72,6 +85,8 @@ def decode_line(raw: bytes, lineno: int, source: str) -> list[LogLine]:
         text = _HTML_ENTITY.sub(_unescaped, text)
     if "\x1b" in text:
         text = _ANSI.sub("", text).replace("\x1b", "")
+    if "\\x" in text:  # /dev/kmsg, netconsole and vmcore-dmesg write bytes past 126 as \xNN
+        text = _ESCAPED_UTF8.sub(_utf8, text)
     if "]" in text[-16:]:  # tmux's position, maybe with the pane's blanks after it
         tail = text.rstrip()
         if tail[-1:] == "]" and "/" in tail[-12:]:
