@@ -92,3 +92,21 @@ def test_escaped_utf8_bytes_spell_their_character(tmp_path):
     path.write_text(text)
     (a,) = analyze_file(str(path)).analyses
     assert a.report.header.comm == "réseau" and a.report.killed.comm == "réseau"
+
+
+def test_an_encoded_input_is_named(tmp_path):
+    """corpus 051 as an API returns a console log (base64), and as a pstore record left
+    compressed (raw deflate, dmesg-ramoops-0.enc.z): no report can be read, and the input
+    says why instead of only that none was found (round 55 F12)."""
+    import base64
+    import zlib
+
+    raw = sample("051").read_bytes()
+    b64 = tmp_path / "console.b64"
+    b64.write_bytes(base64.encodebytes(raw))
+    deflated = tmp_path / "dmesg-ramoops-0.enc.z"
+    c = zlib.compressobj(wbits=-15)
+    deflated.write_bytes(c.compress(raw) + c.flush())
+    for path, said in ((b64, "base64-encoded"), (deflated, "binary, not a text log")):
+        result = analyze_file(str(path))
+        assert not result.analyses and said in (result.reason or ""), path.name

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 import sys
 from collections.abc import Callable, Iterator
@@ -192,6 +193,9 @@ def open_input(
         chunks = dropped(chunks, 3)
     if not live and not follow:  # a whole input: peeking at its first 64 KiB never waits
         head, chunks = peek(chunks, CHUNK)
+        unread = _not_a_log(head)
+        if unread is not None:
+            diagnose(diags, 1, unread)
         if b"\n" not in head and head.count(b"\r") > 1:  # CR alone ends lines (old Mac, serial)
             encoding = "cr" if encoding == "plain" else f"{encoding}+cr"
             chunks = (chunk.replace(b"\r", b"\n") for chunk in chunks)
@@ -231,6 +235,25 @@ def open_input(
         live=live,
         physical_line=physical,
     )
+
+
+_BASE64 = re.compile(rb"[A-Za-z0-9+/]{64,}={0,2}(?:\r?\n[A-Za-z0-9+/]+={0,2})*\s*")
+
+
+def _not_a_log(head: bytes) -> str | None:
+    """Why an input's first bytes are no text log a reader could find a report in, if so:
+    base64 (a console log fetched through an API) or binary (a pstore record left
+    compressed, ``*.enc.z``, is raw deflate). A log's own NUL padding is far less."""
+    if len(head) < 256:
+        return None
+    if _BASE64.fullmatch(head[: 64 << 10]) is not None:
+        return "the input looks base64-encoded (a console log fetched through an API?): decode it first"
+    sample = head[:4096].decode("utf-8", "replace")
+    # bytes no text holds: invalid UTF-8 and control characters (a log's NUL padding aside)
+    bad = sum(1 for c in sample if c == "\ufffd" or (c < " " and c not in "\t\n\r\x00"))
+    if bad > 0.2 * len(sample):
+        return "the input is binary, not a text log (a pstore record left compressed, *.enc.z, is raw deflate): decompress it first"
+    return None
 
 
 def _from_utf16(chunks: Iterator[bytes], counter: LineCounter) -> Iterator[bytes]:
