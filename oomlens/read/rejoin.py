@@ -65,8 +65,8 @@ def bare(line: LogLine) -> bool:
     )
 
 
-# a debugger's or a shell's prompt: another program's command, never a kernel line's piece
-_PROMPT = re.compile(r"(?:crash|gdb|\(gdb\)|kdb|drgn)> |>>> ")
+# a debugger's prompt (crash, gdb, kdb, drgn): another program's command, never a kernel line's piece
+_PROMPT = re.compile(r"(?:crash|gdb|\(gdb\)|kdb|drgn)> ")
 
 
 def listing_number(line: LogLine) -> int | None:
