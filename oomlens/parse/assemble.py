@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
@@ -65,6 +64,7 @@ from oomlens.parse.report import (
     TaskRow,
     Totals,
     ZoneLine,
+    callers,
 )
 from oomlens.parse.transform import buddy_text_problem
 from oomlens.read.segment import RawReport, segment_lines
@@ -345,9 +345,7 @@ def _check_numbers(a: _Assembly, header: Header | None) -> tuple[str, ...]:
 def _memcg_oom(a: _Assembly) -> bool:
     """A memcg OOM by the kernel's own marks, none of a global OOM's beside them
     (``kinds.oom_marks``: the judge reads the same)."""
-    calls = Counter(a.trace)
-    calls.subtract(a.guessed)  # a "? " frame is a stale address, no caller
-    functions = frozenset(f.lstrip(".").split(".")[0] for f, n in calls.items() if n > 0)
+    functions = callers(a.trace, a.guessed)
     reason = a.killed.reason if a.killed is not None else None
     limit_of = a.memcg.limit_of if a.memcg_seen else None
     return is_memcg_kind(*oom_marks(a.constraint, reason, limit_of, functions), functions)

@@ -8,6 +8,7 @@ Anything the report did not print is ``None``; nothing is guessed here.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
@@ -315,6 +316,12 @@ class Report:
         """The trace's functions by their C names (no ppc64 ELFv1 leading dot as in
         ``.moom_callback``, no GCC clone suffix as in ``dump_header.isra.0``), its "? "
         frames left out."""
-        calls = Counter(self.trace)
-        calls.subtract(self.guessed)
-        return frozenset(f.lstrip(".").split(".")[0] for f, n in calls.items() if n > 0)
+        return callers(self.trace, self.guessed)
+
+
+def callers(trace: Sequence[str], guessed: Sequence[str]) -> frozenset[str]:
+    """The functions of ``trace`` by their C names, the "? " frames of ``guessed`` left out
+    (a stale address the unwinder found on the stack, no caller)."""
+    calls = Counter(trace)
+    calls.subtract(guessed)
+    return frozenset(f.lstrip(".").split(".")[0] for f, n in calls.items() if n > 0)
